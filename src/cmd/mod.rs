@@ -1,0 +1,6 @@
+//! The subcommands, one module each.
+
+pub mod init;
+pub mod inputs;
+pub mod simulate;
+pub mod validate;

@@ -1,0 +1,131 @@
+//! `breachcost validate`: reads and checks the inputs, prints what it understood, and
+//! simulates nothing.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::inputs;
+use super::simulate::{settings, SimulateArgs};
+use crate::engine::Model;
+use crate::error::Result;
+use crate::input::Probability;
+use crate::report::human::money;
+
+#[derive(Args, Debug, Clone)]
+pub struct ValidateArgs {
+    /// Exposures table, CSV or Parquet (default: the built-in sample portfolio)
+    #[arg(long, value_name = "FILE")]
+    pub exposures: Option<PathBuf>,
+    /// Assumptions file, TOML (default: the built-in default assumptions)
+    #[arg(long, value_name = "FILE")]
+    pub assumptions: Option<PathBuf>,
+}
+
+pub fn run(args: &ValidateArgs) -> Result<()> {
+    let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
+    let simulate_args = SimulateArgs {
+        exposures: None,
+        assumptions: None,
+        out: PathBuf::new(),
+        mode: None,
+        iterations: None,
+        seed: None,
+        threads: None,
+        quiet: true,
+    };
+    let settings = settings(&simulate_args, &inputs.assumptions)?;
+    let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
+    let a = &model.assumptions;
+    println!(
+        "assumptions: {} (sha256 {})",
+        inputs.assumptions_source.path, inputs.assumptions_source.sha256
+    );
+    println!(
+        "  simulation: mode {}, {} iterations, seed {}",
+        settings.mode.as_str(),
+        settings.iterations,
+        settings.seed
+    );
+    println!(
+        "  frequency: {:?}, default rate {} breaches per exposure-year",
+        a.frequency.model, a.frequency.rate
+    );
+    println!(
+        "  affected share of records: {}",
+        a.breach.affected_share.dist.describe()
+    );
+    println!("  default data types: {}", list_or(&a.breach.data_types, "(none)"));
+    println!("  components ({}):", a.components.len());
+    for c in &a.components {
+        let probability = match &c.probability {
+            Probability::Constant(p) => format!("{p}"),
+            Probability::Curve(points) => points
+                .iter()
+                .map(|(x, p)| format!("{:.0} records: {p}", 10f64.powf(*x)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        println!(
+            "    {}{}: probability {}; fixed {}; per_unit {}; unit_share {}; exponent {}; data types {}{}",
+            c.name,
+            if c.covered { "" } else { " (not covered)" },
+            probability,
+            c.fixed.dist.describe(),
+            c.per_unit.dist.describe(),
+            c.unit_share.dist.describe(),
+            c.exponent,
+            list_or(&c.data_types, "any"),
+            if c.exclude_data_types.is_empty() {
+                String::new()
+            } else {
+                format!(" except {}", c.exclude_data_types.join(";"))
+            }
+        );
+        if !c.source.is_empty() {
+            println!("      source: {}", c.source);
+        }
+    }
+    let p = &a.policy;
+    println!(
+        "  policy defaults: retention {}, limit {}, aggregate {}, share {}",
+        money(p.retention),
+        money(p.limit),
+        money(p.aggregate_limit),
+        p.share
+    );
+    println!(
+        "exposures: {} (sha256 {}), {} rows",
+        inputs.exposures_source.path,
+        inputs.exposures_source.sha256,
+        model.exposures.len()
+    );
+    println!(
+        "  {:<24} {:>14} {:>12} {:>8} {:>10} {:>10} {:>6}  components",
+        "id", "records", "affected", "rate", "retention", "limit", "share"
+    );
+    for e in &model.exposures {
+        let names: Vec<&str> = e.components.iter().map(|c| a.components[*c].name.as_str()).collect();
+        println!(
+            "  {:<24} {:>14} {:>12} {:>8} {:>10} {:>10} {:>6}  {}",
+            e.id,
+            e.records,
+            e.affected.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
+            e.rate,
+            money(e.terms.retention),
+            money(e.terms.limit),
+            e.terms.share,
+            names.join(", ")
+        );
+    }
+    println!("ok: inputs are valid");
+    Ok(())
+}
+
+fn list_or(items: &[String], empty: &str) -> String {
+    if items.is_empty() {
+        empty.to_string()
+    } else {
+        items.join(";")
+    }
+}

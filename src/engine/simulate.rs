@@ -1,0 +1,306 @@
+//! The Monte Carlo loop: breaches, component costs and policy terms, iteration by iteration.
+//!
+//! Work is cut into (exposure, iteration range) chunks run in parallel with rayon; every
+//! draw comes from a stream keyed by (seed, exposure, iteration, breach, component), and
+//! chunks are reassembled in order, so results do not depend on the number of threads.
+
+use std::ops::Range;
+
+use rand::Rng;
+use rand_distr::Distribution;
+use rayon::prelude::*;
+
+use super::model::{ExposureModel, Model};
+use super::rng::{mix, stream, AFFECTED_STREAM, COUNT_STREAM};
+use crate::input::dist::open_unit;
+use crate::input::{CountModel, Mode};
+
+/// Iterations per chunk of work: small enough to balance threads, large enough that
+/// scheduling costs nothing next to the simulation.
+pub const CHUNK_ITERATIONS: u64 = 4096;
+
+/// What one iteration (a policy year, or one breach in breach mode) produced for one
+/// exposure. Only iterations with at least one breach are stored: the others are zero.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Outcome {
+    pub iteration: u64,
+    pub breaches: u32,
+    /// Total cost of the iteration's breaches.
+    pub gross: f64,
+    /// The insurer's part after all policy terms.
+    pub insured: f64,
+    /// The largest single breach of the iteration (for occurrence exceedance, OEP).
+    pub largest_gross: f64,
+    /// The insured part of the largest insured breach (after share and aggregate limit).
+    pub largest_insured: f64,
+    /// The largest retained part of a single breach.
+    pub largest_retained: f64,
+}
+
+impl Outcome {
+    /// Gross minus insured (never negative).
+    #[inline]
+    pub fn retained(&self) -> f64 {
+        (self.gross - self.insured).max(0.0)
+    }
+}
+
+/// The stored outcomes of one exposure over all iterations, in iteration order.
+#[derive(Debug, Clone, Default)]
+pub struct ExposureOutcomes {
+    /// Index into [`Model::exposures`].
+    pub exposure: usize,
+    pub outcomes: Vec<Outcome>,
+    /// Cost per applicable component, `outcomes.len() × components` values, row-major:
+    /// the component costs of `outcomes[i]` are `component_costs[i*k..(i+1)*k]`.
+    pub component_costs: Vec<f64>,
+    pub simulated_breaches: u64,
+}
+
+/// Per-breach results that the year needs.
+struct BreachCost {
+    gross: f64,
+    /// After sublimits, retention and per-breach limit; before share and aggregate.
+    insured_before_share: f64,
+}
+
+/// The simulator of one exposure: resolved references into the model.
+struct ExposureSimulator<'m> {
+    model: &'m Model,
+    exposure: &'m ExposureModel,
+    exposure_key: u64,
+    exp_neg_rate: f64,
+    poisson: Option<rand_distr::Poisson<f64>>,
+    any_curve: bool,
+}
+
+/// Above this rate, counts are drawn with rand_distr's Poisson sampler; below, by inversion.
+const INVERSION_MAX_RATE: f64 = 30.0;
+
+impl<'m> ExposureSimulator<'m> {
+    fn new(model: &'m Model, index: usize) -> Self {
+        let exposure = &model.exposures[index];
+        let rate = exposure.rate;
+        let any_curve = exposure.components.iter().any(|c| {
+            matches!(
+                model.assumptions.components[*c].probability,
+                crate::input::Probability::Curve(_)
+            )
+        });
+        ExposureSimulator {
+            model,
+            exposure,
+            exposure_key: mix(model.settings.seed, exposure.key),
+            exp_neg_rate: (-rate).exp(),
+            poisson: if rate > INVERSION_MAX_RATE {
+                rand_distr::Poisson::new(rate).ok()
+            } else {
+                None
+            },
+            any_curve,
+        }
+    }
+
+    /// Breaches in one year.
+    fn breach_count(&self, year_key: u64) -> u32 {
+        let rate = self.exposure.rate;
+        if rate <= 0.0 {
+            return 0;
+        }
+        let mut rng = stream(mix(year_key, COUNT_STREAM));
+        match self.model.assumptions.frequency.model {
+            CountModel::Poisson => match &self.poisson {
+                Some(sampler) => sampler.sample(&mut rng).min(u32::MAX as f64) as u32,
+                None => poisson_by_inversion(&mut rng, rate, self.exp_neg_rate),
+            },
+            CountModel::NegativeBinomial { dispersion } => {
+                // Gamma-mixed Poisson: the year's rate is Gamma(1/α, α·rate), mean rate.
+                let shape = 1.0 / dispersion;
+                let year_rate = match rand_distr::Gamma::new(shape, dispersion * rate) {
+                    Ok(g) => g.sample(&mut rng),
+                    Err(_) => rate,
+                };
+                if year_rate <= INVERSION_MAX_RATE {
+                    poisson_by_inversion(&mut rng, year_rate, (-year_rate).exp())
+                } else {
+                    match rand_distr::Poisson::new(year_rate) {
+                        Ok(p) => p.sample(&mut rng).min(u32::MAX as f64) as u32,
+                        Err(_) => 0,
+                    }
+                }
+            }
+        }
+    }
+
+    /// The cost of one breach; component costs go into `costs` (one per applicable component).
+    #[inline]
+    fn breach(&self, breach_key: u64, costs: &mut [f64]) -> BreachCost {
+        let assumptions = &self.model.assumptions;
+        let affected = match self.exposure.affected {
+            Some(a) => a,
+            None => {
+                let mut rng = stream(mix(breach_key, AFFECTED_STREAM));
+                self.exposure.records * assumptions.breach.affected_share.sample(&mut rng)
+            }
+        };
+        let log10_affected = if self.any_curve { affected.log10() } else { 0.0 };
+        let terms = &self.exposure.terms;
+        let mut gross = 0.0;
+        let mut covered = 0.0;
+        for (slot, &c) in costs.iter_mut().zip(&self.exposure.components) {
+            let component = &assumptions.components[c];
+            let mut rng = stream(mix(breach_key, self.model.component_keys[c]));
+            // The occurrence draw comes first and is always made, so a component's other
+            // draws sit at the same place in its stream whatever its probability.
+            let occurs = open_unit(&mut rng) < component.probability.at(log10_affected);
+            let cost = if occurs {
+                let fixed = component.fixed.sample(&mut rng);
+                let per_unit = component.per_unit.sample(&mut rng);
+                let unit_share = component.unit_share.sample(&mut rng);
+                let units = affected * unit_share;
+                let scaled = if component.exponent == 1.0 {
+                    units
+                } else {
+                    units.powf(component.exponent)
+                };
+                fixed + per_unit * scaled
+            } else {
+                0.0
+            };
+            *slot = cost;
+            gross += cost;
+            if component.covered {
+                covered += cost.min(terms.sublimits[c]);
+            }
+        }
+        let insured_before_share = (covered - terms.retention).max(0.0).min(terms.limit);
+        BreachCost {
+            gross,
+            insured_before_share,
+        }
+    }
+
+    /// Simulates iterations `range`, storing the iterations with at least one breach.
+    fn run(&self, range: Range<u64>, out: &mut ExposureOutcomes) {
+        let k = self.exposure.components.len();
+        let mut costs = vec![0.0; k];
+        let mut year_costs = vec![0.0; k];
+        let terms = &self.exposure.terms;
+        let mode = self.model.settings.mode;
+        for iteration in range {
+            let year_key = mix(self.exposure_key, iteration);
+            let count = match mode {
+                Mode::Breach => 1,
+                Mode::Annual => self.breach_count(year_key),
+            };
+            if count == 0 {
+                continue;
+            }
+            year_costs.iter_mut().for_each(|c| *c = 0.0);
+            let mut gross = 0.0;
+            let mut insured_sum = 0.0;
+            let mut largest_gross: f64 = 0.0;
+            let mut largest_insured: f64 = 0.0;
+            let mut largest_retained: f64 = 0.0;
+            for b in 0..count {
+                let breach = self.breach(mix(year_key, u64::from(b)), &mut costs);
+                for (total, cost) in year_costs.iter_mut().zip(&costs) {
+                    *total += cost;
+                }
+                gross += breach.gross;
+                insured_sum += breach.insured_before_share;
+                let insured_alone = match mode {
+                    Mode::Breach => terms.share * breach.insured_before_share,
+                    Mode::Annual => terms.share * breach.insured_before_share.min(terms.aggregate_limit),
+                };
+                largest_gross = largest_gross.max(breach.gross);
+                largest_insured = largest_insured.max(insured_alone);
+                largest_retained = largest_retained.max((breach.gross - insured_alone).max(0.0));
+            }
+            let insured = match mode {
+                // Contract: in breach mode the retention, limit and share apply to the one breach.
+                Mode::Breach => terms.share * insured_sum,
+                Mode::Annual => terms.share * insured_sum.min(terms.aggregate_limit),
+            };
+            out.outcomes.push(Outcome {
+                iteration,
+                breaches: count,
+                gross,
+                insured,
+                largest_gross,
+                largest_insured,
+                largest_retained,
+            });
+            out.component_costs.extend_from_slice(&year_costs);
+            out.simulated_breaches += u64::from(count);
+        }
+    }
+}
+
+/// Poisson draw by sequential inversion (exact; fast for small rates).
+#[inline]
+fn poisson_by_inversion<R: Rng + ?Sized>(rng: &mut R, rate: f64, exp_neg_rate: f64) -> u32 {
+    let u = open_unit(rng);
+    let mut k: u32 = 0;
+    let mut term = exp_neg_rate;
+    let mut cumulative = term;
+    // Stop when the remaining tail is below floating-point resolution.
+    while u > cumulative && k < 10_000 {
+        k += 1;
+        term *= rate / f64::from(k);
+        if term == 0.0 && f64::from(k) > rate {
+            break;
+        }
+        cumulative += term;
+    }
+    k
+}
+
+/// Simulates `iterations` of the exposures `batch` in parallel; results in batch order.
+/// `progress` is called with the number of iterations finished by each chunk.
+pub fn simulate_exposures(
+    model: &Model,
+    batch: Range<usize>,
+    iterations: Range<u64>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Vec<ExposureOutcomes> {
+    let tasks: Vec<(usize, Range<u64>)> = batch
+        .clone()
+        .flat_map(|e| {
+            let iterations = iterations.clone();
+            let chunks = (iterations.end - iterations.start).div_ceil(CHUNK_ITERATIONS);
+            (0..chunks).map(move |c| {
+                let start = iterations.start + c * CHUNK_ITERATIONS;
+                (e, start..(start + CHUNK_ITERATIONS).min(iterations.end))
+            })
+        })
+        .collect();
+    let chunks: Vec<(usize, ExposureOutcomes)> = tasks
+        .into_par_iter()
+        .map(|(e, range)| {
+            let simulator = ExposureSimulator::new(model, e);
+            let mut out = ExposureOutcomes {
+                exposure: e,
+                ..Default::default()
+            };
+            let done = range.end - range.start;
+            simulator.run(range, &mut out);
+            progress(done);
+            (e, out)
+        })
+        .collect();
+    let mut results: Vec<ExposureOutcomes> = batch
+        .map(|e| ExposureOutcomes {
+            exposure: e,
+            ..Default::default()
+        })
+        .collect();
+    let first = results.first().map(|r| r.exposure).unwrap_or(0);
+    for (e, chunk) in chunks {
+        let target = &mut results[e - first];
+        target.outcomes.extend_from_slice(&chunk.outcomes);
+        target.component_costs.extend_from_slice(&chunk.component_costs);
+        target.simulated_breaches += chunk.simulated_breaches;
+    }
+    results
+}

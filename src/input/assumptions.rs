@@ -1,0 +1,504 @@
+//! The assumptions file (TOML): parsed into typed, validated values with every rule checked
+//! once, errors naming the key path.
+
+use super::dist::{parse_var, Role, Var};
+use super::toml_section::{nearest, number, show, Section};
+use crate::error::{Error, Result};
+
+/// What one iteration of the simulation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One iteration = one breach of the exposure.
+    Breach,
+    /// One iteration = one policy year with a random number of breaches.
+    Annual,
+}
+
+impl Mode {
+    pub fn parse(text: &str) -> Option<Mode> {
+        match text {
+            "breach" => Some(Mode::Breach),
+            "annual" => Some(Mode::Annual),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Breach => "breach",
+            Mode::Annual => "annual",
+        }
+    }
+}
+
+/// The `[simulation]` table: defaults that CLI flags override.
+#[derive(Debug, Clone, Default)]
+pub struct SimulationSettings {
+    pub mode: Option<Mode>,
+    pub iterations: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+/// Breach counts per exposure-year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CountModel {
+    Poisson,
+    /// Gamma-mixed Poisson with variance `rate + dispersion × rate²` (the "NB2" form).
+    NegativeBinomial {
+        dispersion: f64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Frequency {
+    pub model: CountModel,
+    /// Expected breaches per exposure-year, where the exposure row gives no `annual_rate`.
+    pub rate: f64,
+}
+
+/// The chance that a component's cost arises in a breach.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Probability {
+    Constant(f64),
+    /// Points `(log10 affected records, probability)`, strictly increasing in records,
+    /// interpolated linearly in log10 records and flat beyond the ends.
+    Curve(Vec<(f64, f64)>),
+}
+
+impl Probability {
+    /// The probability at `log10_affected` (log10 of the affected records).
+    #[inline]
+    pub fn at(&self, log10_affected: f64) -> f64 {
+        match self {
+            Probability::Constant(p) => *p,
+            Probability::Curve(points) => {
+                let (first_x, first_p) = points[0];
+                if log10_affected.is_nan() || log10_affected <= first_x {
+                    return first_p;
+                }
+                for pair in points.windows(2) {
+                    let (x0, p0) = pair[0];
+                    let (x1, p1) = pair[1];
+                    if log10_affected <= x1 {
+                        return p0 + (p1 - p0) * (log10_affected - x0) / (x1 - x0);
+                    }
+                }
+                points[points.len() - 1].1
+            }
+        }
+    }
+
+    pub fn is_certain(&self) -> bool {
+        matches!(self, Probability::Constant(p) if *p >= 1.0)
+    }
+}
+
+/// One cost component: `[U < probability(n)] × (fixed + per_unit × (n × unit_share)^exponent)`.
+#[derive(Debug, Clone)]
+pub struct Component {
+    pub name: String,
+    pub probability: Probability,
+    pub fixed: Var,
+    pub per_unit: Var,
+    pub unit_share: Var,
+    pub exponent: f64,
+    /// Applies if the exposure holds one of these; empty = always ("any").
+    pub data_types: Vec<String>,
+    /// Does not apply if the exposure holds any of these.
+    pub exclude_data_types: Vec<String>,
+    /// Counts toward the insured loss.
+    pub covered: bool,
+    pub source: String,
+}
+
+impl Component {
+    /// Whether this component applies to an exposure holding `held` data types.
+    pub fn applies_to(&self, held: &[String]) -> bool {
+        let included = self.data_types.is_empty() || self.data_types.iter().any(|d| held.contains(d));
+        let excluded = self.exclude_data_types.iter().any(|d| held.contains(d));
+        included && !excluded
+    }
+}
+
+/// Policy terms: the `[policy]` defaults, or one exposure's terms after its overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyTerms {
+    pub retention: f64,
+    pub limit: f64,
+    pub aggregate_limit: f64,
+    pub share: f64,
+    /// Per component (same order as [`Assumptions::components`]); infinity = no sublimit.
+    pub sublimits: Vec<f64>,
+}
+
+/// The `[breach]` table.
+#[derive(Debug, Clone)]
+pub struct BreachSettings {
+    pub affected_share: Var,
+    pub data_types: Vec<String>,
+}
+
+/// The whole assumptions file, validated.
+#[derive(Debug, Clone)]
+pub struct Assumptions {
+    /// How the file is named in messages (its path, or "built-in default assumptions").
+    pub label: String,
+    pub simulation: SimulationSettings,
+    pub frequency: Frequency,
+    pub breach: BreachSettings,
+    pub components: Vec<Component>,
+    pub policy: PolicyTerms,
+    /// The parsed document, echoed into run.json.
+    pub document: toml::Table,
+}
+
+impl Assumptions {
+    /// The index of the component called `name`.
+    pub fn component_index(&self, name: &str) -> Option<usize> {
+        self.components.iter().position(|c| c.name == name)
+    }
+
+    pub fn component_names(&self) -> Vec<&str> {
+        self.components.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    /// Parses and validates the assumptions text; `label` names the file in errors.
+    pub fn parse(text: &str, label: &str) -> Result<Assumptions> {
+        let document: toml::Table = toml::from_str(text).map_err(|e| toml_syntax_error(text, label, &e))?;
+        let mut root = Section::new(label, "", &document);
+
+        if let Some(meta) = root.get("meta") {
+            if !meta.is_table() {
+                return Err(root.error("meta", format!("{} is not a table", show(meta))));
+            }
+        }
+        let simulation = match root.table_opt("simulation")? {
+            None => SimulationSettings::default(),
+            Some(mut s) => {
+                let mode = match s.str_opt("mode")? {
+                    None => None,
+                    Some(m) => Some(Mode::parse(m).ok_or_else(|| {
+                        s.error(
+                            "mode",
+                            format!("\"{m}\" is not a mode; expected \"annual\" or \"breach\""),
+                        )
+                    })?),
+                };
+                let iterations = s.u64_opt("iterations")?;
+                if iterations == Some(0) {
+                    return Err(s.error("iterations", "0 is not allowed; expected at least 1"));
+                }
+                let seed = s.u64_opt("seed")?;
+                s.finish()?;
+                SimulationSettings { mode, iterations, seed }
+            }
+        };
+
+        let frequency = match root.table_opt("frequency")? {
+            None => Frequency {
+                model: CountModel::Poisson,
+                rate: 0.05,
+            },
+            Some(mut s) => {
+                let rate = s.f64_opt("rate")?.unwrap_or(0.05);
+                if !(rate.is_finite() && rate >= 0.0) {
+                    return Err(s.error("rate", format!("{rate} is not a finite number ≥ 0")));
+                }
+                let model_name = s.str_opt("model")?.unwrap_or("poisson");
+                let dispersion = s.f64_opt("dispersion")?;
+                let model = match model_name {
+                    "poisson" => {
+                        if dispersion.is_some() {
+                            return Err(s.error("dispersion", "only goes with model = \"negative_binomial\""));
+                        }
+                        CountModel::Poisson
+                    }
+                    "negative_binomial" => {
+                        let dispersion = dispersion
+                            .ok_or_else(|| s.error("dispersion", "missing; negative_binomial needs dispersion > 0"))?;
+                        if !(dispersion.is_finite() && dispersion > 0.0) {
+                            return Err(s.error("dispersion", format!("{dispersion} is not a finite number > 0")));
+                        }
+                        CountModel::NegativeBinomial { dispersion }
+                    }
+                    other => {
+                        return Err(s.error(
+                            "model",
+                            format!("\"{other}\" is not a count model; expected \"poisson\" or \"negative_binomial\""),
+                        ))
+                    }
+                };
+                s.str_opt("source")?;
+                s.finish()?;
+                Frequency { model, rate }
+            }
+        };
+
+        let breach = match root.table_opt("breach")? {
+            None => BreachSettings {
+                affected_share: Var::constant(1.0),
+                data_types: Vec::new(),
+            },
+            Some(mut s) => {
+                let affected_share = parse_var(&mut s, "affected_share", Role::Share, 1.0)?;
+                let data_types = data_type_list(&mut s, "data_types")?;
+                s.str_opt("source")?;
+                s.finish()?;
+                BreachSettings {
+                    affected_share,
+                    data_types,
+                }
+            }
+        };
+
+        let components = match root.get("component") {
+            None => {
+                return Err(Error::input(format!(
+                    "{label}: component: missing; at least one [[component]] is needed"
+                )))
+            }
+            Some(toml::Value::Array(items)) => {
+                let mut components: Vec<Component> = Vec::with_capacity(items.len());
+                for (index, item) in items.iter().enumerate() {
+                    let table = item.as_table().ok_or_else(|| {
+                        Error::input(format!(
+                            "{label}: component[{}]: {} is not a table",
+                            index + 1,
+                            show(item)
+                        ))
+                    })?;
+                    let component = parse_component(label, index, table)?;
+                    if components.iter().any(|c| c.name == component.name) {
+                        return Err(Error::input(format!(
+                            "{label}: component \"{}\": the name is used twice; component names must be unique",
+                            component.name
+                        )));
+                    }
+                    components.push(component);
+                }
+                if components.is_empty() {
+                    return Err(Error::input(format!(
+                        "{label}: component: empty; at least one [[component]] is needed"
+                    )));
+                }
+                components
+            }
+            Some(other) => {
+                return Err(Error::input(format!(
+                    "{label}: component: {} is not a list of tables; write [[component]] sections",
+                    show(other)
+                )))
+            }
+        };
+
+        let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+        let policy = match root.table_opt("policy")? {
+            None => PolicyTerms {
+                retention: 0.0,
+                limit: f64::INFINITY,
+                aggregate_limit: f64::INFINITY,
+                share: 1.0,
+                sublimits: vec![f64::INFINITY; components.len()],
+            },
+            Some(mut s) => {
+                let retention = policy_amount(&mut s, "retention", 0.0, false)?;
+                let limit = policy_amount(&mut s, "limit", f64::INFINITY, true)?;
+                let aggregate_limit = policy_amount(&mut s, "aggregate_limit", f64::INFINITY, true)?;
+                let share = s.f64_opt("share")?.unwrap_or(1.0);
+                if !(0.0..=1.0).contains(&share) {
+                    return Err(s.error("share", format!("{share} is not a share between 0 and 1")));
+                }
+                let mut sublimits = vec![f64::INFINITY; components.len()];
+                if let Some(mut sub) = s.table_opt("sublimits")? {
+                    for (name, value) in sub.table() {
+                        let index = names.iter().position(|n| n == name).ok_or_else(|| {
+                            let hint = nearest(name, &names)
+                                .map(|k| format!(" (did you mean \"{k}\"?)"))
+                                .unwrap_or_default();
+                            sub.error(name, format!("no component is called \"{name}\"{hint}"))
+                        })?;
+                        match number(value) {
+                            Some(v) if v >= 0.0 => sublimits[index] = v,
+                            _ => return Err(sub.error(name, format!("{} is not an amount ≥ 0", show(value)))),
+                        }
+                    }
+                    // Every key was checked against the component names above.
+                    let _ = &mut sub;
+                }
+                s.finish()?;
+                PolicyTerms {
+                    retention,
+                    limit,
+                    aggregate_limit,
+                    share,
+                    sublimits,
+                }
+            }
+        };
+        root.finish()?;
+
+        Ok(Assumptions {
+            label: label.to_string(),
+            simulation,
+            frequency,
+            breach,
+            components,
+            policy,
+            document,
+        })
+    }
+}
+
+/// A policy amount ≥ 0; infinity allowed for limits.
+fn policy_amount(s: &mut Section, key: &'static str, default: f64, infinite_ok: bool) -> Result<f64> {
+    let value = s.f64_opt(key)?.unwrap_or(default);
+    if value < 0.0 || (!infinite_ok && !value.is_finite()) {
+        let expected = if infinite_ok {
+            "an amount ≥ 0 (or inf)"
+        } else {
+            "a finite amount ≥ 0"
+        };
+        return Err(s.error(key, format!("{value} is not {expected}")));
+    }
+    Ok(value)
+}
+
+/// Data type names, lower-cased and trimmed; `"any"` means no restriction (an empty list).
+fn data_type_list(s: &mut Section, key: &'static str) -> Result<Vec<String>> {
+    let list = s.str_list_opt(key)?.unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        let item = item.trim().to_lowercase();
+        if item.is_empty() {
+            return Err(s.error(key, "contains an empty name"));
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
+fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Component> {
+    let name = match table.get("name") {
+        Some(toml::Value::String(n)) if !n.trim().is_empty() => n.trim().to_string(),
+        Some(other) => {
+            return Err(Error::input(format!(
+                "{label}: component[{}].name: {} is not a non-empty string",
+                index + 1,
+                show(other)
+            )))
+        }
+        None => {
+            return Err(Error::input(format!(
+                "{label}: component[{}].name: missing; every component needs a name",
+                index + 1
+            )))
+        }
+    };
+    let mut s = Section::new(label, format!("component \"{name}\""), table);
+    s.get("name");
+    let probability = match s.get("probability") {
+        None => Probability::Constant(1.0),
+        Some(value) => parse_probability(&s, value)?,
+    };
+    let fixed = parse_var(&mut s, "fixed", Role::NonNegative, 0.0)?;
+    let per_unit = parse_var(&mut s, "per_unit", Role::NonNegative, 0.0)?;
+    let unit_share = parse_var(&mut s, "unit_share", Role::Share, 1.0)?;
+    let exponent = s.f64_opt("exponent")?.unwrap_or(1.0);
+    if !(exponent.is_finite() && exponent >= 0.0) {
+        return Err(s.error("exponent", format!("{exponent} is not a finite number ≥ 0")));
+    }
+    let mut data_types = data_type_list(&mut s, "data_types")?;
+    if data_types.iter().any(|d| d == "any") {
+        data_types.clear();
+    }
+    let exclude_data_types = data_type_list(&mut s, "exclude_data_types")?;
+    let covered = s.bool_opt("covered")?.unwrap_or(true);
+    let source = s.str_opt("source")?.unwrap_or("").to_string();
+    s.finish()?;
+    Ok(Component {
+        name,
+        probability,
+        fixed,
+        per_unit,
+        unit_share,
+        exponent,
+        data_types,
+        exclude_data_types,
+        covered,
+        source,
+    })
+}
+
+fn parse_probability(s: &Section, value: &toml::Value) -> Result<Probability> {
+    if let Some(p) = number(value) {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(s.error("probability", format!("{p} is not a probability between 0 and 1")));
+        }
+        return Ok(Probability::Constant(p));
+    }
+    let shape_error = || {
+        s.error(
+            "probability",
+            format!(
+                "{} is not a probability or a curve like [[1e3, 0.01], [1e6, 0.2]]",
+                show(value)
+            ),
+        )
+    };
+    let items = value.as_array().ok_or_else(shape_error)?;
+    if items.is_empty() {
+        return Err(s.error(
+            "probability",
+            "the curve is empty; give at least one [records, probability] point",
+        ));
+    }
+    let mut points: Vec<(f64, f64)> = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let pair = item.as_array().filter(|a| a.len() == 2).ok_or_else(shape_error)?;
+        let (records, p) = match (number(&pair[0]), number(&pair[1])) {
+            (Some(r), Some(p)) => (r, p),
+            _ => return Err(shape_error()),
+        };
+        if !(records.is_finite() && records > 0.0) {
+            return Err(s.error(
+                "probability",
+                format!("point {}: records {records} is not a number > 0", i + 1),
+            ));
+        }
+        if !(0.0..=1.0).contains(&p) {
+            return Err(s.error(
+                "probability",
+                format!("point {}: {p} is not a probability between 0 and 1", i + 1),
+            ));
+        }
+        let x = records.log10();
+        if let Some((previous, _)) = points.last() {
+            if x <= *previous {
+                return Err(s.error(
+                    "probability",
+                    format!("point {}: records {records} is not above the previous point's; the curve must increase in records", i + 1),
+                ));
+            }
+        }
+        points.push((x, p));
+    }
+    Ok(Probability::Curve(points))
+}
+
+/// One line: `file line L, column C: message`.
+fn toml_syntax_error(text: &str, label: &str, error: &toml::de::Error) -> Error {
+    let message = error.message().trim().replace('\n', " ");
+    match error.span() {
+        Some(span) => {
+            let start = (0..=span.start.min(text.len()))
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            let before = &text[..start];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+            Error::input(format!("{label} line {line}, column {column}: {message}"))
+        }
+        None => Error::input(format!("{label}: {message}")),
+    }
+}

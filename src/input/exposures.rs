@@ -1,0 +1,406 @@
+//! The exposures table (CSV, or Parquet by extension): one row per organisation, policy or
+//! scenario. polars reads the file; every cell is then parsed here, so that each error
+//! names the file, row, column and value.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use polars::prelude::*;
+
+use super::toml_section::nearest;
+use crate::error::{Error, Result};
+
+/// One exposure row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exposure {
+    pub id: String,
+    pub name: Option<String>,
+    pub industry: Option<String>,
+    /// Records (people) held that a breach could expose.
+    pub records: u64,
+    /// Kinds of data held; `None` = the assumptions' default.
+    pub data_types: Option<Vec<String>>,
+    /// A known number of affected records, replacing `records × affected_share`.
+    pub affected: Option<u64>,
+    pub annual_rate: Option<f64>,
+    pub revenue: Option<f64>,
+    pub retention: Option<f64>,
+    pub limit: Option<f64>,
+    pub aggregate_limit: Option<f64>,
+    pub share: Option<f64>,
+    /// `sublimit_<component>` columns: (component name, amount).
+    pub sublimits: Vec<(String, f64)>,
+    /// Other columns, kept as text (e.g. for matching systemic events).
+    pub extra: Vec<(String, String)>,
+}
+
+/// The exposures file, parsed.
+#[derive(Debug, Clone)]
+pub struct Exposures {
+    /// How the file is named in messages.
+    pub label: String,
+    pub rows: Vec<Exposure>,
+}
+
+const KNOWN_COLUMNS: [&str; 13] = [
+    "id",
+    "records",
+    "name",
+    "industry",
+    "data_types",
+    "affected",
+    "annual_rate",
+    "revenue",
+    "retention",
+    "limit",
+    "aggregate_limit",
+    "share",
+    "sublimit_<component>",
+];
+
+/// A table of text cells, column-major, as read by polars.
+struct TextTable {
+    names: Vec<String>,
+    columns: Vec<Vec<Option<String>>>,
+    height: usize,
+}
+
+impl Exposures {
+    /// Reads a CSV or Parquet (by extension `.parquet`/`.pq`) exposures file.
+    pub fn read(path: &Path) -> Result<Exposures> {
+        let label = path.display().to_string();
+        if path.is_dir() {
+            return Err(Error::input(format!(
+                "{label}: is a directory; expected an exposures CSV or Parquet file"
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| Error::input(format!("{label}: cannot be read: {e}")))?;
+        let is_parquet = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
+        if is_parquet {
+            Exposures::from_parquet_bytes(bytes, &label)
+        } else {
+            Exposures::from_csv_bytes(&bytes, &label)
+        }
+    }
+
+    /// Parses CSV text (UTF-8, optional BOM, LF or CRLF line ends, `"`-quoted fields).
+    pub fn from_csv_bytes(bytes: &[u8], label: &str) -> Result<Exposures> {
+        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            Error::input(format!(
+                "{label}: is not UTF-8 text (byte {}); save it as UTF-8 CSV",
+                e.valid_up_to()
+            ))
+        })?;
+        if text.trim().is_empty() {
+            return Err(Error::input(format!(
+                "{label}: is empty; expected a header line with at least id,records"
+            )));
+        }
+        let header = text.lines().next().unwrap_or("");
+        if !header.contains(',') && header.contains(';') {
+            return Err(Error::input(format!(
+                "{label} line 1: the header \"{}\" has no commas but has semicolons; exposures files are comma-separated (use ';' only inside data_types)",
+                truncate(header)
+            )));
+        }
+        if !header.contains(',') && header.contains('\t') {
+            return Err(Error::input(format!(
+                "{label} line 1: the header has no commas but has tabs; exposures files are comma-separated"
+            )));
+        }
+        let parse_options = CsvParseOptions::default().with_missing_is_null(true);
+        let frame = CsvReadOptions::default()
+            .with_has_header(true)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(parse_options)
+            .into_reader_with_file_handle(Cursor::new(bytes.to_vec()))
+            .finish()
+            .map_err(|e| Error::input(format!("{label}: cannot be read as CSV: {e}")))?;
+        let table = text_table(&frame, label)?;
+        Exposures::from_table(table, label)
+    }
+
+    /// Parses a Parquet file's bytes.
+    pub fn from_parquet_bytes(bytes: Vec<u8>, label: &str) -> Result<Exposures> {
+        if bytes.is_empty() {
+            return Err(Error::input(format!("{label}: is empty; expected a Parquet file")));
+        }
+        if bytes.len() < 12 || !bytes.starts_with(b"PAR1") || !bytes.ends_with(b"PAR1") {
+            return Err(Error::input(format!(
+                "{label}: is not a complete Parquet file (missing PAR1 magic bytes; truncated?)"
+            )));
+        }
+        // A corrupt file can make the Parquet decoder panic; turn that into an input error.
+        let read = std::panic::catch_unwind(move || ParquetReader::new(Cursor::new(bytes)).finish());
+        let frame = match read {
+            Ok(Ok(frame)) => frame,
+            Ok(Err(e)) => return Err(Error::input(format!("{label}: cannot be read as Parquet: {e}"))),
+            Err(_) => {
+                return Err(Error::input(format!(
+                    "{label}: cannot be read as Parquet: the file is corrupt"
+                )))
+            }
+        };
+        for column in frame.columns() {
+            let name = column.name().as_str();
+            let integer_column = matches!(name, "records" | "affected");
+            let dtype = column.dtype();
+            let ok = if integer_column {
+                dtype.is_integer() || dtype == &DataType::String || dtype == &DataType::Null
+            } else {
+                dtype.is_primitive_numeric()
+                    || dtype == &DataType::String
+                    || dtype == &DataType::Null
+                    || dtype.is_bool()
+            };
+            if !ok || (name == "id" && !(dtype == &DataType::String || dtype.is_integer())) {
+                let expected = if integer_column {
+                    "an integer or string column"
+                } else {
+                    "a number or string column"
+                };
+                return Err(Error::input(format!(
+                    "{label}: column {name}: has type {dtype}; expected {expected}"
+                )));
+            }
+        }
+        let table = text_table(&frame, label)?;
+        Exposures::from_table(table, label)
+    }
+
+    fn from_table(table: TextTable, label: &str) -> Result<Exposures> {
+        let column_of = |name: &str| table.names.iter().position(|n| n == name);
+        for required in ["id", "records"] {
+            if column_of(required).is_none() {
+                let found: Vec<&str> = table.names.iter().map(String::as_str).collect();
+                let hint = nearest(required, &found)
+                    .map(|k| format!(" (is \"{k}\" meant?)"))
+                    .unwrap_or_default();
+                return Err(Error::input(format!(
+                    "{label}: column {required}: missing{hint}; the columns found are {}",
+                    found.join(", ")
+                )));
+            }
+        }
+        for (i, name) in table.names.iter().enumerate() {
+            if name.is_empty() {
+                return Err(Error::input(format!(
+                    "{label}: column {}: has an empty name in the header",
+                    i + 1
+                )));
+            }
+            if table.names[..i].contains(name) {
+                return Err(Error::input(format!(
+                    "{label}: column {name}: appears twice in the header"
+                )));
+            }
+        }
+        if table.height == 0 {
+            return Err(Error::input(format!(
+                "{label}: has a header but no rows; expected at least one exposure"
+            )));
+        }
+        let mut rows = Vec::with_capacity(table.height);
+        let mut seen_ids = std::collections::HashMap::with_capacity(table.height);
+        for r in 0..table.height {
+            let row = RowReader {
+                label,
+                table: &table,
+                row: r,
+            };
+            let exposure = row.parse()?;
+            if let Some(first) = seen_ids.insert(exposure.id.clone(), r + 1) {
+                return Err(row.error(
+                    "id",
+                    &exposure.id,
+                    &format!("duplicates the id of row {first}; ids must be unique"),
+                ));
+            }
+            rows.push(exposure);
+        }
+        Ok(Exposures {
+            label: label.to_string(),
+            rows,
+        })
+    }
+}
+
+fn truncate(text: &str) -> String {
+    if text.chars().count() > 60 {
+        format!("{}...", text.chars().take(57).collect::<String>())
+    } else {
+        text.to_string()
+    }
+}
+
+fn text_table(frame: &DataFrame, label: &str) -> Result<TextTable> {
+    let mut names = Vec::with_capacity(frame.width());
+    let mut columns = Vec::with_capacity(frame.width());
+    for column in frame.columns() {
+        names.push(column.name().trim().trim_start_matches('\u{feff}').to_string());
+        let text = column.cast(&DataType::String).map_err(|e| {
+            Error::input(format!(
+                "{label}: column {}: cannot be read as text: {e}",
+                column.name()
+            ))
+        })?;
+        let cells = text
+            .str()
+            .map_err(|e| {
+                Error::input(format!(
+                    "{label}: column {}: cannot be read as text: {e}",
+                    column.name()
+                ))
+            })?
+            .iter()
+            .map(|cell| cell.map(str::to_string))
+            .collect();
+        columns.push(cells);
+    }
+    Ok(TextTable {
+        names,
+        columns,
+        height: frame.height(),
+    })
+}
+
+struct RowReader<'a> {
+    label: &'a str,
+    table: &'a TextTable,
+    row: usize,
+}
+
+impl RowReader<'_> {
+    fn error(&self, column: &str, value: &str, expected: &str) -> Error {
+        Error::input(format!(
+            "{} row {}, column {column}: \"{}\" {expected}",
+            self.label,
+            self.row + 1,
+            truncate(value)
+        ))
+    }
+
+    /// The trimmed cell, `None` when empty.
+    fn cell(&self, column: &str) -> Option<&str> {
+        let index = self.table.names.iter().position(|n| n == column)?;
+        self.table.columns[index][self.row]
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+    }
+
+    fn integer(&self, column: &str, value: &str) -> Result<u64> {
+        let digits = value.strip_prefix('+').unwrap_or(value);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return digits.parse::<u64>().map_err(|_| {
+                self.error(
+                    column,
+                    value,
+                    "is too large; expected an integer up to 18446744073709551615",
+                )
+            });
+        }
+        let hint = if value.contains(',') || value.contains('_') || value.contains(' ') {
+            "is not a non-negative integer (write it without thousands separators, e.g. 1000000)"
+        } else if value
+            .parse::<f64>()
+            .is_ok_and(|v| v.is_finite() && v >= 0.0 && v.fract() == 0.0)
+        {
+            "is not a non-negative integer (write it in plain digits, e.g. 1000000 rather than 1e6)"
+        } else {
+            "is not a non-negative integer"
+        };
+        Err(self.error(column, value, hint))
+    }
+
+    /// A number ≥ 0; `inf` only where `infinite_ok`.
+    fn amount(&self, column: &str, infinite_ok: bool) -> Result<Option<f64>> {
+        let Some(value) = self.cell(column) else {
+            return Ok(None);
+        };
+        let parsed = value.parse::<f64>().ok().filter(|v| !v.is_nan());
+        match parsed {
+            Some(v) if v >= 0.0 && (v.is_finite() || infinite_ok) => Ok(Some(v)),
+            _ => {
+                let expected = if value.contains(',') {
+                    "is not a number ≥ 0 (write it without thousands separators)"
+                } else if infinite_ok {
+                    "is not a number ≥ 0 (or inf)"
+                } else {
+                    "is not a finite number ≥ 0"
+                };
+                Err(self.error(column, value, expected))
+            }
+        }
+    }
+
+    fn parse(&self) -> Result<Exposure> {
+        let id = self
+            .cell("id")
+            .ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?
+            .to_string();
+        let records_text = self
+            .cell("records")
+            .ok_or_else(|| self.error("records", "", "is empty; expected a non-negative integer"))?;
+        let records = self.integer("records", records_text)?;
+        let affected = match self.cell("affected") {
+            None => None,
+            Some(value) => {
+                let affected = self.integer("affected", value)?;
+                if affected > records {
+                    return Err(self.error(
+                        "affected",
+                        value,
+                        &format!("exceeds records ({records}); affected records cannot exceed the records held"),
+                    ));
+                }
+                Some(affected)
+            }
+        };
+        let data_types = self.cell("data_types").map(|cell| {
+            cell.split(';')
+                .map(|d| d.trim().to_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect::<Vec<_>>()
+        });
+        let share = self.amount("share", false)?;
+        if let (Some(s), Some(text)) = (share, self.cell("share")) {
+            if s > 1.0 {
+                return Err(self.error("share", text, "is not a share between 0 and 1"));
+            }
+        }
+        let mut sublimits = Vec::new();
+        let mut extra = Vec::new();
+        for (index, name) in self.table.names.iter().enumerate() {
+            if let Some(component) = name.strip_prefix("sublimit_") {
+                if let Some(amount) = self.amount(name, true)? {
+                    sublimits.push((component.to_string(), amount));
+                }
+            } else if !KNOWN_COLUMNS.contains(&name.as_str()) {
+                if let Some(value) = &self.table.columns[index][self.row] {
+                    extra.push((name.clone(), value.trim().to_string()));
+                }
+            }
+        }
+        Ok(Exposure {
+            id,
+            name: self.cell("name").map(str::to_string),
+            industry: self.cell("industry").map(str::to_string),
+            records,
+            data_types,
+            affected,
+            annual_rate: self.amount("annual_rate", false)?,
+            revenue: self.amount("revenue", false)?,
+            retention: self.amount("retention", false)?,
+            limit: self.amount("limit", true)?,
+            aggregate_limit: self.amount("aggregate_limit", true)?,
+            share,
+            sublimits,
+            extra,
+        })
+    }
+}

@@ -1,0 +1,14 @@
+//! Inputs: the exposures table and the assumptions file, parsed into typed, validated values.
+
+pub mod assumptions;
+pub mod dist;
+pub mod exposures;
+pub mod toml_section;
+
+pub use assumptions::{Assumptions, Component, CountModel, Mode, PolicyTerms, Probability};
+pub use exposures::{Exposure, Exposures};
+
+/// The default assumptions shipped with the tool (`assumptions/default.toml`).
+pub const DEFAULT_ASSUMPTIONS: &str = include_str!("../../assumptions/default.toml");
+/// The sample portfolio shipped with the tool (`assumptions/sample-portfolio.csv`).
+pub const SAMPLE_PORTFOLIO: &str = include_str!("../../assumptions/sample-portfolio.csv");

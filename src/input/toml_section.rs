@@ -1,0 +1,192 @@
+//! Reading one TOML table with key-path error messages and unknown-key detection.
+
+use crate::error::{Error, Result};
+
+/// One table of the assumptions file being read. Every key that is read is remembered, so
+/// that [`Section::finish`] can reject the keys nobody asked for (with a nearest-name hint).
+pub struct Section<'a> {
+    file: &'a str,
+    path: String,
+    table: &'a toml::Table,
+    known: Vec<&'static str>,
+}
+
+impl<'a> Section<'a> {
+    pub fn new(file: &'a str, path: impl Into<String>, table: &'a toml::Table) -> Self {
+        Section {
+            file,
+            path: path.into(),
+            table,
+            known: Vec::new(),
+        }
+    }
+
+    pub fn file(&self) -> &'a str {
+        self.file
+    }
+
+    /// `component "legal_defense".fixed` for key `fixed` in section `component "legal_defense"`.
+    pub fn key_path(&self, key: &str) -> String {
+        if self.path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    /// An input error about `key` in this section.
+    pub fn error(&self, key: &str, message: impl std::fmt::Display) -> Error {
+        Error::input(format!("{}: {}: {message}", self.file, self.key_path(key)))
+    }
+
+    /// The raw value of `key`, marking the key as known.
+    pub fn get(&mut self, key: &'static str) -> Option<&'a toml::Value> {
+        self.known.push(key);
+        self.table.get(key)
+    }
+
+    pub fn f64_opt(&mut self, key: &'static str) -> Result<Option<f64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(value) => number(value)
+                .map(Some)
+                .ok_or_else(|| self.error(key, format!("{} is not a number", show(value)))),
+        }
+    }
+
+    pub fn u64_opt(&mut self, key: &'static str) -> Result<Option<u64>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Integer(i)) if *i >= 0 => Ok(Some(*i as u64)),
+            Some(value) => Err(self.error(key, format!("{} is not a non-negative integer", show(value)))),
+        }
+    }
+
+    pub fn str_opt(&mut self, key: &'static str) -> Result<Option<&'a str>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.as_str())),
+            Some(value) => Err(self.error(key, format!("{} is not a string", show(value)))),
+        }
+    }
+
+    pub fn bool_opt(&mut self, key: &'static str) -> Result<Option<bool>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+            Some(value) => Err(self.error(key, format!("{} is not true or false", show(value)))),
+        }
+    }
+
+    /// A list of strings; a single string is accepted as a one-element list.
+    pub fn str_list_opt(&mut self, key: &'static str) -> Result<Option<Vec<String>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(vec![s.clone()])),
+            Some(toml::Value::Array(items)) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        toml::Value::String(s) => out.push(s.clone()),
+                        other => return Err(self.error(key, format!("{} is not a string", show(other)))),
+                    }
+                }
+                Ok(Some(out))
+            }
+            Some(value) => Err(self.error(key, format!("{} is not a list of strings", show(value)))),
+        }
+    }
+
+    /// A sub-table, as its own section.
+    pub fn table_opt(&mut self, key: &'static str) -> Result<Option<Section<'a>>> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Table(t)) => Ok(Some(Section::new(self.file, self.key_path(key), t))),
+            Some(value) => Err(self.error(key, format!("{} is not a table", show(value)))),
+        }
+    }
+
+    /// The keys of this table, in file order (toml keeps them sorted; order is not relied on).
+    pub fn table(&self) -> &'a toml::Table {
+        self.table
+    }
+
+    /// Rejects any key that was not read, naming the nearest known key.
+    pub fn finish(self) -> Result<()> {
+        for key in self.table.keys() {
+            if !self.known.iter().any(|k| k == key) {
+                let hint = nearest(key, &self.known)
+                    .map(|k| format!(" (did you mean \"{k}\"?)"))
+                    .unwrap_or_else(|| format!(" (known keys: {})", self.known.join(", ")));
+                return Err(Error::input(format!(
+                    "{}: {}: unknown key{hint}",
+                    self.file,
+                    self.key_path(key)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A TOML number as f64 (integers accepted); NaN is never a valid number here.
+pub fn number(value: &toml::Value) -> Option<f64> {
+    match value {
+        toml::Value::Integer(i) => Some(*i as f64),
+        toml::Value::Float(f) if !f.is_nan() => Some(*f),
+        _ => None,
+    }
+}
+
+/// A short rendering of a value for error messages.
+pub fn show(value: &toml::Value) -> String {
+    let text = match value {
+        toml::Value::String(s) => format!("\"{s}\""),
+        other => other.to_string(),
+    };
+    let text = text.replace('\n', " ");
+    if text.chars().count() > 60 {
+        let cut: String = text.chars().take(57).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+/// The candidate closest to `word` by edit distance, if close enough to be a plausible typo.
+pub fn nearest<'k>(word: &str, candidates: &[&'k str]) -> Option<&'k str> {
+    candidates
+        .iter()
+        .map(|c| (levenshtein(&word.to_lowercase(), &c.to_lowercase()), *c))
+        .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_finds_a_typo_and_ignores_unrelated_words() {
+        assert_eq!(
+            nearest("per_unti", &["fixed", "per_unit", "unit_share"]),
+            Some("per_unit")
+        );
+        assert_eq!(nearest("zzzzzz", &["fixed", "per_unit"]), None);
+    }
+}

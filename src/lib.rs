@@ -1,0 +1,18 @@
+//! breachcost: Monte Carlo estimates of what a data breach costs, component by component
+//! (investigation, legal, notification, credit monitoring, ...), with insurance terms.
+//!
+//! The data flow is one-way:
+//! [`input`] (exposures, assumptions → typed, validated values) → [`engine`] (breaches,
+//! component costs, policy terms, per iteration) → [`stats`] (moments, quantiles, TVaR,
+//! exceedance) via [`run`] → [`report`] (CSV files, run metadata).
+#![forbid(unsafe_code)]
+
+pub mod cmd;
+pub mod engine;
+pub mod error;
+pub mod input;
+pub mod report;
+pub mod run;
+pub mod stats;
+
+pub use error::{Error, Result};

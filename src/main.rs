@@ -1,0 +1,43 @@
+//! The `breachcost` command line: parse arguments, call the library, map errors to exit codes.
+
+use clap::{Parser, Subcommand};
+
+use breachcost::cmd::{init, simulate, validate};
+
+#[derive(Parser)]
+#[command(
+    name = "breachcost",
+    version,
+    about = "Estimate what a data breach costs: Monte Carlo by cost component, with insurance terms",
+    after_help = "Examples:\n  breachcost simulate                                   # sample portfolio, default assumptions\n  breachcost simulate --exposures assumptions/mr-cooper-2023.csv --mode breach --out reports/mr-cooper\n  breachcost validate --exposures my-book.csv --assumptions my-assumptions.toml\n  breachcost init my-study"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the Monte Carlo simulation and write the reports
+    #[command(
+        after_help = "Examples:\n  breachcost simulate\n  breachcost simulate --exposures book.csv --assumptions assumptions.toml --out reports/q3 --iterations 200000\n  breachcost simulate --exposures assumptions/mr-cooper-2023.csv --mode breach"
+    )]
+    Simulate(simulate::SimulateArgs),
+    /// Read and check the inputs, print what was understood, simulate nothing
+    Validate(validate::ValidateArgs),
+    /// Write a starter exposures.csv and assumptions.toml into a folder
+    Init(init::InitArgs),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Simulate(args) => simulate::run(args),
+        Command::Validate(args) => validate::run(args),
+        Command::Init(args) => init::run(args),
+    };
+    if let Err(error) = result {
+        eprintln!("error: {error}");
+        std::process::exit(error.exit_code());
+    }
+}

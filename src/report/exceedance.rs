@@ -1,0 +1,51 @@
+//! `exceedance.csv`: loss at each return period, per exposure, measure and EP type
+//! (`AEP` and `OEP` in annual mode, `BREACH` in breach mode).
+
+use super::csv::{num, Csv};
+use crate::run::{Measures, RunResults};
+use crate::stats::RETURN_PERIODS;
+
+pub const HEADER: [&str; 6] = [
+    "id",
+    "measure",
+    "ep_type",
+    "return_period",
+    "exceedance_probability",
+    "loss",
+];
+
+pub fn render(results: &RunResults, annual: bool) -> Vec<u8> {
+    let mut csv = Csv::new(&HEADER);
+    let mut rows = |id: &str, measures: &Measures| {
+        for (name, m) in measures.iter() {
+            let mut curves: Vec<(&str, &Vec<f64>)> = Vec::new();
+            if annual {
+                curves.push(("AEP", &m.aggregate_ep));
+                if let Some(oep) = &m.occurrence_ep {
+                    curves.push(("OEP", oep));
+                }
+            } else {
+                curves.push(("BREACH", &m.aggregate_ep));
+            }
+            for (ep_type, losses) in curves {
+                for (t, loss) in RETURN_PERIODS.iter().zip(losses) {
+                    csv.row([
+                        id.to_string(),
+                        name.to_string(),
+                        ep_type.to_string(),
+                        t.to_string(),
+                        num(1.0 / f64::from(*t)),
+                        num(*loss),
+                    ]);
+                }
+            }
+        }
+    };
+    for e in &results.exposures {
+        rows(&e.id, &e.measures);
+    }
+    if let Some(p) = &results.portfolio {
+        rows(super::PORTFOLIO_ID, p);
+    }
+    csv.into_bytes()
+}

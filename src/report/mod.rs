@@ -1,0 +1,39 @@
+//! Reports: one module per output file, each rendering bytes from the run results; this
+//! module writes them all into the output folder atomically.
+
+pub mod components;
+pub mod csv;
+pub mod exceedance;
+pub mod human;
+pub mod output_dir;
+pub mod run_json;
+pub mod summary;
+
+use crate::run::RunResults;
+
+/// The `id` of the portfolio rows.
+pub const PORTFOLIO_ID: &str = "PORTFOLIO";
+
+/// A file of the report folder: its path relative to the folder, and its bytes.
+pub struct ReportFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Renders the CSV reports.
+pub fn csv_reports(results: &RunResults, annual: bool) -> Vec<ReportFile> {
+    vec![
+        ReportFile {
+            path: "summary.csv".into(),
+            bytes: summary::render(results),
+        },
+        ReportFile {
+            path: "components.csv".into(),
+            bytes: components::render(results),
+        },
+        ReportFile {
+            path: "exceedance.csv".into(),
+            bytes: exceedance::render(results, annual),
+        },
+    ]
+}

@@ -1,0 +1,136 @@
+//! Writing a report folder so that nothing is ever half-written: files go to a temporary
+//! folder beside the target, which replaces the target only once complete. A run that
+//! fails or is killed leaves the target as it was; its temporary folder is removed by the
+//! next run.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::ReportFile;
+use crate::error::{Error, Result};
+
+const TEMP_MARK: &str = ".breachcost-tmp-";
+const OLD_MARK: &str = ".breachcost-old-";
+
+/// Checks that `target` can be a report folder, before any work is done: not a file, and
+/// if it exists and is not empty, a folder from an earlier run (it holds `run.json`),
+/// so that a mistyped `--out` never replaces someone's folder.
+pub fn check_target(target: &Path) -> Result<()> {
+    let label = target.display();
+    if target.exists() {
+        if !target.is_dir() {
+            return Err(Error::input(format!(
+                "--out {label}: is a file; expected a folder for the reports"
+            )));
+        }
+        let mut entries =
+            fs::read_dir(target).map_err(|e| Error::input(format!("--out {label}: cannot be read: {e}")))?;
+        let empty = entries.next().is_none();
+        if !empty && !target.join("run.json").is_file() {
+            return Err(Error::input(format!(
+                "--out {label}: is a folder that is not empty and holds no run.json from an earlier run; choose a new or empty folder"
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn parent_and_name(target: &Path) -> Result<(PathBuf, String)> {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| Error::input(format!("--out {}: is not a usable folder name", target.display())))?
+        .to_string();
+    let parent = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    Ok((parent, name))
+}
+
+fn process_alive(pid: &str) -> bool {
+    pid.parse::<u32>()
+        .is_ok_and(|pid| pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists())
+}
+
+/// Removes temporary folders left by killed runs writing to `target`, and puts back a
+/// previous report folder if a run was killed between moving it aside and replacing it.
+fn clean_stale(parent: &Path, name: &str, target: &Path) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    let temp_prefix = format!(".{name}{TEMP_MARK}");
+    let old_prefix = format!(".{name}{OLD_MARK}");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else { continue };
+        if let Some(pid) = file_name.strip_prefix(&temp_prefix) {
+            if !process_alive(pid) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        } else if let Some(pid) = file_name.strip_prefix(&old_prefix) {
+            if !process_alive(pid) {
+                if target.exists() {
+                    let _ = fs::remove_dir_all(entry.path());
+                } else {
+                    let _ = fs::rename(entry.path(), target);
+                }
+            }
+        }
+    }
+}
+
+/// Writes `files` as the complete contents of the folder `target`, atomically.
+pub fn write_atomically(target: &Path, files: &[ReportFile]) -> Result<()> {
+    check_target(target)?;
+    let (parent, name) = parent_and_name(target)?;
+    let label = target.display();
+    fs::create_dir_all(&parent).map_err(|e| {
+        Error::input(format!(
+            "--out {label}: cannot create the parent folder {}: {e}",
+            parent.display()
+        ))
+    })?;
+    clean_stale(&parent, &name, target);
+    let pid = std::process::id();
+    let temp = parent.join(format!(".{name}{TEMP_MARK}{pid}"));
+    let _ = fs::remove_dir_all(&temp);
+    let write_all = || -> std::io::Result<()> {
+        fs::create_dir_all(&temp)?;
+        for file in files {
+            let path = temp.join(&file.path);
+            if let Some(dir) = path.parent() {
+                fs::create_dir_all(dir)?;
+            }
+            fs::write(&path, &file.bytes)?;
+        }
+        Ok(())
+    };
+    if let Err(e) = write_all() {
+        let _ = fs::remove_dir_all(&temp);
+        return Err(Error::failure(format!(
+            "--out {label}: writing the reports failed: {e}"
+        )));
+    }
+    let old = parent.join(format!(".{name}{OLD_MARK}{pid}"));
+    let had_previous = target.exists();
+    if had_previous {
+        if let Err(e) = fs::rename(target, &old) {
+            let _ = fs::remove_dir_all(&temp);
+            return Err(Error::failure(format!(
+                "--out {label}: cannot move the previous reports aside: {e}"
+            )));
+        }
+    }
+    if let Err(e) = fs::rename(&temp, target) {
+        if had_previous {
+            let _ = fs::rename(&old, target);
+        }
+        let _ = fs::remove_dir_all(&temp);
+        return Err(Error::failure(format!(
+            "--out {label}: cannot move the new reports into place: {e}"
+        )));
+    }
+    if had_previous {
+        let _ = fs::remove_dir_all(&old);
+    }
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! `run.json`: what was run, on what, how fast.
+
+use serde_json::{json, Value};
+
+use crate::engine::Model;
+use crate::run::RunResults;
+
+/// Where an input came from: its path (or "built-in ...") and the SHA-256 of its bytes.
+#[derive(Debug, Clone)]
+pub struct InputSource {
+    pub path: String,
+    pub sha256: String,
+}
+
+pub fn render(
+    model: &Model,
+    results: &RunResults,
+    threads: usize,
+    exposures: &InputSource,
+    assumptions: &InputSource,
+) -> Vec<u8> {
+    let mut resolved = model.assumptions.document.clone();
+    let mut simulation = toml::Table::new();
+    simulation.insert("mode".into(), toml::Value::String(model.settings.mode.as_str().into()));
+    simulation.insert(
+        "iterations".into(),
+        toml::Value::Integer(model.settings.iterations.min(i64::MAX as u64) as i64),
+    );
+    simulation.insert("seed".into(), toml::Value::Integer(model.settings.seed as i64));
+    resolved.insert("simulation".into(), toml::Value::Table(simulation));
+    let breaches_per_second = if results.wall_seconds > 0.0 {
+        results.simulated_breaches as f64 / results.wall_seconds
+    } else {
+        0.0
+    };
+    let document = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "mode": model.settings.mode.as_str(),
+        "iterations": model.settings.iterations,
+        "seed": model.settings.seed,
+        "threads": threads,
+        "exposures_count": model.exposures.len(),
+        "inputs": {
+            "exposures": { "path": exposures.path, "sha256": exposures.sha256 },
+            "assumptions": { "path": assumptions.path, "sha256": assumptions.sha256 },
+        },
+        "assumptions": serde_json::to_value(&resolved).unwrap_or(Value::Null),
+        "wall_seconds": results.wall_seconds,
+        "simulated_breaches": results.simulated_breaches,
+        "breaches_per_second": breaches_per_second,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text.into_bytes()
+}

@@ -1,0 +1,61 @@
+//! `summary.csv`: one row per exposure and measure, then the portfolio (annual mode).
+
+use super::csv::{num, Csv};
+use crate::run::{Measures, RunResults};
+
+pub const HEADER: [&str; 16] = [
+    "id",
+    "measure",
+    "mean",
+    "sd",
+    "se_mean",
+    "p50",
+    "p75",
+    "p90",
+    "p95",
+    "p99",
+    "p99_5",
+    "p99_9",
+    "tvar_95",
+    "tvar_99",
+    "max",
+    "prob_nonzero",
+];
+
+pub fn render(results: &RunResults) -> Vec<u8> {
+    let mut csv = Csv::new(&HEADER);
+    let mut rows = |id: &str, measures: &Measures| {
+        for (name, m) in measures.iter() {
+            let s = &m.summary;
+            let mut cells = vec![id.to_string(), name.to_string()];
+            cells.extend(
+                [
+                    s.mean,
+                    s.sd,
+                    s.se_mean,
+                    s.p50,
+                    s.p75,
+                    s.p90,
+                    s.p95,
+                    s.p99,
+                    s.p99_5,
+                    s.p99_9,
+                    s.tvar_95,
+                    s.tvar_99,
+                    s.max,
+                    s.prob_nonzero,
+                ]
+                .into_iter()
+                .map(num),
+            );
+            csv.row(cells);
+        }
+    };
+    for e in &results.exposures {
+        rows(&e.id, &e.measures);
+    }
+    if let Some(p) = &results.portfolio {
+        rows(super::PORTFOLIO_ID, p);
+    }
+    csv.into_bytes()
+}

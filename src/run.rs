@@ -1,0 +1,245 @@
+//! One simulation run, from the resolved model to results: the engine simulates exposures
+//! in batches, each batch is summarised and folded into the portfolio, then dropped, so
+//! memory holds one batch of outcomes plus the portfolio's per-iteration totals.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use crate::engine::{simulate_exposures, ExposureOutcomes, Model};
+use crate::input::Mode;
+use crate::stats::{LossDistribution, Summary, RETURN_PERIODS};
+
+/// Statistics of one measure (gross, retained or insured) of one exposure or the portfolio.
+#[derive(Debug, Clone)]
+pub struct MeasureResult {
+    pub summary: Summary,
+    /// Loss at each of [`RETURN_PERIODS`]: on the annual total (AEP) in annual mode, on the
+    /// breach in breach mode.
+    pub aggregate_ep: Vec<f64>,
+    /// Loss at each return period on the year's largest breach (OEP); annual mode only.
+    pub occurrence_ep: Option<Vec<f64>>,
+}
+
+/// Gross, retained and insured.
+#[derive(Debug, Clone)]
+pub struct Measures {
+    pub gross: MeasureResult,
+    pub retained: MeasureResult,
+    pub insured: MeasureResult,
+}
+
+impl Measures {
+    pub fn iter(&self) -> [(&'static str, &MeasureResult); 3] {
+        [
+            ("gross", &self.gross),
+            ("retained", &self.retained),
+            ("insured", &self.insured),
+        ]
+    }
+}
+
+/// Gross statistics of one component for one exposure.
+#[derive(Debug, Clone)]
+pub struct ComponentResult {
+    pub name: String,
+    pub mean: f64,
+    pub sd: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    /// This component's mean over the exposure's gross mean.
+    pub share_of_mean: f64,
+    pub prob_nonzero: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExposureResult {
+    pub id: String,
+    pub measures: Measures,
+    pub components: Vec<ComponentResult>,
+    pub simulated_breaches: u64,
+}
+
+/// Everything a run produced.
+#[derive(Debug, Clone)]
+pub struct RunResults {
+    pub exposures: Vec<ExposureResult>,
+    /// The sum over exposures, iteration by iteration (annual mode only).
+    pub portfolio: Option<Measures>,
+    /// The portfolio's gross annual loss per iteration, for charts.
+    pub portfolio_gross: Option<LossDistribution>,
+    pub simulated_breaches: u64,
+    pub wall_seconds: f64,
+}
+
+/// Bytes of outcome storage a batch of exposures may use before it is summarised.
+const BATCH_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
+
+/// Runs the simulation and computes every statistic the reports need.
+pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
+    let started = Instant::now();
+    let iterations = model.settings.iterations;
+    let mode = model.settings.mode;
+    let mut portfolio = match mode {
+        Mode::Annual => Some(PortfolioYears::new(iterations)),
+        Mode::Breach => None,
+    };
+    let mut exposures = Vec::with_capacity(model.exposures.len());
+    let mut simulated_breaches = 0;
+    for batch in batches(model) {
+        let outcomes = simulate_exposures(model, batch, 0..iterations, progress);
+        if let Some(p) = portfolio.as_mut() {
+            for o in &outcomes {
+                p.add(o);
+            }
+        }
+        let summarised: Vec<ExposureResult> = outcomes.par_iter().map(|o| summarise_exposure(model, o)).collect();
+        simulated_breaches += summarised.iter().map(|r| r.simulated_breaches).sum::<u64>();
+        exposures.extend(summarised);
+    }
+    let (portfolio, portfolio_gross) = match portfolio {
+        Some(p) => {
+            let (measures, gross) = p.summarise();
+            (Some(measures), Some(gross))
+        }
+        None => (None, None),
+    };
+    RunResults {
+        exposures,
+        portfolio,
+        portfolio_gross,
+        simulated_breaches,
+        wall_seconds: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// Consecutive ranges of exposures whose outcomes fit in [`BATCH_BYTES`].
+fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
+    let iterations = model.settings.iterations as f64;
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0.0;
+    for (i, e) in model.exposures.iter().enumerate() {
+        let stored_share = match model.settings.mode {
+            Mode::Breach => 1.0,
+            Mode::Annual => 1.0 - (-e.rate).exp(),
+        };
+        let per_outcome = (std::mem::size_of::<crate::engine::Outcome>() + 8 * e.components.len()) as f64;
+        let estimate = iterations * stored_share * per_outcome;
+        if i > start && bytes + estimate > BATCH_BYTES {
+            out.push(start..i);
+            start = i;
+            bytes = 0.0;
+        }
+        bytes += estimate;
+    }
+    if start < model.exposures.len() {
+        out.push(start..model.exposures.len());
+    }
+    out
+}
+
+fn measure(values: Vec<f64>, largest: Option<Vec<f64>>, iterations: u64) -> MeasureResult {
+    let losses = LossDistribution::new(values, iterations);
+    let ep = |d: &LossDistribution| {
+        RETURN_PERIODS
+            .iter()
+            .map(|t| d.return_period_loss(f64::from(*t)))
+            .collect()
+    };
+    MeasureResult {
+        summary: Summary::of(&losses),
+        aggregate_ep: ep(&losses),
+        occurrence_ep: largest.map(|v| ep(&LossDistribution::new(v, iterations))),
+    }
+}
+
+fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
+    let iterations = model.settings.iterations;
+    let annual = model.settings.mode == Mode::Annual;
+    let column = |f: fn(&crate::engine::Outcome) -> f64| o.outcomes.iter().map(f).collect::<Vec<f64>>();
+    let occurrence = |f: fn(&crate::engine::Outcome) -> f64| if annual { Some(column(f)) } else { None };
+    let measures = Measures {
+        gross: measure(column(|x| x.gross), occurrence(|x| x.largest_gross), iterations),
+        retained: measure(column(|x| x.retained()), occurrence(|x| x.largest_retained), iterations),
+        insured: measure(column(|x| x.insured), occurrence(|x| x.largest_insured), iterations),
+    };
+    let exposure = &model.exposures[o.exposure];
+    let k = exposure.components.len();
+    let gross_mean = measures.gross.summary.mean;
+    let components = exposure
+        .components
+        .iter()
+        .enumerate()
+        .map(|(j, &c)| {
+            let values: Vec<f64> = o.component_costs.iter().skip(j).step_by(k.max(1)).copied().collect();
+            let d = LossDistribution::new(values, iterations);
+            let mean = d.mean();
+            ComponentResult {
+                name: model.assumptions.components[c].name.clone(),
+                mean,
+                sd: d.sd(),
+                p50: d.quantile(0.50),
+                p95: d.quantile(0.95),
+                p99: d.quantile(0.99),
+                share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
+                prob_nonzero: d.prob_nonzero(),
+            }
+        })
+        .collect();
+    ExposureResult {
+        id: exposure.id.clone(),
+        measures,
+        components,
+        simulated_breaches: o.simulated_breaches,
+    }
+}
+
+/// The portfolio's per-iteration totals (sum over exposures) and largest breaches.
+struct PortfolioYears {
+    gross: Vec<f64>,
+    insured: Vec<f64>,
+    retained: Vec<f64>,
+    largest_gross: Vec<f64>,
+    largest_insured: Vec<f64>,
+    largest_retained: Vec<f64>,
+}
+
+impl PortfolioYears {
+    fn new(iterations: u64) -> Self {
+        let zeros = || vec![0.0; iterations as usize];
+        PortfolioYears {
+            gross: zeros(),
+            insured: zeros(),
+            retained: zeros(),
+            largest_gross: zeros(),
+            largest_insured: zeros(),
+            largest_retained: zeros(),
+        }
+    }
+
+    /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
+    fn add(&mut self, o: &ExposureOutcomes) {
+        for x in &o.outcomes {
+            let i = x.iteration as usize;
+            self.gross[i] += x.gross;
+            self.insured[i] += x.insured;
+            self.retained[i] += x.retained();
+            self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
+            self.largest_insured[i] = self.largest_insured[i].max(x.largest_insured);
+            self.largest_retained[i] = self.largest_retained[i].max(x.largest_retained);
+        }
+    }
+
+    fn summarise(self) -> (Measures, LossDistribution) {
+        let iterations = self.gross.len() as u64;
+        let gross_distribution = LossDistribution::new(self.gross.clone(), iterations);
+        let measures = Measures {
+            gross: measure(self.gross, Some(self.largest_gross), iterations),
+            retained: measure(self.retained, Some(self.largest_retained), iterations),
+            insured: measure(self.insured, Some(self.largest_insured), iterations),
+        };
+        (measures, gross_distribution)
+    }
+}
