@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::engine::{simulate_exposures, ExposureOutcomes, Model};
 use crate::input::Mode;
-use crate::stats::{LossDistribution, Summary, RETURN_PERIODS};
+use crate::stats::{select_statistics, LogHistogram, LossDistribution, Summary, RETURN_PERIODS};
 
 /// Statistics of one measure (gross, retained or insured) of one exposure or the portfolio.
 #[derive(Debug, Clone)]
@@ -58,6 +58,8 @@ pub struct ExposureResult {
     pub id: String,
     pub measures: Measures,
     pub components: Vec<ComponentResult>,
+    /// The gross loss (annual, or per breach in breach mode) in log bins, for charts.
+    pub gross_histogram: LogHistogram,
     pub simulated_breaches: u64,
 }
 
@@ -67,8 +69,10 @@ pub struct RunResults {
     pub exposures: Vec<ExposureResult>,
     /// The sum over exposures, iteration by iteration (annual mode only).
     pub portfolio: Option<Measures>,
-    /// The portfolio's gross annual loss per iteration, for charts.
+    /// The portfolio's gross annual loss per iteration, for charts (annual mode).
     pub portfolio_gross: Option<LossDistribution>,
+    /// The portfolio's largest single breach per iteration, for charts (annual mode).
+    pub portfolio_largest_gross: Option<LossDistribution>,
     pub simulated_breaches: u64,
     pub wall_seconds: f64,
 }
@@ -98,17 +102,18 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
         simulated_breaches += summarised.iter().map(|r| r.simulated_breaches).sum::<u64>();
         exposures.extend(summarised);
     }
-    let (portfolio, portfolio_gross) = match portfolio {
+    let (portfolio, portfolio_gross, portfolio_largest_gross) = match portfolio {
         Some(p) => {
-            let (measures, gross) = p.summarise();
-            (Some(measures), Some(gross))
+            let (measures, gross, largest) = p.summarise();
+            (Some(measures), Some(gross), Some(largest))
         }
-        None => (None, None),
+        None => (None, None, None),
     };
     RunResults {
         exposures,
         portfolio,
         portfolio_gross,
+        portfolio_largest_gross,
         simulated_breaches,
         wall_seconds: started.elapsed().as_secs_f64(),
     }
@@ -140,19 +145,27 @@ fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn measure(values: Vec<f64>, largest: Option<Vec<f64>>, iterations: u64) -> MeasureResult {
+/// Statistics of one measure from its per-iteration values (and the year's largest breach),
+/// with the distributions themselves for whoever needs more than the statistics.
+fn measure(
+    values: Vec<f64>,
+    largest: Option<Vec<f64>>,
+    iterations: u64,
+) -> (MeasureResult, LossDistribution, Option<LossDistribution>) {
     let losses = LossDistribution::new(values, iterations);
+    let largest = largest.map(|v| LossDistribution::new(v, iterations));
     let ep = |d: &LossDistribution| {
         RETURN_PERIODS
             .iter()
             .map(|t| d.return_period_loss(f64::from(*t)))
             .collect()
     };
-    MeasureResult {
+    let result = MeasureResult {
         summary: Summary::of(&losses),
         aggregate_ep: ep(&losses),
-        occurrence_ep: largest.map(|v| ep(&LossDistribution::new(v, iterations))),
-    }
+        occurrence_ep: largest.as_ref().map(ep),
+    };
+    (result, losses, largest)
 }
 
 fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
@@ -160,10 +173,11 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
     let annual = model.settings.mode == Mode::Annual;
     let column = |f: fn(&crate::engine::Outcome) -> f64| o.outcomes.iter().map(f).collect::<Vec<f64>>();
     let occurrence = |f: fn(&crate::engine::Outcome) -> f64| if annual { Some(column(f)) } else { None };
+    let (gross, gross_losses, _) = measure(column(|x| x.gross), occurrence(|x| x.largest_gross), iterations);
     let measures = Measures {
-        gross: measure(column(|x| x.gross), occurrence(|x| x.largest_gross), iterations),
-        retained: measure(column(|x| x.retained()), occurrence(|x| x.largest_retained), iterations),
-        insured: measure(column(|x| x.insured), occurrence(|x| x.largest_insured), iterations),
+        gross,
+        retained: measure(column(|x| x.retained()), occurrence(|x| x.largest_retained), iterations).0,
+        insured: measure(column(|x| x.insured), occurrence(|x| x.largest_insured), iterations).0,
     };
     let exposure = &model.exposures[o.exposure];
     let k = exposure.components.len();
@@ -174,17 +188,16 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
         .enumerate()
         .map(|(j, &c)| {
             let values: Vec<f64> = o.component_costs.iter().skip(j).step_by(k.max(1)).copied().collect();
-            let d = LossDistribution::new(values, iterations);
-            let mean = d.mean();
+            let (mean, sd, prob_nonzero, q) = select_statistics(values, iterations, &[0.50, 0.95, 0.99]);
             ComponentResult {
                 name: model.assumptions.components[c].name.clone(),
                 mean,
-                sd: d.sd(),
-                p50: d.quantile(0.50),
-                p95: d.quantile(0.95),
-                p99: d.quantile(0.99),
+                sd,
+                p50: q[0],
+                p95: q[1],
+                p99: q[2],
                 share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
-                prob_nonzero: d.prob_nonzero(),
+                prob_nonzero,
             }
         })
         .collect();
@@ -192,6 +205,7 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
         id: exposure.id.clone(),
         measures,
         components,
+        gross_histogram: LogHistogram::of(&gross_losses),
         simulated_breaches: o.simulated_breaches,
     }
 }
@@ -232,14 +246,15 @@ impl PortfolioYears {
         }
     }
 
-    fn summarise(self) -> (Measures, LossDistribution) {
+    fn summarise(self) -> (Measures, LossDistribution, LossDistribution) {
         let iterations = self.gross.len() as u64;
-        let gross_distribution = LossDistribution::new(self.gross.clone(), iterations);
+        let (gross, gross_losses, largest_gross) = measure(self.gross, Some(self.largest_gross), iterations);
         let measures = Measures {
-            gross: measure(self.gross, Some(self.largest_gross), iterations),
-            retained: measure(self.retained, Some(self.largest_retained), iterations),
-            insured: measure(self.insured, Some(self.largest_insured), iterations),
+            gross,
+            retained: measure(self.retained, Some(self.largest_retained), iterations).0,
+            insured: measure(self.insured, Some(self.largest_insured), iterations).0,
         };
-        (measures, gross_distribution)
+        let largest_gross = largest_gross.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
+        (measures, gross_losses, largest_gross)
     }
 }

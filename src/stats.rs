@@ -133,6 +133,114 @@ impl LossDistribution {
     }
 }
 
+/// Counts of losses in logarithmic bins (for charts): `BINS_PER_DECADE` bins per power of ten
+/// from $1 to $10^13, plus the count of zero losses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogHistogram {
+    pub zeros: u64,
+    /// `counts[i]` counts losses in [10^(i/b), 10^((i+1)/b)), b = bins per decade; losses
+    /// below $1 fall in the first bin, above the range in the last.
+    pub counts: Vec<u64>,
+    pub iterations: u64,
+}
+
+impl LogHistogram {
+    pub const BINS_PER_DECADE: usize = 10;
+    pub const DECADES: usize = 13;
+
+    pub fn of(losses: &LossDistribution) -> LogHistogram {
+        let bins = Self::BINS_PER_DECADE * Self::DECADES;
+        let mut counts = vec![0u64; bins];
+        let mut zeros = losses.zeros();
+        for v in &losses.sorted {
+            if *v <= 0.0 {
+                zeros += 1;
+                continue;
+            }
+            let position = (v.log10() * Self::BINS_PER_DECADE as f64).floor();
+            let index = if position < 0.0 { 0 } else { (position as usize).min(bins - 1) };
+            counts[index] += 1;
+        }
+        LogHistogram { zeros, counts, iterations: losses.iterations }
+    }
+
+    /// The lower edge of bin `i`, in dollars.
+    pub fn bin_start(i: usize) -> f64 {
+        10f64.powf(i as f64 / Self::BINS_PER_DECADE as f64)
+    }
+}
+
+/// Mean, standard deviation, share above zero and a few quantiles of stored values (with
+/// implicit zeros up to `iterations`), by selection rather than sorting: O(n) per quantile.
+/// Agrees exactly with [`LossDistribution`] (same order statistics, same interpolation).
+pub fn select_statistics(mut values: Vec<f64>, iterations: u64, probabilities: &[f64]) -> (f64, f64, f64, Vec<f64>) {
+    for v in values.iter_mut() {
+        if v.is_nan() || *v < 0.0 {
+            *v = 0.0;
+        }
+    }
+    let iterations = iterations.max(values.len() as u64);
+    if iterations == 0 {
+        return (0.0, 0.0, 0.0, vec![0.0; probabilities.len()]);
+    }
+    let zeros = iterations - values.len() as u64;
+    let nonzero = values.iter().filter(|v| **v > 0.0).count();
+    let mut total = Neumaier::default();
+    for v in &values {
+        total.add(*v);
+    }
+    let mean = total.value() / iterations as f64;
+    let sd = if iterations < 2 {
+        0.0
+    } else {
+        let mut squares = Neumaier::default();
+        for v in &values {
+            squares.add((v - mean) * (v - mean));
+        }
+        squares.add(zeros as f64 * mean * mean);
+        (squares.value() / (iterations - 1) as f64).max(0.0).sqrt()
+    };
+    let quantiles = probabilities
+        .iter()
+        .map(|p| {
+            let h = (iterations - 1) as f64 * p.clamp(0.0, 1.0);
+            let lo = h.floor() as u64;
+            let (below, above) = adjacent_order_statistics(&mut values, zeros, lo, iterations);
+            below + (h - lo as f64) * (above - below)
+        })
+        .collect();
+    (mean, sd, nonzero as f64 / iterations as f64, quantiles)
+}
+
+/// The order statistics `i` and `i + 1` (capped at the last) of the stored values plus `zeros` zeros.
+fn adjacent_order_statistics(values: &mut [f64], zeros: u64, i: u64, iterations: u64) -> (f64, f64) {
+    let next = (i + 1).min(iterations - 1);
+    let at = |values: &mut [f64], j: u64| -> f64 {
+        if j < zeros {
+            0.0
+        } else {
+            let index = (j - zeros) as usize;
+            *values.select_nth_unstable_by(index, f64::total_cmp).1
+        }
+    };
+    let below = at(values, i);
+    if next == i {
+        return (below, below);
+    }
+    if next < zeros {
+        return (below, 0.0);
+    }
+    if i < zeros {
+        // `next` is the smallest stored value.
+        let smallest = values.iter().copied().fold(f64::INFINITY, f64::min);
+        return (below, smallest);
+    }
+    // After selecting index i−zeros, the next order statistic is the minimum to its right.
+    let index = (i - zeros) as usize;
+    let above = values[index + 1..].iter().copied().fold(f64::INFINITY, f64::min);
+    (below, above)
+}
+
 /// A compensated (Neumaier) sum, accurate to about one rounding whatever the count.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Neumaier {
@@ -220,6 +328,22 @@ mod tests {
         assert_eq!(d.quantile(0.0), 0.0);
         assert_eq!(d.mean(), 16.0 / 6.0);
         assert_eq!(d.prob_nonzero(), 4.0 / 6.0);
+    }
+
+    #[test]
+    fn selection_agrees_with_sorting() {
+        let values: Vec<f64> = (0..1000u32).map(|i| f64::from((i * 7919) % 1009) * 1.5).collect();
+        for iterations in [1000u64, 1500, 4000] {
+            let sorted = LossDistribution::new(values.clone(), iterations);
+            let ps = [0.0, 0.5, 0.75, 0.95, 0.99, 0.999, 1.0];
+            let (mean, sd, nonzero, quantiles) = select_statistics(values.clone(), iterations, &ps);
+            for (p, q) in ps.iter().zip(&quantiles) {
+                assert_eq!(*q, sorted.quantile(*p), "p = {p}, iterations = {iterations}");
+            }
+            assert!((mean - sorted.mean()).abs() <= 1e-12 * mean);
+            assert!((sd - sorted.sd()).abs() <= 1e-12 * sd);
+            assert_eq!(nonzero, sorted.prob_nonzero());
+        }
     }
 
     #[test]

@@ -39,6 +39,12 @@ pub struct SimulateArgs {
     /// Print nothing but errors
     #[arg(long)]
     pub quiet: bool,
+    /// Skip the charts and report.html (for batch runs)
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Also write Open Results Data (Oasis ORD) files of the insured loss into DIR/ord/
+    #[arg(long)]
+    pub ord: bool,
 }
 
 /// Defaults when neither the flags nor the assumptions set them.
@@ -101,6 +107,9 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
 
     let annual = settings.mode == Mode::Annual;
     let mut files: Vec<ReportFile> = report::csv_reports(&results, annual);
+    if !args.no_charts {
+        files.extend(report::visual::render(&model, &results)?);
+    }
     files.push(ReportFile {
         path: "run.json".into(),
         bytes: run_json::render(

@@ -33,6 +33,8 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         seed: None,
         threads: None,
         quiet: true,
+        no_charts: true,
+        ord: false,
     };
     let settings = settings(&simulate_args, &inputs.assumptions)?;
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use super::model::{ExposureModel, Model};
 use super::rng::{mix, stream, AFFECTED_STREAM, COUNT_STREAM};
-use crate::input::dist::open_unit;
+use crate::input::dist::{open_unit, GammaSampler};
 use crate::input::{CountModel, Mode};
 
 /// Iterations per chunk of work: small enough to balance threads, large enough that
@@ -71,6 +71,8 @@ struct ExposureSimulator<'m> {
     exposure_key: u64,
     exp_neg_rate: f64,
     poisson: Option<rand_distr::Poisson<f64>>,
+    /// Negative binomial: the gamma law of the year's breach rate.
+    year_rate: Option<GammaSampler>,
     any_curve: bool,
 }
 
@@ -97,6 +99,10 @@ impl<'m> ExposureSimulator<'m> {
             } else {
                 None
             },
+            year_rate: match model.assumptions.frequency.model {
+                CountModel::NegativeBinomial { dispersion } => GammaSampler::new(1.0 / dispersion, dispersion * rate),
+                CountModel::Poisson => None,
+            },
             any_curve,
         }
     }
@@ -113,12 +119,11 @@ impl<'m> ExposureSimulator<'m> {
                 Some(sampler) => sampler.sample(&mut rng).min(u32::MAX as f64) as u32,
                 None => poisson_by_inversion(&mut rng, rate, self.exp_neg_rate),
             },
-            CountModel::NegativeBinomial { dispersion } => {
+            CountModel::NegativeBinomial { .. } => {
                 // Gamma-mixed Poisson: the year's rate is Gamma(1/α, α·rate), mean rate.
-                let shape = 1.0 / dispersion;
-                let year_rate = match rand_distr::Gamma::new(shape, dispersion * rate) {
-                    Ok(g) => g.sample(&mut rng),
-                    Err(_) => rate,
+                let year_rate = match &self.year_rate {
+                    Some(g) => g.sample(&mut rng),
+                    None => rate,
                 };
                 if year_rate <= INVERSION_MAX_RATE {
                     poisson_by_inversion(&mut rng, year_rate, (-year_rate).exp())

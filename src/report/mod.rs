@@ -8,6 +8,7 @@ pub mod human;
 pub mod output_dir;
 pub mod run_json;
 pub mod summary;
+pub mod visual;
 
 use crate::run::RunResults;
 
