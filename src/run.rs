@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use crate::engine::simulate::ILF_LIMITS;
 use crate::engine::{simulate_exposures, ExposureOutcomes, Model};
 use crate::input::Mode;
-use crate::stats::{select_statistics, LogHistogram, LossDistribution, Summary, RETURN_PERIODS};
+use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Summary, RETURN_PERIODS};
 
 /// Statistics of one measure (gross, retained or insured) of one exposure or the portfolio.
 #[derive(Debug, Clone)]
@@ -19,6 +20,9 @@ pub struct MeasureResult {
     pub aggregate_ep: Vec<f64>,
     /// Loss at each return period on the year's largest breach (OEP); annual mode only.
     pub occurrence_ep: Option<Vec<f64>>,
+    /// Mean loss at or beyond each return period's loss (TVaR at probability 1 − 1/T).
+    pub aggregate_ep_tvar: Vec<f64>,
+    pub occurrence_ep_tvar: Option<Vec<f64>>,
 }
 
 /// Gross, retained and insured.
@@ -31,11 +35,7 @@ pub struct Measures {
 
 impl Measures {
     pub fn iter(&self) -> [(&'static str, &MeasureResult); 3] {
-        [
-            ("gross", &self.gross),
-            ("retained", &self.retained),
-            ("insured", &self.insured),
-        ]
+        [("gross", &self.gross), ("retained", &self.retained), ("insured", &self.insured)]
     }
 }
 
@@ -60,6 +60,8 @@ pub struct ExposureResult {
     pub components: Vec<ComponentResult>,
     /// The gross loss (annual, or per breach in breach mode) in log bins, for charts.
     pub gross_histogram: LogHistogram,
+    /// Expected insured loss with the per-breach limit set to each of [`ILF_LIMITS`].
+    pub layer_means: Vec<f64>,
     pub simulated_breaches: u64,
 }
 
@@ -154,16 +156,14 @@ fn measure(
 ) -> (MeasureResult, LossDistribution, Option<LossDistribution>) {
     let losses = LossDistribution::new(values, iterations);
     let largest = largest.map(|v| LossDistribution::new(v, iterations));
-    let ep = |d: &LossDistribution| {
-        RETURN_PERIODS
-            .iter()
-            .map(|t| d.return_period_loss(f64::from(*t)))
-            .collect()
-    };
+    let ep = |d: &LossDistribution| RETURN_PERIODS.iter().map(|t| d.return_period_loss(f64::from(*t))).collect();
+    let ep_tvar = |d: &LossDistribution| RETURN_PERIODS.iter().map(|t| d.tvar(1.0 - 1.0 / f64::from(*t))).collect();
     let result = MeasureResult {
         summary: Summary::of(&losses),
         aggregate_ep: ep(&losses),
         occurrence_ep: largest.as_ref().map(ep),
+        aggregate_ep_tvar: ep_tvar(&losses),
+        occurrence_ep_tvar: largest.as_ref().map(ep_tvar),
     };
     (result, losses, largest)
 }
@@ -206,6 +206,15 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
         measures,
         components,
         gross_histogram: LogHistogram::of(&gross_losses),
+        layer_means: (0..ILF_LIMITS.len())
+            .map(|j| {
+                let mut total = Neumaier::default();
+                for x in &o.outcomes {
+                    total.add(x.layers[j]);
+                }
+                total.value() / iterations as f64
+            })
+            .collect(),
         simulated_breaches: o.simulated_breaches,
     }
 }

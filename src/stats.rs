@@ -29,10 +29,7 @@ impl LossDistribution {
         }
         values.sort_unstable_by(f64::total_cmp);
         let iterations = iterations.max(values.len() as u64);
-        LossDistribution {
-            sorted: values,
-            iterations,
-        }
+        LossDistribution { sorted: values, iterations }
     }
 
     pub fn iterations(&self) -> u64 {

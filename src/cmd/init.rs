@@ -18,17 +18,11 @@ pub fn run(args: &InitArgs) -> Result<()> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::input(format!("{}: is a file; expected a folder", dir.display())));
     }
-    let files = [
-        ("exposures.csv", SAMPLE_PORTFOLIO),
-        ("assumptions.toml", DEFAULT_ASSUMPTIONS),
-    ];
+    let files = [("exposures.csv", SAMPLE_PORTFOLIO), ("assumptions.toml", DEFAULT_ASSUMPTIONS)];
     for (name, _) in &files {
         let path = dir.join(name);
         if path.exists() {
-            return Err(Error::input(format!(
-                "{}: already exists; init never overwrites files",
-                path.display()
-            )));
+            return Err(Error::input(format!("{}: already exists; init never overwrites files", path.display())));
         }
     }
     std::fs::create_dir_all(dir)

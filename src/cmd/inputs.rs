@@ -26,64 +26,33 @@ pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inpu
         None => {
             let label = "built-in assumptions/default.toml";
             let parsed = Assumptions::parse(DEFAULT_ASSUMPTIONS, label)?;
-            (
-                parsed,
-                InputSource {
-                    path: label.into(),
-                    sha256: sha256_hex(DEFAULT_ASSUMPTIONS.as_bytes()),
-                },
-            )
+            (parsed, InputSource { path: label.into(), sha256: sha256_hex(DEFAULT_ASSUMPTIONS.as_bytes()) })
         }
         Some(path) => {
             let label = path.display().to_string();
             if path.is_dir() {
-                return Err(Error::input(format!(
-                    "{label}: is a directory; expected an assumptions TOML file"
-                )));
+                return Err(Error::input(format!("{label}: is a directory; expected an assumptions TOML file")));
             }
             let bytes = std::fs::read(path).map_err(|e| Error::input(format!("{label}: cannot be read: {e}")))?;
             let text = std::str::from_utf8(&bytes)
                 .map_err(|e| Error::input(format!("{label}: is not UTF-8 text (byte {})", e.valid_up_to())))?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             let parsed = Assumptions::parse(text, &label)?;
-            (
-                parsed,
-                InputSource {
-                    path: label,
-                    sha256: sha256_hex(&bytes),
-                },
-            )
+            (parsed, InputSource { path: label, sha256: sha256_hex(&bytes) })
         }
     };
     let (exposures, exposures_source) = match exposures {
         None => {
             let label = "built-in assumptions/sample-portfolio.csv";
             let parsed = Exposures::from_csv_bytes(SAMPLE_PORTFOLIO.as_bytes(), label)?;
-            (
-                parsed,
-                InputSource {
-                    path: label.into(),
-                    sha256: sha256_hex(SAMPLE_PORTFOLIO.as_bytes()),
-                },
-            )
+            (parsed, InputSource { path: label.into(), sha256: sha256_hex(SAMPLE_PORTFOLIO.as_bytes()) })
         }
         Some(path) => {
             let parsed = Exposures::read(path)?;
             let bytes =
                 std::fs::read(path).map_err(|e| Error::input(format!("{}: cannot be read: {e}", path.display())))?;
-            (
-                parsed,
-                InputSource {
-                    path: path.display().to_string(),
-                    sha256: sha256_hex(&bytes),
-                },
-            )
+            (parsed, InputSource { path: path.display().to_string(), sha256: sha256_hex(&bytes) })
         }
     };
-    Ok(Inputs {
-        exposures,
-        assumptions,
-        exposures_source,
-        assumptions_source,
-    })
+    Ok(Inputs { exposures, assumptions, exposures_source, assumptions_source })
 }

@@ -57,10 +57,7 @@ pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) ->
         Some(m) => Mode::parse(m).ok_or_else(|| Error::input(format!("--mode {m}: expected annual or breach")))?,
         None => assumptions.simulation.mode.unwrap_or(Mode::Annual),
     };
-    let iterations = args
-        .iterations
-        .or(assumptions.simulation.iterations)
-        .unwrap_or(DEFAULT_ITERATIONS);
+    let iterations = args.iterations.or(assumptions.simulation.iterations).unwrap_or(DEFAULT_ITERATIONS);
     if iterations == 0 {
         return Err(Error::input("--iterations 0: expected at least 1"));
     }
@@ -85,6 +82,9 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     output_dir::check_target(&args.out)?;
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
     let settings = settings(args, &inputs.assumptions)?;
+    if args.ord && settings.mode != Mode::Annual {
+        return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); run with --mode annual"));
+    }
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
@@ -105,20 +105,13 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     let results = pool.install(|| crate::run::run(&model, &progress));
     bar.finish_and_clear();
 
-    let annual = settings.mode == Mode::Annual;
-    let mut files: Vec<ReportFile> = report::csv_reports(&results, annual);
+    let mut files: Vec<ReportFile> = report::csv_reports(&model, &results, args.ord);
     if !args.no_charts {
         files.extend(report::visual::render(&model, &results)?);
     }
     files.push(ReportFile {
         path: "run.json".into(),
-        bytes: run_json::render(
-            &model,
-            &results,
-            threads,
-            &inputs.exposures_source,
-            &inputs.assumptions_source,
-        ),
+        bytes: run_json::render(&model, &results, threads, &inputs.exposures_source, &inputs.assumptions_source),
     });
     output_dir::write_atomically(&args.out, &files)?;
 
@@ -139,15 +132,8 @@ fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::pa
         s.iterations,
         s.seed
     );
-    let per = if s.mode == Mode::Annual {
-        "annual loss"
-    } else {
-        "breach cost"
-    };
-    println!(
-        "{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}",
-        "id", "mean", "p50", "p95", "p99", "tvar_99"
-    );
+    let per = if s.mode == Mode::Annual { "annual loss" } else { "breach cost" };
+    println!("{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", "id", "mean", "p50", "p95", "p99", "tvar_99");
     let line = |id: &str, m: &crate::run::MeasureResult| {
         let x = &m.summary;
         println!(

@@ -39,34 +39,23 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     let settings = settings(&simulate_args, &inputs.assumptions)?;
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
     let a = &model.assumptions;
-    println!(
-        "assumptions: {} (sha256 {})",
-        inputs.assumptions_source.path, inputs.assumptions_source.sha256
-    );
+    println!("assumptions: {} (sha256 {})", inputs.assumptions_source.path, inputs.assumptions_source.sha256);
     println!(
         "  simulation: mode {}, {} iterations, seed {}",
         settings.mode.as_str(),
         settings.iterations,
         settings.seed
     );
-    println!(
-        "  frequency: {:?}, default rate {} breaches per exposure-year",
-        a.frequency.model, a.frequency.rate
-    );
-    println!(
-        "  affected share of records: {}",
-        a.breach.affected_share.dist.describe()
-    );
+    println!("  frequency: {:?}, default rate {} breaches per exposure-year", a.frequency.model, a.frequency.rate);
+    println!("  affected share of records: {}", a.breach.affected_share.dist.describe());
     println!("  default data types: {}", list_or(&a.breach.data_types, "(none)"));
     println!("  components ({}):", a.components.len());
     for c in &a.components {
         let probability = match &c.probability {
             Probability::Constant(p) => format!("{p}"),
-            Probability::Curve(points) => points
-                .iter()
-                .map(|(x, p)| format!("{:.0} records: {p}", 10f64.powf(*x)))
-                .collect::<Vec<_>>()
-                .join(", "),
+            Probability::Curve(points) => {
+                points.iter().map(|(x, p)| format!("{:.0} records: {p}", 10f64.powf(*x))).collect::<Vec<_>>().join(", ")
+            }
         };
         println!(
             "    {}{}: probability {}; fixed {}; per_unit {}; unit_share {}; exponent {}; data types {}{}",

@@ -50,13 +50,8 @@ impl Model {
         let mut models = Vec::with_capacity(exposures.rows.len());
         for (row, exposure) in exposures.rows.iter().enumerate() {
             let held = exposure.data_types.as_ref().unwrap_or(&assumptions.breach.data_types);
-            let components: Vec<usize> = assumptions
-                .components
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.applies_to(held))
-                .map(|(i, _)| i)
-                .collect();
+            let components: Vec<usize> =
+                assumptions.components.iter().enumerate().filter(|(_, c)| c.applies_to(held)).map(|(i, _)| i).collect();
             let defaults = &assumptions.policy;
             let mut terms = PolicyTerms {
                 retention: exposure.retention.unwrap_or(defaults.retention),
@@ -89,11 +84,6 @@ impl Model {
             });
         }
         let component_keys = assumptions.components.iter().map(|c| name_key(&c.name)).collect();
-        Ok(Model {
-            settings,
-            assumptions,
-            exposures: models,
-            component_keys,
-        })
+        Ok(Model { settings, assumptions, exposures: models, component_keys })
     }
 }

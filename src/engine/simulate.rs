@@ -35,7 +35,13 @@ pub struct Outcome {
     pub largest_insured: f64,
     /// The largest retained part of a single breach.
     pub largest_retained: f64,
+    /// The insured loss had the per-breach limit been each of [`ILF_LIMITS`] (same retention,
+    /// sublimits, share and aggregate limit): the same breaches with the terms re-applied.
+    pub layers: [f64; ILF_LIMITS.len()],
 }
+
+/// Per-breach limits at which increased-limit factors are reported.
+pub const ILF_LIMITS: [f64; 7] = [1e6, 2e6, 5e6, 10e6, 25e6, 50e6, 100e6];
 
 impl Outcome {
     /// Gross minus insured (never negative).
@@ -60,6 +66,8 @@ pub struct ExposureOutcomes {
 /// Per-breach results that the year needs.
 struct BreachCost {
     gross: f64,
+    /// Covered cost after sublimits, before retention and limits.
+    covered: f64,
     /// After sublimits, retention and per-breach limit; before share and aggregate.
     insured_before_share: f64,
 }
@@ -83,22 +91,16 @@ impl<'m> ExposureSimulator<'m> {
     fn new(model: &'m Model, index: usize) -> Self {
         let exposure = &model.exposures[index];
         let rate = exposure.rate;
-        let any_curve = exposure.components.iter().any(|c| {
-            matches!(
-                model.assumptions.components[*c].probability,
-                crate::input::Probability::Curve(_)
-            )
-        });
+        let any_curve = exposure
+            .components
+            .iter()
+            .any(|c| matches!(model.assumptions.components[*c].probability, crate::input::Probability::Curve(_)));
         ExposureSimulator {
             model,
             exposure,
             exposure_key: mix(model.settings.seed, exposure.key),
             exp_neg_rate: (-rate).exp(),
-            poisson: if rate > INVERSION_MAX_RATE {
-                rand_distr::Poisson::new(rate).ok()
-            } else {
-                None
-            },
+            poisson: if rate > INVERSION_MAX_RATE { rand_distr::Poisson::new(rate).ok() } else { None },
             year_rate: match model.assumptions.frequency.model {
                 CountModel::NegativeBinomial { dispersion } => GammaSampler::new(1.0 / dispersion, dispersion * rate),
                 CountModel::Poisson => None,
@@ -163,11 +165,7 @@ impl<'m> ExposureSimulator<'m> {
                 let per_unit = component.per_unit.sample(&mut rng);
                 let unit_share = component.unit_share.sample(&mut rng);
                 let units = affected * unit_share;
-                let scaled = if component.exponent == 1.0 {
-                    units
-                } else {
-                    units.powf(component.exponent)
-                };
+                let scaled = if component.exponent == 1.0 { units } else { units.powf(component.exponent) };
                 fixed + per_unit * scaled
             } else {
                 0.0
@@ -179,10 +177,7 @@ impl<'m> ExposureSimulator<'m> {
             }
         }
         let insured_before_share = (covered - terms.retention).max(0.0).min(terms.limit);
-        BreachCost {
-            gross,
-            insured_before_share,
-        }
+        BreachCost { gross, covered, insured_before_share }
     }
 
     /// Simulates iterations `range`, storing the iterations with at least one breach.
@@ -207,6 +202,7 @@ impl<'m> ExposureSimulator<'m> {
             let mut largest_gross: f64 = 0.0;
             let mut largest_insured: f64 = 0.0;
             let mut largest_retained: f64 = 0.0;
+            let mut layers = [0.0; ILF_LIMITS.len()];
             for b in 0..count {
                 let breach = self.breach(mix(year_key, u64::from(b)), &mut costs);
                 for (total, cost) in year_costs.iter_mut().zip(&costs) {
@@ -214,6 +210,10 @@ impl<'m> ExposureSimulator<'m> {
                 }
                 gross += breach.gross;
                 insured_sum += breach.insured_before_share;
+                let above_retention = (breach.covered - terms.retention).max(0.0);
+                for (layer, limit) in layers.iter_mut().zip(ILF_LIMITS) {
+                    *layer += above_retention.min(limit);
+                }
                 let insured_alone = match mode {
                     Mode::Breach => terms.share * breach.insured_before_share,
                     Mode::Annual => terms.share * breach.insured_before_share.min(terms.aggregate_limit),
@@ -235,6 +235,10 @@ impl<'m> ExposureSimulator<'m> {
                 largest_gross,
                 largest_insured,
                 largest_retained,
+                layers: layers.map(|sum| match mode {
+                    Mode::Breach => terms.share * sum,
+                    Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
+                }),
             });
             out.component_costs.extend_from_slice(&year_costs);
             out.simulated_breaches += u64::from(count);
@@ -284,22 +288,15 @@ pub fn simulate_exposures(
         .into_par_iter()
         .map(|(e, range)| {
             let simulator = ExposureSimulator::new(model, e);
-            let mut out = ExposureOutcomes {
-                exposure: e,
-                ..Default::default()
-            };
+            let mut out = ExposureOutcomes { exposure: e, ..Default::default() };
             let done = range.end - range.start;
             simulator.run(range, &mut out);
             progress(done);
             (e, out)
         })
         .collect();
-    let mut results: Vec<ExposureOutcomes> = batch
-        .map(|e| ExposureOutcomes {
-            exposure: e,
-            ..Default::default()
-        })
-        .collect();
+    let mut results: Vec<ExposureOutcomes> =
+        batch.map(|e| ExposureOutcomes { exposure: e, ..Default::default() }).collect();
     let first = results.first().map(|r| r.exposure).unwrap_or(0);
     for (e, chunk) in chunks {
         let target = &mut results[e - first];

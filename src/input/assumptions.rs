@@ -131,6 +131,32 @@ pub struct PolicyTerms {
     pub sublimits: Vec<f64>,
 }
 
+/// How much capital a policy ties up, for the risk load.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CapitalMeasure {
+    /// TVaR at 99% minus the mean.
+    Tvar99,
+    /// VaR at 99.5% (Solvency II's measure) minus the mean.
+    Var995,
+    /// A multiple of the standard deviation.
+    SdMultiple(f64),
+}
+
+/// The `[pricing]` table: technical premium = (expected loss + risk load) / (1 − expense ratio),
+/// risk load = cost of capital × capital.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Pricing {
+    pub expense_ratio: f64,
+    pub cost_of_capital: f64,
+    pub capital_measure: CapitalMeasure,
+}
+
+impl Default for Pricing {
+    fn default() -> Self {
+        Pricing { expense_ratio: 0.30, cost_of_capital: 0.10, capital_measure: CapitalMeasure::Tvar99 }
+    }
+}
+
 /// The `[breach]` table.
 #[derive(Debug, Clone)]
 pub struct BreachSettings {
@@ -148,6 +174,7 @@ pub struct Assumptions {
     pub breach: BreachSettings,
     pub components: Vec<Component>,
     pub policy: PolicyTerms,
+    pub pricing: Pricing,
     /// The parsed document, echoed into run.json.
     pub document: toml::Table,
 }
@@ -178,10 +205,7 @@ impl Assumptions {
                 let mode = match s.str_opt("mode")? {
                     None => None,
                     Some(m) => Some(Mode::parse(m).ok_or_else(|| {
-                        s.error(
-                            "mode",
-                            format!("\"{m}\" is not a mode; expected \"annual\" or \"breach\""),
-                        )
+                        s.error("mode", format!("\"{m}\" is not a mode; expected \"annual\" or \"breach\""))
                     })?),
                 };
                 let iterations = s.u64_opt("iterations")?;
@@ -195,10 +219,7 @@ impl Assumptions {
         };
 
         let frequency = match root.table_opt("frequency")? {
-            None => Frequency {
-                model: CountModel::Poisson,
-                rate: 0.05,
-            },
+            None => Frequency { model: CountModel::Poisson, rate: 0.05 },
             Some(mut s) => {
                 let rate = s.f64_opt("rate")?.unwrap_or(0.05);
                 if !(rate.is_finite() && rate >= 0.0) {
@@ -235,37 +256,25 @@ impl Assumptions {
         };
 
         let breach = match root.table_opt("breach")? {
-            None => BreachSettings {
-                affected_share: Var::constant(1.0),
-                data_types: Vec::new(),
-            },
+            None => BreachSettings { affected_share: Var::constant(1.0), data_types: Vec::new() },
             Some(mut s) => {
                 let affected_share = parse_var(&mut s, "affected_share", Role::Share, 1.0)?;
                 let data_types = data_type_list(&mut s, "data_types")?;
                 s.str_opt("source")?;
                 s.finish()?;
-                BreachSettings {
-                    affected_share,
-                    data_types,
-                }
+                BreachSettings { affected_share, data_types }
             }
         };
 
         let components = match root.get("component") {
             None => {
-                return Err(Error::input(format!(
-                    "{label}: component: missing; at least one [[component]] is needed"
-                )))
+                return Err(Error::input(format!("{label}: component: missing; at least one [[component]] is needed")))
             }
             Some(toml::Value::Array(items)) => {
                 let mut components: Vec<Component> = Vec::with_capacity(items.len());
                 for (index, item) in items.iter().enumerate() {
                     let table = item.as_table().ok_or_else(|| {
-                        Error::input(format!(
-                            "{label}: component[{}]: {} is not a table",
-                            index + 1,
-                            show(item)
-                        ))
+                        Error::input(format!("{label}: component[{}]: {} is not a table", index + 1, show(item)))
                     })?;
                     let component = parse_component(label, index, table)?;
                     if components.iter().any(|c| c.name == component.name) {
@@ -312,9 +321,8 @@ impl Assumptions {
                 if let Some(mut sub) = s.table_opt("sublimits")? {
                     for (name, value) in sub.table() {
                         let index = names.iter().position(|n| n == name).ok_or_else(|| {
-                            let hint = nearest(name, &names)
-                                .map(|k| format!(" (did you mean \"{k}\"?)"))
-                                .unwrap_or_default();
+                            let hint =
+                                nearest(name, &names).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
                             sub.error(name, format!("no component is called \"{name}\"{hint}"))
                         })?;
                         match number(value) {
@@ -326,18 +334,53 @@ impl Assumptions {
                     let _ = &mut sub;
                 }
                 s.finish()?;
-                PolicyTerms {
-                    retention,
-                    limit,
-                    aggregate_limit,
-                    share,
-                    sublimits,
+                PolicyTerms { retention, limit, aggregate_limit, share, sublimits }
+            }
+        };
+        let pricing = match root.table_opt("pricing")? {
+            None => Pricing::default(),
+            Some(mut s) => {
+                let defaults = Pricing::default();
+                let expense_ratio = s.f64_opt("expense_ratio")?.unwrap_or(defaults.expense_ratio);
+                if !(0.0..1.0).contains(&expense_ratio) {
+                    return Err(s.error("expense_ratio", format!("{expense_ratio} is not a ratio in [0, 1)")));
                 }
+                let cost_of_capital = s.f64_opt("cost_of_capital")?.unwrap_or(defaults.cost_of_capital);
+                if !(cost_of_capital.is_finite() && cost_of_capital >= 0.0) {
+                    return Err(s.error("cost_of_capital", format!("{cost_of_capital} is not a finite rate ≥ 0")));
+                }
+                let multiple = s.f64_opt("sd_multiple")?;
+                let capital_measure = match s.str_opt("capital_measure")?.unwrap_or("tvar_99") {
+                    "tvar_99" => CapitalMeasure::Tvar99,
+                    "var_99_5" => CapitalMeasure::Var995,
+                    "sd_multiple" => {
+                        let k = multiple.ok_or_else(|| {
+                            s.error("sd_multiple", "missing; capital_measure = \"sd_multiple\" needs sd_multiple = k")
+                        })?;
+                        if !(k.is_finite() && k > 0.0) {
+                            return Err(s.error("sd_multiple", format!("{k} is not a finite number > 0")));
+                        }
+                        CapitalMeasure::SdMultiple(k)
+                    }
+                    other => {
+                        return Err(s.error(
+                            "capital_measure",
+                            format!("\"{other}\" is not a capital measure; expected \"tvar_99\", \"var_99_5\" or \"sd_multiple\""),
+                        ))
+                    }
+                };
+                if multiple.is_some() && !matches!(capital_measure, CapitalMeasure::SdMultiple(_)) {
+                    return Err(s.error("sd_multiple", "only goes with capital_measure = \"sd_multiple\""));
+                }
+                s.str_opt("source")?;
+                s.finish()?;
+                Pricing { expense_ratio, cost_of_capital, capital_measure }
             }
         };
         root.finish()?;
 
         Ok(Assumptions {
+            pricing,
             label: label.to_string(),
             simulation,
             frequency,
@@ -353,11 +396,7 @@ impl Assumptions {
 fn policy_amount(s: &mut Section, key: &'static str, default: f64, infinite_ok: bool) -> Result<f64> {
     let value = s.f64_opt(key)?.unwrap_or(default);
     if value < 0.0 || (!infinite_ok && !value.is_finite()) {
-        let expected = if infinite_ok {
-            "an amount ≥ 0 (or inf)"
-        } else {
-            "a finite amount ≥ 0"
-        };
+        let expected = if infinite_ok { "an amount ≥ 0 (or inf)" } else { "a finite amount ≥ 0" };
         return Err(s.error(key, format!("{value} is not {expected}")));
     }
     Ok(value)
@@ -439,18 +478,12 @@ fn parse_probability(s: &Section, value: &toml::Value) -> Result<Probability> {
     let shape_error = || {
         s.error(
             "probability",
-            format!(
-                "{} is not a probability or a curve like [[1e3, 0.01], [1e6, 0.2]]",
-                show(value)
-            ),
+            format!("{} is not a probability or a curve like [[1e3, 0.01], [1e6, 0.2]]", show(value)),
         )
     };
     let items = value.as_array().ok_or_else(shape_error)?;
     if items.is_empty() {
-        return Err(s.error(
-            "probability",
-            "the curve is empty; give at least one [records, probability] point",
-        ));
+        return Err(s.error("probability", "the curve is empty; give at least one [records, probability] point"));
     }
     let mut points: Vec<(f64, f64)> = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
@@ -460,16 +493,10 @@ fn parse_probability(s: &Section, value: &toml::Value) -> Result<Probability> {
             _ => return Err(shape_error()),
         };
         if !(records.is_finite() && records > 0.0) {
-            return Err(s.error(
-                "probability",
-                format!("point {}: records {records} is not a number > 0", i + 1),
-            ));
+            return Err(s.error("probability", format!("point {}: records {records} is not a number > 0", i + 1)));
         }
         if !(0.0..=1.0).contains(&p) {
-            return Err(s.error(
-                "probability",
-                format!("point {}: {p} is not a probability between 0 and 1", i + 1),
-            ));
+            return Err(s.error("probability", format!("point {}: {p} is not a probability between 0 and 1", i + 1)));
         }
         let x = records.log10();
         if let Some((previous, _)) = points.last() {
@@ -490,10 +517,7 @@ fn toml_syntax_error(text: &str, label: &str, error: &toml::de::Error) -> Error 
     let message = error.message().trim().replace('\n', " ");
     match error.span() {
         Some(span) => {
-            let start = (0..=span.start.min(text.len()))
-                .rev()
-                .find(|i| text.is_char_boundary(*i))
-                .unwrap_or(0);
+            let start = (0..=span.start.min(text.len())).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
             let before = &text[..start];
             let line = before.matches('\n').count() + 1;
             let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;

@@ -145,9 +145,7 @@ impl BetaSampler {
     }
 
     fn quantile(&self, p: f64) -> f64 {
-        statrs::distribution::Beta::new(self.alpha, self.beta)
-            .map(|d| d.inverse_cdf(p))
-            .unwrap_or(f64::NAN)
+        statrs::distribution::Beta::new(self.alpha, self.beta).map(|d| d.inverse_cdf(p)).unwrap_or(f64::NAN)
     }
 }
 
@@ -203,9 +201,9 @@ impl Dist {
             Dist::Pert { min, max, beta, .. } => min + (max - min) * beta.quantile(p),
             Dist::Normal { mean, sd } => mean + sd * normal_quantile(p),
             Dist::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(p)).exp(),
-            Dist::Gamma { shape, scale, .. } => statrs::distribution::Gamma::new(*shape, 1.0 / scale)
-                .map(|d| d.inverse_cdf(p))
-                .unwrap_or(f64::NAN),
+            Dist::Gamma { shape, scale, .. } => {
+                statrs::distribution::Gamma::new(*shape, 1.0 / scale).map(|d| d.inverse_cdf(p)).unwrap_or(f64::NAN)
+            }
             Dist::Beta(b) => b.quantile(p),
             Dist::Pareto { scale, shape } => scale * (1.0 - p).powf(-1.0 / shape),
             Dist::Empirical { values, cumulative } => {
@@ -221,9 +219,7 @@ impl Dist {
             Dist::Constant(v) => *v,
             Dist::Uniform { min, max } => (min + max) / 2.0,
             Dist::Triangular { min, mode, max } => (min + mode + max) / 3.0,
-            Dist::Pert {
-                min, mode, max, shape, ..
-            } => (min + shape * mode + max) / (shape + 2.0),
+            Dist::Pert { min, mode, max, shape, .. } => (min + shape * mode + max) / (shape + 2.0),
             Dist::Normal { mean, .. } => *mean,
             Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
             Dist::Gamma { shape, scale, .. } => shape * scale,
@@ -258,9 +254,9 @@ impl Dist {
             Dist::LogNormal { .. } | Dist::Gamma { .. } => (0.0, f64::INFINITY),
             Dist::Beta(_) => (0.0, 1.0),
             Dist::Pareto { scale, .. } => (*scale, f64::INFINITY),
-            Dist::Empirical { values, .. } => values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
-                (lo.min(*v), hi.max(*v))
-            }),
+            Dist::Empirical { values, .. } => {
+                values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(*v), hi.max(*v)))
+            }
         }
     }
 
@@ -270,9 +266,7 @@ impl Dist {
             Dist::Constant(v) => format!("{v}"),
             Dist::Uniform { min, max } => format!("uniform(min={min}, max={max})"),
             Dist::Triangular { min, mode, max } => format!("triangular(min={min}, mode={mode}, max={max})"),
-            Dist::Pert {
-                min, mode, max, shape, ..
-            } => {
+            Dist::Pert { min, mode, max, shape, .. } => {
                 format!("pert(min={min}, mode={mode}, max={max}, shape={shape})")
             }
             Dist::Normal { mean, sd } => format!("normal(mean={mean}, sd={sd})"),
@@ -306,11 +300,7 @@ pub struct Var {
 
 impl Var {
     pub fn constant(value: f64) -> Self {
-        Var {
-            dist: Dist::Constant(value),
-            lo: f64::NEG_INFINITY,
-            hi: f64::INFINITY,
-        }
+        Var { dist: Dist::Constant(value), lo: f64::NEG_INFINITY, hi: f64::INFINITY }
     }
 
     #[inline]
@@ -351,10 +341,7 @@ pub fn parse_var(section: &mut Section, key: &'static str, role: Role, default: 
         Role::Share => "a share between 0 and 1",
     };
     if (bounded_below && support_lo < lo) || (bounded_above && support_hi > hi) || (!bounded_below && lo > 0.0) {
-        return Err(section.error(
-            key,
-            format!("{} can fall outside [{lo}, {hi}]; expected {what}", dist.describe()),
-        ));
+        return Err(section.error(key, format!("{} can fall outside [{lo}, {hi}]; expected {what}", dist.describe())));
     }
     if matches!(dist, Dist::Pareto { .. }) && role == Role::Share && support_lo > hi {
         return Err(section.error(key, format!("{} lies above 1; expected {what}", dist.describe())));
@@ -365,17 +352,19 @@ pub fn parse_var(section: &mut Section, key: &'static str, role: Role, default: 
 fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist> {
     let table = match value {
         toml::Value::Table(t) => t,
-        other => return match number(other) {
-            Some(v) if v.is_finite() => Ok(Dist::Constant(v)),
-            Some(v) => Err(section.error(key, format!("{v} is not a finite number"))),
-            None => Err(section.error(
-                key,
-                format!(
+        other => {
+            return match number(other) {
+                Some(v) if v.is_finite() => Ok(Dist::Constant(v)),
+                Some(v) => Err(section.error(key, format!("{v} is not a finite number"))),
+                None => Err(section.error(
+                    key,
+                    format!(
                     "{} is not a number or a distribution table like {{ dist = \"pert\", min = 1, mode = 2, max = 5 }}",
                     show(other)
                 ),
-            )),
-        },
+                )),
+            }
+        }
     };
     let mut s = Section::new(section.file(), section.key_path(key), table);
     let name = s
@@ -426,13 +415,7 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
                 let beta = 1.0 + shape * (max - mode) / (max - min);
                 let beta = BetaSampler::new(alpha, beta)
                     .ok_or_else(|| invalid(&format!("pert parameters give an invalid beta({alpha}, {beta})")))?;
-                Dist::Pert {
-                    min,
-                    mode,
-                    max,
-                    shape,
-                    beta,
-                }
+                Dist::Pert { min, mode, max, shape, beta }
             }
         }
         "normal" => {
@@ -451,11 +434,8 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
             let low = param(&mut s, "low")?;
             let high = param(&mut s, "high")?;
             let confidence = param(&mut s, "confidence")?;
-            let forms = [
-                mu.is_some() || sigma.is_some(),
-                mean.is_some() || sd.is_some(),
-                low.is_some() || high.is_some(),
-            ];
+            let forms =
+                [mu.is_some() || sigma.is_some(), mean.is_some() || sd.is_some(), low.is_some() || high.is_some()];
             if forms.iter().filter(|f| **f).count() != 1 {
                 return Err(invalid(
                     "lognormal needs exactly one of (mu, sigma), (mean, sd) or (low, high[, confidence])",
@@ -473,9 +453,7 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
             } else if forms[1] {
                 let (mean, sd) = (need(&s, mean, "mean")?, need(&s, sd, "sd")?);
                 if mean <= 0.0 || sd <= 0.0 {
-                    return Err(invalid(&format!(
-                        "lognormal needs mean > 0 and sd > 0 (mean = {mean}, sd = {sd})"
-                    )));
+                    return Err(invalid(&format!("lognormal needs mean > 0 and sd > 0 (mean = {mean}, sd = {sd})")));
                 }
                 let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
                 (mean.ln() - sigma2 / 2.0, sigma2.sqrt())
@@ -483,14 +461,10 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
                 let (low, high) = (need(&s, low, "low")?, need(&s, high, "high")?);
                 let confidence = confidence.unwrap_or(0.90);
                 if !(low > 0.0 && low < high) {
-                    return Err(invalid(&format!(
-                        "lognormal needs 0 < low < high (low = {low}, high = {high})"
-                    )));
+                    return Err(invalid(&format!("lognormal needs 0 < low < high (low = {low}, high = {high})")));
                 }
                 if !(confidence > 0.0 && confidence < 1.0) {
-                    return Err(invalid(&format!(
-                        "lognormal needs 0 < confidence < 1 (confidence = {confidence})"
-                    )));
+                    return Err(invalid(&format!("lognormal needs 0 < confidence < 1 (confidence = {confidence})")));
                 }
                 let z = normal_quantile((1.0 + confidence) / 2.0);
                 ((low.ln() + high.ln()) / 2.0, (high.ln() - low.ln()) / (2.0 * z))
@@ -512,9 +486,7 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
             } else {
                 let (mean, sd) = (need(&s, mean, "mean")?, need(&s, sd, "sd")?);
                 if mean <= 0.0 || sd <= 0.0 {
-                    return Err(invalid(&format!(
-                        "gamma needs mean > 0 and sd > 0 (mean = {mean}, sd = {sd})"
-                    )));
+                    return Err(invalid(&format!("gamma needs mean > 0 and sd > 0 (mean = {mean}, sd = {sd})")));
                 }
                 ((mean / sd).powi(2), sd * sd / mean)
             };
@@ -550,9 +522,7 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
                 (mean * k, (1.0 - mean) * k)
             };
             if alpha <= 0.0 || beta <= 0.0 {
-                return Err(invalid(&format!(
-                    "beta needs alpha > 0 and beta > 0 (alpha = {alpha}, beta = {beta})"
-                )));
+                return Err(invalid(&format!("beta needs alpha > 0 and beta > 0 (alpha = {alpha}, beta = {beta})")));
             }
             Dist::Beta(
                 BetaSampler::new(alpha, beta)
@@ -577,10 +547,9 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
             }
             let weights = number_list(&mut s, "weights")?.unwrap_or_else(|| vec![1.0; values.len()]);
             if weights.len() != values.len() {
-                return Err(s.error(
-                    "weights",
-                    format!("has {} entries but values has {}", weights.len(), values.len()),
-                ));
+                return Err(
+                    s.error("weights", format!("has {} entries but values has {}", weights.len(), values.len()))
+                );
             }
             if let Some(w) = weights.iter().find(|w| **w < 0.0) {
                 return Err(s.error("weights", format!("{w} is negative")));
@@ -618,10 +587,7 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
                 .unwrap_or_default();
             return Err(s.error(
                 "dist",
-                format!(
-                    "unknown distribution \"{other}\"{hint}; expected one of {}",
-                    KNOWN.join(", ")
-                ),
+                format!("unknown distribution \"{other}\"{hint}; expected one of {}", KNOWN.join(", ")),
             ));
         }
     };

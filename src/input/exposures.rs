@@ -70,9 +70,7 @@ impl Exposures {
     pub fn read(path: &Path) -> Result<Exposures> {
         let label = path.display().to_string();
         if path.is_dir() {
-            return Err(Error::input(format!(
-                "{label}: is a directory; expected an exposures CSV or Parquet file"
-            )));
+            return Err(Error::input(format!("{label}: is a directory; expected an exposures CSV or Parquet file")));
         }
         let bytes = std::fs::read(path).map_err(|e| Error::input(format!("{label}: cannot be read: {e}")))?;
         let is_parquet = path
@@ -90,15 +88,10 @@ impl Exposures {
     pub fn from_csv_bytes(bytes: &[u8], label: &str) -> Result<Exposures> {
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         let text = std::str::from_utf8(bytes).map_err(|e| {
-            Error::input(format!(
-                "{label}: is not UTF-8 text (byte {}); save it as UTF-8 CSV",
-                e.valid_up_to()
-            ))
+            Error::input(format!("{label}: is not UTF-8 text (byte {}); save it as UTF-8 CSV", e.valid_up_to()))
         })?;
         if text.trim().is_empty() {
-            return Err(Error::input(format!(
-                "{label}: is empty; expected a header line with at least id,records"
-            )));
+            return Err(Error::input(format!("{label}: is empty; expected a header line with at least id,records")));
         }
         let header = text.lines().next().unwrap_or("");
         if !header.contains(',') && header.contains(';') {
@@ -139,11 +132,7 @@ impl Exposures {
         let frame = match read {
             Ok(Ok(frame)) => frame,
             Ok(Err(e)) => return Err(Error::input(format!("{label}: cannot be read as Parquet: {e}"))),
-            Err(_) => {
-                return Err(Error::input(format!(
-                    "{label}: cannot be read as Parquet: the file is corrupt"
-                )))
-            }
+            Err(_) => return Err(Error::input(format!("{label}: cannot be read as Parquet: the file is corrupt"))),
         };
         for column in frame.columns() {
             let name = column.name().as_str();
@@ -158,14 +147,8 @@ impl Exposures {
                     || dtype.is_bool()
             };
             if !ok || (name == "id" && !(dtype == &DataType::String || dtype.is_integer())) {
-                let expected = if integer_column {
-                    "an integer or string column"
-                } else {
-                    "a number or string column"
-                };
-                return Err(Error::input(format!(
-                    "{label}: column {name}: has type {dtype}; expected {expected}"
-                )));
+                let expected = if integer_column { "an integer or string column" } else { "a number or string column" };
+                return Err(Error::input(format!("{label}: column {name}: has type {dtype}; expected {expected}")));
             }
         }
         let table = text_table(&frame, label)?;
@@ -177,9 +160,7 @@ impl Exposures {
         for required in ["id", "records"] {
             if column_of(required).is_none() {
                 let found: Vec<&str> = table.names.iter().map(String::as_str).collect();
-                let hint = nearest(required, &found)
-                    .map(|k| format!(" (is \"{k}\" meant?)"))
-                    .unwrap_or_default();
+                let hint = nearest(required, &found).map(|k| format!(" (is \"{k}\" meant?)")).unwrap_or_default();
                 return Err(Error::input(format!(
                     "{label}: column {required}: missing{hint}; the columns found are {}",
                     found.join(", ")
@@ -188,30 +169,19 @@ impl Exposures {
         }
         for (i, name) in table.names.iter().enumerate() {
             if name.is_empty() {
-                return Err(Error::input(format!(
-                    "{label}: column {}: has an empty name in the header",
-                    i + 1
-                )));
+                return Err(Error::input(format!("{label}: column {}: has an empty name in the header", i + 1)));
             }
             if table.names[..i].contains(name) {
-                return Err(Error::input(format!(
-                    "{label}: column {name}: appears twice in the header"
-                )));
+                return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
             }
         }
         if table.height == 0 {
-            return Err(Error::input(format!(
-                "{label}: has a header but no rows; expected at least one exposure"
-            )));
+            return Err(Error::input(format!("{label}: has a header but no rows; expected at least one exposure")));
         }
         let mut rows = Vec::with_capacity(table.height);
         let mut seen_ids = std::collections::HashMap::with_capacity(table.height);
         for r in 0..table.height {
-            let row = RowReader {
-                label,
-                table: &table,
-                row: r,
-            };
+            let row = RowReader { label, table: &table, row: r };
             let exposure = row.parse()?;
             if let Some(first) = seen_ids.insert(exposure.id.clone(), r + 1) {
                 return Err(row.error(
@@ -222,10 +192,7 @@ impl Exposures {
             }
             rows.push(exposure);
         }
-        Ok(Exposures {
-            label: label.to_string(),
-            rows,
-        })
+        Ok(Exposures { label: label.to_string(), rows })
     }
 }
 
@@ -242,30 +209,18 @@ fn text_table(frame: &DataFrame, label: &str) -> Result<TextTable> {
     let mut columns = Vec::with_capacity(frame.width());
     for column in frame.columns() {
         names.push(column.name().trim().trim_start_matches('\u{feff}').to_string());
-        let text = column.cast(&DataType::String).map_err(|e| {
-            Error::input(format!(
-                "{label}: column {}: cannot be read as text: {e}",
-                column.name()
-            ))
-        })?;
+        let text = column
+            .cast(&DataType::String)
+            .map_err(|e| Error::input(format!("{label}: column {}: cannot be read as text: {e}", column.name())))?;
         let cells = text
             .str()
-            .map_err(|e| {
-                Error::input(format!(
-                    "{label}: column {}: cannot be read as text: {e}",
-                    column.name()
-                ))
-            })?
+            .map_err(|e| Error::input(format!("{label}: column {}: cannot be read as text: {e}", column.name())))?
             .iter()
             .map(|cell| cell.map(str::to_string))
             .collect();
         columns.push(cells);
     }
-    Ok(TextTable {
-        names,
-        columns,
-        height: frame.height(),
-    })
+    Ok(TextTable { names, columns, height: frame.height() })
 }
 
 struct RowReader<'a> {
@@ -287,29 +242,19 @@ impl RowReader<'_> {
     /// The trimmed cell, `None` when empty.
     fn cell(&self, column: &str) -> Option<&str> {
         let index = self.table.names.iter().position(|n| n == column)?;
-        self.table.columns[index][self.row]
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
+        self.table.columns[index][self.row].as_deref().map(str::trim).filter(|c| !c.is_empty())
     }
 
     fn integer(&self, column: &str, value: &str) -> Result<u64> {
         let digits = value.strip_prefix('+').unwrap_or(value);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
             return digits.parse::<u64>().map_err(|_| {
-                self.error(
-                    column,
-                    value,
-                    "is too large; expected an integer up to 18446744073709551615",
-                )
+                self.error(column, value, "is too large; expected an integer up to 18446744073709551615")
             });
         }
         let hint = if value.contains(',') || value.contains('_') || value.contains(' ') {
             "is not a non-negative integer (write it without thousands separators, e.g. 1000000)"
-        } else if value
-            .parse::<f64>()
-            .is_ok_and(|v| v.is_finite() && v >= 0.0 && v.fract() == 0.0)
-        {
+        } else if value.parse::<f64>().is_ok_and(|v| v.is_finite() && v >= 0.0 && v.fract() == 0.0) {
             "is not a non-negative integer (write it in plain digits, e.g. 1000000 rather than 1e6)"
         } else {
             "is not a non-negative integer"
@@ -339,10 +284,7 @@ impl RowReader<'_> {
     }
 
     fn parse(&self) -> Result<Exposure> {
-        let id = self
-            .cell("id")
-            .ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?
-            .to_string();
+        let id = self.cell("id").ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?.to_string();
         let records_text = self
             .cell("records")
             .ok_or_else(|| self.error("records", "", "is empty; expected a non-negative integer"))?;
@@ -361,12 +303,9 @@ impl RowReader<'_> {
                 Some(affected)
             }
         };
-        let data_types = self.cell("data_types").map(|cell| {
-            cell.split(';')
-                .map(|d| d.trim().to_lowercase())
-                .filter(|d| !d.is_empty())
-                .collect::<Vec<_>>()
-        });
+        let data_types = self
+            .cell("data_types")
+            .map(|cell| cell.split(';').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect::<Vec<_>>());
         let share = self.amount("share", false)?;
         if let (Some(s), Some(text)) = (share, self.cell("share")) {
             if s > 1.0 {

@@ -5,7 +5,7 @@ pub mod dist;
 pub mod exposures;
 pub mod toml_section;
 
-pub use assumptions::{Assumptions, Component, CountModel, Mode, PolicyTerms, Probability};
+pub use assumptions::{Assumptions, CapitalMeasure, Component, CountModel, Mode, PolicyTerms, Pricing, Probability};
 pub use exposures::{Exposure, Exposures};
 
 /// The default assumptions shipped with the tool (`assumptions/default.toml`).

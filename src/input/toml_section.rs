@@ -13,12 +13,7 @@ pub struct Section<'a> {
 
 impl<'a> Section<'a> {
     pub fn new(file: &'a str, path: impl Into<String>, table: &'a toml::Table) -> Self {
-        Section {
-            file,
-            path: path.into(),
-            table,
-            known: Vec::new(),
-        }
+        Section { file, path: path.into(), table, known: Vec::new() }
     }
 
     pub fn file(&self) -> &'a str {
@@ -48,9 +43,9 @@ impl<'a> Section<'a> {
     pub fn f64_opt(&mut self, key: &'static str) -> Result<Option<f64>> {
         match self.get(key) {
             None => Ok(None),
-            Some(value) => number(value)
-                .map(Some)
-                .ok_or_else(|| self.error(key, format!("{} is not a number", show(value)))),
+            Some(value) => {
+                number(value).map(Some).ok_or_else(|| self.error(key, format!("{} is not a number", show(value))))
+            }
         }
     }
 
@@ -118,11 +113,7 @@ impl<'a> Section<'a> {
                 let hint = nearest(key, &self.known)
                     .map(|k| format!(" (did you mean \"{k}\"?)"))
                     .unwrap_or_else(|| format!(" (known keys: {})", self.known.join(", ")));
-                return Err(Error::input(format!(
-                    "{}: {}: unknown key{hint}",
-                    self.file,
-                    self.key_path(key)
-                )));
+                return Err(Error::input(format!("{}: {}: unknown key{hint}", self.file, self.key_path(key))));
             }
         }
         Ok(())
@@ -183,10 +174,7 @@ mod tests {
 
     #[test]
     fn nearest_finds_a_typo_and_ignores_unrelated_words() {
-        assert_eq!(
-            nearest("per_unti", &["fixed", "per_unit", "unit_share"]),
-            Some("per_unit")
-        );
+        assert_eq!(nearest("per_unti", &["fixed", "per_unit", "unit_share"]), Some("per_unit"));
         assert_eq!(nearest("zzzzzz", &["fixed", "per_unit"]), None);
     }
 }

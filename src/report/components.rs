@@ -3,28 +3,14 @@
 use super::csv::{num, Csv};
 use crate::run::RunResults;
 
-pub const HEADER: [&str; 9] = [
-    "id",
-    "component",
-    "mean",
-    "sd",
-    "p50",
-    "p95",
-    "p99",
-    "share_of_mean",
-    "prob_nonzero",
-];
+pub const HEADER: [&str; 9] = ["id", "component", "mean", "sd", "p50", "p95", "p99", "share_of_mean", "prob_nonzero"];
 
 pub fn render(results: &RunResults) -> Vec<u8> {
     let mut csv = Csv::new(&HEADER);
     for e in &results.exposures {
         for c in &e.components {
             let mut cells = vec![e.id.clone(), c.name.clone()];
-            cells.extend(
-                [c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero]
-                    .into_iter()
-                    .map(num),
-            );
+            cells.extend([c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero].into_iter().map(num));
             csv.row(cells);
         }
     }

@@ -75,9 +75,6 @@ mod tests {
     fn cells_with_commas_or_quotes_are_quoted() {
         let mut csv = Csv::new(&["id", "name"]);
         csv.row(["a".to_string(), "Smith, \"J\"".to_string()]);
-        assert_eq!(
-            String::from_utf8(csv.into_bytes()).ok().as_deref(),
-            Some("id,name\na,\"Smith, \"\"J\"\"\"\n")
-        );
+        assert_eq!(String::from_utf8(csv.into_bytes()).ok().as_deref(), Some("id,name\na,\"Smith, \"\"J\"\"\"\n"));
     }
 }

@@ -5,14 +5,7 @@ use super::csv::{num, Csv};
 use crate::run::{Measures, RunResults};
 use crate::stats::RETURN_PERIODS;
 
-pub const HEADER: [&str; 6] = [
-    "id",
-    "measure",
-    "ep_type",
-    "return_period",
-    "exceedance_probability",
-    "loss",
-];
+pub const HEADER: [&str; 6] = ["id", "measure", "ep_type", "return_period", "exceedance_probability", "loss"];
 
 pub fn render(results: &RunResults, annual: bool) -> Vec<u8> {
     let mut csv = Csv::new(&HEADER);

@@ -5,11 +5,16 @@ pub mod components;
 pub mod csv;
 pub mod exceedance;
 pub mod human;
+pub mod ilf;
+pub mod ord;
 pub mod output_dir;
+pub mod pricing;
 pub mod run_json;
 pub mod summary;
 pub mod visual;
 
+use crate::engine::Model;
+use crate::input::Mode;
 use crate::run::RunResults;
 
 /// The `id` of the portfolio rows.
@@ -21,20 +26,20 @@ pub struct ReportFile {
     pub bytes: Vec<u8>,
 }
 
-/// Renders the CSV reports.
-pub fn csv_reports(results: &RunResults, annual: bool) -> Vec<ReportFile> {
-    vec![
-        ReportFile {
-            path: "summary.csv".into(),
-            bytes: summary::render(results),
-        },
-        ReportFile {
-            path: "components.csv".into(),
-            bytes: components::render(results),
-        },
-        ReportFile {
-            path: "exceedance.csv".into(),
-            bytes: exceedance::render(results, annual),
-        },
-    ]
+/// Renders the CSV reports (and the ORD files when `ord`).
+pub fn csv_reports(model: &Model, results: &RunResults, ord: bool) -> Vec<ReportFile> {
+    let annual = model.settings.mode == Mode::Annual;
+    let mut files = vec![
+        ReportFile { path: "summary.csv".into(), bytes: summary::render(results) },
+        ReportFile { path: "components.csv".into(), bytes: components::render(results) },
+        ReportFile { path: "exceedance.csv".into(), bytes: exceedance::render(results, annual) },
+        ReportFile { path: "ilf.csv".into(), bytes: ilf::render(model, results) },
+    ];
+    if annual {
+        files.push(ReportFile { path: "pricing.csv".into(), bytes: pricing::render(model, results) });
+    }
+    if ord {
+        files.extend(ord::render(results));
+    }
+    files
 }

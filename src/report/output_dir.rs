@@ -19,9 +19,7 @@ pub fn check_target(target: &Path) -> Result<()> {
     let label = target.display();
     if target.exists() {
         if !target.is_dir() {
-            return Err(Error::input(format!(
-                "--out {label}: is a file; expected a folder for the reports"
-            )));
+            return Err(Error::input(format!("--out {label}: is a file; expected a folder for the reports")));
         }
         let mut entries =
             fs::read_dir(target).map_err(|e| Error::input(format!("--out {label}: cannot be read: {e}")))?;
@@ -49,8 +47,7 @@ fn parent_and_name(target: &Path) -> Result<(PathBuf, String)> {
 }
 
 fn process_alive(pid: &str) -> bool {
-    pid.parse::<u32>()
-        .is_ok_and(|pid| pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists())
+    pid.parse::<u32>().is_ok_and(|pid| pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists())
 }
 
 /// Removes temporary folders left by killed runs writing to `target`, and puts back a
@@ -84,10 +81,7 @@ pub fn write_atomically(target: &Path, files: &[ReportFile]) -> Result<()> {
     let (parent, name) = parent_and_name(target)?;
     let label = target.display();
     fs::create_dir_all(&parent).map_err(|e| {
-        Error::input(format!(
-            "--out {label}: cannot create the parent folder {}: {e}",
-            parent.display()
-        ))
+        Error::input(format!("--out {label}: cannot create the parent folder {}: {e}", parent.display()))
     })?;
     clean_stale(&parent, &name, target);
     let pid = std::process::id();
@@ -106,18 +100,14 @@ pub fn write_atomically(target: &Path, files: &[ReportFile]) -> Result<()> {
     };
     if let Err(e) = write_all() {
         let _ = fs::remove_dir_all(&temp);
-        return Err(Error::failure(format!(
-            "--out {label}: writing the reports failed: {e}"
-        )));
+        return Err(Error::failure(format!("--out {label}: writing the reports failed: {e}")));
     }
     let old = parent.join(format!(".{name}{OLD_MARK}{pid}"));
     let had_previous = target.exists();
     if had_previous {
         if let Err(e) = fs::rename(target, &old) {
             let _ = fs::remove_dir_all(&temp);
-            return Err(Error::failure(format!(
-                "--out {label}: cannot move the previous reports aside: {e}"
-            )));
+            return Err(Error::failure(format!("--out {label}: cannot move the previous reports aside: {e}")));
         }
     }
     if let Err(e) = fs::rename(&temp, target) {
@@ -125,9 +115,7 @@ pub fn write_atomically(target: &Path, files: &[ReportFile]) -> Result<()> {
             let _ = fs::rename(&old, target);
         }
         let _ = fs::remove_dir_all(&temp);
-        return Err(Error::failure(format!(
-            "--out {label}: cannot move the new reports into place: {e}"
-        )));
+        return Err(Error::failure(format!("--out {label}: cannot move the new reports into place: {e}")));
     }
     if had_previous {
         let _ = fs::remove_dir_all(&old);

@@ -22,17 +22,11 @@ pub fn render(
     let mut resolved = model.assumptions.document.clone();
     let mut simulation = toml::Table::new();
     simulation.insert("mode".into(), toml::Value::String(model.settings.mode.as_str().into()));
-    simulation.insert(
-        "iterations".into(),
-        toml::Value::Integer(model.settings.iterations.min(i64::MAX as u64) as i64),
-    );
+    simulation.insert("iterations".into(), toml::Value::Integer(model.settings.iterations.min(i64::MAX as u64) as i64));
     simulation.insert("seed".into(), toml::Value::Integer(model.settings.seed as i64));
     resolved.insert("simulation".into(), toml::Value::Table(simulation));
-    let breaches_per_second = if results.wall_seconds > 0.0 {
-        results.simulated_breaches as f64 / results.wall_seconds
-    } else {
-        0.0
-    };
+    let breaches_per_second =
+        if results.wall_seconds > 0.0 { results.simulated_breaches as f64 / results.wall_seconds } else { 0.0 };
     let document = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "mode": model.settings.mode.as_str(),
