@@ -124,6 +124,22 @@ impl LossDistribution {
         nonzero as f64 / self.iterations as f64
     }
 
+    /// A distribution-free confidence interval for the p-quantile from order statistics:
+    /// the ranks `n·p ∓ z·sqrt(n·p·(1 − p))` (the normal approximation of the binomial
+    /// count of draws below the quantile), rounded outwards.
+    pub fn quantile_ci(&self, p: f64, z: f64) -> (f64, f64) {
+        if self.iterations == 0 {
+            return (0.0, 0.0);
+        }
+        let n = self.iterations as f64;
+        let half_width = z * (n * p * (1.0 - p)).sqrt();
+        let last = self.iterations - 1;
+        // 1-based ranks r and s become 0-based indices r − 1 and s − 1.
+        let lower = ((n * p - half_width).floor().max(1.0) as u64 - 1).min(last);
+        let upper = ((n * p + half_width).ceil().max(1.0) as u64 - 1).min(last);
+        (self.order_statistic(lower), self.order_statistic(upper))
+    }
+
     /// The loss exceeded with probability `1 / return_period`.
     pub fn return_period_loss(&self, return_period: f64) -> f64 {
         self.quantile(1.0 - 1.0 / return_period)
@@ -288,14 +304,26 @@ pub struct Summary {
     pub tvar_99: f64,
     pub max: f64,
     pub prob_nonzero: f64,
+    /// 95% confidence interval of the mean (normal, mean ± 1.96 se).
+    pub mean_ci_low: f64,
+    pub mean_ci_high: f64,
+    /// 95% confidence interval of p99 (order statistics, see [`LossDistribution::quantile_ci`]).
+    pub p99_ci_low: f64,
+    pub p99_ci_high: f64,
 }
+
+/// The two-sided 95% normal quantile.
+pub const Z95: f64 = 1.959_963_984_540_054;
 
 impl Summary {
     pub fn of(losses: &LossDistribution) -> Summary {
+        let mean = losses.mean();
+        let se_mean = losses.se_mean();
+        let (p99_ci_low, p99_ci_high) = losses.quantile_ci(0.99, Z95);
         Summary {
-            mean: losses.mean(),
+            mean,
             sd: losses.sd(),
-            se_mean: losses.se_mean(),
+            se_mean,
             p50: losses.quantile(0.50),
             p75: losses.quantile(0.75),
             p90: losses.quantile(0.90),
@@ -307,6 +335,10 @@ impl Summary {
             tvar_99: losses.tvar(0.99),
             max: losses.max(),
             prob_nonzero: losses.prob_nonzero(),
+            mean_ci_low: (mean - Z95 * se_mean).max(0.0),
+            mean_ci_high: mean + Z95 * se_mean,
+            p99_ci_low,
+            p99_ci_high,
         }
     }
 }

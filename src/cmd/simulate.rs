@@ -47,6 +47,10 @@ pub struct SimulateArgs {
     pub ord: bool,
 }
 
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Memory a run may plan to use.
+const MEMORY_BUDGET_BYTES: f64 = 16.0 * GIB;
+
 /// Defaults when neither the flags nor the assumptions set them.
 pub const DEFAULT_ITERATIONS: u64 = 100_000;
 pub const DEFAULT_SEED: u64 = 20231031;
@@ -58,15 +62,22 @@ pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) ->
         None => assumptions.simulation.mode.unwrap_or(Mode::Annual),
     };
     let iterations = args.iterations.or(assumptions.simulation.iterations).unwrap_or(DEFAULT_ITERATIONS);
+    let source = if args.iterations.is_some() {
+        format!("--iterations {iterations}")
+    } else {
+        format!("{}: simulation.iterations: {iterations}", assumptions.label)
+    };
     if iterations == 0 {
-        return Err(Error::input("--iterations 0: expected at least 1"));
+        return Err(Error::input(format!("{source}: expected at least 1")));
     }
-    // The portfolio keeps a few numbers per iteration; refuse what cannot fit.
+    // The portfolio keeps six numbers per iteration (and sorts copies); refuse what cannot fit.
     let portfolio_bytes = iterations as f64 * 6.0 * 8.0 * 2.0;
-    if mode == Mode::Annual && portfolio_bytes > 16.0 * 1024.0 * 1024.0 * 1024.0 {
+    if mode == Mode::Annual && portfolio_bytes > MEMORY_BUDGET_BYTES {
         return Err(Error::input(format!(
-            "--iterations {iterations}: needs about {:.0} GiB of memory for the portfolio totals; at most about 170,000,000 iterations fit in 16 GiB",
-            portfolio_bytes / (1024.0 * 1024.0 * 1024.0)
+            "{source}: needs about {:.1} GiB of memory for the portfolio's per-year totals, more than the {:.0} GiB budget; use at most {} iterations",
+            portfolio_bytes / GIB,
+            MEMORY_BUDGET_BYTES / GIB,
+            (MEMORY_BUDGET_BYTES / (6.0 * 8.0 * 2.0)) as u64
         )));
     }
     let seed = args.seed.or(assumptions.simulation.seed).unwrap_or(DEFAULT_SEED);

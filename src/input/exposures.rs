@@ -10,6 +10,9 @@ use polars::prelude::*;
 use super::toml_section::nearest;
 use crate::error::{Error, Result};
 
+/// The `id` of the portfolio rows of the reports; no exposure may use it.
+pub const PORTFOLIO_ID: &str = "PORTFOLIO";
+
 /// One exposure row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exposure {
@@ -105,12 +108,35 @@ impl Exposures {
                 "{label} line 1: the header has no commas but has tabs; exposures files are comma-separated"
             )));
         }
+        let records = scan_csv(text, label)?;
+        let header = &records[0];
+        for (i, name) in header.fields.iter().enumerate() {
+            if header.fields[..i].contains(name) {
+                return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
+            }
+        }
+        for (row, record) in records.iter().enumerate().skip(1) {
+            if record.fields.len() != header.fields.len() {
+                return Err(Error::input(format!(
+                    "{label} row {row} (line {}): has {} fields but the header has {}; quote fields that contain commas",
+                    record.line,
+                    record.fields.len(),
+                    header.fields.len()
+                )));
+            }
+        }
+        // polars parses the file without its blank lines (skipped, as pandas does).
+        let mut cleaned = String::with_capacity(text.len());
+        for record in &records {
+            cleaned.push_str(&text[record.span.clone()]);
+            cleaned.push('\n');
+        }
         let parse_options = CsvParseOptions::default().with_missing_is_null(true);
         let frame = CsvReadOptions::default()
             .with_has_header(true)
             .with_infer_schema_length(Some(0))
             .with_parse_options(parse_options)
-            .into_reader_with_file_handle(Cursor::new(bytes.to_vec()))
+            .into_reader_with_file_handle(Cursor::new(cleaned.into_bytes()))
             .finish()
             .map_err(|e| Error::input(format!("{label}: cannot be read as CSV: {e}")))?;
         let table = text_table(&frame, label)?;
@@ -194,6 +220,87 @@ impl Exposures {
         }
         Ok(Exposures { label: label.to_string(), rows })
     }
+}
+
+/// One CSV record as scanned: its unquoted, trimmed field texts (for checks only), the line
+/// it starts on, and its byte span in the file (without the line end).
+struct ScannedRecord {
+    fields: Vec<String>,
+    line: usize,
+    span: std::ops::Range<usize>,
+}
+
+/// Splits CSV text into records (RFC 4180 quoting; LF or CRLF), skipping blank lines, so
+/// that structural problems get an error naming the row and line rather than a parser's.
+fn scan_csv(text: &str, label: &str) -> Result<Vec<ScannedRecord>> {
+    let mut records = Vec::new();
+    let mut fields = Vec::new();
+    let mut field: Vec<u8> = Vec::new();
+    let mut in_quotes = false;
+    let mut quote_line = 0;
+    let mut line = 1;
+    let mut record_line = 1;
+    let mut start = 0;
+    let text_of = |field: &mut Vec<u8>| String::from_utf8_lossy(&std::mem::take(field)).trim().to_string();
+    let mut finish = |fields: &mut Vec<String>, field: &mut Vec<u8>, start: usize, end: usize, record_line: usize| {
+        fields.push(text_of(field));
+        let record = ScannedRecord { fields: std::mem::take(fields), line: record_line, span: start..end };
+        let blank = record.fields.len() == 1 && record.fields[0].is_empty();
+        if !blank {
+            records.push(record);
+        }
+    };
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if in_quotes {
+            if c == b'"' {
+                if bytes.get(i + 1) == Some(&b'"') {
+                    field.push(b'"');
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                if c == b'\n' {
+                    line += 1;
+                }
+                field.push(c);
+            }
+        } else {
+            match c {
+                b'"' => {
+                    in_quotes = true;
+                    quote_line = line;
+                }
+                b',' => fields.push(text_of(&mut field)),
+                b'\n' => {
+                    let end = if i > start && bytes[i - 1] == b'\r' { i - 1 } else { i };
+                    finish(&mut fields, &mut field, start, end, record_line);
+                    line += 1;
+                    record_line = line;
+                    start = i + 1;
+                }
+                b'\r' => {}
+                _ => field.push(c),
+            }
+        }
+        i += 1;
+    }
+    if in_quotes {
+        return Err(Error::input(format!(
+            "{label} line {quote_line}: a quoted field is never closed; check the \" characters on that line"
+        )));
+    }
+    if start < bytes.len() {
+        let end = if bytes.ends_with(b"\r") { bytes.len() - 1 } else { bytes.len() };
+        finish(&mut fields, &mut field, start, end, record_line);
+    }
+    if records.is_empty() {
+        return Err(Error::input(format!("{label}: is empty; expected a header line with at least id,records")));
+    }
+    Ok(records)
 }
 
 fn truncate(text: &str) -> String {
@@ -285,6 +392,13 @@ impl RowReader<'_> {
 
     fn parse(&self) -> Result<Exposure> {
         let id = self.cell("id").ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?.to_string();
+        if id == PORTFOLIO_ID {
+            return Err(self.error(
+                "id",
+                &id,
+                "is reserved for the portfolio rows of the reports; rename this exposure",
+            ));
+        }
         let records_text = self
             .cell("records")
             .ok_or_else(|| self.error("records", "", "is empty; expected a non-negative integer"))?;

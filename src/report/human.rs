@@ -2,6 +2,9 @@
 
 /// A compact dollar amount with three significant figures.
 pub fn money(x: f64) -> String {
+    if x.is_infinite() {
+        return if x > 0.0 { "unlimited".to_string() } else { "-unlimited".to_string() };
+    }
     let a = x.abs();
     let sign = if x < 0.0 { "-" } else { "" };
     let (value, suffix) = if a >= 1e12 {
@@ -36,5 +39,6 @@ mod tests {
         assert_eq!(money(350_000.0), "$350K");
         assert_eq!(money(999.0), "$999");
         assert_eq!(money(4.9e9), "$4.90B");
+        assert_eq!(money(f64::INFINITY), "unlimited");
     }
 }

@@ -17,8 +17,7 @@ use crate::engine::Model;
 use crate::input::Mode;
 use crate::run::RunResults;
 
-/// The `id` of the portfolio rows.
-pub const PORTFOLIO_ID: &str = "PORTFOLIO";
+pub use crate::input::exposures::PORTFOLIO_ID;
 
 /// A file of the report folder: its path relative to the folder, and its bytes.
 pub struct ReportFile {

@@ -17,6 +17,7 @@ const OLD_MARK: &str = ".breachcost-old-";
 /// so that a mistyped `--out` never replaces someone's folder.
 pub fn check_target(target: &Path) -> Result<()> {
     let label = target.display();
+    parent_and_name(target)?;
     if target.exists() {
         if !target.is_dir() {
             return Err(Error::input(format!("--out {label}: is a file; expected a folder for the reports")));
@@ -33,7 +34,27 @@ pub fn check_target(target: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The folder that holds `target`, and `target`'s own name (`.` and `..` are resolved first).
 fn parent_and_name(target: &Path) -> Result<(PathBuf, String)> {
+    let resolved;
+    let target = if target.file_name().is_none() {
+        resolved = std::path::absolute(target)
+            .map_err(|e| Error::input(format!("--out {}: cannot be resolved: {e}", target.display())))?
+            .components()
+            .fold(PathBuf::new(), |mut path, part| {
+                match part {
+                    std::path::Component::ParentDir => {
+                        path.pop();
+                    }
+                    std::path::Component::CurDir => {}
+                    other => path.push(other),
+                }
+                path
+            });
+        resolved.as_path()
+    } else {
+        target
+    };
     let name = target
         .file_name()
         .and_then(|n| n.to_str())
@@ -78,8 +99,9 @@ fn clean_stale(parent: &Path, name: &str, target: &Path) {
 /// Writes `files` as the complete contents of the folder `target`, atomically.
 pub fn write_atomically(target: &Path, files: &[ReportFile]) -> Result<()> {
     check_target(target)?;
-    let (parent, name) = parent_and_name(target)?;
     let label = target.display();
+    let (parent, name) = parent_and_name(target)?;
+    let target = &parent.join(&name);
     fs::create_dir_all(&parent).map_err(|e| {
         Error::input(format!("--out {label}: cannot create the parent folder {}: {e}", parent.display()))
     })?;

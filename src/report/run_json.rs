@@ -19,12 +19,18 @@ pub fn render(
     exposures: &InputSource,
     assumptions: &InputSource,
 ) -> Vec<u8> {
-    let mut resolved = model.assumptions.document.clone();
-    let mut simulation = toml::Table::new();
-    simulation.insert("mode".into(), toml::Value::String(model.settings.mode.as_str().into()));
-    simulation.insert("iterations".into(), toml::Value::Integer(model.settings.iterations.min(i64::MAX as u64) as i64));
-    simulation.insert("seed".into(), toml::Value::Integer(model.settings.seed as i64));
-    resolved.insert("simulation".into(), toml::Value::Table(simulation));
+    // The assumptions as parsed, with [simulation] as resolved (flags over file over defaults).
+    let mut resolved = serde_json::to_value(&model.assumptions.document).unwrap_or(Value::Null);
+    if let Value::Object(table) = &mut resolved {
+        table.insert(
+            "simulation".into(),
+            json!({
+                "mode": model.settings.mode.as_str(),
+                "iterations": model.settings.iterations,
+                "seed": model.settings.seed,
+            }),
+        );
+    }
     let breaches_per_second =
         if results.wall_seconds > 0.0 { results.simulated_breaches as f64 / results.wall_seconds } else { 0.0 };
     let document = json!({
@@ -38,7 +44,7 @@ pub fn render(
             "exposures": { "path": exposures.path, "sha256": exposures.sha256 },
             "assumptions": { "path": assumptions.path, "sha256": assumptions.sha256 },
         },
-        "assumptions": serde_json::to_value(&resolved).unwrap_or(Value::Null),
+        "assumptions": resolved,
         "wall_seconds": results.wall_seconds,
         "simulated_breaches": results.simulated_breaches,
         "breaches_per_second": breaches_per_second,

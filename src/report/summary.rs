@@ -3,7 +3,7 @@
 use super::csv::{num, Csv};
 use crate::run::{Measures, RunResults};
 
-pub const HEADER: [&str; 16] = [
+pub const HEADER: [&str; 20] = [
     "id",
     "measure",
     "mean",
@@ -20,6 +20,10 @@ pub const HEADER: [&str; 16] = [
     "tvar_99",
     "max",
     "prob_nonzero",
+    "mean_ci_low",
+    "mean_ci_high",
+    "p99_ci_low",
+    "p99_ci_high",
 ];
 
 pub fn render(results: &RunResults) -> Vec<u8> {
@@ -44,6 +48,10 @@ pub fn render(results: &RunResults) -> Vec<u8> {
                     s.tvar_99,
                     s.max,
                     s.prob_nonzero,
+                    s.mean_ci_low,
+                    s.mean_ci_high,
+                    s.p99_ci_low,
+                    s.p99_ci_high,
                 ]
                 .into_iter()
                 .map(num),

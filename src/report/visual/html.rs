@@ -1,0 +1,528 @@
+//! `report.html`: one self-contained page (inline CSS and SVG; no scripts, fonts, images or
+//! anything else fetched) that reads top-down: the headline numbers in a sentence and in
+//! cards, the exposures, the charts, where the money goes, the assumptions in force with
+//! their sources, and the run. Money is rounded for people ($1.2M); the CSVs hold the
+//! exact values.
+
+use super::style::{count_tick, percent, thousands, truncate, SIZE};
+use super::RunLabel;
+use crate::engine::Model;
+use crate::input::dist::Var;
+use crate::input::{CountModel, Probability};
+use crate::report::human::money;
+use crate::report::PORTFOLIO_ID;
+use crate::run::{ExposureResult, RunResults};
+use crate::stats::Summary;
+
+/// Exposure rows shown in the table (the largest means); the CSVs hold all.
+const MAX_ROWS: usize = 50;
+/// Exposures shown as columns of the component table.
+const MAX_COMPONENT_COLUMNS: usize = 5;
+/// Breach mode shows headline cards for this many exposures.
+const MAX_HEADLINE_EXPOSURES: usize = 3;
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The page, with `charts` as (name, SVG text) pairs.
+pub fn render(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, &str)]) -> String {
+    let mut ranked: Vec<&ExposureResult> = results.exposures.iter().collect();
+    ranked.sort_by(|a, b| b.measures.gross.summary.mean.total_cmp(&a.measures.gross.summary.mean));
+    let mut page = String::with_capacity(200_000);
+    page.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>breachcost: {}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n<main>\n",
+        escape(&label.name)
+    ));
+    page.push_str(&header(model, label));
+    page.push_str(&headline(results, label, &ranked));
+    page.push_str(&exposures_table(results, label, &ranked));
+    page.push_str(&charts_section(label, charts));
+    page.push_str(&components_section(model, results, label, &ranked));
+    page.push_str(&assumptions_section(model, label));
+    page.push_str(&run_section(model, results));
+    page.push_str(
+        "<footer>Amounts are rounded for reading; the exact values are in <code>summary.csv</code>, \
+         <code>components.csv</code> and <code>exceedance.csv</code> next to this page. \
+         Charts are also in <code>charts/</code> as PNG and SVG.</footer>\n</main>\n</body>\n</html>\n",
+    );
+    page
+}
+
+fn header(model: &Model, label: &RunLabel) -> String {
+    let s = model.settings;
+    let unit = if label.annual { "simulated years" } else { "simulated breaches" };
+    format!(
+        "<header>\n<p class=\"kicker\">breachcost report</p>\n<h1>What a data breach could cost: {}</h1>\n\
+         <p class=\"meta\">{} mode · {} {unit} · seed {} · breachcost {}</p>\n</header>\n",
+        escape(&label.name),
+        s.mode.as_str(),
+        thousands(s.iterations),
+        s.seed,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+fn card(title: &str, value: &str, note: &str) -> String {
+    format!(
+        "<div class=\"card\"><div class=\"card-title\">{title}</div><div class=\"card-value\">{value}</div>\
+         <div class=\"card-note\">{note}</div></div>\n"
+    )
+}
+
+fn headline(results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) -> String {
+    let mut out = String::from("<section class=\"headline\">\n");
+    if let (true, Some(p)) = (label.annual, results.portfolio.as_ref()) {
+        let g = &p.gross.summary;
+        let whose = if results.exposures.len() == 1 { "This exposure" } else { "The portfolio" };
+        let beyond = |years: u32, loss: f64| {
+            if loss > 0.0 {
+                format!("one year in {years} costs more than <strong>{}</strong>", money(loss))
+            } else {
+                format!("fewer than one year in {years} costs anything")
+            }
+        };
+        out.push_str(&format!(
+            "<p class=\"lede\">{whose} loses <strong>{}</strong> a year on average. {} of simulated years \
+             have a breach cost at all; {}, {}, and the worst 1% of years average <strong>{}</strong>.</p>\n",
+            money(g.mean),
+            capitalise(&percent(g.prob_nonzero)),
+            beyond(20, g.p95),
+            beyond(100, g.p99),
+            money(g.tvar_99)
+        ));
+        out.push_str("<div class=\"cards\">\n");
+        out.push_str(&card("Expected annual loss", &money(g.mean), "mean over all simulated years"));
+        out.push_str(&card("1-in-20-year loss", &money(g.p95), "p95 of the annual loss"));
+        out.push_str(&card("1-in-100-year loss", &money(g.p99), "p99 of the annual loss"));
+        out.push_str(&card("TVaR 99%", &money(g.tvar_99), "average of the worst 1% of years"));
+        out.push_str(&card(
+            "Insured expected loss",
+            &money(p.insured.summary.mean),
+            &format!("{} retained", money(p.retained.summary.mean)),
+        ));
+        out.push_str(&card("Years with a loss", &percent(g.prob_nonzero), "chance of any breach cost in a year"));
+        out.push_str("</div>\n");
+    } else {
+        out.push_str(
+            "<p class=\"lede\">Breach mode: each iteration is one breach of the exposure, so these are the \
+             costs of a single breach, not of a year.</p>\n",
+        );
+        for e in ranked.iter().take(MAX_HEADLINE_EXPOSURES) {
+            let g = &e.measures.gross.summary;
+            if results.exposures.len() > 1 {
+                out.push_str(&format!("<h3>{}</h3>\n", escape(&e.id)));
+            }
+            out.push_str("<div class=\"cards\">\n");
+            out.push_str(&card("Mean cost of a breach", &money(g.mean), "mean over all simulated breaches"));
+            out.push_str(&card("Typical breach", &money(g.p50), "p50: half of breaches cost more"));
+            out.push_str(&card("1 breach in 20 costs more than", &money(g.p95), "p95"));
+            out.push_str(&card("1 breach in 100 costs more than", &money(g.p99), "p99"));
+            out.push_str(&card("TVaR 99%", &money(g.tvar_99), "average of the worst 1% of breaches"));
+            out.push_str(&card(
+                "Insured mean",
+                &money(e.measures.insured.summary.mean),
+                &format!("{} retained", money(e.measures.retained.summary.mean)),
+            ));
+            out.push_str("</div>\n");
+        }
+        if results.exposures.len() > MAX_HEADLINE_EXPOSURES {
+            out.push_str(&format!(
+                "<p class=\"note\">The {MAX_HEADLINE_EXPOSURES} exposures with the largest mean; all {} are in the table below.</p>\n",
+                thousands(results.exposures.len() as u64)
+            ));
+        }
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+fn summary_cells(s: &Summary) -> String {
+    [s.mean, s.p50, s.p95, s.p99, s.tvar_99].iter().map(|v| format!("<td>{}</td>", money(*v))).collect()
+}
+
+fn exposures_table(results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) -> String {
+    let what = if label.annual { "annual loss" } else { "cost of one breach" };
+    let mut out = format!(
+        "<section>\n<h2>Exposures</h2>\n<p class=\"note\">Gross {what} per exposure, largest mean first; \
+         the insured mean is after the policy terms.</p>\n<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>\
+         <th class=\"text\" aria-sort=\"none\">id</th><th aria-sort=\"descending\" class=\"sorted\">mean</th>\
+         <th aria-sort=\"none\">p50</th><th aria-sort=\"none\">p95</th><th aria-sort=\"none\">p99</th>\
+         <th aria-sort=\"none\">TVaR 99%</th><th aria-sort=\"none\">insured mean</th></tr></thead>\n<tbody>\n"
+    );
+    if let (true, Some(p)) = (label.annual && results.exposures.len() > 1, results.portfolio.as_ref()) {
+        out.push_str(&format!(
+            "<tr class=\"total\"><td class=\"text\">{PORTFOLIO_ID}</td>{}<td>{}</td></tr>\n",
+            summary_cells(&p.gross.summary),
+            money(p.insured.summary.mean)
+        ));
+    }
+    for e in ranked.iter().take(MAX_ROWS) {
+        out.push_str(&format!(
+            "<tr><td class=\"text\">{}</td>{}<td>{}</td></tr>\n",
+            escape(&e.id),
+            summary_cells(&e.measures.gross.summary),
+            money(e.measures.insured.summary.mean)
+        ));
+    }
+    out.push_str("</tbody>\n</table></div>\n");
+    if ranked.len() > MAX_ROWS {
+        out.push_str(&format!(
+            "<p class=\"note\">{} more exposures in <code>summary.csv</code>.</p>\n",
+            thousands((ranked.len() - MAX_ROWS) as u64)
+        ));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+/// How to read each chart, under it.
+fn caption(name: &str, annual: bool) -> &'static str {
+    match (name, annual) {
+        ("loss_distribution", true) => {
+            "How the loss spreads over the years that have one, on a log scale (the chart says how wide \
+             each bar is). The lines mark the mean and the 50th, 95th and 99th percentiles of all years."
+        }
+        ("loss_distribution", false) => {
+            "How the cost of one breach spreads, on a log scale: each bar is 1/10 of a decade. The lines \
+             mark the mean and the 50th, 95th and 99th percentiles."
+        }
+        ("exceedance_curve", true) => {
+            "The chance in a year that the loss exceeds an amount (left) or, equivalently, how many years \
+             on average pass between such losses (right). AEP counts the year's total; OEP its largest breach."
+        }
+        ("exceedance_curve", false) => {
+            "The chance that one breach costs more than an amount (left), or one breach in how many \
+             does (right)."
+        }
+        ("components", _) => "What the money is spent on: the mean cost of each component, per exposure.",
+        ("cost_vs_records", _) => {
+            "The cost of one breach as the number of affected records grows, simulated with this run's \
+             assumptions (line: mean; band: 90% of breaches), against published figures: the IBM/Ponemon \
+             average, the Jacobs (2014) regression, IBM's mega-breach estimates and what large real \
+             breaches cost per record."
+        }
+        _ => "",
+    }
+}
+
+fn chart_title(name: &str) -> &'static str {
+    match name {
+        "loss_distribution" => "Distribution of the loss",
+        "exceedance_curve" => "Exceedance curve",
+        "components" => "Cost by component",
+        "cost_vs_records" => "Cost against records affected",
+        _ => "Chart",
+    }
+}
+
+/// The SVG as an inline element that scales with the page: no fixed size, no namespace
+/// attribute (HTML does not need it).
+fn inline_svg(svg: &str, title: &str) -> String {
+    let body = match svg.find('>') {
+        Some(end) if svg.starts_with("<svg") => &svg[end + 1..],
+        _ => svg,
+    };
+    let (w, h) = SIZE;
+    format!("<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{}", escape(title), body.trim_start())
+}
+
+fn charts_section(label: &RunLabel, charts: &[(&str, &str)]) -> String {
+    let mut out = String::from("<section>\n<h2>Charts</h2>\n");
+    for (name, svg) in charts {
+        out.push_str(&format!(
+            "<figure id=\"{name}\">\n{}\n<figcaption><strong>{}.</strong> {} \
+             <span class=\"files\">charts/{name}.png · charts/{name}.svg</span></figcaption>\n</figure>\n",
+            inline_svg(svg, chart_title(name)),
+            chart_title(name),
+            caption(name, label.annual)
+        ));
+    }
+    out.push_str("</section>\n");
+    out
+}
+
+fn components_section(model: &Model, results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) -> String {
+    let all = &model.assumptions.components;
+    let mean_of = |e: &ExposureResult, name: &str| -> Option<f64> {
+        e.components.iter().find(|c| c.name == name).map(|c| c.mean)
+    };
+    let mut columns: Vec<(String, Vec<Option<f64>>)> = Vec::new();
+    if label.annual && results.exposures.len() > 1 {
+        let totals = all
+            .iter()
+            .map(|c| {
+                let values: Vec<f64> = results.exposures.iter().filter_map(|e| mean_of(e, &c.name)).collect();
+                (!values.is_empty()).then(|| values.iter().sum())
+            })
+            .collect();
+        columns.push(("portfolio".into(), totals));
+    }
+    for e in ranked.iter().take(MAX_COMPONENT_COLUMNS) {
+        columns.push((e.id.clone(), all.iter().map(|c| mean_of(e, &c.name)).collect()));
+    }
+    let what = if label.annual { "expected annual loss" } else { "mean cost per breach" };
+    let mut out = format!(
+        "<section>\n<h2>Where the money goes</h2>\n<p class=\"note\">Gross {what} by component, with its share \
+         of the total; “—” where a component does not apply to the data the exposure holds.</p>\n\
+         <div class=\"scroll\"><table>\n<thead><tr><th class=\"text\">component</th><th class=\"text\">insured</th>"
+    );
+    for (name, _) in &columns {
+        out.push_str(&format!("<th>{}</th>", escape(&truncate(name, 24))));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    let totals: Vec<f64> = columns.iter().map(|(_, v)| v.iter().flatten().sum()).collect();
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    let first_total = |i: &usize| columns.first().and_then(|(_, v)| v[*i]).unwrap_or(0.0);
+    order.sort_by(|a, b| first_total(b).total_cmp(&first_total(a)));
+    for i in order {
+        let c = &all[i];
+        out.push_str(&format!(
+            "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td>",
+            escape(&c.name),
+            if c.covered { "yes" } else { "no" }
+        ));
+        for ((_, values), total) in columns.iter().zip(&totals) {
+            match values[i] {
+                Some(v) => {
+                    let share = if *total > 0.0 { v / total } else { 0.0 };
+                    out.push_str(&format!("<td>{} <small>{:.0}%</small></td>", money(v), share * 100.0));
+                }
+                None => out.push_str("<td class=\"na\">—</td>"),
+            }
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("<tr class=\"total\"><td class=\"text\">total</td><td></td>");
+    for total in &totals {
+        out.push_str(&format!("<td>{}</td>", money(*total)));
+    }
+    out.push_str("</tr>\n</tbody>\n</table></div>\n</section>\n");
+    out
+}
+
+fn probability(p: &Probability) -> String {
+    match p {
+        Probability::Constant(v) => percent(*v),
+        Probability::Curve(points) => points
+            .iter()
+            .map(|(x, p)| format!("{} records: {}", count_tick(x), percent(*p)))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+fn limit(v: f64) -> String {
+    if v.is_infinite() {
+        "none".into()
+    } else {
+        money(v)
+    }
+}
+
+fn assumptions_section(model: &Model, label: &RunLabel) -> String {
+    let a = &model.assumptions;
+    let frequency = match a.frequency.model {
+        CountModel::Poisson => "Poisson".to_string(),
+        CountModel::NegativeBinomial { dispersion } => format!("negative binomial (dispersion {dispersion})"),
+    };
+    let meta_name = a
+        .document
+        .get("meta")
+        .and_then(|m| m.get("name"))
+        .and_then(|n| n.as_str())
+        .map(|n| format!(" ({})", escape(n)))
+        .unwrap_or_default();
+    let mut out = format!(
+        "<section>\n<h2>Assumptions in force</h2>\n<p class=\"note\">From {}{meta_name}.</p>\n<dl class=\"facts\">\n",
+        escape(&a.label)
+    );
+    let rate_note = if label.annual { "" } else { " (not used in breach mode)" };
+    out.push_str(&format!(
+        "<dt>Breaches per exposure-year</dt><dd>{frequency}, rate {} where the exposure has no annual_rate{rate_note}</dd>\n",
+        a.frequency.rate
+    ));
+    let share = &a.breach.affected_share;
+    out.push_str(&format!(
+        "<dt>Share of records affected by a breach</dt><dd>{}, mean {} (where the exposure has no affected count)</dd>\n",
+        amount(share, percent),
+        percent(share.dist.mean().clamp(0.0, 1.0))
+    ));
+    out.push_str(&format!("<dt>Default data types</dt><dd>{}</dd>\n", escape(&a.breach.data_types.join(", "))));
+    out.push_str(&format!(
+        "<dt>Default policy terms</dt><dd>retention {}, limit {}, aggregate limit {}, share {}</dd>\n</dl>\n",
+        money(a.policy.retention),
+        limit(a.policy.limit),
+        limit(a.policy.aggregate_limit),
+        percent(a.policy.share)
+    ));
+    out.push_str(
+        "<p class=\"note\">Each component costs <code>fixed + per_unit × (affected × unit_share)<sup>exponent</sup></code> \
+         in a breach, with the given probability; each amount is drawn once per breach. Ranges are the central 90% \
+         of the distribution.</p>\n<div class=\"scroll\"><table class=\"assumptions\">\n<thead><tr>\
+         <th class=\"text\">component</th><th class=\"text\">insured</th><th class=\"text\">applies to</th>\
+         <th class=\"text\">probability</th><th class=\"text\">fixed</th><th class=\"text\">per_unit</th>\
+         <th class=\"text\">unit_share</th><th>exponent</th><th class=\"text\">source</th></tr></thead>\n<tbody>\n",
+    );
+    for c in &a.components {
+        let mut applies = if c.data_types.is_empty() { "any data".to_string() } else { c.data_types.join(", ") };
+        if !c.exclude_data_types.is_empty() {
+            applies.push_str(&format!(" (not with {})", c.exclude_data_types.join(", ")));
+        }
+        let source = if c.source.trim().is_empty() {
+            "<span class=\"na\">not given</span>".to_string()
+        } else {
+            escape(&c.source)
+        };
+        out.push_str(&format!(
+            "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td>\
+             <td class=\"text\">{}</td><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td><td class=\"text source\">{}</td></tr>\n",
+            escape(&c.name),
+            if c.covered { "yes" } else { "no" },
+            escape(&applies),
+            escape(&probability(&c.probability)),
+            amount(&c.fixed, money),
+            amount(&c.per_unit, unit_money),
+            amount(&c.unit_share, percent),
+            c.exponent,
+            source
+        ));
+    }
+    out.push_str("</tbody>\n</table></div>\n</section>\n");
+    out
+}
+
+/// A dollar amount per unit: cents where they matter ($1.5, $7), else [`money`].
+fn unit_money(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        return money(x);
+    }
+    let text = format!("{x:.2}");
+    format!("${}", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
+/// A drawn amount for people: the constant, or the central 90% range (and the distribution).
+fn amount(var: &Var, format: fn(f64) -> String) -> String {
+    if let Some(v) = var.as_constant() {
+        return escape(&format(v));
+    }
+    // Three significant figures before formatting, so that 99,999.99 reads $100K.
+    let rounded = |x: f64| {
+        if x == 0.0 || !x.is_finite() {
+            return x;
+        }
+        let scale = 10f64.powi(2 - x.abs().log10().floor() as i32);
+        (x * scale).round() / scale
+    };
+    format!(
+        "{}–{}<br><code>{}</code>",
+        escape(&format(rounded(var.quantile(0.05)))),
+        escape(&format(rounded(var.quantile(0.95)))),
+        escape(&var.dist.describe())
+    )
+}
+
+fn run_section(model: &Model, results: &RunResults) -> String {
+    let s = model.settings;
+    format!(
+        "<section>\n<h2>Run</h2>\n<dl class=\"facts\">\n<dt>breachcost version</dt><dd>{}</dd>\n\
+         <dt>Mode</dt><dd>{}</dd>\n<dt>Iterations</dt><dd>{}</dd>\n<dt>Seed</dt><dd>{}</dd>\n\
+         <dt>Exposures</dt><dd>{}</dd>\n<dt>Breaches simulated</dt><dd>{}</dd>\n\
+         <dt>Assumptions</dt><dd>{}</dd>\n</dl>\n<p class=\"note\">The same inputs and seed give the same \
+         numbers on any machine (see <code>run.json</code> for input checksums).</p>\n</section>\n",
+        env!("CARGO_PKG_VERSION"),
+        s.mode.as_str(),
+        thousands(s.iterations),
+        s.seed,
+        thousands(model.exposures.len() as u64),
+        thousands(results.simulated_breaches),
+        escape(&model.assumptions.label)
+    )
+}
+
+const CSS: &str = r#"
+:root { --ink: #1f2328; --muted: #5f6670; --line: #d8dde3; --soft: #f5f7f9; --accent: #0072B2; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Helvetica, Arial, sans-serif; }
+main { max-width: 1080px; margin: 0 auto; padding: 24px 20px 48px; }
+header { border-bottom: 3px solid var(--accent); margin-bottom: 20px; }
+.kicker { margin: 0; color: var(--accent); font-weight: 600; text-transform: uppercase; letter-spacing: .08em; font-size: 12px; }
+h1 { margin: 4px 0 6px; font-size: 28px; line-height: 1.2; }
+h2 { margin: 36px 0 8px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+h3 { margin: 18px 0 6px; font-size: 16px; }
+.meta, .note { color: var(--muted); margin: 4px 0 12px; }
+.lede { font-size: 18px; margin: 8px 0 16px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
+.card { background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
+.card-title { font-size: 13px; color: var(--muted); }
+.card-value { font-size: 26px; font-weight: 700; font-variant-numeric: tabular-nums; margin: 2px 0; }
+.card-note { font-size: 12px; color: var(--muted); }
+.scroll { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 14px; }
+th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
+th.text, td.text { text-align: left; }
+td.source { white-space: normal; min-width: 220px; color: var(--muted); }
+td code { white-space: normal; }
+table.assumptions td, table.assumptions th { white-space: normal; vertical-align: top; font-size: 13px; min-width: 0; }
+table.assumptions code { font-size: 11px; color: var(--muted); }
+thead th { background: var(--soft); font-weight: 600; position: sticky; top: 0; }
+table.sortable thead th { cursor: pointer; user-select: none; }
+table.sortable thead th::after { content: " \2195"; color: #9aa1a9; font-size: 11px; }
+table.sortable thead th.sorted::after { content: " \25BC"; color: var(--accent); }
+tbody tr:nth-child(even) { background: #fafbfc; }
+tbody tr:hover { background: #eef5fb; }
+tr.total td { font-weight: 700; background: #eef3f8; }
+td.na, span.na { color: #9aa1a9; }
+small { color: var(--muted); }
+figure { margin: 20px 0 28px; }
+figure svg { display: block; width: 100%; height: auto; max-width: 1000px; border: 1px solid var(--line); border-radius: 6px; }
+figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; max-width: 1000px; }
+.files { display: block; font-size: 12px; color: #9aa1a9; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 8px 0 16px; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
+footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 13px; }
+@media print { figure, table { break-inside: avoid; } thead th { position: static; } }
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markup() {
+        assert_eq!(escape("<b>&\"'</b>"), "&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn inline_svg_drops_size_and_namespace() {
+        let svg = "<svg width=\"1000\" height=\"600\" viewBox=\"0 0 1000 600\" xmlns=\"http://www.w3.org/2000/svg\">\n<rect/></svg>";
+        let inline = inline_svg(svg, "T");
+        assert!(inline.starts_with("<svg viewBox=\"0 0 1000 600\" role=\"img\" aria-label=\"T\"><rect/>"));
+        assert!(!inline.contains("http"));
+    }
+}
