@@ -109,8 +109,13 @@ impl<'m> ExposureSimulator<'m> {
         }
     }
 
-    /// Breaches in one year.
+    /// Breaches in one year (or the held count, drawn all the same).
     fn breach_count(&self, year_key: u64) -> u32 {
+        let drawn = self.draw_breach_count(year_key);
+        self.model.assumptions.frequency.held_count.unwrap_or(drawn)
+    }
+
+    fn draw_breach_count(&self, year_key: u64) -> u32 {
         let rate = self.exposure.rate;
         if rate <= 0.0 {
             return 0;
@@ -159,7 +164,8 @@ impl<'m> ExposureSimulator<'m> {
             let mut rng = stream(mix(breach_key, self.model.component_keys[c]));
             // The occurrence draw comes first and is always made, so a component's other
             // draws sit at the same place in its stream whatever its probability.
-            let occurs = open_unit(&mut rng) < component.probability.at(log10_affected);
+            let occurs_by_chance = open_unit(&mut rng) < component.probability.at(log10_affected);
+            let occurs = component.held_occurrence.unwrap_or(occurs_by_chance);
             let cost = if occurs {
                 let fixed = component.fixed.sample(&mut rng);
                 let per_unit = component.per_unit.sample(&mut rng);

@@ -54,6 +54,9 @@ pub struct Frequency {
     pub model: CountModel,
     /// Expected breaches per exposure-year, where the exposure row gives no `annual_rate`.
     pub rate: f64,
+    /// For sensitivity analysis: every year's breach count held at this number (the count
+    /// is still drawn, so the other draws stay where they were).
+    pub held_count: Option<u32>,
 }
 
 /// The chance that a component's cost arises in a breach.
@@ -109,6 +112,8 @@ pub struct Component {
     /// Counts toward the insured loss.
     pub covered: bool,
     pub source: String,
+    /// For sensitivity analysis: whether the cost arises, held (the occurrence draw is still made).
+    pub held_occurrence: Option<bool>,
 }
 
 impl Component {
@@ -219,7 +224,7 @@ impl Assumptions {
         };
 
         let frequency = match root.table_opt("frequency")? {
-            None => Frequency { model: CountModel::Poisson, rate: 0.05 },
+            None => Frequency { model: CountModel::Poisson, rate: 0.05, held_count: None },
             Some(mut s) => {
                 let rate = s.f64_opt("rate")?.unwrap_or(0.05);
                 if !(rate.is_finite() && rate >= 0.0) {
@@ -251,7 +256,7 @@ impl Assumptions {
                 };
                 s.str_opt("source")?;
                 s.finish()?;
-                Frequency { model, rate }
+                Frequency { model, rate, held_count: None }
             }
         };
 
@@ -465,6 +470,7 @@ fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Com
         exclude_data_types,
         covered,
         source,
+        held_occurrence: None,
     })
 }
 

@@ -296,16 +296,26 @@ pub struct Var {
     pub dist: Dist,
     lo: f64,
     hi: f64,
+    /// For sensitivity analysis: the value this variable is held at. The draw is still made
+    /// (and discarded), so every other draw of the stream stays where it was: common
+    /// random numbers.
+    held: Option<f64>,
 }
 
 impl Var {
     pub fn constant(value: f64) -> Self {
-        Var { dist: Dist::Constant(value), lo: f64::NEG_INFINITY, hi: f64::INFINITY }
+        Var { dist: Dist::Constant(value), lo: f64::NEG_INFINITY, hi: f64::INFINITY, held: None }
     }
 
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        self.dist.sample(rng).clamp(self.lo, self.hi)
+        let drawn = self.dist.sample(rng).clamp(self.lo, self.hi);
+        self.held.unwrap_or(drawn)
+    }
+
+    /// The same variable held at `value` (clamped to its role's range).
+    pub fn held_at(&self, value: f64) -> Var {
+        Var { held: Some(value.clamp(self.lo, self.hi)), ..self.clone() }
     }
 
     pub fn quantile(&self, p: f64) -> f64 {
@@ -346,7 +356,7 @@ pub fn parse_var(section: &mut Section, key: &'static str, role: Role, default: 
     if matches!(dist, Dist::Pareto { .. }) && role == Role::Share && support_lo > hi {
         return Err(section.error(key, format!("{} lies above 1; expected {what}", dist.describe())));
     }
-    Ok(Var { dist, lo, hi })
+    Ok(Var { dist, lo, hi, held: None })
 }
 
 fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist> {
