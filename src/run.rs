@@ -7,6 +7,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::engine::simulate::ILF_LIMITS;
+use crate::engine::simulate::{simulate_iterations, SystemicSchedule};
 use crate::engine::{simulate_exposures, ExposureOutcomes, Model};
 use crate::input::Mode;
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Summary, RETURN_PERIODS};
@@ -75,8 +76,23 @@ pub struct RunResults {
     pub portfolio_gross: Option<LossDistribution>,
     /// The portfolio's largest single breach per iteration, for charts (annual mode).
     pub portfolio_largest_gross: Option<LossDistribution>,
+    /// The portfolio leaving out systemic events (annual mode, when the assumptions have any).
+    pub portfolio_independent: Option<Measures>,
+    /// Each exposure's part of the portfolio mean and TVaR99 (annual mode), in exposure order.
+    pub contributions: Vec<Contribution>,
     pub simulated_breaches: u64,
     pub wall_seconds: f64,
+}
+
+/// One exposure's contribution to the portfolio: its mean, and its mean loss in the years
+/// where the portfolio loss is at or above its 99th percentile (co-TVaR), which sum over
+/// exposures to the portfolio mean and TVaR99.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contribution {
+    pub gross_mean: f64,
+    pub gross_co_tvar_99: f64,
+    pub insured_mean: f64,
+    pub insured_co_tvar_99: f64,
 }
 
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
@@ -88,7 +104,7 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
     let iterations = model.settings.iterations;
     let mode = model.settings.mode;
     let mut portfolio = match mode {
-        Mode::Annual => Some(PortfolioYears::new(iterations)),
+        Mode::Annual => Some(PortfolioYears::new(iterations, !SystemicSchedule::is_inactive(model))),
         Mode::Breach => None,
     };
     let mut exposures = Vec::with_capacity(model.exposures.len());
@@ -104,18 +120,24 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
         simulated_breaches += summarised.iter().map(|r| r.simulated_breaches).sum::<u64>();
         exposures.extend(summarised);
     }
-    let (portfolio, portfolio_gross, portfolio_largest_gross) = match portfolio {
+    let contributions = match &portfolio {
+        Some(p) => contributions(model, p, &exposures),
+        None => Vec::new(),
+    };
+    let (portfolio, portfolio_gross, portfolio_largest_gross, portfolio_independent) = match portfolio {
         Some(p) => {
-            let (measures, gross, largest) = p.summarise();
-            (Some(measures), Some(gross), Some(largest))
+            let (measures, gross, largest, independent) = p.summarise();
+            (Some(measures), Some(gross), Some(largest), independent)
         }
-        None => (None, None, None),
+        None => (None, None, None, None),
     };
     RunResults {
         exposures,
         portfolio,
         portfolio_gross,
         portfolio_largest_gross,
+        portfolio_independent,
+        contributions,
         simulated_breaches,
         wall_seconds: started.elapsed().as_secs_f64(),
     }
@@ -227,12 +249,15 @@ struct PortfolioYears {
     largest_gross: Vec<f64>,
     largest_insured: Vec<f64>,
     largest_retained: Vec<f64>,
+    /// Gross, insured and largest gross without systemic events, if there are any.
+    independent: Option<[Vec<f64>; 3]>,
 }
 
 impl PortfolioYears {
-    fn new(iterations: u64) -> Self {
+    fn new(iterations: u64, with_independent: bool) -> Self {
         let zeros = || vec![0.0; iterations as usize];
         PortfolioYears {
+            independent: if with_independent { Some([zeros(), zeros(), zeros()]) } else { None },
             gross: zeros(),
             insured: zeros(),
             retained: zeros(),
@@ -252,10 +277,15 @@ impl PortfolioYears {
             self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
             self.largest_insured[i] = self.largest_insured[i].max(x.largest_insured);
             self.largest_retained[i] = self.largest_retained[i].max(x.largest_retained);
+            if let Some([gross, insured, largest]) = self.independent.as_mut() {
+                gross[i] += x.independent_gross;
+                insured[i] += x.independent_insured;
+                largest[i] = largest[i].max(x.independent_largest_gross);
+            }
         }
     }
 
-    fn summarise(self) -> (Measures, LossDistribution, LossDistribution) {
+    fn summarise(self) -> (Measures, LossDistribution, LossDistribution, Option<Measures>) {
         let iterations = self.gross.len() as u64;
         let (gross, gross_losses, largest_gross) = measure(self.gross, Some(self.largest_gross), iterations);
         let measures = Measures {
@@ -264,6 +294,54 @@ impl PortfolioYears {
             insured: measure(self.insured, Some(self.largest_insured), iterations).0,
         };
         let largest_gross = largest_gross.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
-        (measures, gross_losses, largest_gross)
+        let independent = self.independent.map(|[gross, insured, largest]| {
+            let retained: Vec<f64> = gross.iter().zip(&insured).map(|(g, i)| (g - i).max(0.0)).collect();
+            Measures {
+                gross: measure(gross, Some(largest), iterations).0,
+                retained: measure(retained, None, iterations).0,
+                insured: measure(insured, None, iterations).0,
+            }
+        });
+        (measures, gross_losses, largest_gross, independent)
     }
+}
+
+/// The iterations at or above the 99th percentile of `totals` (the years TVaR99 averages).
+fn tail_iterations(totals: &[f64]) -> Vec<u64> {
+    let threshold = LossDistribution::new(totals.to_vec(), totals.len() as u64).quantile(0.99);
+    totals.iter().enumerate().filter(|(_, t)| **t >= threshold).map(|(i, _)| i as u64).collect()
+}
+
+/// Co-TVaR allocation: the tail years are simulated again for every exposure (draws depend
+/// only on seed, exposure and iteration, so this reproduces the run's losses exactly).
+fn contributions(model: &Model, portfolio: &PortfolioYears, exposures: &[ExposureResult]) -> Vec<Contribution> {
+    let gross_tail = tail_iterations(&portfolio.gross);
+    let insured_tail = tail_iterations(&portfolio.insured);
+    let mut union: Vec<u64> = gross_tail.iter().chain(&insured_tail).copied().collect();
+    union.sort_unstable();
+    union.dedup();
+    let mut out = Vec::with_capacity(exposures.len());
+    for batch in batches(model) {
+        for o in simulate_iterations(model, batch, &union) {
+            let tail_mean = |tail: &[u64], value: fn(&crate::engine::Outcome) -> f64| {
+                let mut total = Neumaier::default();
+                for x in o.outcomes.iter().filter(|x| tail.binary_search(&x.iteration).is_ok()) {
+                    total.add(value(x));
+                }
+                if tail.is_empty() {
+                    0.0
+                } else {
+                    total.value() / tail.len() as f64
+                }
+            };
+            let result = &exposures[o.exposure];
+            out.push(Contribution {
+                gross_mean: result.measures.gross.summary.mean,
+                gross_co_tvar_99: tail_mean(&gross_tail, |x| x.gross),
+                insured_mean: result.measures.insured.summary.mean,
+                insured_co_tvar_99: tail_mean(&insured_tail, |x| x.insured),
+            });
+        }
+    }
+    out
 }

@@ -4,7 +4,7 @@
 
 use crate::error::{Error, Result};
 use crate::input::toml_section::nearest;
-use crate::input::{Assumptions, Exposures, Mode, PolicyTerms};
+use crate::input::{Assumptions, Exposure, Exposures, Mode, PolicyTerms};
 
 use super::rng::name_key;
 
@@ -30,6 +30,8 @@ pub struct ExposureModel {
     /// Indices (into [`Model::assumptions`]' components) of the components that apply.
     pub components: Vec<usize>,
     pub terms: PolicyTerms,
+    /// Indices (into the assumptions' `systemic`) of the systemic events that can hit it.
+    pub systemic: Vec<usize>,
 }
 
 /// Everything the engine needs.
@@ -40,6 +42,8 @@ pub struct Model {
     pub exposures: Vec<ExposureModel>,
     /// Stream key of each component (a hash of its name).
     pub component_keys: Vec<u64>,
+    /// For each component, its position in the `[correlation]` matrix, if it is correlated.
+    pub correlated_position: Vec<Option<usize>>,
 }
 
 impl Model {
@@ -47,6 +51,7 @@ impl Model {
     /// (e.g. `sublimit_<component>` columns name real components).
     pub fn build(exposures: &Exposures, assumptions: Assumptions, settings: RunSettings) -> Result<Model> {
         let names = assumptions.component_names();
+        check_match_columns(exposures, &assumptions)?;
         let mut models = Vec::with_capacity(exposures.rows.len());
         for (row, exposure) in exposures.rows.iter().enumerate() {
             let held = exposure.data_types.as_ref().unwrap_or(&assumptions.breach.data_types);
@@ -81,9 +86,65 @@ impl Model {
                 rate: exposure.annual_rate.unwrap_or(assumptions.frequency.rate),
                 components,
                 terms,
+                systemic: assumptions
+                    .systemic
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, event)| matches_event(exposure, held, &event.matches))
+                    .map(|(i, _)| i)
+                    .collect(),
             });
         }
         let component_keys = assumptions.components.iter().map(|c| name_key(&c.name)).collect();
-        Ok(Model { settings, assumptions, exposures: models, component_keys })
+        let mut correlated_position = vec![None; assumptions.components.len()];
+        if let Some(correlation) = &assumptions.correlation {
+            for (position, &c) in correlation.components.iter().enumerate() {
+                correlated_position[c] = Some(position);
+            }
+        }
+        Ok(Model { settings, assumptions, exposures: models, component_keys, correlated_position })
     }
+}
+
+/// The value of `column` for an exposure, lower-cased, for matching systemic events.
+fn column_value(exposure: &Exposure, column: &str) -> Option<String> {
+    let value = match column {
+        "id" => Some(exposure.id.clone()),
+        "name" => exposure.name.clone(),
+        "industry" => exposure.industry.clone(),
+        _ => exposure.extra.iter().find(|(c, _)| c == column).map(|(_, v)| v.clone()),
+    };
+    value.map(|v| v.trim().to_lowercase())
+}
+
+fn matches_event(exposure: &Exposure, held: &[String], matches: &[(String, Vec<String>)]) -> bool {
+    matches.iter().all(|(column, accepted)| {
+        if column == "data_types" {
+            accepted.iter().any(|a| held.contains(a))
+        } else {
+            column_value(exposure, column).is_some_and(|v| accepted.contains(&v))
+        }
+    })
+}
+
+/// Every `match` column of every systemic event must be a column of the exposures file.
+fn check_match_columns(exposures: &Exposures, assumptions: &Assumptions) -> Result<()> {
+    const BUILT_IN: [&str; 4] = ["id", "name", "industry", "data_types"];
+    let mut extra: Vec<&str> = exposures.rows.iter().flat_map(|r| r.extra.iter().map(|(c, _)| c.as_str())).collect();
+    extra.sort_unstable();
+    extra.dedup();
+    for event in &assumptions.systemic {
+        for (column, _) in &event.matches {
+            if !BUILT_IN.contains(&column.as_str()) && !extra.contains(&column.as_str()) {
+                let mut known: Vec<&str> = BUILT_IN.to_vec();
+                known.extend(&extra);
+                let hint = nearest(column, &known).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
+                return Err(Error::input(format!(
+                    "{}: systemic \"{}\".match.{column}: the exposures file {} has no column \"{column}\" with values{hint}",
+                    assumptions.label, event.name, exposures.label
+                )));
+            }
+        }
+    }
+    Ok(())
 }

@@ -43,6 +43,10 @@ pub fn stream(key: u64) -> Stream {
 /// Stream keys that are not breach numbers or component names.
 pub const COUNT_STREAM: u64 = u64::MAX;
 pub const AFFECTED_STREAM: u64 = u64::MAX - 1;
+pub const CORRELATION_STREAM: u64 = u64::MAX - 2;
+pub const FOOTPRINT_STREAM: u64 = u64::MAX - 3;
+pub const SYSTEMIC_BREACH_STREAM: u64 = u64::MAX - 4;
+pub const SYSTEMIC_EVENT_STREAM: u64 = u64::MAX - 5;
 
 #[cfg(test)]
 mod tests {

@@ -7,12 +7,16 @@
 use std::ops::Range;
 
 use rand::Rng;
-use rand_distr::Distribution;
+use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
 use super::model::{ExposureModel, Model};
-use super::rng::{mix, stream, AFFECTED_STREAM, COUNT_STREAM};
-use crate::input::dist::{open_unit, GammaSampler};
+use super::rng::{
+    mix, name_key, stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM,
+    SYSTEMIC_EVENT_STREAM,
+};
+use crate::input::dist::{open_unit, GammaSampler, Var};
+use crate::input::portfolio_risk::EventCount;
 use crate::input::{CountModel, Mode};
 
 /// Iterations per chunk of work: small enough to balance threads, large enough that
@@ -38,6 +42,11 @@ pub struct Outcome {
     /// The insured loss had the per-breach limit been each of [`ILF_LIMITS`] (same retention,
     /// sublimits, share and aggregate limit): the same breaches with the terms re-applied.
     pub layers: [f64; ILF_LIMITS.len()],
+    /// Gross, insured and largest gross counting only the exposure's own (independent)
+    /// breaches, leaving out systemic events: for the portfolio "without systemic" curves.
+    pub independent_gross: f64,
+    pub independent_insured: f64,
+    pub independent_largest_gross: f64,
 }
 
 /// Per-breach limits at which increased-limit factors are reported.
@@ -146,15 +155,18 @@ impl<'m> ExposureSimulator<'m> {
 
     /// The cost of one breach; component costs go into `costs` (one per applicable component).
     #[inline]
-    fn breach(&self, breach_key: u64, costs: &mut [f64]) -> BreachCost {
+    fn breach(&self, breach_key: u64, affected_share: &Var, costs: &mut [f64], copula: &mut [f64]) -> BreachCost {
         let assumptions = &self.model.assumptions;
         let affected = match self.exposure.affected {
             Some(a) => a,
             None => {
                 let mut rng = stream(mix(breach_key, AFFECTED_STREAM));
-                self.exposure.records * assumptions.breach.affected_share.sample(&mut rng)
+                self.exposure.records * affected_share.sample(&mut rng)
             }
         };
+        if let Some(correlation) = &assumptions.correlation {
+            correlated_uniforms(&correlation.factor, mix(breach_key, CORRELATION_STREAM), copula);
+        }
         let log10_affected = if self.any_curve { affected.log10() } else { 0.0 };
         let terms = &self.exposure.terms;
         let mut gross = 0.0;
@@ -167,9 +179,22 @@ impl<'m> ExposureSimulator<'m> {
             let occurs_by_chance = open_unit(&mut rng) < component.probability.at(log10_affected);
             let occurs = component.held_occurrence.unwrap_or(occurs_by_chance);
             let cost = if occurs {
-                let fixed = component.fixed.sample(&mut rng);
-                let per_unit = component.per_unit.sample(&mut rng);
-                let unit_share = component.unit_share.sample(&mut rng);
+                let mut fixed = component.fixed.sample(&mut rng);
+                let mut per_unit = component.per_unit.sample(&mut rng);
+                let mut unit_share = component.unit_share.sample(&mut rng);
+                if let Some(position) = self.model.correlated_position[c] {
+                    // The copula's uniform drives the component's leading random draw
+                    // (per_unit, else fixed, else unit_share); the independent draws above
+                    // were still made, so the stream stays aligned.
+                    let u = copula[position];
+                    if !component.per_unit.is_constant() {
+                        per_unit = component.per_unit.value_at(u);
+                    } else if !component.fixed.is_constant() {
+                        fixed = component.fixed.value_at(u);
+                    } else {
+                        unit_share = component.unit_share.value_at(u);
+                    }
+                }
                 let units = affected * unit_share;
                 let scaled = if component.exponent == 1.0 { units } else { units.powf(component.exponent) };
                 fixed + per_unit * scaled
@@ -186,20 +211,39 @@ impl<'m> ExposureSimulator<'m> {
         BreachCost { gross, covered, insured_before_share }
     }
 
-    /// Simulates iterations `range`, storing the iterations with at least one breach.
-    fn run(&self, range: Range<u64>, out: &mut ExposureOutcomes) {
+    /// Simulates `iterations`, storing the iterations with at least one breach.
+    fn run(&self, iterations: impl Iterator<Item = u64>, schedule: &SystemicSchedule, out: &mut ExposureOutcomes) {
         let k = self.exposure.components.len();
         let mut costs = vec![0.0; k];
         let mut year_costs = vec![0.0; k];
+        let mut copula = vec![0.0; self.model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len())];
+        let mut breaches: Vec<(u64, bool, &Var)> = Vec::new();
         let terms = &self.exposure.terms;
         let mode = self.model.settings.mode;
-        for iteration in range {
+        let assumptions = &self.model.assumptions;
+        for iteration in iterations {
             let year_key = mix(self.exposure_key, iteration);
             let count = match mode {
                 Mode::Breach => 1,
                 Mode::Annual => self.breach_count(year_key),
             };
-            if count == 0 {
+            // (breach key, systemic?, affected share law) of the year's breaches.
+            breaches.clear();
+            breaches.extend((0..count).map(|b| (mix(year_key, u64::from(b)), false, &assumptions.breach.affected_share)));
+            if !self.exposure.systemic.is_empty() {
+                for occurrence in schedule.at(iteration) {
+                    if !self.exposure.systemic.contains(&occurrence.event) {
+                        continue;
+                    }
+                    let hit_key = mix(occurrence.key, self.exposure.key);
+                    if open_unit(&mut stream(hit_key)) < occurrence.footprint {
+                        let event = &assumptions.systemic[occurrence.event];
+                        let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
+                        breaches.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), true, share));
+                    }
+                }
+            }
+            if breaches.is_empty() {
                 continue;
             }
             year_costs.iter_mut().for_each(|c| *c = 0.0);
@@ -209,13 +253,21 @@ impl<'m> ExposureSimulator<'m> {
             let mut largest_insured: f64 = 0.0;
             let mut largest_retained: f64 = 0.0;
             let mut layers = [0.0; ILF_LIMITS.len()];
-            for b in 0..count {
-                let breach = self.breach(mix(year_key, u64::from(b)), &mut costs);
+            let mut independent_gross = 0.0;
+            let mut independent_insured_sum = 0.0;
+            let mut independent_largest_gross: f64 = 0.0;
+            for &(breach_key, systemic, affected_share) in &breaches {
+                let breach = self.breach(breach_key, affected_share, &mut costs, &mut copula);
                 for (total, cost) in year_costs.iter_mut().zip(&costs) {
                     *total += cost;
                 }
                 gross += breach.gross;
                 insured_sum += breach.insured_before_share;
+                if !systemic {
+                    independent_gross += breach.gross;
+                    independent_insured_sum += breach.insured_before_share;
+                    independent_largest_gross = independent_largest_gross.max(breach.gross);
+                }
                 let above_retention = (breach.covered - terms.retention).max(0.0);
                 for (layer, limit) in layers.iter_mut().zip(ILF_LIMITS) {
                     *layer += above_retention.min(limit);
@@ -228,27 +280,108 @@ impl<'m> ExposureSimulator<'m> {
                 largest_insured = largest_insured.max(insured_alone);
                 largest_retained = largest_retained.max((breach.gross - insured_alone).max(0.0));
             }
-            let insured = match mode {
-                // Contract: in breach mode the retention, limit and share apply to the one breach.
-                Mode::Breach => terms.share * insured_sum,
-                Mode::Annual => terms.share * insured_sum.min(terms.aggregate_limit),
+            // Contract: in breach mode the retention, limit and share apply to the one breach;
+            // in annual mode the aggregate limit caps the year, then the share applies.
+            let annual_terms = |sum: f64| match mode {
+                Mode::Breach => terms.share * sum,
+                Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
             };
             out.outcomes.push(Outcome {
                 iteration,
-                breaches: count,
+                breaches: breaches.len() as u32,
                 gross,
-                insured,
+                insured: annual_terms(insured_sum),
                 largest_gross,
                 largest_insured,
                 largest_retained,
-                layers: layers.map(|sum| match mode {
-                    Mode::Breach => terms.share * sum,
-                    Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
-                }),
+                layers: layers.map(annual_terms),
+                independent_gross,
+                independent_insured: annual_terms(independent_insured_sum),
+                independent_largest_gross,
             });
             out.component_costs.extend_from_slice(&year_costs);
-            out.simulated_breaches += u64::from(count);
+            out.simulated_breaches += breaches.len() as u64;
         }
+    }
+}
+
+/// Fills `uniforms` with correlated uniforms: `Φ(L e)` for independent standard normals `e`.
+fn correlated_uniforms(factor: &[Vec<f64>], key: u64, uniforms: &mut [f64]) {
+    let mut rng = stream(key);
+    let normals: Vec<f64> = (0..uniforms.len()).map(|_| StandardNormal.sample(&mut rng)).collect();
+    for (i, (u, row)) in uniforms.iter_mut().zip(factor).enumerate() {
+        let z: f64 = row.iter().zip(&normals).take(i + 1).map(|(l, e)| l * e).sum();
+        *u = 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
+    }
+}
+
+/// One occurrence of a systemic event in an iteration.
+#[derive(Debug, Clone, Copy)]
+pub struct SystemicOccurrence {
+    pub iteration: u64,
+    pub event: usize,
+    /// Stream key of this occurrence; each exposure's hit and breach derive from it.
+    pub key: u64,
+    /// The share of matching exposures this occurrence hits.
+    pub footprint: f64,
+}
+
+/// The systemic event occurrences of a set of iterations, drawn once per run (they are
+/// shared by every exposure), sorted by iteration.
+#[derive(Debug, Clone, Default)]
+pub struct SystemicSchedule {
+    occurrences: Vec<SystemicOccurrence>,
+}
+
+impl SystemicSchedule {
+    /// Draws the occurrences in `iterations` (none in breach mode, where there are no years).
+    pub fn new(model: &Model, iterations: impl Iterator<Item = u64>) -> Self {
+        let events = &model.assumptions.systemic;
+        if SystemicSchedule::is_inactive(model) {
+            return SystemicSchedule::default();
+        }
+        let event_keys: Vec<u64> =
+            events.iter().map(|e| mix(model.settings.seed, mix(name_key(&e.name), SYSTEMIC_EVENT_STREAM))).collect();
+        let mut occurrences = Vec::new();
+        for iteration in iterations {
+            for (index, (event, event_key)) in events.iter().zip(&event_keys).enumerate() {
+                if event.annual_rate <= 0.0 {
+                    continue;
+                }
+                let year_key = mix(*event_key, iteration);
+                let mut rng = stream(mix(year_key, COUNT_STREAM));
+                let count = match event.count {
+                    EventCount::Bernoulli => u32::from(open_unit(&mut rng) < event.annual_rate),
+                    EventCount::Poisson if event.annual_rate > INVERSION_MAX_RATE => {
+                        rand_distr::Poisson::new(event.annual_rate).map_or(0, |p| p.sample(&mut rng).min(10_000.0) as u32)
+                    }
+                    EventCount::Poisson => poisson_by_inversion(&mut rng, event.annual_rate, (-event.annual_rate).exp()),
+                };
+                for j in 0..count {
+                    let key = mix(year_key, u64::from(j));
+                    let footprint = event.footprint.sample(&mut stream(mix(key, FOOTPRINT_STREAM)));
+                    occurrences.push(SystemicOccurrence { iteration, event: index, key, footprint });
+                }
+            }
+        }
+        occurrences.sort_by_key(|o| o.iteration);
+        SystemicSchedule { occurrences }
+    }
+
+    /// The occurrences in `iteration`.
+    pub fn at(&self, iteration: u64) -> &[SystemicOccurrence] {
+        let start = self.occurrences.partition_point(|o| o.iteration < iteration);
+        let end = start + self.occurrences[start..].partition_point(|o| o.iteration == iteration);
+        &self.occurrences[start..end]
+    }
+
+    /// True when the model has no systemic event that can ever happen (in annual mode).
+    pub fn is_inactive(model: &Model) -> bool {
+        model.settings.mode == Mode::Breach || model.assumptions.systemic.iter().all(|e| e.annual_rate <= 0.0)
+    }
+
+    pub fn occurrences(&self) -> &[SystemicOccurrence] {
+        &self.occurrences
     }
 }
 
@@ -279,32 +412,53 @@ pub fn simulate_exposures(
     iterations: Range<u64>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<ExposureOutcomes> {
-    let tasks: Vec<(usize, Range<u64>)> = batch
-        .clone()
-        .flat_map(|e| {
-            let iterations = iterations.clone();
-            let chunks = (iterations.end - iterations.start).div_ceil(CHUNK_ITERATIONS);
-            (0..chunks).map(move |c| {
-                let start = iterations.start + c * CHUNK_ITERATIONS;
-                (e, start..(start + CHUNK_ITERATIONS).min(iterations.end))
-            })
+    let schedule = SystemicSchedule::new(model, iterations.clone());
+    let chunks = (iterations.end - iterations.start).div_ceil(CHUNK_ITERATIONS);
+    let ranges: Vec<Range<u64>> = (0..chunks)
+        .map(|c| {
+            let start = iterations.start + c * CHUNK_ITERATIONS;
+            start..(start + CHUNK_ITERATIONS).min(iterations.end)
         })
         .collect();
-    let chunks: Vec<(usize, ExposureOutcomes)> = tasks
+    simulate_chunks(model, batch, &ranges, &schedule, progress, |range| range.clone())
+}
+
+/// Simulates the listed iterations (ascending) of the exposures `batch`; results in batch
+/// order. The outcomes of an iteration are the same as in a run over a range containing it.
+pub fn simulate_iterations(model: &Model, batch: Range<usize>, iterations: &[u64]) -> Vec<ExposureOutcomes> {
+    let schedule = SystemicSchedule::new(model, iterations.iter().copied());
+    let chunks: Vec<&[u64]> = iterations.chunks(CHUNK_ITERATIONS as usize).collect();
+    simulate_chunks(model, batch, &chunks, &schedule, &|_| {}, |chunk| chunk.iter().copied())
+}
+
+fn simulate_chunks<C, I>(
+    model: &Model,
+    batch: Range<usize>,
+    chunks: &[C],
+    schedule: &SystemicSchedule,
+    progress: &(dyn Fn(u64) + Sync),
+    iterate: impl Fn(&C) -> I + Sync,
+) -> Vec<ExposureOutcomes>
+where
+    C: Sync,
+    I: Iterator<Item = u64>,
+{
+    let tasks: Vec<(usize, &C)> = batch.clone().flat_map(|e| chunks.iter().map(move |c| (e, c))).collect();
+    let done: Vec<(usize, ExposureOutcomes)> = tasks
         .into_par_iter()
-        .map(|(e, range)| {
+        .map(|(e, chunk)| {
             let simulator = ExposureSimulator::new(model, e);
             let mut out = ExposureOutcomes { exposure: e, ..Default::default() };
-            let done = range.end - range.start;
-            simulator.run(range, &mut out);
-            progress(done);
+            let mut count = 0;
+            simulator.run(iterate(chunk).inspect(|_| count += 1), schedule, &mut out);
+            progress(count);
             (e, out)
         })
         .collect();
     let mut results: Vec<ExposureOutcomes> =
         batch.map(|e| ExposureOutcomes { exposure: e, ..Default::default() }).collect();
     let first = results.first().map(|r| r.exposure).unwrap_or(0);
-    for (e, chunk) in chunks {
+    for (e, chunk) in done {
         let target = &mut results[e - first];
         target.outcomes.extend_from_slice(&chunk.outcomes);
         target.component_costs.extend_from_slice(&chunk.component_costs);

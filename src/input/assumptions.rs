@@ -2,6 +2,7 @@
 //! once, errors naming the key path.
 
 use super::dist::{parse_var, Role, Var};
+use super::portfolio_risk::{parse_correlation, parse_systemic, Correlation, SystemicEvent};
 use super::toml_section::{nearest, number, show, Section};
 use crate::error::{Error, Result};
 
@@ -180,6 +181,8 @@ pub struct Assumptions {
     pub components: Vec<Component>,
     pub policy: PolicyTerms,
     pub pricing: Pricing,
+    pub systemic: Vec<SystemicEvent>,
+    pub correlation: Option<Correlation>,
     /// The parsed document, echoed into run.json.
     pub document: toml::Table,
 }
@@ -342,6 +345,14 @@ impl Assumptions {
                 PolicyTerms { retention, limit, aggregate_limit, share, sublimits }
             }
         };
+        let systemic = match root.get("systemic") {
+            None => Vec::new(),
+            Some(value) => parse_systemic(label, value)?,
+        };
+        let correlation = match root.table_opt("correlation")? {
+            None => None,
+            Some(section) => Some(parse_correlation(section, &names)?),
+        };
         let pricing = match root.table_opt("pricing")? {
             None => Pricing::default(),
             Some(mut s) => {
@@ -386,6 +397,8 @@ impl Assumptions {
 
         Ok(Assumptions {
             pricing,
+            systemic,
+            correlation,
             label: label.to_string(),
             simulation,
             frequency,

@@ -313,6 +313,11 @@ impl Var {
         self.held.unwrap_or(drawn)
     }
 
+    /// The value at probability `u` (the quantile, or the held value): for copulas.
+    pub fn value_at(&self, u: f64) -> f64 {
+        self.held.unwrap_or_else(|| self.quantile(u))
+    }
+
     /// The same variable held at `value` (clamped to its role's range).
     pub fn held_at(&self, value: f64) -> Var {
         Var { held: Some(value.clamp(self.lo, self.hi)), ..self.clone() }

@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 
 /// The `id` of the portfolio rows of the reports; no exposure may use it.
 pub const PORTFOLIO_ID: &str = "PORTFOLIO";
+/// The `id` of the portfolio rows that leave out systemic events.
+pub const PORTFOLIO_EXCL_SYSTEMIC_ID: &str = "PORTFOLIO_EXCL_SYSTEMIC";
 
 /// One exposure row.
 #[derive(Debug, Clone, PartialEq)]
@@ -392,7 +394,7 @@ impl RowReader<'_> {
 
     fn parse(&self) -> Result<Exposure> {
         let id = self.cell("id").ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?.to_string();
-        if id == PORTFOLIO_ID {
+        if id == PORTFOLIO_ID || id == PORTFOLIO_EXCL_SYSTEMIC_ID {
             return Err(self.error(
                 "id",
                 &id,

@@ -3,6 +3,7 @@
 pub mod assumptions;
 pub mod dist;
 pub mod exposures;
+pub mod portfolio_risk;
 pub mod toml_section;
 
 pub use assumptions::{Assumptions, CapitalMeasure, Component, CountModel, Mode, PolicyTerms, Pricing, Probability};

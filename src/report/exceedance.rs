@@ -40,5 +40,8 @@ pub fn render(results: &RunResults, annual: bool) -> Vec<u8> {
     if let Some(p) = &results.portfolio {
         rows(super::PORTFOLIO_ID, p);
     }
+    if let Some(p) = &results.portfolio_independent {
+        rows(super::PORTFOLIO_EXCL_SYSTEMIC_ID, p);
+    }
     csv.into_bytes()
 }

@@ -2,6 +2,7 @@
 //! module writes them all into the output folder atomically.
 
 pub mod components;
+pub mod contribution;
 pub mod csv;
 pub mod exceedance;
 pub mod human;
@@ -17,7 +18,7 @@ use crate::engine::Model;
 use crate::input::Mode;
 use crate::run::RunResults;
 
-pub use crate::input::exposures::PORTFOLIO_ID;
+pub use crate::input::exposures::{PORTFOLIO_EXCL_SYSTEMIC_ID, PORTFOLIO_ID};
 
 /// A file of the report folder: its path relative to the folder, and its bytes.
 pub struct ReportFile {
@@ -36,6 +37,7 @@ pub fn csv_reports(model: &Model, results: &RunResults, ord: bool) -> Vec<Report
     ];
     if annual {
         files.push(ReportFile { path: "pricing.csv".into(), bytes: pricing::render(model, results) });
+        files.push(ReportFile { path: "contribution.csv".into(), bytes: contribution::render(results) });
     }
     if ord {
         files.extend(ord::render(results));

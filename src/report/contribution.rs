@@ -1,0 +1,40 @@
+//! `contribution.csv` (annual mode): each exposure's share of the portfolio mean and of the
+//! portfolio TVaR99 (co-TVaR: its mean loss in the years where the portfolio loss is at or
+//! above its 99th percentile). Both columns sum over exposures to the portfolio figures.
+
+use super::csv::{num, Csv};
+use crate::run::RunResults;
+
+pub const HEADER: [&str; 6] = ["id", "measure", "mean", "share_of_mean", "co_tvar_99", "share_of_tvar_99"];
+
+pub fn render(results: &RunResults) -> Vec<u8> {
+    let mut csv = Csv::new(&HEADER);
+    let Some(portfolio) = &results.portfolio else { return csv.into_bytes() };
+    let share = |part: f64, whole: f64| if whole > 0.0 { num(part / whole) } else { String::new() };
+    for (measure, whole_mean, whole_tvar) in [
+        ("gross", portfolio.gross.summary.mean, portfolio.gross.summary.tvar_99),
+        ("insured", portfolio.insured.summary.mean, portfolio.insured.summary.tvar_99),
+    ] {
+        for (e, c) in results.exposures.iter().zip(&results.contributions) {
+            let (mean, co_tvar) =
+                if measure == "gross" { (c.gross_mean, c.gross_co_tvar_99) } else { (c.insured_mean, c.insured_co_tvar_99) };
+            csv.row([
+                e.id.clone(),
+                measure.to_string(),
+                num(mean),
+                share(mean, whole_mean),
+                num(co_tvar),
+                share(co_tvar, whole_tvar),
+            ]);
+        }
+        csv.row([
+            super::PORTFOLIO_ID.to_string(),
+            measure.to_string(),
+            num(whole_mean),
+            share(whole_mean, whole_mean),
+            num(whole_tvar),
+            share(whole_tvar, whole_tvar),
+        ]);
+    }
+    csv.into_bytes()
+}
