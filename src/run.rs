@@ -169,6 +169,25 @@ fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// Gross, retained and insured from their per-iteration values (and largest breaches).
+/// Where the insured loss is the gross loss (no policy terms), its statistics are copied
+/// rather than computed again.
+fn measures(
+    [gross, retained, insured]: [Vec<f64>; 3],
+    [largest_gross, largest_retained, largest_insured]: [Option<Vec<f64>>; 3],
+    iterations: u64,
+) -> (Measures, LossDistribution, Option<LossDistribution>) {
+    let insured_is_gross = insured == gross && largest_insured == largest_gross;
+    let insured = if insured_is_gross { None } else { Some(measure(insured, largest_insured, iterations).0) };
+    let (gross, gross_losses, largest_losses) = measure(gross, largest_gross, iterations);
+    let measures = Measures {
+        insured: insured.unwrap_or_else(|| gross.clone()),
+        retained: measure(retained, largest_retained, iterations).0,
+        gross,
+    };
+    (measures, gross_losses, largest_losses)
+}
+
 /// Statistics of one measure from its per-iteration values (and the year's largest breach),
 /// with the distributions themselves for whoever needs more than the statistics.
 fn measure(
@@ -179,7 +198,8 @@ fn measure(
     let losses = LossDistribution::new(values, iterations);
     let largest = largest.map(|v| LossDistribution::new(v, iterations));
     let ep = |d: &LossDistribution| RETURN_PERIODS.iter().map(|t| d.return_period_loss(f64::from(*t))).collect();
-    let ep_tvar = |d: &LossDistribution| RETURN_PERIODS.iter().map(|t| d.tvar(1.0 - 1.0 / f64::from(*t))).collect();
+    let levels: Vec<f64> = RETURN_PERIODS.iter().map(|t| 1.0 - 1.0 / f64::from(*t)).collect();
+    let ep_tvar = |d: &LossDistribution| d.tvars(&levels);
     let result = MeasureResult {
         summary: Summary::of(&losses),
         aggregate_ep: ep(&losses),
@@ -195,12 +215,11 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
     let annual = model.settings.mode == Mode::Annual;
     let column = |f: fn(&crate::engine::Outcome) -> f64| o.outcomes.iter().map(f).collect::<Vec<f64>>();
     let occurrence = |f: fn(&crate::engine::Outcome) -> f64| if annual { Some(column(f)) } else { None };
-    let (gross, gross_losses, _) = measure(column(|x| x.gross), occurrence(|x| x.largest_gross), iterations);
-    let measures = Measures {
-        gross,
-        retained: measure(column(|x| x.retained()), occurrence(|x| x.largest_retained), iterations).0,
-        insured: measure(column(|x| x.insured), occurrence(|x| x.largest_insured), iterations).0,
-    };
+    let (measures, gross_losses, _) = measures(
+        [column(|x| x.gross), column(|x| x.retained()), column(|x| x.insured)],
+        [occurrence(|x| x.largest_gross), occurrence(|x| x.largest_retained), occurrence(|x| x.largest_insured)],
+        iterations,
+    );
     let exposure = &model.exposures[o.exposure];
     let k = exposure.components.len();
     let gross_mean = measures.gross.summary.mean;
@@ -287,12 +306,11 @@ impl PortfolioYears {
 
     fn summarise(self) -> (Measures, LossDistribution, LossDistribution, Option<Measures>) {
         let iterations = self.gross.len() as u64;
-        let (gross, gross_losses, largest_gross) = measure(self.gross, Some(self.largest_gross), iterations);
-        let measures = Measures {
-            gross,
-            retained: measure(self.retained, Some(self.largest_retained), iterations).0,
-            insured: measure(self.insured, Some(self.largest_insured), iterations).0,
-        };
+        let (measures, gross_losses, largest_gross) = measures(
+            [self.gross, self.retained, self.insured],
+            [Some(self.largest_gross), Some(self.largest_retained), Some(self.largest_insured)],
+            iterations,
+        );
         let largest_gross = largest_gross.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
         let independent = self.independent.map(|[gross, insured, largest]| {
             let retained: Vec<f64> = gross.iter().zip(&insured).map(|(g, i)| (g - i).max(0.0)).collect();

@@ -6,6 +6,11 @@
 //! from the values sorted ascending, so the result does not depend on the order in which
 //! iterations were simulated.
 
+use rayon::prelude::*;
+
+/// Above this many values, sorting uses all threads (the result is the same).
+const PARALLEL_SORT_MIN: usize = 1 << 20;
+
 /// Return periods (years, or breaches in breach mode) reported in the exceedance table.
 pub const RETURN_PERIODS: [u32; 11] = [2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
 
@@ -22,13 +27,14 @@ impl LossDistribution {
     /// From the stored values of `iterations` iterations (the rest are zeros).
     /// Negative values (which policy arithmetic never produces) are treated as zero.
     pub fn new(mut values: Vec<f64>, iterations: u64) -> Self {
-        for v in values.iter_mut() {
-            if v.is_nan() || *v < 0.0 {
-                *v = 0.0;
-            }
-        }
-        values.sort_unstable_by(f64::total_cmp);
         let iterations = iterations.max(values.len() as u64);
+        // Zeros (and anything not above zero) are implicit: only losses are sorted.
+        values.retain(|v| *v > 0.0);
+        if values.len() > PARALLEL_SORT_MIN {
+            values.par_sort_unstable_by(f64::total_cmp);
+        } else {
+            values.sort_unstable_by(f64::total_cmp);
+        }
         LossDistribution { sorted: values, iterations }
     }
 
@@ -96,19 +102,38 @@ impl LossDistribution {
 
     /// Tail value at risk: the mean of the values at or above the q-quantile.
     pub fn tvar(&self, q: f64) -> f64 {
+        self.tvars(&[q])[0]
+    }
+
+    /// [`LossDistribution::tvar`] at several levels, in one pass over the tail (largest first).
+    pub fn tvars(&self, levels: &[f64]) -> Vec<f64> {
         if self.iterations == 0 {
-            return 0.0;
+            return vec![0.0; levels.len()];
         }
-        let threshold = self.quantile(q);
-        if threshold <= 0.0 {
-            return self.mean();
+        let mut out = vec![0.0; levels.len()];
+        // (index where the tail starts, level index) for the levels with a positive threshold.
+        let mut starts: Vec<(usize, usize)> = Vec::with_capacity(levels.len());
+        for (i, q) in levels.iter().enumerate() {
+            let threshold = self.quantile(*q);
+            if threshold <= 0.0 {
+                out[i] = self.mean();
+            } else {
+                starts.push((self.sorted.partition_point(|v| *v < threshold), i));
+            }
         }
-        let start = self.sorted.partition_point(|v| *v < threshold);
-        let tail = &self.sorted[start..];
-        if tail.is_empty() {
-            return threshold;
+        starts.sort_unstable_by(|a, b| b.cmp(a));
+        let mut total = Neumaier::default();
+        let mut position = self.sorted.len();
+        for (start, i) in starts {
+            while position > start {
+                position -= 1;
+                total.add(self.sorted[position]);
+            }
+            let count = self.sorted.len() - start;
+            // An empty tail only happens when the threshold is interpolated above the maximum.
+            out[i] = if count == 0 { self.max() } else { total.value() / count as f64 };
         }
-        sum(tail) / tail.len() as f64
+        out
     }
 
     pub fn max(&self) -> f64 {
@@ -320,6 +345,7 @@ impl Summary {
         let mean = losses.mean();
         let se_mean = losses.se_mean();
         let (p99_ci_low, p99_ci_high) = losses.quantile_ci(0.99, Z95);
+        let tvars = losses.tvars(&[0.95, 0.99]);
         Summary {
             mean,
             sd: losses.sd(),
@@ -331,8 +357,8 @@ impl Summary {
             p99: losses.quantile(0.99),
             p99_5: losses.quantile(0.995),
             p99_9: losses.quantile(0.999),
-            tvar_95: losses.tvar(0.95),
-            tvar_99: losses.tvar(0.99),
+            tvar_95: tvars[0],
+            tvar_99: tvars[1],
             max: losses.max(),
             prob_nonzero: losses.prob_nonzero(),
             mean_ci_low: (mean - Z95 * se_mean).max(0.0),

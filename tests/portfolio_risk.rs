@@ -44,9 +44,8 @@ fn a_match_limits_an_event_to_the_matching_exposures() {
 
 #[test]
 fn an_event_with_rate_zero_changes_nothing() {
-    let with_event = format!(
-        "[frequency]\nrate = 0.3\n{COST}[[systemic]]\nname = \"cloud\"\nannual_rate = 0\nfootprint = 0.5\n"
-    );
+    let with_event =
+        format!("[frequency]\nrate = 0.3\n{COST}[[systemic]]\nname = \"cloud\"\nannual_rate = 0\nfootprint = 0.5\n");
     let without = format!("[frequency]\nrate = 0.3\n{COST}");
     let a = simulate(BOOK, &with_event, Mode::Annual, 20_000, 3);
     let b = simulate(BOOK, &without, Mode::Annual, 20_000, 3);
@@ -124,7 +123,10 @@ fn an_invalid_correlation_matrix_is_a_clear_error() {
     let cases = [
         ("components = [\"a\", \"b\"]\nmatrix = [[1, 0.5], [0.4, 1]]", "not symmetric"),
         ("components = [\"a\", \"b\"]\nmatrix = [[1, 0.5], [0.5, 0.9]]", "diagonal"),
-        ("components = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]", "positive semi-definite"),
+        (
+            "components = [\"a\", \"b\", \"c\"]\nmatrix = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]",
+            "positive semi-definite",
+        ),
         ("components = [\"a\", \"legl\"]\nmatrix = [[1, 0.5], [0.5, 1]]", "no component is called \"legl\""),
         ("components = [\"a\", \"b\"]\nmatrix = [[1, 1.5], [1.5, 1]]", "not a correlation in [-1, 1]"),
         ("components = [\"a\", \"b\"]\nmatrix = [[1, 0.5]]", "has 1 rows"),
@@ -143,7 +145,13 @@ fn results_with_everything(threads: usize) -> RunResults {
          [correlation]\ncomponents = [\"response\", \"legal\"]\nmatrix = [[1, 0.5], [0.5, 1]]\n\
          [[systemic]]\nname = \"cloud\"\nannual_rate = 0.05\nfootprint = {{ dist = \"beta\", mean = 0.4, sd = 0.2 }}\n"
     );
-    let m = model("id,records,retention,limit\na,10000,100000,5000000\nb,500000,,\nc,2000000,50000,20000000\n", &toml, Mode::Annual, 30_000, 6);
+    let m = model(
+        "id,records,retention,limit\na,10000,100000,5000000\nb,500000,,\nc,2000000,50000,20000000\n",
+        &toml,
+        Mode::Annual,
+        30_000,
+        6,
+    );
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
     pool.install(|| run(&m, &|_| {}))
 }

@@ -229,7 +229,8 @@ impl<'m> ExposureSimulator<'m> {
             };
             // (breach key, systemic?, affected share law) of the year's breaches.
             breaches.clear();
-            breaches.extend((0..count).map(|b| (mix(year_key, u64::from(b)), false, &assumptions.breach.affected_share)));
+            breaches
+                .extend((0..count).map(|b| (mix(year_key, u64::from(b)), false, &assumptions.breach.affected_share)));
             if !self.exposure.systemic.is_empty() {
                 for occurrence in schedule.at(iteration) {
                     if !self.exposure.systemic.contains(&occurrence.event) {
@@ -353,9 +354,12 @@ impl SystemicSchedule {
                 let count = match event.count {
                     EventCount::Bernoulli => u32::from(open_unit(&mut rng) < event.annual_rate),
                     EventCount::Poisson if event.annual_rate > INVERSION_MAX_RATE => {
-                        rand_distr::Poisson::new(event.annual_rate).map_or(0, |p| p.sample(&mut rng).min(10_000.0) as u32)
+                        rand_distr::Poisson::new(event.annual_rate)
+                            .map_or(0, |p| p.sample(&mut rng).min(10_000.0) as u32)
                     }
-                    EventCount::Poisson => poisson_by_inversion(&mut rng, event.annual_rate, (-event.annual_rate).exp()),
+                    EventCount::Poisson => {
+                        poisson_by_inversion(&mut rng, event.annual_rate, (-event.annual_rate).exp())
+                    }
                 };
                 for j in 0..count {
                     let key = mix(year_key, u64::from(j));

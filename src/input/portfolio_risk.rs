@@ -44,9 +44,9 @@ pub struct Correlation {
 }
 
 pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEvent>> {
-    let items = value
-        .as_array()
-        .ok_or_else(|| Error::input(format!("{label}: systemic: {} is not a list; write [[systemic]] sections", show(value))))?;
+    let items = value.as_array().ok_or_else(|| {
+        Error::input(format!("{label}: systemic: {} is not a list; write [[systemic]] sections", show(value)))
+    })?;
     let mut events: Vec<SystemicEvent> = Vec::with_capacity(items.len());
     for (index, item) in items.iter().enumerate() {
         let table = item
@@ -83,7 +83,10 @@ pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEv
                 EventCount::Bernoulli
             }
             other => {
-                return Err(s.error("model", format!("\"{other}\" is not an event count model; expected \"poisson\" or \"bernoulli\"")))
+                return Err(s.error(
+                    "model",
+                    format!("\"{other}\" is not an event count model; expected \"poisson\" or \"bernoulli\""),
+                ))
             }
         };
         if s.table().get("footprint").is_none() {
@@ -112,7 +115,9 @@ pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEv
                         }
                         values
                     }
-                    other => return Err(m.error(column, format!("{} is not a string or a list of strings", show(other)))),
+                    other => {
+                        return Err(m.error(column, format!("{} is not a string or a list of strings", show(other))))
+                    }
                 };
                 matches.push((column.trim().to_string(), values));
             }
@@ -125,7 +130,9 @@ pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEv
 }
 
 pub fn parse_correlation(mut s: Section, component_names: &[&str]) -> Result<Correlation> {
-    let names = s.str_list_opt("components")?.ok_or_else(|| s.error("components", "missing; list the correlated components"))?;
+    let names = s
+        .str_list_opt("components")?
+        .ok_or_else(|| s.error("components", "missing; list the correlated components"))?;
     let mut components = Vec::with_capacity(names.len());
     for name in &names {
         let index = component_names.iter().position(|n| n == name).ok_or_else(|| {
@@ -151,25 +158,42 @@ pub fn parse_correlation(mut s: Section, component_names: &[&str]) -> Result<Cor
     }
     let mut matrix = vec![vec![0.0; n]; n];
     for (i, row) in rows.iter().enumerate() {
-        let cells = row.as_array().filter(|r| r.len() == n).ok_or_else(|| {
-            s.error("matrix", format!("row {} is {}; expected {n} numbers", i + 1, show(row)))
-        })?;
+        let cells = row
+            .as_array()
+            .filter(|r| r.len() == n)
+            .ok_or_else(|| s.error("matrix", format!("row {} is {}; expected {n} numbers", i + 1, show(row))))?;
         for (j, cell) in cells.iter().enumerate() {
             match number(cell) {
                 Some(v) if (-1.0..=1.0).contains(&v) => matrix[i][j] = v,
-                _ => return Err(s.error("matrix", format!("row {}, column {}: {} is not a correlation in [-1, 1]", i + 1, j + 1, show(cell)))),
+                _ => {
+                    return Err(s.error(
+                        "matrix",
+                        format!("row {}, column {}: {} is not a correlation in [-1, 1]", i + 1, j + 1, show(cell)),
+                    ))
+                }
             }
         }
     }
     for i in 0..n {
         if matrix[i][i] != 1.0 {
-            return Err(s.error("matrix", format!("diagonal entry {} is {}; a correlation matrix has 1 on its diagonal", i + 1, matrix[i][i])));
+            return Err(s.error(
+                "matrix",
+                format!("diagonal entry {} is {}; a correlation matrix has 1 on its diagonal", i + 1, matrix[i][i]),
+            ));
         }
         for j in 0..i {
             if (matrix[i][j] - matrix[j][i]).abs() > 1e-12 {
                 return Err(s.error(
                     "matrix",
-                    format!("is not symmetric: row {}, column {} is {} but row {}, column {} is {}", i + 1, j + 1, matrix[i][j], j + 1, i + 1, matrix[j][i]),
+                    format!(
+                        "is not symmetric: row {}, column {} is {} but row {}, column {} is {}",
+                        i + 1,
+                        j + 1,
+                        matrix[i][j],
+                        j + 1,
+                        i + 1,
+                        matrix[j][i]
+                    ),
                 ));
             }
         }

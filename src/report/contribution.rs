@@ -16,8 +16,11 @@ pub fn render(results: &RunResults) -> Vec<u8> {
         ("insured", portfolio.insured.summary.mean, portfolio.insured.summary.tvar_99),
     ] {
         for (e, c) in results.exposures.iter().zip(&results.contributions) {
-            let (mean, co_tvar) =
-                if measure == "gross" { (c.gross_mean, c.gross_co_tvar_99) } else { (c.insured_mean, c.insured_co_tvar_99) };
+            let (mean, co_tvar) = if measure == "gross" {
+                (c.gross_mean, c.gross_co_tvar_99)
+            } else {
+                (c.insured_mean, c.insured_co_tvar_99)
+            };
             csv.row([
                 e.id.clone(),
                 measure.to_string(),
