@@ -8,11 +8,13 @@
 #![forbid(unsafe_code)]
 
 pub mod cmd;
+pub mod convergence;
 pub mod engine;
 pub mod error;
 pub mod input;
 pub mod report;
 pub mod run;
+pub mod sensitivity;
 pub mod stats;
 
 pub use error::{Error, Result};

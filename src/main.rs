@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use breachcost::cmd::{init, simulate, validate};
+use breachcost::cmd::{init, sensitivity, simulate, validate};
 
 #[derive(Parser)]
 #[command(
@@ -22,7 +22,12 @@ enum Command {
     #[command(
         after_help = "Examples:\n  breachcost simulate\n  breachcost simulate --exposures book.csv --assumptions assumptions.toml --out reports/q3 --iterations 200000\n  breachcost simulate --exposures assumptions/mr-cooper-2023.csv --mode breach"
     )]
-    Simulate(simulate::SimulateArgs),
+    Simulate(simulate::SimulateCommand),
+    /// Which inputs drive the number (a tornado), and each component's share of the variance
+    #[command(
+        after_help = "Examples:\n  breachcost sensitivity\n  breachcost sensitivity --exposures book.csv --assumptions assumptions.toml --out reports/q3-sensitivity\n  breachcost sensitivity --exposures assumptions/mr-cooper-2023.csv --mode breach"
+    )]
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Read and check the inputs, print what was understood, simulate nothing
     Validate(validate::ValidateArgs),
     /// Write a starter exposures.csv and assumptions.toml into a folder
@@ -32,7 +37,8 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Simulate(args) => simulate::run(args),
+        Command::Simulate(c) => simulate::run_with(&c.args, &c.convergence),
+        Command::Sensitivity(args) => sensitivity::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Init(args) => init::run(args),
     };

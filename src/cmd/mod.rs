@@ -2,5 +2,6 @@
 
 pub mod init;
 pub mod inputs;
+pub mod sensitivity;
 pub mod simulate;
 pub mod validate;

@@ -7,6 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs;
+use crate::convergence::{self, Target};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
@@ -47,6 +48,45 @@ pub struct SimulateArgs {
     pub ord: bool,
 }
 
+/// `simulate`'s command line: the run's options and the convergence options.
+#[derive(Args, Debug, Clone)]
+pub struct SimulateCommand {
+    #[command(flatten)]
+    pub args: SimulateArgs,
+    #[command(flatten)]
+    pub convergence: ConvergenceArgs,
+}
+
+/// Running until the estimate is precise enough (see [`crate::convergence`]).
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Convergence")]
+pub struct ConvergenceArgs {
+    /// Add batches of iterations until the mean's standard error is at most E × mean (e.g. 0.01); replaces --iterations
+    #[arg(long, value_name = "E", conflicts_with = "iterations")]
+    pub target_rel_error: Option<f64>,
+    /// Also require the p99's 95% confidence interval half-width to be at most E × p99
+    #[arg(long, requires = "target_rel_error")]
+    pub target_quantile: bool,
+    /// Stop here even if the target is not met [default: 10000000]
+    #[arg(long, value_name = "N", requires = "target_rel_error")]
+    pub max_iterations: Option<u64>,
+    /// Iterations per batch [default: 10000]
+    #[arg(long, value_name = "N", requires = "target_rel_error")]
+    pub batch: Option<u64>,
+}
+
+impl ConvergenceArgs {
+    /// The target, if one was asked for.
+    pub fn target(&self) -> Option<Target> {
+        self.target_rel_error.map(|rel_error| Target {
+            rel_error,
+            quantile: self.target_quantile,
+            batch: self.batch.unwrap_or(convergence::DEFAULT_BATCH),
+            max_iterations: self.max_iterations.unwrap_or(convergence::DEFAULT_MAX_ITERATIONS),
+        })
+    }
+}
+
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
 /// Memory a run may plan to use.
 const MEMORY_BUDGET_BYTES: f64 = 16.0 * GIB;
@@ -70,21 +110,18 @@ pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) ->
     if iterations == 0 {
         return Err(Error::input(format!("{source}: expected at least 1")));
     }
-    // The portfolio keeps six numbers per iteration (and sorts copies); refuse what cannot fit.
-    let portfolio_bytes = iterations as f64 * 6.0 * 8.0 * 2.0;
-    if mode == Mode::Annual && portfolio_bytes > MEMORY_BUDGET_BYTES {
-        return Err(Error::input(format!(
-            "{source}: needs about {:.1} GiB of memory for the portfolio's per-year totals, more than the {:.0} GiB budget; use at most {} iterations",
-            portfolio_bytes / GIB,
-            MEMORY_BUDGET_BYTES / GIB,
-            (MEMORY_BUDGET_BYTES / (6.0 * 8.0 * 2.0)) as u64
-        )));
-    }
+    check_memory(mode, iterations, &source)?;
     let seed = args.seed.or(assumptions.simulation.seed).unwrap_or(DEFAULT_SEED);
     Ok(RunSettings { mode, iterations, seed })
 }
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
+    run_with(args, &ConvergenceArgs::default())
+}
+
+/// Runs `simulate`; with a convergence target, first runs batches until the target is met,
+/// then the full run at that many iterations (the same as `--iterations` that many).
+pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Result<()> {
     let threads = match args.threads {
         Some(0) => return Err(Error::input("--threads 0: expected at least 1")),
         Some(t) => t,
@@ -96,12 +133,26 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     if args.ord && settings.mode != Mode::Annual {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); run with --mode annual"));
     }
-    let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
+    let target = convergence_args.target();
+    if let Some(t) = &target {
+        t.check()?;
+        check_memory(settings.mode, t.max_iterations, &format!("--max-iterations {}", t.max_iterations))?;
+    }
+    let mut model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
 
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Error::failure(format!("cannot start {threads} threads: {e}")))?;
+    let convergence = match &target {
+        Some(t) => {
+            let c = converge_with_progress(&pool, &model, t, args.quiet)?;
+            model.settings.iterations = c.iterations();
+            Some(c)
+        }
+        None => None,
+    };
+    let settings = model.settings;
     let total = settings.iterations.saturating_mul(model.exposures.len() as u64);
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
@@ -117,8 +168,11 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     bar.finish_and_clear();
 
     let mut files: Vec<ReportFile> = report::csv_reports(&model, &results, args.ord);
+    if let Some(c) = &convergence {
+        files.push(ReportFile { path: "convergence.csv".into(), bytes: report::convergence::render(c) });
+    }
     if !args.no_charts {
-        files.extend(report::visual::render(&model, &results)?);
+        files.extend(report::visual::render_with_convergence(&model, &results, convergence.as_ref())?);
     }
     files.push(ReportFile {
         path: "run.json".into(),
@@ -128,6 +182,86 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
 
     if !args.quiet {
         print_headline(&model, &results, &args.out);
+    }
+    if let Some(c) = &convergence {
+        report_convergence(c, args.quiet);
+    }
+    Ok(())
+}
+
+/// Runs batches to the target, with a spinner on a terminal.
+fn converge_with_progress(
+    pool: &rayon::ThreadPool,
+    model: &Model,
+    target: &Target,
+    quiet: bool,
+) -> Result<convergence::Convergence> {
+    let spinner = if !quiet && std::io::stderr().is_terminal() {
+        let spinner = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} converging: {msg}") {
+            spinner.set_style(style);
+        }
+        spinner
+    } else {
+        ProgressBar::hidden()
+    };
+    let on_batch = |row: &convergence::Row| {
+        spinner.set_message(format!(
+            "{} iterations, standard error {:.3}% of the mean (target {}%)",
+            row.iterations,
+            row.rel_error_mean * 100.0,
+            target.rel_error * 100.0
+        ));
+        spinner.tick();
+    };
+    let result = pool.install(|| convergence::converge(model, target, &on_batch));
+    spinner.finish_and_clear();
+    result
+}
+
+/// One line on how the run to the target ended: on stdout, or a warning on stderr when the
+/// target was not met (neither with `--quiet`; `convergence.csv` says it too).
+fn report_convergence(c: &convergence::Convergence, quiet: bool) {
+    let Some(last) = c.rows.last() else { return };
+    let t = &c.target;
+    let quantile = if t.quantile {
+        format!(", p99's CI half-width {:.3}% of p99", last.rel_error_p99 * 100.0)
+    } else {
+        String::new()
+    };
+    if c.converged {
+        if !quiet {
+            println!(
+                "converged after {} iterations ({} batches of {}): standard error {:.3}% of the mean{quantile} (target {}%); convergence.csv",
+                last.iterations,
+                c.rows.len(),
+                t.batch,
+                last.rel_error_mean * 100.0,
+                t.rel_error * 100.0
+            );
+        }
+    } else if !quiet {
+        eprintln!(
+            "warning: --target-rel-error {} not met within --max-iterations {}: standard error {:.3}% of the mean{quantile}; the reports are of {} iterations",
+            t.rel_error,
+            t.max_iterations,
+            last.rel_error_mean * 100.0,
+            last.iterations
+        );
+    }
+}
+
+/// Refuses a number of iterations whose portfolio totals would not fit in memory.
+fn check_memory(mode: Mode, iterations: u64, source: &str) -> Result<()> {
+    // The portfolio keeps six numbers per iteration (and sorts copies); refuse what cannot fit.
+    let portfolio_bytes = iterations as f64 * 6.0 * 8.0 * 2.0;
+    if mode == Mode::Annual && portfolio_bytes > MEMORY_BUDGET_BYTES {
+        return Err(Error::input(format!(
+            "{source}: needs about {:.1} GiB of memory for the portfolio's per-year totals, more than the {:.0} GiB budget; use at most {} iterations",
+            portfolio_bytes / GIB,
+            MEMORY_BUDGET_BYTES / GIB,
+            (MEMORY_BUDGET_BYTES / (6.0 * 8.0 * 2.0)) as u64
+        )));
     }
     Ok(())
 }

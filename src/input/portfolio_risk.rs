@@ -174,25 +174,25 @@ pub fn parse_correlation(mut s: Section, component_names: &[&str]) -> Result<Cor
             }
         }
     }
-    for i in 0..n {
-        if matrix[i][i] != 1.0 {
+    for (i, row) in matrix.iter().enumerate() {
+        if row[i] != 1.0 {
             return Err(s.error(
                 "matrix",
-                format!("diagonal entry {} is {}; a correlation matrix has 1 on its diagonal", i + 1, matrix[i][i]),
+                format!("diagonal entry {} is {}; a correlation matrix has 1 on its diagonal", i + 1, row[i]),
             ));
         }
-        for j in 0..i {
-            if (matrix[i][j] - matrix[j][i]).abs() > 1e-12 {
+        for (j, other_row) in matrix.iter().enumerate().take(i) {
+            if (row[j] - other_row[i]).abs() > 1e-12 {
                 return Err(s.error(
                     "matrix",
                     format!(
                         "is not symmetric: row {}, column {} is {} but row {}, column {} is {}",
                         i + 1,
                         j + 1,
-                        matrix[i][j],
+                        row[j],
                         j + 1,
                         i + 1,
-                        matrix[j][i]
+                        other_row[i]
                     ),
                 ));
             }

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod contribution;
+pub mod convergence;
 pub mod csv;
 pub mod exceedance;
 pub mod human;
@@ -11,6 +12,7 @@ pub mod ord;
 pub mod output_dir;
 pub mod pricing;
 pub mod run_json;
+pub mod sensitivity;
 pub mod summary;
 pub mod visual;
 

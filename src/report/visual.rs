@@ -5,21 +5,26 @@
 //! the PNG and the SVG are the same drawing. `html` assembles the page from the SVG text.
 
 mod components;
+mod convergence_chart;
 mod cost_vs_records;
 mod exceedance_curve;
 mod html;
 mod loss_distribution;
 mod raster;
+mod sensitivity_page;
 mod style;
+mod tornado;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::ReportFile;
+use crate::convergence::Convergence;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
 use crate::run::RunResults;
+use crate::sensitivity::Sensitivity;
 use style::{fail, thousands, SIZE};
 
 /// A chart that can draw itself on any plotters backend.
@@ -70,14 +75,27 @@ impl RunLabel {
 
 /// Renders the charts and the HTML report of a run.
 pub fn render(model: &Model, results: &RunResults) -> Result<Vec<ReportFile>> {
+    render_with_convergence(model, results, None)
+}
+
+/// Renders the charts and the HTML report of a run, with the convergence chart of a
+/// `--target-rel-error` run when there is one.
+pub fn render_with_convergence(
+    model: &Model,
+    results: &RunResults,
+    convergence: Option<&Convergence>,
+) -> Result<Vec<ReportFile>> {
     style::register_font()?;
     let label = RunLabel::of(model);
-    let rendered = vec![
+    let mut rendered = vec![
         render_chart(&loss_distribution::LossDistributionChart::from_run(results, &label))?,
         render_chart(&exceedance_curve::ExceedanceChart::from_run(model, results, &label))?,
         render_chart(&components::ComponentsChart::from_run(model, results, &label))?,
         render_chart(&cost_vs_records::CostVsRecordsChart::from_run(model)?)?,
     ];
+    if let Some(c) = convergence {
+        rendered.push(render_chart(&convergence_chart::ConvergenceChart::from_convergence(c, &label))?);
+    }
     let charts: Vec<(&str, &str)> = rendered.iter().map(|r| (r.name, r.svg.as_str())).collect();
     let page = html::render(model, results, &label, &charts);
     let mut files = Vec::with_capacity(rendered.len() * 2 + 1);
@@ -87,6 +105,19 @@ pub fn render(model: &Model, results: &RunResults) -> Result<Vec<ReportFile>> {
     }
     files.push(ReportFile { path: "report.html".into(), bytes: page.into_bytes() });
     Ok(files)
+}
+
+/// Renders the tornado chart and the HTML page of a sensitivity analysis.
+pub fn render_sensitivity(model: &Model, sensitivity: &Sensitivity) -> Result<Vec<ReportFile>> {
+    style::register_font()?;
+    let label = RunLabel::of(model);
+    let tornado = render_chart(&tornado::TornadoChart::from_sensitivity(sensitivity, &label))?;
+    let page = sensitivity_page::render(model, sensitivity, &tornado.svg);
+    Ok(vec![
+        ReportFile { path: format!("charts/{}.png", tornado.name), bytes: tornado.png },
+        ReportFile { path: format!("charts/{}.svg", tornado.name), bytes: tornado.svg.into_bytes() },
+        ReportFile { path: "report.html".into(), bytes: page.into_bytes() },
+    ])
 }
 
 fn render_chart(chart: &impl Chart) -> Result<Rendered> {

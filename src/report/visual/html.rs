@@ -218,6 +218,12 @@ fn caption(name: &str, annual: bool) -> &'static str {
              does (right)."
         }
         ("components", _) => "What the money is spent on: the mean cost of each component, per exposure.",
+        ("convergence", _) => {
+            "How precise the estimate is: the mean (top) and p99 (bottom) after each batch of iterations, \
+             with their 95% confidence intervals (the mean's from its standard error, p99's from order \
+             statistics); the run stopped at the first batch meeting the target. The numbers are in \
+             convergence.csv."
+        }
         ("cost_vs_records", _) => {
             "The cost of one breach as the number of affected records grows, simulated with this run's \
              assumptions (line: mean; band: 90% of breaches), against published figures: the IBM/Ponemon \
@@ -234,13 +240,14 @@ fn chart_title(name: &str) -> &'static str {
         "exceedance_curve" => "Exceedance curve",
         "components" => "Cost by component",
         "cost_vs_records" => "Cost against records affected",
+        "convergence" => "Convergence",
         _ => "Chart",
     }
 }
 
 /// The SVG as an inline element that scales with the page: no fixed size, no namespace
 /// attribute (HTML does not need it).
-fn inline_svg(svg: &str, title: &str) -> String {
+pub(super) fn inline_svg(svg: &str, title: &str) -> String {
     let body = match svg.find('>') {
         Some(end) if svg.starts_with("<svg") => &svg[end + 1..],
         _ => svg,
@@ -462,7 +469,7 @@ fn run_section(model: &Model, results: &RunResults) -> String {
     )
 }
 
-const CSS: &str = r#"
+pub(super) const CSS: &str = r#"
 :root { --ink: #1f2328; --muted: #5f6670; --line: #d8dde3; --soft: #f5f7f9; --accent: #0072B2; }
 * { box-sizing: border-box; }
 body { margin: 0; color: var(--ink); background: #fff;

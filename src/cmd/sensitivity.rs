@@ -1,0 +1,251 @@
+//! `breachcost sensitivity`: which input drives the number (a tornado), and each
+//! component's share of the variance. See [`crate::sensitivity`] for the method.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::inputs;
+use super::simulate::{settings, SimulateArgs};
+use crate::convergence::target_exposures;
+use crate::engine::Model;
+use crate::error::{Error, Result};
+use crate::input::Mode;
+use crate::report::human::money;
+use crate::report::sensitivity::input_value;
+use crate::report::{self, output_dir, ReportFile};
+use crate::sensitivity::{self, Sensitivity};
+
+/// Options of `sensitivity`; flags override the assumptions' `[simulation]` table, except
+/// the iterations, which default to 20,000 per run (the analysis makes about two runs per input).
+#[derive(Args, Debug, Clone)]
+pub struct SensitivityArgs {
+    /// Exposures table, CSV or Parquet (default: the built-in sample portfolio)
+    #[arg(long, value_name = "FILE")]
+    pub exposures: Option<PathBuf>,
+    /// Assumptions file, TOML (default: the built-in default assumptions)
+    #[arg(long, value_name = "FILE")]
+    pub assumptions: Option<PathBuf>,
+    /// Folder for the reports; replaced atomically when the analysis completes
+    #[arg(long, value_name = "DIR", default_value = "reports/sensitivity")]
+    pub out: PathBuf,
+    /// `annual`: the portfolio's annual loss; `breach`: one exposure's cost of a breach (needs --id with several exposures)
+    #[arg(long, value_parser = ["annual", "breach"])]
+    pub mode: Option<String>,
+    /// Iterations per run (default 20,000; not the assumptions' [simulation] iterations)
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<u64>,
+    /// Random seed, shared by every run (common random numbers)
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores); results do not depend on it
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Analyse this exposure alone instead of the portfolio
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+    /// Print nothing but errors
+    #[arg(long)]
+    pub quiet: bool,
+    /// Skip the tornado chart and report.html
+    #[arg(long)]
+    pub no_charts: bool,
+}
+
+pub fn run(args: &SensitivityArgs) -> Result<()> {
+    let threads = match args.threads {
+        Some(0) => return Err(Error::input("--threads 0: expected at least 1")),
+        Some(t) => t,
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+    };
+    output_dir::check_target(&args.out)?;
+    let mut inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
+    let simulate_args = SimulateArgs {
+        exposures: None,
+        assumptions: None,
+        out: args.out.clone(),
+        mode: args.mode.clone(),
+        iterations: Some(args.iterations.unwrap_or(sensitivity::DEFAULT_ITERATIONS)),
+        seed: args.seed,
+        threads: args.threads,
+        quiet: args.quiet,
+        no_charts: args.no_charts,
+        ord: false,
+    };
+    let settings = settings(&simulate_args, &inputs.assumptions)?;
+    let rows = &mut inputs.exposures.rows;
+    match &args.id {
+        Some(id) => {
+            if !rows.iter().any(|r| &r.id == id) {
+                let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+                let hint = crate::input::toml_section::nearest(id, &ids)
+                    .map(|k| format!(" (did you mean \"{k}\"?)"))
+                    .unwrap_or_default();
+                return Err(Error::input(format!(
+                    "--id {id}: {} has no exposure with this id{hint}",
+                    inputs.exposures.label
+                )));
+            }
+            rows.retain(|r| &r.id == id);
+        }
+        None if settings.mode == Mode::Breach && rows.len() > 1 => {
+            let shown: Vec<&str> = rows.iter().take(5).map(|r| r.id.as_str()).collect();
+            return Err(Error::input(format!(
+                "--mode breach: a sensitivity analysis in breach mode is of one exposure's breach, and {} has {}; choose one with --id (e.g. {}{})",
+                inputs.exposures.label,
+                rows.len(),
+                shown.join(", "),
+                if rows.len() > shown.len() { ", ..." } else { "" }
+            )));
+        }
+        None => {}
+    }
+    let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
+    // The baseline keeps every iteration's cost per component, for the variance shares.
+    let bytes = settings.iterations as f64 * (model.assumptions.components.len() + 3) as f64 * 8.0;
+    if bytes > MEMORY_BUDGET_BYTES {
+        let most = (MEMORY_BUDGET_BYTES / ((model.assumptions.components.len() + 3) as f64 * 8.0)) as u64;
+        return Err(Error::input(format!(
+            "--iterations {}: the analysis keeps every iteration's cost per component, about {:.1} GiB, more than the {:.0} GiB budget; use at most {most} iterations",
+            settings.iterations,
+            bytes / GIB,
+            MEMORY_BUDGET_BYTES / GIB
+        )));
+    }
+
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::failure(format!("cannot start {threads} threads: {e}")))?;
+    let per_run = settings.iterations.saturating_mul(target_exposures(&model).len() as u64);
+    let total = sensitivity::planned_runs(&model).saturating_mul(per_run);
+    let bar = if !args.quiet && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} sensitivity {bar:40} {percent:>3}% eta {eta}") {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    };
+    let progress = |done: u64| bar.inc(done);
+    let analysis = pool.install(|| sensitivity::analyse(&model, &progress));
+    bar.finish_and_clear();
+    let analysis = analysis?;
+
+    let mut files = vec![
+        ReportFile { path: "sensitivity.csv".into(), bytes: report::sensitivity::render(&analysis) },
+        ReportFile {
+            path: "variance_shares.csv".into(),
+            bytes: report::sensitivity::render_variance_shares(&analysis),
+        },
+        ReportFile { path: "baseline.csv".into(), bytes: report::sensitivity::render_baseline(&analysis) },
+    ];
+    if !args.no_charts {
+        files.extend(report::visual::render_sensitivity(&model, &analysis)?);
+    }
+    files.push(ReportFile {
+        path: "run.json".into(),
+        bytes: report::sensitivity::render_run_json(
+            &model,
+            &analysis,
+            threads,
+            &inputs.exposures_source,
+            &inputs.assumptions_source,
+        ),
+    });
+    output_dir::write_atomically(&args.out, &files)?;
+    if !args.quiet {
+        print_summary(&model, &analysis, &args.out);
+    }
+    Ok(())
+}
+
+const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+/// Memory the analysis may plan to use for per-iteration component costs.
+const MEMORY_BUDGET_BYTES: f64 = 8.0 * GIB;
+
+/// Inputs listed on the terminal at most; the CSV holds all.
+const SHOWN: usize = 15;
+
+fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) {
+    let settings = model.settings;
+    let target = if s.annual && s.exposures > 1 {
+        format!("{} ({} exposures)", s.target, s.exposures)
+    } else {
+        s.target.clone()
+    };
+    println!(
+        "breachcost {} sensitivity: {target}, {} mode, {} iterations per run, {} runs, seed {}",
+        env!("CARGO_PKG_VERSION"),
+        settings.mode.as_str(),
+        settings.iterations,
+        s.runs,
+        settings.seed
+    );
+    let what = if s.annual { "annual loss" } else { "breach cost" };
+    println!(
+        "{:<36} {:>12} {:>12} {:>13} {:>13} {:>12} {:>6}",
+        "input", "10th pct", "90th pct", "mean at 10th", "mean at 90th", "swing", "share"
+    );
+    let moving: Vec<&sensitivity::Row> = s.rows.iter().filter(|r| r.swing > 0.0).collect();
+    for r in moving.iter().take(SHOWN) {
+        println!(
+            "{:<36} {:>12} {:>12} {:>13} {:>13} {:>12} {:>6}",
+            r.input,
+            input_value(r.kind, r.low_value),
+            input_value(r.kind, r.high_value),
+            money(r.mean_at_low),
+            money(r.mean_at_high),
+            money(r.swing),
+            share(s.share_of_swing(r))
+        );
+    }
+    if moving.len() > SHOWN {
+        println!("... {} more in sensitivity.csv", moving.len() - SHOWN);
+    }
+    let still = s.rows.len() - moving.len();
+    if still > 0 {
+        println!("{still} inputs do not move the mean (constants, or not used by {})", s.target);
+    }
+    let b = &s.baseline;
+    let precision = format!(
+        "p99 = {} (95% CI {}–{}); mean = {} (95% CI {}–{})",
+        money(b.p99),
+        money(b.p99_ci_low),
+        money(b.p99_ci_high),
+        money(b.mean),
+        money(b.mean_ci_low),
+        money(b.mean_ci_high)
+    );
+    match moving.first() {
+        Some(top) => println!(
+            "{} drives {} of the total swing of the mean {what}; {precision}",
+            top.input,
+            share(s.share_of_swing(top))
+        ),
+        None => println!("no input moves the mean {what}; {precision}"),
+    }
+    let shares: Vec<String> = s
+        .variance_shares
+        .iter()
+        .filter(|v| v.variance_share != 0.0)
+        .map(|v| format!("{} {}", v.component, share(v.variance_share)))
+        .collect();
+    if !shares.is_empty() {
+        println!("share of the variance of the gross {what}: {}", shares.join(", "));
+    }
+    println!("reports in {}", out.display());
+}
+
+/// A share as a percentage: whole percents from 10%, one decimal below (9.5%, 0.3%).
+fn share(x: f64) -> String {
+    let pct = x * 100.0;
+    if pct.abs() >= 10.0 {
+        format!("{pct:.0}%")
+    } else {
+        format!("{pct:.1}%")
+    }
+}

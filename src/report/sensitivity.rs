@@ -1,0 +1,136 @@
+//! The sensitivity report's files: `sensitivity.csv` (the tornado's numbers),
+//! `variance_shares.csv`, `baseline.csv` (the target with nothing held, in `summary.csv`'s
+//! columns) and `run.json`.
+
+use serde_json::{json, Value};
+
+use super::csv::{num, Csv};
+use super::human::money;
+use super::run_json::InputSource;
+use crate::engine::Model;
+use crate::sensitivity::{Input, Sensitivity, HIGH, LOW};
+
+/// An input's value for people: money for amounts, a percentage for shares, off/on for an
+/// occurrence, a number of breaches for the count.
+pub fn input_value(kind: Input, value: f64) -> String {
+    match kind {
+        Input::Fixed(_) => money(value),
+        Input::PerUnit(_) => {
+            if value.abs() >= 100.0 {
+                money(value)
+            } else {
+                let text = format!("{value:.2}");
+                format!("${}", text.trim_end_matches('0').trim_end_matches('.'))
+            }
+        }
+        Input::UnitShare(_) | Input::AffectedShare | Input::SystemicFootprint(_) | Input::SystemicAffectedShare(_) => {
+            // Two significant figures: 4.2%, 38%, 0.51%.
+            let pct = value * 100.0;
+            let decimals = if pct <= 0.0 || pct >= 10.0 { 0 } else { (1 - pct.log10().floor() as i32).max(0) as usize };
+            let text = format!("{pct:.decimals$}");
+            let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
+            format!("{text}%")
+        }
+        Input::Occurrence(_) => (if value >= 0.5 { "on" } else { "off" }).to_string(),
+        Input::Count => {
+            let n = value.round() as u64;
+            format!("{n} breach{}", if n == 1 { "" } else { "es" })
+        }
+    }
+}
+
+pub const HEADER: [&str; 8] =
+    ["input", "low_value", "high_value", "mean_at_low", "mean_at_high", "p99_at_low", "p99_at_high", "swing"];
+
+/// `sensitivity.csv`: one row per input, largest swing first.
+pub fn render(s: &Sensitivity) -> Vec<u8> {
+    let mut csv = Csv::new(&HEADER);
+    for r in &s.rows {
+        let mut cells = vec![r.input.clone()];
+        cells.extend(
+            [r.low_value, r.high_value, r.mean_at_low, r.mean_at_high, r.p99_at_low, r.p99_at_high, r.swing]
+                .into_iter()
+                .map(num),
+        );
+        csv.row(cells);
+    }
+    csv.into_bytes()
+}
+
+pub const VARIANCE_HEADER: [&str; 5] = ["component", "mean", "sd", "share_of_mean", "variance_share"];
+
+/// `variance_shares.csv`: each component's share of the variance of the gross loss.
+pub fn render_variance_shares(s: &Sensitivity) -> Vec<u8> {
+    let mut csv = Csv::new(&VARIANCE_HEADER);
+    for v in &s.variance_shares {
+        let mut cells = vec![v.component.clone()];
+        cells.extend([v.mean, v.sd, v.share_of_mean, v.variance_share].into_iter().map(num));
+        csv.row(cells);
+    }
+    csv.into_bytes()
+}
+
+/// `baseline.csv`: the target's gross with nothing held, in `summary.csv`'s columns.
+pub fn render_baseline(s: &Sensitivity) -> Vec<u8> {
+    let mut csv = Csv::new(&super::summary::HEADER);
+    let b = &s.baseline;
+    let mut cells = vec![s.target.clone(), "gross".to_string()];
+    cells.extend(
+        [
+            b.mean,
+            b.sd,
+            b.se_mean,
+            b.p50,
+            b.p75,
+            b.p90,
+            b.p95,
+            b.p99,
+            b.p99_5,
+            b.p99_9,
+            b.tvar_95,
+            b.tvar_99,
+            b.max,
+            b.prob_nonzero,
+            b.mean_ci_low,
+            b.mean_ci_high,
+            b.p99_ci_low,
+            b.p99_ci_high,
+        ]
+        .into_iter()
+        .map(num),
+    );
+    csv.row(cells);
+    csv.into_bytes()
+}
+
+/// `run.json` of a sensitivity analysis.
+pub fn render_run_json(
+    model: &Model,
+    s: &Sensitivity,
+    threads: usize,
+    exposures: &InputSource,
+    assumptions: &InputSource,
+) -> Vec<u8> {
+    let document = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "command": "sensitivity",
+        "target": s.target,
+        "mode": model.settings.mode.as_str(),
+        "iterations": model.settings.iterations,
+        "seed": model.settings.seed,
+        "threads": threads,
+        "exposures_count": model.exposures.len(),
+        "percentiles": [LOW, HIGH],
+        "inputs": {
+            "exposures": { "path": exposures.path, "sha256": exposures.sha256 },
+            "assumptions": { "path": assumptions.path, "sha256": assumptions.sha256 },
+        },
+        "assumptions": serde_json::to_value(&model.assumptions.document).unwrap_or(Value::Null),
+        "runs": s.runs,
+        "wall_seconds": s.wall_seconds,
+        "simulated_breaches": s.simulated_breaches,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
+    text.push('\n');
+    text.into_bytes()
+}
