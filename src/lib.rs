@@ -7,6 +7,7 @@
 //! exceedance) via [`run`] → [`report`] (CSV files, run metadata).
 #![forbid(unsafe_code)]
 
+pub mod backtest;
 pub mod cmd;
 pub mod convergence;
 pub mod engine;

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use breachcost::cmd::{init, sensitivity, simulate, validate};
+use breachcost::cmd::{backtest, init, sensitivity, simulate, validate};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +28,11 @@ enum Command {
         after_help = "Examples:\n  breachcost sensitivity\n  breachcost sensitivity --exposures book.csv --assumptions assumptions.toml --out reports/q3-sensitivity\n  breachcost sensitivity --exposures assumptions/mr-cooper-2023.csv --mode breach"
     )]
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Compare real breaches' actual costs with the costs the assumptions predict for them
+    #[command(
+        after_help = "Examples:\n  breachcost backtest --cases assumptions/historical-breaches.csv\n  breachcost backtest --cases my-cases.csv --assumptions my-assumptions.toml --out reports/backtest --iterations 50000"
+    )]
+    Backtest(backtest::BacktestArgs),
     /// Read and check the inputs, print what was understood, simulate nothing
     Validate(validate::ValidateArgs),
     /// Write a starter exposures.csv and assumptions.toml into a folder
@@ -40,6 +45,7 @@ fn main() {
         Command::Simulate(c) => simulate::run_with(&c.args, &c.convergence),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Backtest(args) => backtest::run(args),
         Command::Init(args) => init::run(args),
     };
     if let Err(error) = result {

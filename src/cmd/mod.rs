@@ -1,5 +1,6 @@
 //! The subcommands, one module each.
 
+pub mod backtest;
 pub mod init;
 pub mod inputs;
 pub mod sensitivity;

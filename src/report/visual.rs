@@ -4,6 +4,7 @@
 //! (`from_run`), and a [`Chart`] implementation drawing them on any plotters backend, so
 //! the PNG and the SVG are the same drawing. `html` assembles the page from the SVG text.
 
+mod backtest_chart;
 mod components;
 mod convergence_chart;
 mod cost_vs_records;
@@ -26,6 +27,8 @@ use crate::input::Mode;
 use crate::run::RunResults;
 use crate::sensitivity::Sensitivity;
 use style::{fail, thousands, SIZE};
+
+pub use backtest_chart::render_backtest;
 
 /// A chart that can draw itself on any plotters backend.
 trait Chart {
