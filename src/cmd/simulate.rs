@@ -302,10 +302,10 @@ fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::pa
         line(report::PORTFOLIO_ID, &p.gross);
     }
     println!(
-        "gross {per}; {} breaches simulated in {:.2} s ({:.2} million/s); reports in {}",
+        "gross {per}; {} breaches in {:.2} s (engine {:.2} million breaches/s); reports in {}",
         results.simulated_breaches,
         results.wall_seconds,
-        results.simulated_breaches as f64 / results.wall_seconds.max(1e-9) / 1e6,
+        results.simulated_breaches as f64 / results.simulation_seconds.max(1e-9) / 1e6,
         out.display()
     );
 }

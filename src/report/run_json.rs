@@ -31,8 +31,11 @@ pub fn render(
             }),
         );
     }
-    let breaches_per_second =
-        if results.wall_seconds > 0.0 { results.simulated_breaches as f64 / results.wall_seconds } else { 0.0 };
+    let breaches_per_second = if results.simulation_seconds > 0.0 {
+        results.simulated_breaches as f64 / results.simulation_seconds
+    } else {
+        0.0
+    };
     let document = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "mode": model.settings.mode.as_str(),
@@ -46,6 +49,8 @@ pub fn render(
         },
         "assumptions": resolved,
         "wall_seconds": results.wall_seconds,
+        "simulation_seconds": results.simulation_seconds,
+        "run_breaches_per_second": if results.wall_seconds > 0.0 { results.simulated_breaches as f64 / results.wall_seconds } else { 0.0 },
         "simulated_breaches": results.simulated_breaches,
         "breaches_per_second": breaches_per_second,
     });
