@@ -55,11 +55,7 @@ pub struct SensitivityArgs {
 }
 
 pub fn run(args: &SensitivityArgs) -> Result<()> {
-    let threads = match args.threads {
-        Some(0) => return Err(Error::input("--threads 0: expected at least 1")),
-        Some(t) => t,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
-    };
+    let (pool, threads) = super::simulate::thread_pool(args.threads)?;
     output_dir::check_target(&args.out)?;
     let mut inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
     let simulate_args = SimulateArgs {
@@ -115,10 +111,6 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         )));
     }
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::failure(format!("cannot start {threads} threads: {e}")))?;
     let per_run = settings.iterations.saturating_mul(target_exposures(&model).len() as u64);
     let total = sensitivity::planned_runs(&model).saturating_mul(per_run);
     let bar = if !args.quiet && std::io::stderr().is_terminal() {

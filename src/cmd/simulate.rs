@@ -119,14 +119,24 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     run_with(args, &ConvergenceArgs::default())
 }
 
-/// Runs `simulate`; with a convergence target, first runs batches until the target is met,
-/// then the full run at that many iterations (the same as `--iterations` that many).
-pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Result<()> {
-    let threads = match args.threads {
+/// The worker pool for `--threads` (default: all cores), and its size.
+pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)> {
+    let threads = match threads {
         Some(0) => return Err(Error::input("--threads 0: expected at least 1")),
         Some(t) => t,
         None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
     };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Error::failure(format!("cannot start {threads} threads: {e}")))?;
+    Ok((pool, threads))
+}
+
+/// Runs `simulate`; with a convergence target, first runs batches until the target is met,
+/// then the full run at that many iterations (the same as `--iterations` that many).
+pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Result<()> {
+    let (pool, threads) = thread_pool(args.threads)?;
     output_dir::check_target(&args.out)?;
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
     let settings = settings(args, &inputs.assumptions)?;
@@ -140,10 +150,6 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     }
     let mut model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
 
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::failure(format!("cannot start {threads} threads: {e}")))?;
     let convergence = match &target {
         Some(t) => {
             let c = converge_with_progress(&pool, &model, t, args.quiet)?;
