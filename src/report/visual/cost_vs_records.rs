@@ -1,6 +1,6 @@
 //! `cost_vs_records`: what one breach costs under the run's assumptions as the number of
 //! affected records grows (mean and p5–p95), next to published figures
-//! (`shared/calibration.md`): the IBM average, the Jacobs (2014) regression, IBM's
+//! (sources in assumptions/README.md): the IBM average, the Jacobs (2014) regression, IBM's
 //! mega-breach figures and the per-record cost of large real breaches.
 //!
 //! The curve is its own small simulation: synthetic exposures with a known number of
