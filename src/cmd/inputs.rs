@@ -48,10 +48,10 @@ pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inpu
             (parsed, InputSource { path: label.into(), sha256: sha256_hex(SAMPLE_PORTFOLIO.as_bytes()) })
         }
         Some(path) => {
-            let parsed = Exposures::read(path)?;
-            let bytes =
-                std::fs::read(path).map_err(|e| Error::input(format!("{}: cannot be read: {e}", path.display())))?;
-            (parsed, InputSource { path: path.display().to_string(), sha256: sha256_hex(&bytes) })
+            // Read once: the hash in run.json is of exactly the bytes that were parsed.
+            let bytes = Exposures::read_file_bytes(path)?;
+            let sha256 = sha256_hex(&bytes);
+            (Exposures::from_file_bytes(path, bytes)?, InputSource { path: path.display().to_string(), sha256 })
         }
     };
     Ok(Inputs { exposures, assumptions, exposures_source, assumptions_source })

@@ -73,11 +73,21 @@ struct TextTable {
 impl Exposures {
     /// Reads a CSV or Parquet (by extension `.parquet`/`.pq`) exposures file.
     pub fn read(path: &Path) -> Result<Exposures> {
-        let label = path.display().to_string();
+        Exposures::from_file_bytes(path, Exposures::read_file_bytes(path)?)
+    }
+
+    /// The bytes of an exposures file (a directory or unreadable file is an input error).
+    pub fn read_file_bytes(path: &Path) -> Result<Vec<u8>> {
+        let label = path.display();
         if path.is_dir() {
             return Err(Error::input(format!("{label}: is a directory; expected an exposures CSV or Parquet file")));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::input(format!("{label}: cannot be read: {e}")))?;
+        std::fs::read(path).map_err(|e| Error::input(format!("{label}: cannot be read: {e}")))
+    }
+
+    /// Parses the bytes read from `path`: Parquet by extension (`.parquet`/`.pq`), else CSV.
+    pub fn from_file_bytes(path: &Path, bytes: Vec<u8>) -> Result<Exposures> {
+        let label = path.display().to_string();
         let is_parquet = path
             .extension()
             .and_then(|e| e.to_str())
