@@ -97,25 +97,8 @@ impl Chart for BacktestChart {
         let x_min = self.points.iter().map(|p| p.records).fold(f64::INFINITY, f64::min);
         let x_max = self.points.iter().map(|p| p.records).fold(0.0, f64::max);
         let (x_lo, x_hi) = if x_max > 0.0 { style::decades(x_min, x_max, 2) } else { (3, 9) };
-        let mut chart = ChartBuilder::on(&area)
-            .margin_top(5)
-            .margin_right(30)
-            .x_label_area_size(55)
-            .y_label_area_size(80)
-            .build_cartesian_2d(style::Ticked::decades(x_lo, x_hi), style::Ticked::decades(y_lo, y_hi))
-            .map_err(fail)?;
-        chart
-            .configure_mesh()
-            .x_label_formatter(&style::count_tick)
-            .y_label_formatter(&style::money_tick)
-            .x_desc("Records affected by the breach (log scale)")
-            .y_desc("Cost of the breach (USD, log scale)")
-            .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
-            .label_style(style::text(style::TICK_SIZE, style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(style::GRID_LIGHT)
-            .draw()
-            .map_err(fail)?;
+        let mut chart =
+            style::records_cost_chart(&area, (x_lo, x_hi), (y_lo, y_hi), "Cost of the breach (USD, log scale)")?;
         let floor = 10f64.powi(y_lo);
         let log = |x: f64, y: f64| (x.log10(), y.max(floor).log10());
 

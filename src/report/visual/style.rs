@@ -130,6 +130,36 @@ pub fn titled<DB: DrawingBackend>(
     Ok(root.margin(top as u32 + 4, 10, 10, 25))
 }
 
+/// A log–log chart of a breach's cost (USD) against the records it affected, over whole
+/// decades `x` and `y` (log10), with the house margins, ticks, grid and axis titles.
+pub fn records_cost_chart<'a, DB: DrawingBackend + 'a>(
+    area: &'a DrawingArea<DB, Shift>,
+    (x_lo, x_hi): (i32, i32),
+    (y_lo, y_hi): (i32, i32),
+    y_desc: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(5)
+        .margin_right(30)
+        .x_label_area_size(55)
+        .y_label_area_size(80)
+        .build_cartesian_2d(Ticked::decades(x_lo, x_hi), Ticked::decades(y_lo, y_hi))
+        .map_err(fail)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&count_tick)
+        .y_label_formatter(&money_tick)
+        .x_desc("Records affected by the breach (log scale)")
+        .y_desc(y_desc)
+        .axis_desc_style(text(AXIS_TITLE_SIZE, INK))
+        .label_style(text(TICK_SIZE, INK))
+        .bold_line_style(GRID)
+        .light_line_style(GRID_LIGHT)
+        .draw()
+        .map_err(fail)?;
+    Ok(chart)
+}
+
 /// A linear axis with the ticks given: labelled (bold) and grid-only (light) values. Log
 /// axes are this axis over log10 values, with ticks at whole decades.
 #[derive(Debug, Clone)]
