@@ -8,7 +8,6 @@ use clap::Args;
 use super::simulate::DEFAULT_SEED;
 use crate::backtest::{self, Case, CaseResult, Summary};
 use crate::error::{Error, Result};
-use crate::input::{Assumptions, DEFAULT_ASSUMPTIONS};
 use crate::report::{output_dir, visual, ReportFile};
 
 /// Breaches simulated per case unless `--iterations` says otherwise.
@@ -49,16 +48,6 @@ fn read_text(path: &Path, what: &str) -> Result<String> {
     Ok(text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text))
 }
 
-fn load_assumptions(path: Option<&Path>) -> Result<Assumptions> {
-    match path {
-        None => Assumptions::parse(DEFAULT_ASSUMPTIONS, "built-in assumptions/default.toml"),
-        Some(path) => {
-            let text = read_text(path, "an assumptions TOML file")?;
-            Assumptions::parse(&text, &path.display().to_string())
-        }
-    }
-}
-
 pub fn run(args: &BacktestArgs) -> Result<()> {
     if args.iterations == 0 || args.iterations > MAX_ITERATIONS {
         return Err(Error::input(format!("--iterations {}: expected between 1 and {MAX_ITERATIONS}", args.iterations)));
@@ -66,7 +55,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     output_dir::check_target(&args.out)?;
     let label = args.cases.display().to_string();
     let cases = backtest::parse_cases(&read_text(&args.cases, "a cases CSV file")?, &label)?;
-    let assumptions = load_assumptions(args.assumptions.as_deref())?;
+    let (assumptions, _) = super::inputs::load_assumptions(args.assumptions.as_deref())?;
     let seed = args.seed.or(assumptions.simulation.seed).unwrap_or(DEFAULT_SEED);
     let (used, skipped): (Vec<Case>, Vec<Case>) = cases.into_iter().partition(Case::is_total);
     if used.is_empty() {

@@ -20,13 +20,13 @@ fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Reads the exposures and assumptions (built-in ones where a path is not given).
-pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inputs> {
-    let (assumptions, assumptions_source) = match assumptions {
+/// Reads the assumptions file (UTF-8, optional BOM), or the built-in defaults without a path.
+pub fn load_assumptions(path: Option<&Path>) -> Result<(Assumptions, InputSource)> {
+    match path {
         None => {
             let label = "built-in assumptions/default.toml";
             let parsed = Assumptions::parse(DEFAULT_ASSUMPTIONS, label)?;
-            (parsed, InputSource { path: label.into(), sha256: sha256_hex(DEFAULT_ASSUMPTIONS.as_bytes()) })
+            Ok((parsed, InputSource { path: label.into(), sha256: sha256_hex(DEFAULT_ASSUMPTIONS.as_bytes()) }))
         }
         Some(path) => {
             let label = path.display().to_string();
@@ -38,9 +38,14 @@ pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inpu
                 .map_err(|e| Error::input(format!("{label}: is not UTF-8 text (byte {})", e.valid_up_to())))?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             let parsed = Assumptions::parse(text, &label)?;
-            (parsed, InputSource { path: label, sha256: sha256_hex(&bytes) })
+            Ok((parsed, InputSource { path: label, sha256: sha256_hex(&bytes) }))
         }
-    };
+    }
+}
+
+/// Reads the exposures and assumptions (built-in ones where a path is not given).
+pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inputs> {
+    let (assumptions, assumptions_source) = load_assumptions(assumptions)?;
     let (exposures, exposures_source) = match exposures {
         None => {
             let label = "built-in assumptions/sample-portfolio.csv";
