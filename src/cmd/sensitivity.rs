@@ -8,7 +8,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs;
-use super::simulate::{settings, SimulateArgs};
+use super::simulate::{resolve_settings, Overrides};
 use crate::convergence::target_exposures;
 use crate::engine::Model;
 use crate::error::{Error, Result};
@@ -58,19 +58,12 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let (pool, threads) = super::simulate::thread_pool(args.threads)?;
     output_dir::check_target(&args.out)?;
     let mut inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
-    let simulate_args = SimulateArgs {
-        exposures: None,
-        assumptions: None,
-        out: args.out.clone(),
-        mode: args.mode.clone(),
+    let overrides = Overrides {
+        mode: args.mode.as_deref(),
         iterations: Some(args.iterations.unwrap_or(sensitivity::DEFAULT_ITERATIONS)),
         seed: args.seed,
-        threads: args.threads,
-        quiet: args.quiet,
-        no_charts: args.no_charts,
-        ord: false,
     };
-    let settings = settings(&simulate_args, &inputs.assumptions)?;
+    let settings = resolve_settings(overrides, &inputs.assumptions)?;
     let rows = &mut inputs.exposures.rows;
     match &args.id {
         Some(id) => {

@@ -97,7 +97,23 @@ pub const DEFAULT_SEED: u64 = 20231031;
 
 /// Resolves run settings: flags over the `[simulation]` table over the built-in defaults.
 pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) -> Result<RunSettings> {
-    let mode = match args.mode.as_deref() {
+    resolve_settings(
+        Overrides { mode: args.mode.as_deref(), iterations: args.iterations, seed: args.seed },
+        assumptions,
+    )
+}
+
+/// The `[simulation]` values given on a command line (`None`: not given).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Overrides<'a> {
+    pub mode: Option<&'a str>,
+    pub iterations: Option<u64>,
+    pub seed: Option<u64>,
+}
+
+/// Resolves run settings: command-line overrides over the `[simulation]` table over the defaults.
+pub fn resolve_settings(args: Overrides, assumptions: &crate::input::Assumptions) -> Result<RunSettings> {
+    let mode = match args.mode {
         Some(m) => Mode::parse(m).ok_or_else(|| Error::input(format!("--mode {m}: expected annual or breach")))?,
         None => assumptions.simulation.mode.unwrap_or(Mode::Annual),
     };

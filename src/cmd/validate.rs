@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::inputs;
-use super::simulate::{settings, SimulateArgs};
+use super::simulate::{resolve_settings, Overrides};
 use crate::engine::Model;
 use crate::error::Result;
 use crate::input::Probability;
@@ -24,19 +24,7 @@ pub struct ValidateArgs {
 
 pub fn run(args: &ValidateArgs) -> Result<()> {
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
-    let simulate_args = SimulateArgs {
-        exposures: None,
-        assumptions: None,
-        out: PathBuf::new(),
-        mode: None,
-        iterations: None,
-        seed: None,
-        threads: None,
-        quiet: true,
-        no_charts: true,
-        ord: false,
-    };
-    let settings = settings(&simulate_args, &inputs.assumptions)?;
+    let settings = resolve_settings(Overrides::default(), &inputs.assumptions)?;
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
     let a = &model.assumptions;
     println!("assumptions: {} (sha256 {})", inputs.assumptions_source.path, inputs.assumptions_source.sha256);
