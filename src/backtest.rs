@@ -280,7 +280,7 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
         let case = cases
             .get(o.exposure)
             .ok_or_else(|| Error::failure(format!("backtest: no case for simulated exposure {}", o.exposure)))?;
-        let values: Vec<f64> = o.outcomes.iter().map(|x| x.gross).collect();
+        let values: Vec<f64> = o.outcomes().map(|x| x.gross).collect();
         let rank = percentile_rank(&values, case.actual_cost);
         let losses = LossDistribution::new(values, iterations);
         let (p5, p50, p95) = (losses.quantile(0.05), losses.quantile(0.5), losses.quantile(0.95));

@@ -81,11 +81,10 @@ pub fn simulate_target(
         for o in simulate_exposures(model, group, iterations.clone(), progress) {
             let applicable = &model.exposures[o.exposure].components;
             let width = applicable.len();
-            for (row, x) in o.outcomes.iter().enumerate() {
+            for (x, costs) in o.rows(width) {
                 let i = (x.iteration - iterations.start) as usize;
                 gross[i] += x.gross;
                 if let Some(totals) = components.as_mut() {
-                    let costs = &o.component_costs[row * width..(row + 1) * width];
                     for (&j, cost) in applicable.iter().zip(costs) {
                         totals[i * k + j] += cost;
                     }

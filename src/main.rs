@@ -39,6 +39,11 @@ enum Command {
     Init(init::InitArgs),
 }
 
+/// mimalloc keeps freed memory for reuse, so the large per-run buffers do not go back to
+/// the kernel and fault in again page by page (measured: a third less system time on W1).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {

@@ -105,11 +105,13 @@ const BATCH_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
     let started = Instant::now();
     let iterations = model.settings.iterations;
-    let mode = model.settings.mode;
-    let mut portfolio = match mode {
-        Mode::Annual => Some(PortfolioYears::new(iterations, !SystemicSchedule::is_inactive(model))),
-        Mode::Breach => None,
-    };
+    let annual = model.settings.mode == Mode::Annual;
+    // With one exposure the portfolio is that exposure, year by year: its statistics are
+    // reused rather than summed into per-iteration arrays and computed again.
+    let single = model.exposures.len() == 1;
+    let systemic = !SystemicSchedule::is_inactive(model);
+    let mut portfolio = (annual && !single).then(|| PortfolioYears::new(iterations, systemic));
+    let mut single_portfolio = None;
     let mut exposures = Vec::with_capacity(model.exposures.len());
     let mut simulated_breaches = 0;
     let mut simulation_seconds = 0.0;
@@ -122,19 +124,41 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
                 p.add(o);
             }
         }
-        let summarised: Vec<ExposureResult> = outcomes.par_iter().map(|o| summarise_exposure(model, o)).collect();
-        simulated_breaches += summarised.iter().map(|r| r.simulated_breaches).sum::<u64>();
-        exposures.extend(summarised);
+        let summarised: Vec<(ExposureResult, LossDistribution, Option<LossDistribution>)> =
+            outcomes.par_iter().map(|o| summarise_exposure(model, o)).collect();
+        for (result, gross, largest) in summarised {
+            simulated_breaches += result.simulated_breaches;
+            if annual && single {
+                let independent = systemic.then(|| independent_measures(&outcomes[0], iterations));
+                let largest = largest.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
+                single_portfolio = Some((result.measures.clone(), gross, largest, independent));
+            }
+            exposures.push(result);
+        }
     }
-    let contributions = match &portfolio {
-        Some(p) => contributions(model, p, &exposures),
-        None => Vec::new(),
+    let (portfolio, contributions) = match (portfolio, single_portfolio) {
+        (Some(p), _) => {
+            let summarised = p.summarise();
+            let contributions = contributions(model, &p, &summarised.0, &exposures);
+            (Some(summarised), contributions)
+        }
+        (None, Some(summarised)) => {
+            let measures = &summarised.0;
+            let contributions = exposures
+                .iter()
+                .map(|e| Contribution {
+                    gross_mean: e.measures.gross.summary.mean,
+                    gross_co_tvar_99: measures.gross.summary.tvar_99,
+                    insured_mean: e.measures.insured.summary.mean,
+                    insured_co_tvar_99: measures.insured.summary.tvar_99,
+                })
+                .collect();
+            (Some(summarised), contributions)
+        }
+        (None, None) => (None, Vec::new()),
     };
     let (portfolio, portfolio_gross, portfolio_largest_gross, portfolio_independent) = match portfolio {
-        Some(p) => {
-            let (measures, gross, largest, independent) = p.summarise();
-            (Some(measures), Some(gross), Some(largest), independent)
-        }
+        Some((measures, gross, largest, independent)) => (Some(measures), Some(gross), Some(largest), independent),
         None => (None, None, None, None),
     };
     RunResults {
@@ -176,22 +200,29 @@ fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// Per-iteration values of one measure (only those above zero need be given) and, in annual
+/// mode, of the year's largest breach.
+type Years = (Vec<f64>, Option<Vec<f64>>);
+
 /// Gross, retained and insured from their per-iteration values (and largest breaches).
-/// Where the insured loss is the gross loss (no policy terms), its statistics are copied
-/// rather than computed again.
+/// `insured` is `None` where it equals the gross (no policy terms): its statistics are then
+/// copied rather than computed again.
 fn measures(
-    [gross, retained, insured]: [Vec<f64>; 3],
-    [largest_gross, largest_retained, largest_insured]: [Option<Vec<f64>>; 3],
+    gross: Years,
+    retained: Years,
+    insured: Option<Years>,
     iterations: u64,
 ) -> (Measures, LossDistribution, Option<LossDistribution>) {
-    let insured_is_gross = insured == gross && largest_insured == largest_gross;
-    let insured = if insured_is_gross { None } else { Some(measure(insured, largest_insured, iterations).0) };
-    let (gross, gross_losses, largest_losses) = measure(gross, largest_gross, iterations);
-    let measures = Measures {
-        insured: insured.unwrap_or_else(|| gross.clone()),
-        retained: measure(retained, largest_retained, iterations).0,
-        gross,
-    };
+    let ((gross, gross_losses, largest_losses), (retained, insured)) = rayon::join(
+        || measure(gross.0, gross.1, iterations),
+        || {
+            rayon::join(
+                || measure(retained.0, retained.1, iterations).0,
+                || insured.map(|(values, largest)| measure(values, largest, iterations).0),
+            )
+        },
+    );
+    let measures = Measures { insured: insured.unwrap_or_else(|| gross.clone()), retained, gross };
     (measures, gross_losses, largest_losses)
 }
 
@@ -202,8 +233,10 @@ fn measure(
     largest: Option<Vec<f64>>,
     iterations: u64,
 ) -> (MeasureResult, LossDistribution, Option<LossDistribution>) {
-    let losses = LossDistribution::new(values, iterations);
-    let largest = largest.map(|v| LossDistribution::new(v, iterations));
+    let (losses, largest) = rayon::join(
+        || LossDistribution::new(values, iterations),
+        || largest.map(|v| LossDistribution::new(v, iterations)),
+    );
     let ep = |d: &LossDistribution| RETURN_PERIODS.iter().map(|t| d.return_period_loss(f64::from(*t))).collect();
     let levels: Vec<f64> = RETURN_PERIODS.iter().map(|t| 1.0 - 1.0 / f64::from(*t)).collect();
     let ep_tvar = |d: &LossDistribution| d.tvars(&levels);
@@ -217,14 +250,41 @@ fn measure(
     (result, losses, largest)
 }
 
-fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
+/// Gross, retained and insured of an exposure's own breaches, leaving out systemic events.
+fn independent_measures(o: &ExposureOutcomes, iterations: u64) -> Measures {
+    let gross: Vec<f64> = o.outcomes().map(|x| x.independent_gross).collect();
+    let insured: Vec<f64> = o.outcomes().map(|x| x.independent_insured).collect();
+    let largest: Vec<f64> = o.outcomes().map(|x| x.independent_largest_gross).collect();
+    independent_from_years(gross, insured, largest, iterations)
+}
+
+/// The "without systemic events" measures from per-iteration gross, insured and largest gross.
+fn independent_from_years(gross: Vec<f64>, insured: Vec<f64>, largest: Vec<f64>, iterations: u64) -> Measures {
+    let retained: Vec<f64> = gross.iter().zip(&insured).map(|(g, i)| (g - i).max(0.0)).collect();
+    Measures {
+        gross: measure(gross, Some(largest), iterations).0,
+        retained: measure(retained, None, iterations).0,
+        insured: measure(insured, None, iterations).0,
+    }
+}
+
+/// The statistics of one exposure, with its gross loss distribution and (annual mode) the
+/// distribution of its largest breach per year.
+fn summarise_exposure(
+    model: &Model,
+    o: &ExposureOutcomes,
+) -> (ExposureResult, LossDistribution, Option<LossDistribution>) {
     let iterations = model.settings.iterations;
     let annual = model.settings.mode == Mode::Annual;
-    let column = |f: fn(&crate::engine::Outcome) -> f64| o.outcomes.iter().map(f).collect::<Vec<f64>>();
+    // Only losses above zero are kept (zeros are implicit), and the insured columns are not
+    // gathered at all where they equal the gross ones (no policy terms).
+    let insured_is_gross = o.outcomes().all(|x| x.insured == x.gross && x.largest_insured == x.largest_gross);
+    let column = |f: fn(&crate::engine::Outcome) -> f64| o.outcomes().map(f).filter(|v| *v > 0.0).collect::<Vec<f64>>();
     let occurrence = |f: fn(&crate::engine::Outcome) -> f64| if annual { Some(column(f)) } else { None };
-    let (measures, gross_losses, _) = measures(
-        [column(|x| x.gross), column(|x| x.retained()), column(|x| x.insured)],
-        [occurrence(|x| x.largest_gross), occurrence(|x| x.largest_retained), occurrence(|x| x.largest_insured)],
+    let (measures, gross_losses, largest_losses) = measures(
+        (column(|x| x.gross), occurrence(|x| x.largest_gross)),
+        (column(|x| x.retained()), occurrence(|x| x.largest_retained)),
+        (!insured_is_gross).then(|| (column(|x| x.insured), occurrence(|x| x.largest_insured))),
         iterations,
     );
     let exposure = &model.exposures[o.exposure];
@@ -235,7 +295,7 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
         .iter()
         .enumerate()
         .map(|(j, &c)| {
-            let values: Vec<f64> = o.component_costs.iter().skip(j).step_by(k.max(1)).copied().collect();
+            let values: Vec<f64> = o.component_costs().skip(j).step_by(k.max(1)).copied().collect();
             let (mean, sd, prob_nonzero, q) = select_statistics(values, iterations, &[0.50, 0.95, 0.99]);
             ComponentResult {
                 name: model.assumptions.components[c].name.clone(),
@@ -249,7 +309,7 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
             }
         })
         .collect();
-    ExposureResult {
+    let result = ExposureResult {
         id: exposure.id.clone(),
         measures,
         components,
@@ -257,14 +317,15 @@ fn summarise_exposure(model: &Model, o: &ExposureOutcomes) -> ExposureResult {
         layer_means: (0..ILF_LIMITS.len())
             .map(|j| {
                 let mut total = Neumaier::default();
-                for x in &o.outcomes {
-                    total.add(x.layers[j]);
+                for chunk in &o.layer_sums {
+                    total.add(chunk[j]);
                 }
                 total.value() / iterations as f64
             })
             .collect(),
         simulated_breaches: o.simulated_breaches,
-    }
+    };
+    (result, gross_losses, largest_losses)
 }
 
 /// The portfolio's per-iteration totals (sum over exposures) and largest breaches.
@@ -295,7 +356,7 @@ impl PortfolioYears {
 
     /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
     fn add(&mut self, o: &ExposureOutcomes) {
-        for x in &o.outcomes {
+        for x in o.outcomes() {
             let i = x.iteration as usize;
             self.gross[i] += x.gross;
             self.insured[i] += x.insured;
@@ -311,37 +372,46 @@ impl PortfolioYears {
         }
     }
 
-    fn summarise(self) -> (Measures, LossDistribution, LossDistribution, Option<Measures>) {
+    /// The portfolio's measures, gross and largest-gross distributions, and the measures
+    /// without systemic events (the per-iteration arrays stay for the contributions).
+    fn summarise(&self) -> PortfolioSummary {
         let iterations = self.gross.len() as u64;
+        let positive = |values: &[f64]| values.iter().copied().filter(|v| *v > 0.0).collect::<Vec<f64>>();
+        let insured_is_gross = self.insured == self.gross && self.largest_insured == self.largest_gross;
         let (measures, gross_losses, largest_gross) = measures(
-            [self.gross, self.retained, self.insured],
-            [Some(self.largest_gross), Some(self.largest_retained), Some(self.largest_insured)],
+            (positive(&self.gross), Some(positive(&self.largest_gross))),
+            (positive(&self.retained), Some(positive(&self.largest_retained))),
+            (!insured_is_gross).then(|| (positive(&self.insured), Some(positive(&self.largest_insured)))),
             iterations,
         );
         let largest_gross = largest_gross.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
-        let independent = self.independent.map(|[gross, insured, largest]| {
-            let retained: Vec<f64> = gross.iter().zip(&insured).map(|(g, i)| (g - i).max(0.0)).collect();
-            Measures {
-                gross: measure(gross, Some(largest), iterations).0,
-                retained: measure(retained, None, iterations).0,
-                insured: measure(insured, None, iterations).0,
-            }
+        let independent = self.independent.as_ref().map(|[gross, insured, largest]| {
+            independent_from_years(gross.clone(), insured.clone(), largest.clone(), iterations)
         });
         (measures, gross_losses, largest_gross, independent)
     }
 }
 
-/// The iterations at or above the 99th percentile of `totals` (the years TVaR99 averages).
-fn tail_iterations(totals: &[f64]) -> Vec<u64> {
-    let threshold = LossDistribution::new(totals.to_vec(), totals.len() as u64).quantile(0.99);
+/// The portfolio's measures, gross and largest-gross distributions, and its measures
+/// without systemic events (when there are any).
+type PortfolioSummary = (Measures, LossDistribution, LossDistribution, Option<Measures>);
+
+/// The iterations where `totals` is at or above `threshold` (the years a TVaR averages).
+fn tail_iterations(totals: &[f64], threshold: f64) -> Vec<u64> {
     totals.iter().enumerate().filter(|(_, t)| **t >= threshold).map(|(i, _)| i as u64).collect()
 }
 
 /// Co-TVaR allocation: the tail years are simulated again for every exposure (draws depend
 /// only on seed, exposure and iteration, so this reproduces the run's losses exactly).
-fn contributions(model: &Model, portfolio: &PortfolioYears, exposures: &[ExposureResult]) -> Vec<Contribution> {
-    let gross_tail = tail_iterations(&portfolio.gross);
-    let insured_tail = tail_iterations(&portfolio.insured);
+fn contributions(
+    model: &Model,
+    portfolio: &PortfolioYears,
+    measures: &Measures,
+    exposures: &[ExposureResult],
+) -> Vec<Contribution> {
+    // The thresholds are the portfolio's p99s, the same quantiles its TVaR99 starts at.
+    let gross_tail = tail_iterations(&portfolio.gross, measures.gross.summary.p99);
+    let insured_tail = tail_iterations(&portfolio.insured, measures.insured.summary.p99);
     let mut union: Vec<u64> = gross_tail.iter().chain(&insured_tail).copied().collect();
     union.sort_unstable();
     union.dedup();
@@ -350,7 +420,7 @@ fn contributions(model: &Model, portfolio: &PortfolioYears, exposures: &[Exposur
         for o in simulate_iterations(model, batch, &union) {
             let tail_mean = |tail: &[u64], value: fn(&crate::engine::Outcome) -> f64| {
                 let mut total = Neumaier::default();
-                for x in o.outcomes.iter().filter(|x| tail.binary_search(&x.iteration).is_ok()) {
+                for x in o.outcomes().filter(|x| tail.binary_search(&x.iteration).is_ok()) {
                     total.add(value(x));
                 }
                 if tail.is_empty() {

@@ -6,10 +6,8 @@
 //! from the values sorted ascending, so the result does not depend on the order in which
 //! iterations were simulated.
 
-use rayon::prelude::*;
-
-/// Above this many values, sorting uses all threads (the result is the same).
-const PARALLEL_SORT_MIN: usize = 1 << 20;
+/// Below this many values, a comparison sort beats the radix sort's fixed costs.
+const RADIX_SORT_MIN: usize = 1 << 12;
 
 /// Return periods (years, or breaches in breach mode) reported in the exceedance table.
 pub const RETURN_PERIODS: [u32; 11] = [2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
@@ -30,11 +28,7 @@ impl LossDistribution {
         let iterations = iterations.max(values.len() as u64);
         // Zeros (and anything not above zero) are implicit: only losses are sorted.
         values.retain(|v| *v > 0.0);
-        if values.len() > PARALLEL_SORT_MIN {
-            values.par_sort_unstable_by(f64::total_cmp);
-        } else {
-            values.sort_unstable_by(f64::total_cmp);
-        }
+        sort_positive(&mut values);
         LossDistribution { sorted: values, iterations }
     }
 
@@ -171,6 +165,48 @@ impl LossDistribution {
     }
 }
 
+/// Sorts positive numbers ascending. The bit patterns of positive floats (infinity included)
+/// order like the numbers, so a least-significant-digit radix sort on them (eight passes of
+/// one byte, skipping the bytes all values share) sorts in linear time.
+fn sort_positive(values: &mut [f64]) {
+    let n = values.len();
+    if n < RADIX_SORT_MIN {
+        values.sort_unstable_by(f64::total_cmp);
+        return;
+    }
+    let digit_of = |value: f64, digit: usize| ((value.to_bits() >> (8 * digit)) & 0xff) as usize;
+    let mut counts = [[0usize; 256]; 8];
+    for value in values.iter() {
+        for (digit, count) in counts.iter_mut().enumerate() {
+            count[digit_of(*value, digit)] += 1;
+        }
+    }
+    let mut buffer = vec![0.0f64; n];
+    // Passes alternate between `values` and `buffer`; `in_buffer` tells where the data is.
+    let mut in_buffer = false;
+    for (digit, count) in counts.iter().enumerate() {
+        if count.contains(&n) {
+            continue;
+        }
+        let mut next = [0usize; 256];
+        let mut total = 0;
+        for (slot, c) in next.iter_mut().zip(count) {
+            *slot = total;
+            total += c;
+        }
+        let (from, to) = if in_buffer { (&buffer[..], &mut values[..]) } else { (&values[..], &mut buffer[..]) };
+        for value in from {
+            let bucket = digit_of(*value, digit);
+            to[next[bucket]] = *value;
+            next[bucket] += 1;
+        }
+        in_buffer = !in_buffer;
+    }
+    if in_buffer {
+        values.copy_from_slice(&buffer);
+    }
+}
+
 /// Counts of losses in logarithmic bins (for charts): `BINS_PER_DECADE` bins per power of ten
 /// from $1 to $10^13, plus the count of zero losses.
 #[derive(Debug, Clone, PartialEq)]
@@ -188,18 +224,17 @@ impl LogHistogram {
 
     pub fn of(losses: &LossDistribution) -> LogHistogram {
         let bins = Self::BINS_PER_DECADE * Self::DECADES;
-        let mut counts = vec![0u64; bins];
-        let mut zeros = losses.zeros();
-        for v in &losses.sorted {
-            if *v <= 0.0 {
-                zeros += 1;
-                continue;
-            }
-            let position = (v.log10() * Self::BINS_PER_DECADE as f64).floor();
-            let index = if position < 0.0 { 0 } else { (position as usize).min(bins - 1) };
-            counts[index] += 1;
+        // The values are sorted: each bin's count is the distance between its edges' positions.
+        let sorted = &losses.sorted;
+        let position = |i: usize| sorted.partition_point(|v| v.log10() * (Self::BINS_PER_DECADE as f64) < i as f64);
+        let mut counts = Vec::with_capacity(bins);
+        let mut start = 0;
+        for i in 1..=bins {
+            let end = if i == bins { sorted.len() } else { position(i) };
+            counts.push((end - start) as u64);
+            start = end;
         }
-        LogHistogram { zeros, counts, iterations: losses.iterations }
+        LogHistogram { zeros: losses.zeros(), counts, iterations: losses.iterations }
     }
 
     /// The lower edge of bin `i`, in dollars.
@@ -399,6 +434,47 @@ mod tests {
             assert!((sd - sorted.sd()).abs() <= 1e-12 * sd);
             assert_eq!(nonzero, sorted.prob_nonzero());
         }
+    }
+
+    #[test]
+    fn radix_sort_agrees_with_a_comparison_sort() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [0usize, 1, 5, RADIX_SORT_MIN - 1, RADIX_SORT_MIN, 100_000] {
+            let mut values: Vec<f64> = (0..n)
+                .map(|i| match i % 5 {
+                    0 => f64::from_bits(next() >> 2).abs().max(f64::MIN_POSITIVE),
+                    1 => (next() % 1000) as f64 + 1.0,
+                    2 => f64::INFINITY,
+                    3 => 5e-324,
+                    _ => (next() >> 11) as f64 * 1e-3 + 0.5,
+                })
+                .collect();
+            let mut expected = values.clone();
+            expected.sort_unstable_by(f64::total_cmp);
+            sort_positive(&mut values);
+            assert!(values.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits()), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn histogram_bins_each_value_by_its_decimal_logarithm() {
+        let values: Vec<f64> =
+            vec![0.5, 1.0, 9.99, 10.0, 1.2589254117941673, 1.2589254117941662, 3e7, 1e13, 1e20, 123_456.0];
+        let histogram = LogHistogram::of(&LossDistribution::new(values.clone(), 12));
+        let bins = LogHistogram::BINS_PER_DECADE * LogHistogram::DECADES;
+        let mut expected = vec![0u64; bins];
+        for v in values {
+            let position = (v.log10() * LogHistogram::BINS_PER_DECADE as f64).floor();
+            expected[if position < 0.0 { 0 } else { (position as usize).min(bins - 1) }] += 1;
+        }
+        assert_eq!(histogram.counts, expected);
+        assert_eq!(histogram.zeros, 2);
     }
 
     #[test]

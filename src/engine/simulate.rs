@@ -28,7 +28,6 @@ pub const CHUNK_ITERATIONS: u64 = 4096;
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Outcome {
     pub iteration: u64,
-    pub breaches: u32,
     /// Total cost of the iteration's breaches.
     pub gross: f64,
     /// The insurer's part after all policy terms.
@@ -39,9 +38,6 @@ pub struct Outcome {
     pub largest_insured: f64,
     /// The largest retained part of a single breach.
     pub largest_retained: f64,
-    /// The insured loss had the per-breach limit been each of [`ILF_LIMITS`] (same retention,
-    /// sublimits, share and aggregate limit): the same breaches with the terms re-applied.
-    pub layers: [f64; ILF_LIMITS.len()],
     /// Gross, insured and largest gross counting only the exposure's own (independent)
     /// breaches, leaving out systemic events: for the portfolio "without systemic" curves.
     pub independent_gross: f64,
@@ -60,16 +56,58 @@ impl Outcome {
     }
 }
 
-/// The stored outcomes of one exposure over all iterations, in iteration order.
+/// The stored outcomes of one exposure over all iterations, in iteration order, kept in the
+/// chunks they were simulated in (gathering them into one buffer would copy every outcome).
 #[derive(Debug, Clone, Default)]
 pub struct ExposureOutcomes {
     /// Index into [`Model::exposures`].
     pub exposure: usize,
+    pub chunks: Vec<OutcomeChunk>,
+    pub simulated_breaches: u64,
+    /// Per chunk of [`CHUNK_ITERATIONS`] (in order), the sum over its iterations of the insured
+    /// loss had the per-breach limit been each of [`ILF_LIMITS`] (same retention, sublimits,
+    /// share and aggregate limit): the same breaches with the terms re-applied. Summing per
+    /// fixed chunk keeps the totals independent of threads and of how a run is split.
+    pub layer_sums: Vec<[f64; ILF_LIMITS.len()]>,
+}
+
+/// The outcomes of one chunk of iterations.
+#[derive(Debug, Clone, Default)]
+pub struct OutcomeChunk {
     pub outcomes: Vec<Outcome>,
     /// Cost per applicable component, `outcomes.len() × components` values, row-major:
     /// the component costs of `outcomes[i]` are `component_costs[i*k..(i+1)*k]`.
     pub component_costs: Vec<f64>,
-    pub simulated_breaches: u64,
+}
+
+impl ExposureOutcomes {
+    /// The stored outcomes in iteration order.
+    pub fn outcomes(&self) -> impl Iterator<Item = &Outcome> + Clone {
+        self.chunks.iter().flat_map(|c| c.outcomes.iter())
+    }
+
+    /// Each stored outcome with its component costs (one per applicable component).
+    pub fn rows(&self, components: usize) -> impl Iterator<Item = (&Outcome, &[f64])> {
+        self.chunks.iter().flat_map(move |c| {
+            let width = components.max(1);
+            let costs = c.component_costs.chunks(width).chain(std::iter::repeat(&[][..]));
+            c.outcomes.iter().zip(costs)
+        })
+    }
+
+    /// All component costs, row-major (see [`OutcomeChunk::component_costs`]).
+    pub fn component_costs(&self) -> impl Iterator<Item = &f64> {
+        self.chunks.iter().flat_map(|c| c.component_costs.iter())
+    }
+
+    /// The number of stored outcomes.
+    pub fn len(&self) -> usize {
+        self.chunks.iter().map(|c| c.outcomes.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Per-breach results that the year needs.
@@ -91,6 +129,9 @@ struct ExposureSimulator<'m> {
     /// Negative binomial: the gamma law of the year's breach rate.
     year_rate: Option<GammaSampler>,
     any_curve: bool,
+    /// Poisson counts by inversion: the cumulative probabilities of 0, 1, 2, … breaches,
+    /// computed once exactly as [`poisson_by_inversion`] would.
+    poisson_cdf: Vec<f64>,
 }
 
 /// Above this rate, counts are drawn with rand_distr's Poisson sampler; below, by inversion.
@@ -115,7 +156,24 @@ impl<'m> ExposureSimulator<'m> {
                 CountModel::Poisson => None,
             },
             any_curve,
+            poisson_cdf: match model.assumptions.frequency.model {
+                CountModel::Poisson if rate > 0.0 && rate <= INVERSION_MAX_RATE => poisson_cdf(rate, (-rate).exp()),
+                _ => Vec::new(),
+            },
         }
+    }
+
+    /// A generous guess (mean plus five standard deviations) of how many of `iterations`
+    /// will have a breach, to size the outcome buffers once.
+    fn expected_stored(&self, iterations: usize) -> usize {
+        let share = match self.model.settings.mode {
+            Mode::Breach => 1.0,
+            Mode::Annual if !self.exposure.systemic.is_empty() => 1.0,
+            Mode::Annual => 1.0 - self.exp_neg_rate,
+        };
+        let n = iterations as f64;
+        let mean = n * share;
+        (mean + 5.0 * mean.sqrt() + 16.0).min(n) as usize
     }
 
     /// Breaches in one year (or the held count, drawn all the same).
@@ -133,6 +191,11 @@ impl<'m> ExposureSimulator<'m> {
         match self.model.assumptions.frequency.model {
             CountModel::Poisson => match &self.poisson {
                 Some(sampler) => sampler.sample(&mut rng).min(u32::MAX as f64) as u32,
+                None if !self.poisson_cdf.is_empty() => {
+                    let u = open_unit(&mut rng);
+                    let last = self.poisson_cdf.len() - 1;
+                    self.poisson_cdf.iter().position(|c| u <= *c).unwrap_or(last) as u32
+                }
                 None => poisson_by_inversion(&mut rng, rate, self.exp_neg_rate),
             },
             CountModel::NegativeBinomial { .. } => {
@@ -218,6 +281,12 @@ impl<'m> ExposureSimulator<'m> {
         let mut year_costs = vec![0.0; k];
         let mut copula = vec![0.0; self.model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len())];
         let mut breaches: Vec<(u64, bool, &Var)> = Vec::new();
+        let mut layer_sums = [0.0; ILF_LIMITS.len()];
+        if out.chunks.is_empty() {
+            out.chunks.push(OutcomeChunk::default());
+        }
+        let ExposureOutcomes { chunks, simulated_breaches, layer_sums: chunk_layer_sums, .. } = out;
+        let Some(chunk) = chunks.last_mut() else { return };
         let terms = &self.exposure.terms;
         let mode = self.model.settings.mode;
         let assumptions = &self.model.assumptions;
@@ -287,22 +356,24 @@ impl<'m> ExposureSimulator<'m> {
                 Mode::Breach => terms.share * sum,
                 Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
             };
-            out.outcomes.push(Outcome {
+            chunk.outcomes.push(Outcome {
                 iteration,
-                breaches: breaches.len() as u32,
                 gross,
                 insured: annual_terms(insured_sum),
                 largest_gross,
                 largest_insured,
                 largest_retained,
-                layers: layers.map(annual_terms),
                 independent_gross,
                 independent_insured: annual_terms(independent_insured_sum),
                 independent_largest_gross,
             });
-            out.component_costs.extend_from_slice(&year_costs);
-            out.simulated_breaches += breaches.len() as u64;
+            for (total, layer) in layer_sums.iter_mut().zip(layers) {
+                *total += annual_terms(layer);
+            }
+            chunk.component_costs.extend_from_slice(&year_costs);
+            *simulated_breaches += breaches.len() as u64;
         }
+        chunk_layer_sums.push(layer_sums);
     }
 }
 
@@ -408,6 +479,27 @@ fn poisson_by_inversion<R: Rng + ?Sized>(rng: &mut R, rate: f64, exp_neg_rate: f
     k
 }
 
+/// The cumulative probabilities [`poisson_by_inversion`] walks through, in the same order
+/// and arithmetic (so a table lookup gives the same count): entry k is P(N ≤ k).
+fn poisson_cdf(rate: f64, exp_neg_rate: f64) -> Vec<f64> {
+    let mut k: u32 = 0;
+    let mut term = exp_neg_rate;
+    let mut cumulative = term;
+    let mut out = vec![cumulative];
+    while cumulative < 1.0 && k < 10_000 {
+        k += 1;
+        term *= rate / f64::from(k);
+        if term == 0.0 && f64::from(k) > rate {
+            // Inversion stops here with k whatever the draw.
+            out.push(f64::INFINITY);
+            break;
+        }
+        cumulative += term;
+        out.push(cumulative);
+    }
+    out
+}
+
 /// Simulates `iterations` of the exposures `batch` in parallel; results in batch order.
 /// `progress` is called with the number of iterations finished by each chunk.
 pub fn simulate_exposures(
@@ -452,9 +544,18 @@ where
         .into_par_iter()
         .map(|(e, chunk)| {
             let simulator = ExposureSimulator::new(model, e);
-            let mut out = ExposureOutcomes { exposure: e, ..Default::default() };
+            let iterations = iterate(chunk);
+            let capacity = simulator.expected_stored(iterations.size_hint().0);
+            let mut out = ExposureOutcomes {
+                exposure: e,
+                chunks: vec![OutcomeChunk {
+                    outcomes: Vec::with_capacity(capacity),
+                    component_costs: Vec::with_capacity(capacity * simulator.exposure.components.len()),
+                }],
+                ..Default::default()
+            };
             let mut count = 0;
-            simulator.run(iterate(chunk).inspect(|_| count += 1), schedule, &mut out);
+            simulator.run(iterations.inspect(|_| count += 1), schedule, &mut out);
             progress(count);
             (e, out)
         })
@@ -464,9 +565,27 @@ where
     let first = results.first().map(|r| r.exposure).unwrap_or(0);
     for (e, chunk) in done {
         let target = &mut results[e - first];
-        target.outcomes.extend_from_slice(&chunk.outcomes);
-        target.component_costs.extend_from_slice(&chunk.component_costs);
+        target.chunks.extend(chunk.chunks);
+        target.layer_sums.extend_from_slice(&chunk.layer_sums);
         target.simulated_breaches += chunk.simulated_breaches;
     }
     results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisson_table_gives_the_counts_of_inversion() {
+        for rate in [1e-9, 0.05, 0.3, 2.5, 12.0, 29.9] {
+            let table = poisson_cdf(rate, (-rate).exp());
+            for seed in 0..20_000u64 {
+                let expected = poisson_by_inversion(&mut stream(seed), rate, (-rate).exp());
+                let u = open_unit(&mut stream(seed));
+                let got = table.iter().position(|c| u <= *c).unwrap_or(table.len() - 1) as u32;
+                assert_eq!(got, expected, "rate {rate}, seed {seed}");
+            }
+        }
+    }
 }

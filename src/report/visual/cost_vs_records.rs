@@ -68,7 +68,7 @@ impl CostVsRecordsChart {
         let (default_points, sensitive_points): (Vec<_>, Vec<_>) = outcomes
             .iter()
             .map(|o| {
-                let losses = LossDistribution::new(o.outcomes.iter().map(|x| x.gross).collect(), ITERATIONS);
+                let losses = LossDistribution::new(o.outcomes().map(|x| x.gross).collect(), ITERATIONS);
                 let point = (
                     synthetic.exposures[o.exposure].records,
                     losses.mean(),
