@@ -16,6 +16,7 @@ pub mod input;
 pub mod report;
 pub mod run;
 pub mod sensitivity;
+pub mod shard;
 pub mod stats;
 
 pub use error::{Error, Result};

@@ -2,7 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
-use breachcost::cmd::{backtest, init, sensitivity, simulate, validate};
+use breachcost::cmd::{backtest, init, merge, sensitivity, simulate, validate};
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +23,11 @@ enum Command {
         after_help = "Examples:\n  breachcost simulate\n  breachcost simulate --exposures book.csv --assumptions assumptions.toml --out reports/q3 --iterations 200000\n  breachcost simulate --exposures assumptions/mr-cooper-2023.csv --mode breach"
     )]
     Simulate(simulate::SimulateCommand),
+    /// Merge shard folders (`simulate --shard K/N`) into the reports of the whole run
+    #[command(
+        after_help = "Examples:\n  breachcost simulate --iterations 1000000 --shard 1/2 --out shards/1\n  breachcost simulate --iterations 1000000 --shard 2/2 --out shards/2\n  breachcost merge --out reports/study shards/1 shards/2"
+    )]
+    Merge(merge::MergeArgs),
     /// Which inputs drive the number (a tornado), and each component's share of the variance
     #[command(
         after_help = "Examples:\n  breachcost sensitivity\n  breachcost sensitivity --exposures book.csv --assumptions assumptions.toml --out reports/q3-sensitivity\n  breachcost sensitivity --exposures assumptions/mr-cooper-2023.csv --mode breach"
@@ -48,6 +53,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Simulate(c) => simulate::run_with(&c.args, &c.convergence),
+        Command::Merge(args) => merge::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Backtest(args) => backtest::run(args),

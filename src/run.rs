@@ -2,6 +2,9 @@
 //! in batches, each batch is summarised and folded into the portfolio, then dropped, so
 //! memory holds one batch of outcomes plus the portfolio's per-iteration totals.
 
+use std::convert::Infallible;
+use std::marker::PhantomData;
+use std::ops::Range;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -101,8 +104,66 @@ pub struct Contribution {
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
 const BATCH_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
 
+/// Where a run's outcomes come from: the engine, or the tables written by shards.
+pub trait OutcomeSource: Sync {
+    type Error;
+    /// The outcomes of the exposures `batch` over all the run's iterations, in batch order.
+    fn batch(
+        &self,
+        model: &Model,
+        batch: Range<usize>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<ExposureOutcomes>, Self::Error>;
+    /// The outcomes of the exposures `batch` in the listed iterations (ascending) only.
+    fn iterations(
+        &self,
+        model: &Model,
+        batch: Range<usize>,
+        iterations: &[u64],
+    ) -> Result<Vec<ExposureOutcomes>, Self::Error>;
+}
+
+/// Outcomes simulated by the engine (which cannot fail; `E` is the error type of the caller's
+/// batch hook).
+pub struct Engine<E = Infallible>(PhantomData<fn() -> E>);
+
+impl<E> Default for Engine<E> {
+    fn default() -> Self {
+        Engine(PhantomData)
+    }
+}
+
+impl<E> OutcomeSource for Engine<E> {
+    type Error = E;
+    fn batch(
+        &self,
+        model: &Model,
+        batch: Range<usize>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<ExposureOutcomes>, E> {
+        Ok(simulate_exposures(model, batch, 0..model.settings.iterations, progress))
+    }
+    fn iterations(&self, model: &Model, batch: Range<usize>, iterations: &[u64]) -> Result<Vec<ExposureOutcomes>, E> {
+        Ok(simulate_iterations(model, batch, iterations))
+    }
+}
+
 /// Runs the simulation and computes every statistic the reports need.
 pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
+    match run_from(model, &Engine::<Infallible>::default(), progress, &mut |_| Ok(())) {
+        Ok(results) => results,
+        Err(never) => match never {},
+    }
+}
+
+/// Computes every statistic the reports need from the outcomes `source` gives, batch of
+/// exposures by batch; `on_batch` sees each batch's outcomes (e.g. to write the year loss table).
+pub fn run_from<S: OutcomeSource>(
+    model: &Model,
+    source: &S,
+    progress: &(dyn Fn(u64) + Sync),
+    on_batch: &mut dyn FnMut(&[ExposureOutcomes]) -> Result<(), S::Error>,
+) -> Result<RunResults, S::Error> {
     let started = Instant::now();
     let iterations = model.settings.iterations;
     let annual = model.settings.mode == Mode::Annual;
@@ -117,8 +178,9 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
     let mut simulation_seconds = 0.0;
     for batch in batches(model) {
         let simulating = Instant::now();
-        let outcomes = simulate_exposures(model, batch, 0..iterations, progress);
+        let outcomes = source.batch(model, batch, progress)?;
         simulation_seconds += simulating.elapsed().as_secs_f64();
+        on_batch(&outcomes)?;
         if let Some(p) = portfolio.as_mut() {
             for o in &outcomes {
                 p.add(o);
@@ -139,7 +201,7 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();
-            let contributions = contributions(model, &p, &summarised.0, &exposures);
+            let contributions = contributions(model, source, &p, &summarised.0, &exposures)?;
             (Some(summarised), contributions)
         }
         (None, Some(summarised)) => {
@@ -161,7 +223,7 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
         Some((measures, gross, largest, independent)) => (Some(measures), Some(gross), Some(largest), independent),
         None => (None, None, None, None),
     };
-    RunResults {
+    Ok(RunResults {
         exposures,
         portfolio,
         portfolio_gross,
@@ -171,11 +233,12 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
         simulated_breaches,
         wall_seconds: started.elapsed().as_secs_f64(),
         simulation_seconds,
-    }
+    })
 }
 
-/// Consecutive ranges of exposures whose outcomes fit in [`BATCH_BYTES`].
-fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
+/// Consecutive ranges of exposures whose outcomes fit in [`BATCH_BYTES`] (the same for a
+/// whole run and its shards: it depends on the model and the run's total iterations).
+pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     let iterations = model.settings.iterations as f64;
     let mut out = Vec::new();
     let mut start = 0;
@@ -403,12 +466,13 @@ fn tail_iterations(totals: &[f64], threshold: f64) -> Vec<u64> {
 
 /// Co-TVaR allocation: the tail years are simulated again for every exposure (draws depend
 /// only on seed, exposure and iteration, so this reproduces the run's losses exactly).
-fn contributions(
+fn contributions<S: OutcomeSource>(
     model: &Model,
+    source: &S,
     portfolio: &PortfolioYears,
     measures: &Measures,
     exposures: &[ExposureResult],
-) -> Vec<Contribution> {
+) -> Result<Vec<Contribution>, S::Error> {
     // The thresholds are the portfolio's p99s, the same quantiles its TVaR99 starts at.
     let gross_tail = tail_iterations(&portfolio.gross, measures.gross.summary.p99);
     let insured_tail = tail_iterations(&portfolio.insured, measures.insured.summary.p99);
@@ -417,7 +481,7 @@ fn contributions(
     union.dedup();
     let mut out = Vec::with_capacity(exposures.len());
     for batch in batches(model) {
-        for o in simulate_iterations(model, batch, &union) {
+        for o in source.iterations(model, batch, &union)? {
             let tail_mean = |tail: &[u64], value: fn(&crate::engine::Outcome) -> f64| {
                 let mut total = Neumaier::default();
                 for x in o.outcomes().filter(|x| tail.binary_search(&x.iteration).is_ok()) {
@@ -438,5 +502,5 @@ fn contributions(
             });
         }
     }
-    out
+    Ok(out)
 }

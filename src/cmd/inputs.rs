@@ -14,6 +14,11 @@ pub struct Inputs {
     pub assumptions: Assumptions,
     pub exposures_source: InputSource,
     pub assumptions_source: InputSource,
+    /// The bytes parsed, for shards to carry a copy of their inputs.
+    pub exposures_bytes: Vec<u8>,
+    /// `parquet` or `csv`: how `exposures_bytes` were read.
+    pub exposures_format: &'static str,
+    pub assumptions_bytes: Vec<u8>,
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -22,11 +27,17 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Reads the assumptions file (UTF-8, optional BOM), or the built-in defaults without a path.
 pub fn load_assumptions(path: Option<&Path>) -> Result<(Assumptions, InputSource)> {
+    load_assumptions_bytes(path).map(|(assumptions, source, _)| (assumptions, source))
+}
+
+/// [`load_assumptions`], with the bytes read.
+fn load_assumptions_bytes(path: Option<&Path>) -> Result<(Assumptions, InputSource, Vec<u8>)> {
     match path {
         None => {
             let label = "built-in assumptions/default.toml";
             let parsed = Assumptions::parse(DEFAULT_ASSUMPTIONS, label)?;
-            Ok((parsed, InputSource { path: label.into(), sha256: sha256_hex(DEFAULT_ASSUMPTIONS.as_bytes()) }))
+            let source = InputSource { path: label.into(), sha256: sha256_hex(DEFAULT_ASSUMPTIONS.as_bytes()) };
+            Ok((parsed, source, DEFAULT_ASSUMPTIONS.as_bytes().to_vec()))
         }
         Some(path) => {
             let label = path.display().to_string();
@@ -38,26 +49,38 @@ pub fn load_assumptions(path: Option<&Path>) -> Result<(Assumptions, InputSource
                 .map_err(|e| Error::input(format!("{label}: is not UTF-8 text (byte {})", e.valid_up_to())))?;
             let text = text.strip_prefix('\u{feff}').unwrap_or(text);
             let parsed = Assumptions::parse(text, &label)?;
-            Ok((parsed, InputSource { path: label, sha256: sha256_hex(&bytes) }))
+            let sha256 = sha256_hex(&bytes);
+            Ok((parsed, InputSource { path: label, sha256 }, bytes))
         }
     }
 }
 
 /// Reads the exposures and assumptions (built-in ones where a path is not given).
 pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inputs> {
-    let (assumptions, assumptions_source) = load_assumptions(assumptions)?;
-    let (exposures, exposures_source) = match exposures {
+    let (assumptions, assumptions_source, assumptions_bytes) = load_assumptions_bytes(assumptions)?;
+    let (exposures, exposures_source, exposures_bytes, exposures_format) = match exposures {
         None => {
             let label = "built-in assumptions/sample-portfolio.csv";
             let parsed = Exposures::from_csv_bytes(SAMPLE_PORTFOLIO.as_bytes(), label)?;
-            (parsed, InputSource { path: label.into(), sha256: sha256_hex(SAMPLE_PORTFOLIO.as_bytes()) })
+            let source = InputSource { path: label.into(), sha256: sha256_hex(SAMPLE_PORTFOLIO.as_bytes()) };
+            (parsed, source, SAMPLE_PORTFOLIO.as_bytes().to_vec(), "csv")
         }
         Some(path) => {
             // Read once: the hash in run.json is of exactly the bytes that were parsed.
             let bytes = Exposures::read_file_bytes(path)?;
             let sha256 = sha256_hex(&bytes);
-            (Exposures::from_file_bytes(path, bytes)?, InputSource { path: path.display().to_string(), sha256 })
+            let format = if Exposures::is_parquet_path(path) { "parquet" } else { "csv" };
+            let parsed = Exposures::from_file_bytes(path, bytes.clone())?;
+            (parsed, InputSource { path: path.display().to_string(), sha256 }, bytes, format)
         }
     };
-    Ok(Inputs { exposures, assumptions, exposures_source, assumptions_source })
+    Ok(Inputs {
+        exposures,
+        assumptions,
+        exposures_source,
+        assumptions_source,
+        exposures_bytes,
+        exposures_format,
+        assumptions_bytes,
+    })
 }

@@ -3,6 +3,7 @@
 pub mod backtest;
 pub mod init;
 pub mod inputs;
+pub mod merge;
 pub mod sensitivity;
 pub mod simulate;
 pub mod validate;

@@ -11,7 +11,12 @@ use crate::convergence::{self, Target};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
+use crate::engine::simulate_exposures;
+use crate::report::run_json::InputSource;
+use crate::report::ylt::YltWriter;
 use crate::report::{self, output_dir, run_json, ReportFile};
+use crate::run::{Engine, RunResults};
+use crate::shard::{self, ShardSpec};
 
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
 #[derive(Args, Debug, Clone)]
@@ -46,6 +51,12 @@ pub struct SimulateArgs {
     /// Also write Open Results Data (Oasis ORD) files of the insured loss into DIR/ord/
     #[arg(long)]
     pub ord: bool,
+    /// Also write the year loss table DIR/ylt.parquet (iteration, id, gross, retained, insured)
+    #[arg(long)]
+    pub ylt: bool,
+    /// Simulate only shard K of N (a contiguous share of the iterations) into a shard folder for `merge`
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
 }
 
 /// `simulate`'s command line: the run's options and the convergence options.
@@ -153,18 +164,48 @@ pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)>
 /// then the full run at that many iterations (the same as `--iterations` that many).
 pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Result<()> {
     let (pool, threads) = thread_pool(args.threads)?;
-    output_dir::check_target(&args.out)?;
+    let shard = match args.shard.as_deref() {
+        Some(text) => Some(text.parse::<ShardSpec>().map_err(|e| Error::input(format!("--shard {e}")))?),
+        None => None,
+    };
+    let target = convergence_args.target();
+    if shard.is_some() {
+        if target.is_some() {
+            return Err(Error::input(
+                "--shard: cannot be combined with --target-rel-error (shards need a fixed --iterations)",
+            ));
+        }
+        if args.ord || args.ylt {
+            return Err(Error::input("--shard: --ord and --ylt are written by `breachcost merge`; give them to merge"));
+        }
+    }
+    let staging = output_dir::stage(&args.out)?;
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
     let settings = settings(args, &inputs.assumptions)?;
     if args.ord && settings.mode != Mode::Annual {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); run with --mode annual"));
     }
-    let target = convergence_args.target();
     if let Some(t) = &target {
         t.check()?;
         check_memory(settings.mode, t.max_iterations, &format!("--max-iterations {}", t.max_iterations))?;
     }
-    let mut model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
+    let inputs::Inputs {
+        exposures,
+        assumptions,
+        exposures_source,
+        assumptions_source,
+        exposures_bytes,
+        exposures_format,
+        assumptions_bytes,
+    } = inputs;
+    let mut model = Model::build(&exposures, assumptions, settings)?;
+    if let Some(spec) = shard {
+        let copies = ShardInputs {
+            exposures: (&exposures_source, exposures_bytes, exposures_format),
+            assumptions: (&assumptions_source, assumptions_bytes),
+        };
+        return run_shard(&pool, &model, spec, copies, staging, args);
+    }
 
     let convergence = match &target {
         Some(t) => {
@@ -174,39 +215,154 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         }
         None => None,
     };
-    let settings = model.settings;
-    let total = settings.iterations.saturating_mul(model.exposures.len() as u64);
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{spinner} simulating {bar:40} {percent:>3}% eta {eta}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let total = model.settings.iterations.saturating_mul(model.exposures.len() as u64);
+    let bar = progress_bar(total, "simulating", args.quiet);
     let progress = |done: u64| bar.inc(done);
-    let results = pool.install(|| crate::run::run(&model, &progress));
+    let mut ylt = args.ylt.then(|| YltWriter::new(staging.path()));
+    let results = pool.install(|| {
+        crate::run::run_from(&model, &Engine::<Error>::default(), &progress, &mut |outcomes| match ylt.as_mut() {
+            Some(writer) => writer.write(&model, outcomes),
+            None => Ok(()),
+        })
+    })?;
     bar.finish_and_clear();
-
-    let mut files: Vec<ReportFile> = report::csv_reports(&model, &results, args.ord);
-    if let Some(c) = &convergence {
-        files.push(ReportFile { path: "convergence.csv".into(), bytes: report::convergence::render(c) });
+    if let Some(writer) = ylt {
+        writer.finish(&model)?;
     }
-    if !args.no_charts {
-        files.extend(report::visual::render_with_convergence(&model, &results, convergence.as_ref())?);
-    }
-    files.push(ReportFile {
-        path: "run.json".into(),
-        bytes: run_json::render(&model, &results, threads, &inputs.exposures_source, &inputs.assumptions_source),
-    });
-    output_dir::write_atomically(&args.out, &files)?;
+    let options = ReportOptions { ord: args.ord, charts: !args.no_charts, threads };
+    write_reports(&model, &results, convergence.as_ref(), &options, [&exposures_source, &assumptions_source], staging)?;
 
     if !args.quiet {
         print_headline(&model, &results, &args.out);
     }
     if let Some(c) = &convergence {
         report_convergence(c, args.quiet);
+    }
+    Ok(())
+}
+
+/// What goes into a report folder besides the CSV reports.
+pub struct ReportOptions {
+    pub ord: bool,
+    pub charts: bool,
+    pub threads: usize,
+}
+
+/// Renders the reports (CSV, charts, run.json) into `staging` and moves it into place.
+pub fn write_reports(
+    model: &Model,
+    results: &RunResults,
+    convergence: Option<&convergence::Convergence>,
+    options: &ReportOptions,
+    [exposures, assumptions]: [&InputSource; 2],
+    staging: output_dir::Staging,
+) -> Result<()> {
+    let mut files: Vec<ReportFile> = report::csv_reports(model, results, options.ord);
+    if let Some(c) = convergence {
+        files.push(ReportFile { path: "convergence.csv".into(), bytes: report::convergence::render(c) });
+    }
+    if options.charts {
+        files.extend(report::visual::render_with_convergence(model, results, convergence)?);
+    }
+    files.push(ReportFile {
+        path: "run.json".into(),
+        bytes: run_json::render(model, results, options.threads, exposures, assumptions),
+    });
+    staging.commit(&files)
+}
+
+/// A progress bar on a terminal (hidden otherwise, or with `quiet`).
+pub fn progress_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
+    if !quiet && std::io::stderr().is_terminal() {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(&format!("{{spinner}} {what} {{bar:40}} {{percent:>3}}% eta {{eta}}")) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        ProgressBar::hidden()
+    }
+}
+
+/// A shard's copies of its inputs: (source, bytes, format) of the exposures, and the assumptions.
+struct ShardInputs<'a> {
+    exposures: (&'a InputSource, Vec<u8>, &'static str),
+    assumptions: (&'a InputSource, Vec<u8>),
+}
+
+/// `simulate --shard K/N`: simulates the shard's iterations, batch by batch, and writes the
+/// outcome tables, a manifest and copies of the inputs (so `merge` needs nothing else).
+fn run_shard(
+    pool: &rayon::ThreadPool,
+    model: &Model,
+    spec: ShardSpec,
+    inputs: ShardInputs,
+    staging: output_dir::Staging,
+    args: &SimulateArgs,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    let range = spec.iterations(model.settings.iterations);
+    let batches = crate::run::batches(model);
+    let total = (range.end - range.start).saturating_mul(model.exposures.len() as u64);
+    let bar = progress_bar(total, &format!("shard {spec}"), args.quiet);
+    let progress = |done: u64| bar.inc(done);
+    let mut breaches = 0;
+    pool.install(|| -> Result<()> {
+        for (b, batch) in batches.iter().enumerate() {
+            let outcomes = simulate_exposures(model, batch.clone(), range.clone(), &progress);
+            breaches += outcomes.iter().map(|o| o.simulated_breaches).sum::<u64>();
+            shard::write_batch(model, b, &outcomes, staging.path())?;
+        }
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    let (exposures_source, exposures_bytes, exposures_format) = inputs.exposures;
+    let (assumptions_source, assumptions_bytes) = inputs.assumptions;
+    let exposures_copy = format!("inputs/exposures.{exposures_format}");
+    let assumptions_copy = "inputs/assumptions.toml".to_string();
+    let manifest = shard::Manifest {
+        format: shard::FORMAT,
+        version: env!("CARGO_PKG_VERSION").into(),
+        shard: spec.index,
+        shards: spec.count,
+        mode: model.settings.mode.as_str().into(),
+        iterations: model.settings.iterations,
+        seed: model.settings.seed,
+        first_iteration: range.start,
+        end_iteration: range.end,
+        exposures_count: model.exposures.len(),
+        batches: batches.len(),
+        exposures: shard::ManifestInput {
+            path: exposures_source.path.clone(),
+            sha256: exposures_source.sha256.clone(),
+            copy: exposures_copy.clone(),
+        },
+        assumptions: shard::ManifestInput {
+            path: assumptions_source.path.clone(),
+            sha256: assumptions_source.sha256.clone(),
+            copy: assumptions_copy.clone(),
+        },
+    };
+    let manifest = serde_json::to_vec_pretty(&manifest)
+        .map_err(|e| Error::failure(format!("shard manifest cannot be written: {e}")))?;
+    let files = [
+        ReportFile { path: shard::MANIFEST.into(), bytes: manifest },
+        ReportFile { path: exposures_copy, bytes: exposures_bytes },
+        ReportFile { path: assumptions_copy, bytes: assumptions_bytes },
+    ];
+    staging.commit(&files)?;
+    if !args.quiet {
+        println!(
+            "breachcost {}: shard {spec}, iterations {}..{} of {}, {} exposures, seed {}: {breaches} breaches in {:.2} s; shard folder {}",
+            env!("CARGO_PKG_VERSION"),
+            range.start,
+            range.end,
+            model.settings.iterations,
+            model.exposures.len(),
+            model.settings.seed,
+            started.elapsed().as_secs_f64(),
+            args.out.display()
+        );
     }
     Ok(())
 }

@@ -85,14 +85,17 @@ impl Exposures {
         std::fs::read(path).map_err(|e| Error::input(format!("{label}: cannot be read: {e}")))
     }
 
+    /// True for a `.parquet` or `.pq` file name.
+    pub fn is_parquet_path(path: &Path) -> bool {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"))
+    }
+
     /// Parses the bytes read from `path`: Parquet by extension (`.parquet`/`.pq`), else CSV.
     pub fn from_file_bytes(path: &Path, bytes: Vec<u8>) -> Result<Exposures> {
         let label = path.display().to_string();
-        let is_parquet = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e.eq_ignore_ascii_case("parquet") || e.eq_ignore_ascii_case("pq"));
-        if is_parquet {
+        if Exposures::is_parquet_path(path) {
             Exposures::from_parquet_bytes(bytes, &label)
         } else {
             Exposures::from_csv_bytes(&bytes, &label)

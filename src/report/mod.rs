@@ -15,6 +15,7 @@ pub mod run_json;
 pub mod sensitivity;
 pub mod summary;
 pub mod visual;
+pub mod ylt;
 
 use crate::engine::Model;
 use crate::input::Mode;

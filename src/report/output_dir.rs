@@ -25,7 +25,8 @@ pub fn check_target(target: &Path) -> Result<()> {
         let mut entries =
             fs::read_dir(target).map_err(|e| Error::input(format!("--out {label}: cannot be read: {e}")))?;
         let empty = entries.next().is_none();
-        if !empty && !target.join("run.json").is_file() {
+        let earlier_run = target.join("run.json").is_file() || target.join(crate::shard::MANIFEST).is_file();
+        if !empty && !earlier_run {
             return Err(Error::input(format!(
                 "--out {label}: is a folder that is not empty and holds no run.json from an earlier run; choose a new or empty folder"
             )));
@@ -96,51 +97,88 @@ fn clean_stale(parent: &Path, name: &str, target: &Path) {
     }
 }
 
-/// Writes `files` as the complete contents of the folder `target`, atomically.
-pub fn write_atomically(target: &Path, files: &[ReportFile]) -> Result<()> {
+/// A report folder being written: a fresh temporary folder beside the target, which
+/// [`Staging::commit`] moves into place; dropped uncommitted, it is removed.
+pub struct Staging {
+    temp: PathBuf,
+    target: PathBuf,
+    parent: PathBuf,
+    name: String,
+    label: String,
+    committed: bool,
+}
+
+/// Checks `target` (see [`check_target`]), cleans what killed runs left beside it and
+/// creates the temporary folder that large outputs can be written into during the run.
+pub fn stage(target: &Path) -> Result<Staging> {
     check_target(target)?;
-    let label = target.display();
+    let label = target.display().to_string();
     let (parent, name) = parent_and_name(target)?;
-    let target = &parent.join(&name);
+    let target = parent.join(&name);
     fs::create_dir_all(&parent).map_err(|e| {
         Error::input(format!("--out {label}: cannot create the parent folder {}: {e}", parent.display()))
     })?;
-    clean_stale(&parent, &name, target);
-    let pid = std::process::id();
-    let temp = parent.join(format!(".{name}{TEMP_MARK}{pid}"));
+    clean_stale(&parent, &name, &target);
+    let temp = parent.join(format!(".{name}{TEMP_MARK}{}", std::process::id()));
     let _ = fs::remove_dir_all(&temp);
-    let write_all = || -> std::io::Result<()> {
-        fs::create_dir_all(&temp)?;
-        for file in files {
-            let path = temp.join(&file.path);
-            if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir)?;
+    fs::create_dir_all(&temp)
+        .map_err(|e| Error::input(format!("--out {label}: cannot create {}: {e}", temp.display())))?;
+    Ok(Staging { temp, target, parent, name, label, committed: false })
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.temp);
+        }
+    }
+}
+
+/// Writes `files` as the complete contents of the folder `target`, atomically.
+pub fn write_atomically(target: &Path, files: &[ReportFile]) -> Result<()> {
+    stage(target)?.commit(files)
+}
+
+impl Staging {
+    /// The temporary folder: files written here become part of the report folder.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Writes `files` into the temporary folder, then replaces the target with it.
+    pub fn commit(mut self, files: &[ReportFile]) -> Result<()> {
+        let (temp, target, parent, name, label) = (&self.temp, &self.target, &self.parent, &self.name, &self.label);
+        let pid = std::process::id();
+        let write_all = || -> std::io::Result<()> {
+            for file in files {
+                let path = temp.join(&file.path);
+                if let Some(dir) = path.parent() {
+                    fs::create_dir_all(dir)?;
+                }
+                fs::write(&path, &file.bytes)?;
             }
-            fs::write(&path, &file.bytes)?;
+            Ok(())
+        };
+        if let Err(e) = write_all() {
+            return Err(Error::failure(format!("--out {label}: writing the reports failed: {e}")));
         }
-        Ok(())
-    };
-    if let Err(e) = write_all() {
-        let _ = fs::remove_dir_all(&temp);
-        return Err(Error::failure(format!("--out {label}: writing the reports failed: {e}")));
-    }
-    let old = parent.join(format!(".{name}{OLD_MARK}{pid}"));
-    let had_previous = target.exists();
-    if had_previous {
-        if let Err(e) = fs::rename(target, &old) {
-            let _ = fs::remove_dir_all(&temp);
-            return Err(Error::failure(format!("--out {label}: cannot move the previous reports aside: {e}")));
-        }
-    }
-    if let Err(e) = fs::rename(&temp, target) {
+        let old = parent.join(format!(".{name}{OLD_MARK}{pid}"));
+        let had_previous = target.exists();
         if had_previous {
-            let _ = fs::rename(&old, target);
+            if let Err(e) = fs::rename(target, &old) {
+                    return Err(Error::failure(format!("--out {label}: cannot move the previous reports aside: {e}")));
+            }
         }
-        let _ = fs::remove_dir_all(&temp);
-        return Err(Error::failure(format!("--out {label}: cannot move the new reports into place: {e}")));
+        if let Err(e) = fs::rename(temp, target) {
+            if had_previous {
+                let _ = fs::rename(&old, target);
+            }
+            return Err(Error::failure(format!("--out {label}: cannot move the new reports into place: {e}")));
+        }
+        if had_previous {
+            let _ = fs::remove_dir_all(&old);
+        }
+        self.committed = true;
+        Ok(())
     }
-    if had_previous {
-        let _ = fs::remove_dir_all(&old);
-    }
-    Ok(())
 }

@@ -1,0 +1,115 @@
+//! `breachcost merge`: the reports of a run simulated in shards (`simulate --shard K/N`),
+//! byte-identical (CSV) to the same run on one machine.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::inputs;
+use super::simulate::{progress_bar, thread_pool, write_reports, ReportOptions};
+use crate::engine::{Model, RunSettings};
+use crate::error::{Error, Result};
+use crate::input::Mode;
+use crate::report::output_dir;
+use crate::report::run_json::InputSource;
+use crate::report::ylt::YltWriter;
+use crate::shard::{self, ShardTables};
+
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// Shard folders written by `simulate --shard K/N`, every K from 1 to N once, in any order
+    #[arg(value_name = "SHARD_DIR", required = true)]
+    pub shards: Vec<PathBuf>,
+    /// Folder for the reports; replaced atomically when the merge completes
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Worker threads (default: all cores); results do not depend on it
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Print nothing but errors
+    #[arg(long)]
+    pub quiet: bool,
+    /// Skip the charts and report.html
+    #[arg(long)]
+    pub no_charts: bool,
+    /// Also write Open Results Data (Oasis ORD) files of the insured loss into DIR/ord/
+    #[arg(long)]
+    pub ord: bool,
+    /// Also write the year loss table DIR/ylt.parquet (iteration, id, gross, retained, insured)
+    #[arg(long)]
+    pub ylt: bool,
+}
+
+pub fn run(args: &MergeArgs) -> Result<()> {
+    let (pool, threads) = thread_pool(args.threads)?;
+    let shards = shard::open_shards(&args.shards)?;
+    let manifest = shards[0].manifest.clone();
+    let first = shards[0].dir.clone();
+    let staging = output_dir::stage(&args.out)?;
+    let loaded = inputs::load(
+        Some(&first.join(&manifest.exposures.copy)),
+        Some(&first.join(&manifest.assumptions.copy)),
+    )?;
+    for (what, copy, expected) in [
+        ("exposures", &loaded.exposures_source, &manifest.exposures.sha256),
+        ("assumptions", &loaded.assumptions_source, &manifest.assumptions.sha256),
+    ] {
+        if &copy.sha256 != expected {
+            return Err(Error::input(format!(
+                "{}: the copy of the {what} does not match the manifest's sha256 {expected}; the shard folder was altered",
+                copy.path
+            )));
+        }
+    }
+    let mode = Mode::parse(&manifest.mode)
+        .ok_or_else(|| Error::input(format!("{}: mode \"{}\" is not annual or breach", first.display(), manifest.mode)))?;
+    if args.ord && mode != Mode::Annual {
+        return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); the shards ran in breach mode"));
+    }
+    let settings = RunSettings { mode, iterations: manifest.iterations, seed: manifest.seed };
+    let model = Model::build(&loaded.exposures, loaded.assumptions, settings)?;
+    let batches = crate::run::batches(&model);
+    if batches.len() != manifest.batches || model.exposures.len() != manifest.exposures_count {
+        return Err(Error::input(format!(
+            "{}: {} exposures in {} batches, but this breachcost cuts them into {}",
+            first.display(),
+            manifest.exposures_count,
+            manifest.batches,
+            batches.len()
+        )));
+    }
+    let source = ShardTables { shards, batches };
+    let total = model.settings.iterations.saturating_mul(model.exposures.len() as u64);
+    let bar = progress_bar(total, "merging", args.quiet);
+    let progress = |done: u64| bar.inc(done);
+    let mut ylt = args.ylt.then(|| YltWriter::new(staging.path()));
+    let results = pool.install(|| {
+        crate::run::run_from(&model, &source, &progress, &mut |outcomes| match ylt.as_mut() {
+            Some(writer) => writer.write(&model, outcomes),
+            None => Ok(()),
+        })
+    })?;
+    bar.finish_and_clear();
+    if let Some(writer) = ylt {
+        writer.finish(&model)?;
+    }
+    // run.json names the inputs the shards read, not the copies.
+    let exposures = InputSource { path: manifest.exposures.path.clone(), sha256: manifest.exposures.sha256.clone() };
+    let assumptions =
+        InputSource { path: manifest.assumptions.path.clone(), sha256: manifest.assumptions.sha256.clone() };
+    let options = ReportOptions { ord: args.ord, charts: !args.no_charts, threads };
+    write_reports(&model, &results, None, &options, [&exposures, &assumptions], staging)?;
+    if !args.quiet {
+        println!(
+            "breachcost {}: merged {} shards ({} exposures, {} mode, {} iterations, seed {}); reports in {}",
+            env!("CARGO_PKG_VERSION"),
+            manifest.shards,
+            model.exposures.len(),
+            mode.as_str(),
+            manifest.iterations,
+            manifest.seed,
+            args.out.display()
+        );
+    }
+    Ok(())
+}
