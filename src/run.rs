@@ -156,13 +156,16 @@ pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
     }
 }
 
+/// Called with each batch's outcomes as they arrive.
+pub type BatchHook<'a, E> = dyn FnMut(&[ExposureOutcomes]) -> Result<(), E> + 'a;
+
 /// Computes every statistic the reports need from the outcomes `source` gives, batch of
 /// exposures by batch; `on_batch` sees each batch's outcomes (e.g. to write the year loss table).
 pub fn run_from<S: OutcomeSource>(
     model: &Model,
     source: &S,
     progress: &(dyn Fn(u64) + Sync),
-    on_batch: &mut dyn FnMut(&[ExposureOutcomes]) -> Result<(), S::Error>,
+    on_batch: &mut BatchHook<'_, S::Error>,
 ) -> Result<RunResults, S::Error> {
     let started = Instant::now();
     let iterations = model.settings.iterations;

@@ -314,8 +314,10 @@ pub fn open_shards(dirs: &[PathBuf]) -> Result<Vec<Shard>> {
             )));
         }
     }
-    let missing: Vec<String> =
-        (1..=n).filter(|k| shards.binary_search_by_key(k, |s| s.manifest.shard).is_err()).map(|k| k.to_string()).collect();
+    let missing: Vec<String> = (1..=n)
+        .filter(|k| shards.binary_search_by_key(k, |s| s.manifest.shard).is_err())
+        .map(|k| k.to_string())
+        .collect();
     if !missing.is_empty() {
         let have: Vec<String> = shards.iter().map(|s| s.manifest.shard.to_string()).collect();
         return Err(Error::input(format!(
@@ -341,7 +343,10 @@ pub struct ShardTables {
 impl ShardTables {
     fn read_batch(&self, model: &Model, batch: Range<usize>) -> Result<Vec<ExposureOutcomes>> {
         let b = self.batches.iter().position(|r| *r == batch).ok_or_else(|| {
-            Error::failure(format!("merge: exposures {}..{} are not one of the shards' batches", batch.start, batch.end))
+            Error::failure(format!(
+                "merge: exposures {}..{} are not one of the shards' batches",
+                batch.start, batch.end
+            ))
         })?;
         let mut results: Vec<ExposureOutcomes> =
             batch.clone().map(|e| ExposureOutcomes { exposure: e, ..Default::default() }).collect();
@@ -401,10 +406,9 @@ impl ShardTables {
                 .collect::<Result<_>>()?;
             for row in 0..exposure.len() {
                 let e = exposure[row] as usize;
-                let target = e
-                    .checked_sub(batch.start)
-                    .and_then(|i| results.get_mut(i))
-                    .ok_or_else(|| Error::input(format!("{}: row {row}: exposure {e} is not in this batch", path.display())))?;
+                let target = e.checked_sub(batch.start).and_then(|i| results.get_mut(i)).ok_or_else(|| {
+                    Error::input(format!("{}: row {row}: exposure {e} is not in this batch", path.display()))
+                })?;
                 let mut sums = [0.0; ILF_LIMITS.len()];
                 for (sum, column) in sums.iter_mut().zip(&layers) {
                     *sum = column[row];
@@ -447,7 +451,7 @@ mod tests {
                 for k in 1..=n {
                     let r = ShardSpec { index: k, count: n }.iterations(iterations);
                     assert_eq!(r.start, next, "{k}/{n} of {iterations}");
-                    assert!(r.start % CHUNK_ITERATIONS == 0 || r.start == iterations);
+                    assert!(r.start.is_multiple_of(CHUNK_ITERATIONS) || r.start == iterations);
                     next = r.end;
                 }
                 assert_eq!(next, iterations);

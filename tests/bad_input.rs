@@ -526,6 +526,13 @@ fn zero_threads_is_an_input_error() {
 }
 
 #[test]
+fn a_shard_beyond_the_shard_count_is_an_input_error() {
+    let (_dir, out, output) = run_command("simulate", &Input::BuiltIn, &Input::BuiltIn, &["--shard", "5/4"]);
+    assert_input_error(&output, &["--shard", "5/4", "between 1 and N"]);
+    assert!(!out.exists());
+}
+
+#[test]
 fn out_pointing_at_an_existing_file_is_an_input_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = write(dir.path(), "report", "not a folder");

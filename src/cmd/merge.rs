@@ -45,11 +45,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let shards = shard::open_shards(&args.shards)?;
     let manifest = shards[0].manifest.clone();
     let first = shards[0].dir.clone();
-    let staging = output_dir::stage(&args.out)?;
-    let loaded = inputs::load(
-        Some(&first.join(&manifest.exposures.copy)),
-        Some(&first.join(&manifest.assumptions.copy)),
-    )?;
+    output_dir::check_target(&args.out)?;
+    let loaded =
+        inputs::load(Some(&first.join(&manifest.exposures.copy)), Some(&first.join(&manifest.assumptions.copy)))?;
     for (what, copy, expected) in [
         ("exposures", &loaded.exposures_source, &manifest.exposures.sha256),
         ("assumptions", &loaded.assumptions_source, &manifest.assumptions.sha256),
@@ -61,8 +59,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
             )));
         }
     }
-    let mode = Mode::parse(&manifest.mode)
-        .ok_or_else(|| Error::input(format!("{}: mode \"{}\" is not annual or breach", first.display(), manifest.mode)))?;
+    let mode = Mode::parse(&manifest.mode).ok_or_else(|| {
+        Error::input(format!("{}: mode \"{}\" is not annual or breach", first.display(), manifest.mode))
+    })?;
     if args.ord && mode != Mode::Annual {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); the shards ran in breach mode"));
     }
@@ -78,6 +77,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
             batches.len()
         )));
     }
+    let staging = output_dir::stage(&args.out)?;
     let source = ShardTables { shards, batches };
     let total = model.settings.iterations.saturating_mul(model.exposures.len() as u64);
     let bar = progress_bar(total, "merging", args.quiet);

@@ -8,10 +8,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs;
 use crate::convergence::{self, Target};
+use crate::engine::simulate_exposures;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
-use crate::engine::simulate_exposures;
 use crate::report::run_json::InputSource;
 use crate::report::ylt::YltWriter;
 use crate::report::{self, output_dir, run_json, ReportFile};
@@ -179,7 +179,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
             return Err(Error::input("--shard: --ord and --ylt are written by `breachcost merge`; give them to merge"));
         }
     }
-    let staging = output_dir::stage(&args.out)?;
+    output_dir::check_target(&args.out)?;
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
     let settings = settings(args, &inputs.assumptions)?;
     if args.ord && settings.mode != Mode::Annual {
@@ -199,6 +199,8 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         assumptions_bytes,
     } = inputs;
     let mut model = Model::build(&exposures, assumptions, settings)?;
+    // The inputs are good: only now is anything created beside --out.
+    let staging = output_dir::stage(&args.out)?;
     if let Some(spec) = shard {
         let copies = ShardInputs {
             exposures: (&exposures_source, exposures_bytes, exposures_format),
@@ -275,7 +277,9 @@ pub fn write_reports(
 pub fn progress_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
     if !quiet && std::io::stderr().is_terminal() {
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template(&format!("{{spinner}} {what} {{bar:40}} {{percent:>3}}% eta {{eta}}")) {
+        if let Ok(style) =
+            ProgressStyle::with_template(&format!("{{spinner}} {what} {{bar:40}} {{percent:>3}}% eta {{eta}}"))
+        {
             bar.set_style(style);
         }
         bar

@@ -28,7 +28,7 @@ pub fn check_target(target: &Path) -> Result<()> {
         let earlier_run = target.join("run.json").is_file() || target.join(crate::shard::MANIFEST).is_file();
         if !empty && !earlier_run {
             return Err(Error::input(format!(
-                "--out {label}: is a folder that is not empty and holds no run.json from an earlier run; choose a new or empty folder"
+                "--out {label}: is a folder that is not empty and holds no run.json or shard manifest.json from an earlier run; choose a new or empty folder"
             )));
         }
     }
@@ -121,8 +121,7 @@ pub fn stage(target: &Path) -> Result<Staging> {
     clean_stale(&parent, &name, &target);
     let temp = parent.join(format!(".{name}{TEMP_MARK}{}", std::process::id()));
     let _ = fs::remove_dir_all(&temp);
-    fs::create_dir_all(&temp)
-        .map_err(|e| Error::input(format!("--out {label}: cannot create {}: {e}", temp.display())))?;
+    fs::create_dir_all(&temp).map_err(|e| Error::failure(format!("--out {label}: writing the reports failed: {e}")))?;
     Ok(Staging { temp, target, parent, name, label, committed: false })
 }
 
@@ -166,7 +165,7 @@ impl Staging {
         let had_previous = target.exists();
         if had_previous {
             if let Err(e) = fs::rename(target, &old) {
-                    return Err(Error::failure(format!("--out {label}: cannot move the previous reports aside: {e}")));
+                return Err(Error::failure(format!("--out {label}: cannot move the previous reports aside: {e}")));
             }
         }
         if let Err(e) = fs::rename(temp, target) {

@@ -35,7 +35,7 @@ impl YltWriter {
         frame.rechunk_mut();
         if self.writer.is_none() {
             let file = File::create(&self.path).map_err(|e| failure(&self.path, e))?;
-            let writer = ParquetWriter::new(file).batched(&frame.schema()).map_err(|e| failure(&self.path, e))?;
+            let writer = ParquetWriter::new(file).batched(frame.schema()).map_err(|e| failure(&self.path, e))?;
             self.writer = Some(writer);
         }
         if let Some(writer) = self.writer.as_mut() {

@@ -1,0 +1,321 @@
+//! Sharded runs: `simulate --shard K/N` in separate processes, then `merge`, must give the
+//! same CSV reports byte for byte as one unsharded run; bad merges are refused.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_success, describe, run, s, stderr, write};
+use polars::prelude::*;
+
+const ITERATIONS: &str = "9000";
+
+/// The shipped assumptions plus a systemic event, so shards must agree on shared draws too.
+fn assumptions(dir: &Path) -> PathBuf {
+    let mut text = std::fs::read_to_string(common::manifest_path("assumptions/default.toml")).expect("defaults");
+    text.push_str(
+        "\n[[systemic]]\nname = \"shared-platform\"\nannual_rate = 0.3\nfootprint = { dist = \"beta\", mean = 0.3, sd = 0.15 }\n",
+    );
+    write(dir, "assumptions.toml", text)
+}
+
+/// Exposures with policy terms (retention, limit, aggregate, share) on some rows.
+fn exposures(dir: &Path) -> PathBuf {
+    write(
+        dir,
+        "exposures.csv",
+        "id,records,data_types,retention,limit,aggregate_limit,share\n\
+         bank,2000000,name;ssn;bank_account,250000,10000000,15000000,0.8\n\
+         clinic,40000,name;address;health,25000,2000000,,\n\
+         shop,150000,name;email;payment_card,,,,\n\
+         school,8000,name;address,10000,1000000,1000000,1\n\
+         insurer,900000,name;ssn,100000,5000000,,0.5\n",
+    )
+}
+
+fn csv_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("report folder")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn assert_same_reports(single: &Path, merged: &Path) {
+    let files = csv_files(single);
+    assert!(files.len() >= 4, "expected the CSV reports in {}", single.display());
+    assert_eq!(files.len(), csv_files(merged).len(), "same set of CSV files");
+    for file in files {
+        let name = file.file_name().expect("name");
+        let a = std::fs::read(&file).expect("single report");
+        let b = std::fs::read(merged.join(name)).unwrap_or_else(|e| panic!("merged {name:?}: {e}"));
+        assert!(a == b, "{name:?} differs between the unsharded and the merged run");
+    }
+}
+
+/// Runs `n` shards as separate processes and merges them (shards given in reverse order).
+fn shard_and_merge(dir: &Path, extra: &[&str], n: u64, merge_extra: &[&str]) -> PathBuf {
+    let (e, a) = (exposures(dir), assumptions(dir));
+    let mut shard_dirs = Vec::new();
+    for k in 1..=n {
+        let out = dir.join(format!("shard-{k}-of-{n}"));
+        let spec = format!("{k}/{n}");
+        let mut args = vec!["simulate", "--exposures", s(&e), "--assumptions", s(&a), "--iterations", ITERATIONS];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["--shard", &spec, "--quiet", "--out", s(&out)]);
+        assert_success(&run(&args));
+        assert!(out.join("manifest.json").is_file());
+        shard_dirs.push(out);
+    }
+    let merged = dir.join(format!("merged-{n}"));
+    let mut args = vec!["merge", "--quiet", "--no-charts", "--out", s(&merged)];
+    args.extend_from_slice(merge_extra);
+    let shard_args: Vec<String> = shard_dirs.iter().rev().map(|d| s(d).to_string()).collect();
+    args.extend(shard_args.iter().map(String::as_str));
+    assert_success(&run(&args));
+    merged
+}
+
+fn single_run(dir: &Path, extra: &[&str]) -> PathBuf {
+    let (e, a) = (exposures(dir), assumptions(dir));
+    let out = dir.join("single");
+    let mut args = vec!["simulate", "--exposures", s(&e), "--assumptions", s(&a), "--iterations", ITERATIONS];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--quiet", "--no-charts", "--out", s(&out)]);
+    assert_success(&run(&args));
+    out
+}
+
+#[test]
+fn annual_runs_in_1_3_and_4_shards_merge_to_the_unsharded_reports_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let single = single_run(dir.path(), &["--ylt"]);
+    for n in [1, 3, 4] {
+        let merged = shard_and_merge(dir.path(), &[], n, &["--ylt"]);
+        assert_same_reports(&single, &merged);
+        let (a, b) = (read_ylt(&single.join("ylt.parquet")), read_ylt(&merged.join("ylt.parquet")));
+        assert!(a.equals(&b), "the merged year loss table should equal the unsharded one ({n} shards)");
+    }
+}
+
+#[test]
+fn breach_mode_in_3_shards_merges_to_the_unsharded_reports_byte_for_byte() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let single = single_run(dir.path(), &["--mode", "breach"]);
+    let merged = shard_and_merge(dir.path(), &["--mode", "breach"], 3, &[]);
+    assert_same_reports(&single, &merged);
+}
+
+fn read_ylt(path: &Path) -> DataFrame {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    ParquetReader::new(file).finish().expect("the year loss table reads back in polars")
+}
+
+#[test]
+fn the_year_loss_table_has_a_row_per_exposure_year_with_a_breach_and_sums_to_the_means() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = single_run(dir.path(), &["--ylt", "--seed", "7"]);
+    let ylt = read_ylt(&out.join("ylt.parquet"));
+    let names: Vec<String> = ylt.get_column_names().iter().map(|n| n.to_string()).collect();
+    assert_eq!(names, ["iteration", "id", "gross", "retained", "insured"]);
+    let iterations: u64 = ITERATIONS.parse().expect("number");
+    let id = ylt.column("id").expect("id").str().expect("text").clone();
+    let iteration = ylt.column("iteration").expect("iteration").u64().expect("u64").clone();
+    let gross = ylt.column("gross").expect("gross").f64().expect("f64").clone();
+    let retained = ylt.column("retained").expect("retained").f64().expect("f64").clone();
+    let insured = ylt.column("insured").expect("insured").f64().expect("f64").clone();
+    let summary = common::read_text(&out.join("summary.csv"));
+    let header: Vec<&str> = summary.lines().next().expect("header").split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).expect("summary column");
+    for exposure in ["bank", "clinic", "shop", "school", "insurer"] {
+        let rows: Vec<usize> = (0..ylt.height()).filter(|&r| id.get(r) == Some(exposure)).collect();
+        assert!(!rows.is_empty(), "{exposure} has rows");
+        // Each exposure's rows are in iteration order, each year once, with a positive loss.
+        let years: Vec<u64> = rows.iter().map(|&r| iteration.get(r).expect("iteration")).collect();
+        assert!(years.windows(2).all(|w| w[0] < w[1]) && years.iter().all(|y| *y < iterations));
+        let mut sums = [0.0; 3];
+        for &r in &rows {
+            let (g, re, i) = (gross.get(r).expect("g"), retained.get(r).expect("r"), insured.get(r).expect("i"));
+            assert!(g > 0.0 && (g - re - i).abs() <= 1e-9 * g, "{exposure} row {r}: gross = retained + insured");
+            sums[0] += g;
+            sums[1] += re;
+            sums[2] += i;
+        }
+        for (measure, total) in ["gross", "retained", "insured"].iter().zip(sums) {
+            let line = summary
+                .lines()
+                .find(|l| l.starts_with(&format!("{exposure},{measure},")))
+                .unwrap_or_else(|| panic!("summary row {exposure} {measure}"));
+            let mean: f64 = line.split(',').nth(column("mean")).expect("mean").parse().expect("number");
+            let from_ylt = total / iterations as f64;
+            assert!((from_ylt - mean).abs() <= 1e-9 * mean.max(1.0), "{exposure} {measure}: {from_ylt} vs {mean}");
+        }
+    }
+}
+
+/// Writes shards 1..=n of a run (with `seed`) and returns their folders.
+fn shards(dir: &Path, n: u64, seed: &str, prefix: &str) -> Vec<PathBuf> {
+    let (e, a) = (exposures(dir), assumptions(dir));
+    (1..=n)
+        .map(|k| {
+            let out = dir.join(format!("{prefix}-{k}"));
+            let spec = format!("{k}/{n}");
+            assert_success(&run(&[
+                "simulate",
+                "--exposures",
+                s(&e),
+                "--assumptions",
+                s(&a),
+                "--iterations",
+                "5000",
+                "--seed",
+                seed,
+                "--shard",
+                &spec,
+                "--quiet",
+                "--out",
+                s(&out),
+            ]));
+            out
+        })
+        .collect()
+}
+
+/// Runs merge on `dirs` and checks it fails with exit 2, says `expected`, and writes nothing.
+fn assert_merge_refused(dir: &Path, dirs: &[&Path], expected: &str) {
+    let out = dir.join("refused");
+    let mut args = vec!["merge", "--no-charts", "--out", s(&out)];
+    args.extend(dirs.iter().map(|d| s(d)));
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let message = stderr(&output);
+    assert!(message.contains(expected), "expected \"{expected}\" in: {message}");
+    assert_eq!(message.trim().lines().count(), 1, "one-line error: {message}");
+    assert!(!out.exists(), "nothing written");
+    let leftovers: Vec<_> = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("breachcost-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "no temporary folder left");
+}
+
+#[test]
+fn merging_a_missing_duplicated_or_mismatched_shard_is_refused_with_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let run_a = shards(d, 3, "11", "a");
+    let run_b = shards(d, 3, "12", "b");
+    assert_merge_refused(d, &[&run_a[0], &run_a[2]], "shard 2 of 3 missing");
+    assert_merge_refused(d, &[&run_a[0], &run_a[1], &run_a[1], &run_a[2]], "shard 2/3 given twice");
+    assert_merge_refused(d, &[&run_a[0], &run_b[1], &run_a[2]], "seed is 12");
+    // Other inputs: the same settings on a changed exposures file.
+    let other = d.join("other");
+    std::fs::create_dir(&other).expect("dir");
+    let (e, a) = (write(&other, "exposures.csv", "id,records\nbank,2000000\n"), assumptions(&other));
+    let changed = d.join("changed-2");
+    assert_success(&run(&[
+        "simulate",
+        "--exposures",
+        s(&e),
+        "--assumptions",
+        s(&a),
+        "--iterations",
+        "5000",
+        "--seed",
+        "11",
+        "--shard",
+        "2/3",
+        "--quiet",
+        "--out",
+        s(&changed),
+    ]));
+    assert_merge_refused(d, &[&run_a[0], &changed, &run_a[2]], "exposures (sha256)");
+    // Not a shard folder at all.
+    assert_merge_refused(d, &[&run_a[0], &other, &run_a[2]], "not a folder written by `simulate --shard`");
+    // A shard count that does not match the others.
+    let four = shards(d, 4, "11", "four");
+    assert_merge_refused(d, &[&run_a[0], &run_a[1], &four[2]], "shard count N");
+    // A corrupted table names the file.
+    let broken = d.join("broken");
+    copy_dir(&run_a[1], &broken);
+    std::fs::write(broken.join("outcomes-00000.parquet"), b"PAR1 not really PAR1").expect("write");
+    assert_merge_refused(d, &[&run_a[0], &broken, &run_a[2]], "outcomes-00000.parquet");
+    // And the good set merges.
+    let out = d.join("good");
+    let mut args = vec!["merge", "--quiet", "--no-charts", "--out", s(&out)];
+    args.extend(run_a.iter().map(|p| s(p)));
+    assert_success(&run(&args));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for entry in std::fs::read_dir(from).expect("read") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+#[test]
+fn bad_shard_specs_are_refused_with_exit_2_before_anything_is_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (spec, expected) in [
+        ("5/4", "--shard 5/4: K must be between 1 and N (4)"),
+        ("0/4", "K must be between 1 and N"),
+        ("1/0", "N must be at least 1"),
+        ("2", "expected K/N"),
+        ("x/3", "is not a whole number"),
+    ] {
+        let out = dir.path().join("out");
+        let output = run(&["simulate", "--iterations", "100", "--shard", spec, "--out", s(&out)]);
+        assert_eq!(output.status.code(), Some(2), "{spec}: {}", describe(&output));
+        assert!(stderr(&output).contains(expected), "{spec}: {}", stderr(&output));
+        assert!(!out.exists());
+    }
+    let out = dir.path().join("out");
+    let output =
+        run(&["simulate", "--iterations", "100", "--shard", "1/2", "--target-rel-error", "0.1", "--out", s(&out)]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let output = run(&["simulate", "--iterations", "100", "--shard", "1/2", "--ylt", "--out", s(&out)]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(stderr(&output).contains("give them to merge"));
+}
+
+#[test]
+fn more_shards_than_chunks_leaves_some_empty_and_still_merges_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 5000 iterations are two chunks of 4096: shards 1 and 3 of 4 get none.
+    let single = {
+        let (e, a) = (exposures(dir.path()), assumptions(dir.path()));
+        let out = dir.path().join("single");
+        assert_success(&run(&[
+            "simulate",
+            "--exposures",
+            s(&e),
+            "--assumptions",
+            s(&a),
+            "--iterations",
+            "5000",
+            "--seed",
+            "11",
+            "--quiet",
+            "--no-charts",
+            "--out",
+            s(&out),
+        ]));
+        out
+    };
+    let parts = shards(dir.path(), 4, "11", "many");
+    let out = dir.path().join("merged");
+    let mut args = vec!["merge", "--quiet", "--no-charts", "--out", s(&out)];
+    args.extend(parts.iter().map(|p| s(p)));
+    assert_success(&run(&args));
+    assert_same_reports(&single, &out);
+}
