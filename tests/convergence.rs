@@ -142,8 +142,8 @@ impl Trace {
 #[test]
 fn the_target_stops_at_the_first_batch_that_meets_it_and_reruns_identically() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let target = 0.03;
-    let flags = ["--target-rel-error", "0.03", "--batch", "1000", "--quiet"];
+    let target = 0.02;
+    let flags = ["--target-rel-error", "0.02", "--batch", "1000", "--quiet"];
     let output = simulate(dir.path(), "one", &flags);
     assert_success(&output);
     let trace = Trace::read(&dir.path().join("one/convergence.csv"));

@@ -47,6 +47,7 @@ pub const CORRELATION_STREAM: u64 = u64::MAX - 2;
 pub const FOOTPRINT_STREAM: u64 = u64::MAX - 3;
 pub const SYSTEMIC_BREACH_STREAM: u64 = u64::MAX - 4;
 pub const SYSTEMIC_EVENT_STREAM: u64 = u64::MAX - 5;
+pub const YEAR_SKIP_STREAM: u64 = u64::MAX - 6;
 
 #[cfg(test)]
 mod tests {

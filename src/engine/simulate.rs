@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use super::model::{ExposureModel, Model};
 use super::rng::{
     mix, name_key, stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM,
-    SYSTEMIC_EVENT_STREAM,
+    SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
 };
 use crate::input::dist::{open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
@@ -124,14 +124,26 @@ struct ExposureSimulator<'m> {
     model: &'m Model,
     exposure: &'m ExposureModel,
     exposure_key: u64,
-    exp_neg_rate: f64,
     poisson: Option<rand_distr::Poisson<f64>>,
     /// Negative binomial: the gamma law of the year's breach rate.
     year_rate: Option<GammaSampler>,
     any_curve: bool,
-    /// Poisson counts by inversion: the cumulative probabilities of 0, 1, 2, … breaches,
-    /// computed once exactly as [`poisson_by_inversion`] would.
-    poisson_cdf: Vec<f64>,
+    /// Which years have breaches of the exposure's own, and how many.
+    years: YearLaw,
+}
+
+/// How an exposure's own breach counts are drawn.
+#[derive(Debug, Clone)]
+enum YearLaw {
+    /// No year has a breach of its own (rate 0, or a held count of 0).
+    Never,
+    /// Every year has exactly this many (breach mode: 1; a held count).
+    Every(u32),
+    /// Years with at least one breach are found by geometric skips over blocks of
+    /// [`CHUNK_ITERATIONS`] years, `ln_p0` being the log-probability of a year without
+    /// one; the count in such a year is drawn from the count law given N ≥ 1, by inversion
+    /// of `cdf` (P(N ≤ k), ending at +∞) when there is one, else by rejection.
+    Skip { ln_p0: f64, p0: f64, cdf: Vec<f64> },
 }
 
 /// Above this rate, counts are drawn with rand_distr's Poisson sampler; below, by inversion.
@@ -149,17 +161,13 @@ impl<'m> ExposureSimulator<'m> {
             model,
             exposure,
             exposure_key: mix(model.settings.seed, exposure.key),
-            exp_neg_rate: (-rate).exp(),
             poisson: if rate > INVERSION_MAX_RATE { rand_distr::Poisson::new(rate).ok() } else { None },
             year_rate: match model.assumptions.frequency.model {
                 CountModel::NegativeBinomial { dispersion } => GammaSampler::new(1.0 / dispersion, dispersion * rate),
                 CountModel::Poisson => None,
             },
             any_curve,
-            poisson_cdf: match model.assumptions.frequency.model {
-                CountModel::Poisson if rate > 0.0 && rate <= INVERSION_MAX_RATE => poisson_cdf(rate, (-rate).exp()),
-                _ => Vec::new(),
-            },
+            years: YearLaw::of(model, rate),
         }
     }
 
@@ -168,49 +176,73 @@ impl<'m> ExposureSimulator<'m> {
     fn expected_stored(&self, iterations: usize) -> usize {
         let share = match self.model.settings.mode {
             Mode::Breach => 1.0,
-            Mode::Annual if !self.exposure.systemic.is_empty() => 1.0,
-            Mode::Annual => 1.0 - self.exp_neg_rate,
+            Mode::Annual => {
+                // Systemic events can add a breach in any year they occur (an upper bound:
+                // their footprint may spare this exposure).
+                let events: f64 =
+                    self.exposure.systemic.iter().map(|&e| self.model.assumptions.systemic[e].annual_rate).sum();
+                // (Over-dispersed counts have fewer years with a breach than Poisson ones.)
+                1.0 - (-(self.exposure.rate + events)).exp()
+            }
         };
         let n = iterations as f64;
         let mean = n * share;
         (mean + 5.0 * mean.sqrt() + 16.0).min(n) as usize
     }
 
-    /// Breaches in one year (or the held count, drawn all the same).
-    fn breach_count(&self, year_key: u64) -> u32 {
-        let drawn = self.draw_breach_count(year_key);
-        self.model.assumptions.frequency.held_count.unwrap_or(drawn)
+    /// The exposure's own breaches in a year known to have at least one (see [`YearLaw`]).
+    fn positive_count(&self, year_key: u64) -> u32 {
+        let YearLaw::Skip { p0, cdf, .. } = &self.years else {
+            return match self.years {
+                YearLaw::Every(n) => n,
+                _ => 0,
+            };
+        };
+        let mut rng = stream(mix(year_key, COUNT_STREAM));
+        if !cdf.is_empty() {
+            // Inversion of the law given N ≥ 1: a uniform on (P(0), 1).
+            let target = p0 + open_unit(&mut rng) * (1.0 - p0);
+            let k = cdf.partition_point(|c| *c < target);
+            return k.clamp(1, cdf.len() - 1) as u32;
+        }
+        // Large rates: P(0) is negligible, so rejection almost never repeats.
+        for _ in 0..1000 {
+            let n = match (&self.poisson, &self.year_rate) {
+                (Some(sampler), _) => sampler.sample(&mut rng),
+                (None, Some(gamma)) => {
+                    let year_rate = gamma.sample(&mut rng);
+                    rand_distr::Poisson::new(year_rate).map_or(0.0, |p| p.sample(&mut rng))
+                }
+                (None, None) => rand_distr::Poisson::new(self.exposure.rate).map_or(0.0, |p| p.sample(&mut rng)),
+            };
+            if n >= 1.0 {
+                return n.min(f64::from(u32::MAX)) as u32;
+            }
+        }
+        1
     }
 
-    fn draw_breach_count(&self, year_key: u64) -> u32 {
-        let rate = self.exposure.rate;
-        if rate <= 0.0 {
-            return 0;
-        }
-        let mut rng = stream(mix(year_key, COUNT_STREAM));
-        match self.model.assumptions.frequency.model {
-            CountModel::Poisson => match &self.poisson {
-                Some(sampler) => sampler.sample(&mut rng).min(u32::MAX as f64) as u32,
-                None if !self.poisson_cdf.is_empty() => {
-                    let u = open_unit(&mut rng);
-                    let last = self.poisson_cdf.len() - 1;
-                    self.poisson_cdf.iter().position(|c| u <= *c).unwrap_or(last) as u32
-                }
-                None => poisson_by_inversion(&mut rng, rate, self.exp_neg_rate),
-            },
-            CountModel::NegativeBinomial { .. } => {
-                // Gamma-mixed Poisson: the year's rate is Gamma(1/α, α·rate), mean rate.
-                let year_rate = match &self.year_rate {
-                    Some(g) => g.sample(&mut rng),
-                    None => rate,
-                };
-                if year_rate <= INVERSION_MAX_RATE {
-                    poisson_by_inversion(&mut rng, year_rate, (-year_rate).exp())
-                } else {
-                    match rand_distr::Poisson::new(year_rate) {
-                        Ok(p) => p.sample(&mut rng).min(u32::MAX as f64) as u32,
-                        Err(_) => 0,
+    /// Appends to `years` the years of block `block` (iterations `block·CHUNK_ITERATIONS` on)
+    /// that have at least one breach of the exposure's own, ascending. They depend only on
+    /// the seed, the exposure and the block, whatever part of the block a call simulates.
+    fn count_years(&self, block: u64, years: &mut Vec<u64>) {
+        let start = block * CHUNK_ITERATIONS;
+        let end = start + CHUNK_ITERATIONS;
+        match &self.years {
+            YearLaw::Never => {}
+            YearLaw::Every(_) => years.extend(start..end),
+            YearLaw::Skip { ln_p0, .. } => {
+                let mut rng = stream(mix(mix(self.exposure_key, block), YEAR_SKIP_STREAM));
+                let mut year = start;
+                while year < end {
+                    // Years without a breach before the next one: geometric, P(0)^g (1 − P(0)).
+                    let gap = (open_unit(&mut rng).ln() / ln_p0).floor();
+                    if !(gap < (end - year) as f64) {
+                        break;
                     }
+                    year += gap as u64;
+                    years.push(year);
+                    year += 1;
                 }
             }
         }
@@ -274,8 +306,8 @@ impl<'m> ExposureSimulator<'m> {
         BreachCost { gross, covered, insured_before_share }
     }
 
-    /// Simulates `iterations`, storing the iterations with at least one breach.
-    fn run(&self, iterations: impl Iterator<Item = u64>, schedule: &SystemicSchedule, out: &mut ExposureOutcomes) {
+    /// Simulates `wanted`, storing the iterations with at least one breach.
+    fn run(&self, wanted: &Wanted, schedule: &SystemicSchedule, out: &mut ExposureOutcomes) {
         let k = self.exposure.components.len();
         let mut costs = vec![0.0; k];
         let mut year_costs = vec![0.0; k];
@@ -290,90 +322,125 @@ impl<'m> ExposureSimulator<'m> {
         let terms = &self.exposure.terms;
         let mode = self.model.settings.mode;
         let assumptions = &self.model.assumptions;
-        for iteration in iterations {
-            let year_key = mix(self.exposure_key, iteration);
-            let count = match mode {
-                Mode::Breach => 1,
-                Mode::Annual => self.breach_count(year_key),
-            };
-            // (breach key, systemic?, affected share law) of the year's breaches.
-            breaches.clear();
-            breaches
-                .extend((0..count).map(|b| (mix(year_key, u64::from(b)), false, &assumptions.breach.affected_share)));
-            if !self.exposure.systemic.is_empty() {
-                for occurrence in schedule.at(iteration) {
-                    if !self.exposure.systemic.contains(&occurrence.event) {
-                        continue;
-                    }
-                    let hit_key = mix(occurrence.key, self.exposure.key);
-                    if open_unit(&mut stream(hit_key)) < occurrence.footprint {
-                        let event = &assumptions.systemic[occurrence.event];
-                        let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
-                        breaches.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), true, share));
-                    }
-                }
-            }
-            if breaches.is_empty() {
-                continue;
-            }
-            year_costs.iter_mut().for_each(|c| *c = 0.0);
-            let mut gross = 0.0;
-            let mut insured_sum = 0.0;
-            let mut largest_gross: f64 = 0.0;
-            let mut largest_insured: f64 = 0.0;
-            let mut largest_retained: f64 = 0.0;
-            let mut layers = [0.0; ILF_LIMITS.len()];
-            let mut independent_gross = 0.0;
-            let mut independent_insured_sum = 0.0;
-            let mut independent_largest_gross: f64 = 0.0;
-            for &(breach_key, systemic, affected_share) in &breaches {
-                let breach = self.breach(breach_key, affected_share, &mut costs, &mut copula);
-                for (total, cost) in year_costs.iter_mut().zip(&costs) {
-                    *total += cost;
-                }
-                gross += breach.gross;
-                insured_sum += breach.insured_before_share;
-                if !systemic {
-                    independent_gross += breach.gross;
-                    independent_insured_sum += breach.insured_before_share;
-                    independent_largest_gross = independent_largest_gross.max(breach.gross);
-                }
-                let above_retention = (breach.covered - terms.retention).max(0.0);
-                for (layer, limit) in layers.iter_mut().zip(ILF_LIMITS) {
-                    *layer += above_retention.min(limit);
-                }
-                let insured_alone = match mode {
-                    Mode::Breach => terms.share * breach.insured_before_share,
-                    Mode::Annual => terms.share * breach.insured_before_share.min(terms.aggregate_limit),
+        let occurrences = if self.exposure.systemic.is_empty() { &[][..] } else { schedule.occurrences() };
+        // The candidate years: those with breaches of the exposure's own, and those with a
+        // systemic event that may hit it; each year once, ascending, keeping the wanted ones.
+        let mut own_years: Vec<u64> = Vec::new();
+        let mut candidates: Vec<(u64, bool)> = Vec::new();
+        for block in wanted.blocks() {
+            own_years.clear();
+            self.count_years(block, &mut own_years);
+            let (start, end) = (block * CHUNK_ITERATIONS, (block + 1) * CHUNK_ITERATIONS);
+            let first_event = occurrences.partition_point(|o| o.iteration < start);
+            let mut events = occurrences[first_event..]
+                .iter()
+                .take_while(|o| o.iteration < end)
+                .filter(|o| self.exposure.systemic.contains(&o.event))
+                .map(|o| o.iteration)
+                .peekable();
+            candidates.clear();
+            let mut own = own_years.iter().copied().peekable();
+            loop {
+                let year = match (own.peek(), events.peek()) {
+                    (None, None) => break,
+                    (Some(&a), Some(&b)) => a.min(b),
+                    (Some(&a), None) => a,
+                    (None, Some(&b)) => b,
                 };
-                largest_gross = largest_gross.max(breach.gross);
-                largest_insured = largest_insured.max(insured_alone);
-                largest_retained = largest_retained.max((breach.gross - insured_alone).max(0.0));
+                let counted = own.next_if_eq(&year).is_some();
+                while events.next_if_eq(&year).is_some() {}
+                if wanted.contains(year) {
+                    candidates.push((year, counted));
+                }
             }
-            // Contract: in breach mode the retention, limit and share apply to the one breach;
-            // in annual mode the aggregate limit caps the year, then the share applies.
-            let annual_terms = |sum: f64| match mode {
-                Mode::Breach => terms.share * sum,
-                Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
-            };
-            chunk.outcomes.push(Outcome {
-                iteration,
-                gross,
-                insured: annual_terms(insured_sum),
-                largest_gross,
-                largest_insured,
-                largest_retained,
-                independent_gross,
-                independent_insured: annual_terms(independent_insured_sum),
-                independent_largest_gross,
-            });
-            for (total, layer) in layer_sums.iter_mut().zip(layers) {
-                *total += annual_terms(layer);
+            for &(iteration, counted) in &candidates {
+                let year_key = mix(self.exposure_key, iteration);
+                let count = if counted { self.positive_count(year_key) } else { 0 };
+                // (breach key, systemic?, affected share law) of the year's breaches.
+                breaches.clear();
+                breaches.extend(
+                    (0..count).map(|b| (mix(year_key, u64::from(b)), false, &assumptions.breach.affected_share)),
+                );
+                if !self.exposure.systemic.is_empty() {
+                    for occurrence in schedule.at(iteration) {
+                        if !self.exposure.systemic.contains(&occurrence.event) {
+                            continue;
+                        }
+                        let hit_key = mix(occurrence.key, self.exposure.key);
+                        if open_unit(&mut stream(hit_key)) < occurrence.footprint {
+                            let event = &assumptions.systemic[occurrence.event];
+                            let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
+                            breaches.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), true, share));
+                        }
+                    }
+                }
+                if breaches.is_empty() {
+                    continue;
+                }
+                year_costs.iter_mut().for_each(|c| *c = 0.0);
+                let mut gross = 0.0;
+                let mut insured_sum = 0.0;
+                let mut largest_gross: f64 = 0.0;
+                let mut largest_insured: f64 = 0.0;
+                let mut largest_retained: f64 = 0.0;
+                let mut layers = [0.0; ILF_LIMITS.len()];
+                let mut independent_gross = 0.0;
+                let mut independent_insured_sum = 0.0;
+                let mut independent_largest_gross: f64 = 0.0;
+                for &(breach_key, systemic, affected_share) in &breaches {
+                    let breach = self.breach(breach_key, affected_share, &mut costs, &mut copula);
+                    for (total, cost) in year_costs.iter_mut().zip(&costs) {
+                        *total += cost;
+                    }
+                    gross += breach.gross;
+                    insured_sum += breach.insured_before_share;
+                    if !systemic {
+                        independent_gross += breach.gross;
+                        independent_insured_sum += breach.insured_before_share;
+                        independent_largest_gross = independent_largest_gross.max(breach.gross);
+                    }
+                    let above_retention = (breach.covered - terms.retention).max(0.0);
+                    for (layer, limit) in layers.iter_mut().zip(ILF_LIMITS) {
+                        *layer += above_retention.min(limit);
+                    }
+                    let insured_alone = match mode {
+                        Mode::Breach => terms.share * breach.insured_before_share,
+                        Mode::Annual => terms.share * breach.insured_before_share.min(terms.aggregate_limit),
+                    };
+                    largest_gross = largest_gross.max(breach.gross);
+                    largest_insured = largest_insured.max(insured_alone);
+                    largest_retained = largest_retained.max((breach.gross - insured_alone).max(0.0));
+                }
+                // Contract: in breach mode the retention, limit and share apply to the one breach;
+                // in annual mode the aggregate limit caps the year, then the share applies.
+                let annual_terms = |sum: f64| match mode {
+                    Mode::Breach => terms.share * sum,
+                    Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
+                };
+                chunk.outcomes.push(Outcome {
+                    iteration,
+                    gross,
+                    insured: annual_terms(insured_sum),
+                    largest_gross,
+                    largest_insured,
+                    largest_retained,
+                    independent_gross,
+                    independent_insured: annual_terms(independent_insured_sum),
+                    independent_largest_gross,
+                });
+                for (total, layer) in layer_sums.iter_mut().zip(layers) {
+                    *total += annual_terms(layer);
+                }
+                chunk.component_costs.extend_from_slice(&year_costs);
+                *simulated_breaches += breaches.len() as u64;
             }
-            chunk.component_costs.extend_from_slice(&year_costs);
-            *simulated_breaches += breaches.len() as u64;
         }
         chunk_layer_sums.push(layer_sums);
+        // Outcomes are kept until the batch is summarised: give back a generous guess's excess.
+        if chunk.outcomes.len() * 2 < chunk.outcomes.capacity() {
+            chunk.outcomes.shrink_to_fit();
+            chunk.component_costs.shrink_to_fit();
+        }
     }
 }
 
@@ -500,6 +567,99 @@ fn poisson_cdf(rate: f64, exp_neg_rate: f64) -> Vec<f64> {
     out
 }
 
+impl YearLaw {
+    fn of(model: &Model, rate: f64) -> YearLaw {
+        if model.settings.mode == Mode::Breach {
+            return YearLaw::Every(1);
+        }
+        if let Some(n) = model.assumptions.frequency.held_count {
+            return if n == 0 { YearLaw::Never } else { YearLaw::Every(n) };
+        }
+        if rate <= 0.0 || !rate.is_finite() {
+            return YearLaw::Never;
+        }
+        let (p0, cdf) = match model.assumptions.frequency.model {
+            CountModel::Poisson => {
+                let p0 = (-rate).exp();
+                (p0, if rate <= INVERSION_MAX_RATE { poisson_cdf(rate, p0) } else { Vec::new() })
+            }
+            CountModel::NegativeBinomial { dispersion } => negative_binomial_cdf(rate, dispersion),
+        };
+        let ln_p0 = p0.ln();
+        if ln_p0 == 0.0 {
+            // So rare that no year in f64 arithmetic has a breach.
+            return YearLaw::Never;
+        }
+        YearLaw::Skip { ln_p0, p0, cdf }
+    }
+}
+
+/// The negative binomial law with mean `rate` and variance `rate·(1 + α·rate)` (a gamma-mixed
+/// Poisson, shape 1/α): P(0) and the cumulative table P(N ≤ k) ending at +∞, built by the
+/// recursion P(k+1) = P(k)·(r+k)/(k+1)·q with r = 1/α, q = α·rate/(1 + α·rate). Empty when
+/// the table would be too long (a huge mean): counts are then drawn by rejection.
+fn negative_binomial_cdf(rate: f64, dispersion: f64) -> (f64, Vec<f64>) {
+    let r = 1.0 / dispersion;
+    let q = dispersion * rate / (1.0 + dispersion * rate);
+    let p0 = (-r * (dispersion * rate).ln_1p()).exp();
+    let mut cdf = vec![p0];
+    let mut term = p0;
+    let mut cumulative = p0;
+    let mut k = 0.0;
+    while cumulative < 1.0 - 1e-15 {
+        if cdf.len() >= 100_000 || !term.is_finite() {
+            return (p0, Vec::new());
+        }
+        term *= (r + k) / (k + 1.0) * q;
+        k += 1.0;
+        cumulative += term;
+        cdf.push(cumulative);
+        if term == 0.0 && k > rate {
+            break;
+        }
+    }
+    cdf.push(f64::INFINITY);
+    (p0, cdf)
+}
+
+/// Which iterations a call simulates: a range, or a sorted list (of tail years, say).
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted<'a> {
+    Range(u64, u64),
+    List(&'a [u64]),
+}
+
+impl Wanted<'_> {
+    fn contains(&self, iteration: u64) -> bool {
+        match self {
+            Wanted::Range(start, end) => (*start..*end).contains(&iteration),
+            Wanted::List(list) => list.binary_search(&iteration).is_ok(),
+        }
+    }
+
+    /// The blocks of [`CHUNK_ITERATIONS`] iterations holding wanted iterations, ascending.
+    fn blocks(&self) -> Vec<u64> {
+        match self {
+            Wanted::Range(start, end) if start < end => {
+                (start / CHUNK_ITERATIONS..=(end - 1) / CHUNK_ITERATIONS).collect()
+            }
+            Wanted::Range(..) => Vec::new(),
+            Wanted::List(list) => {
+                let mut blocks: Vec<u64> = list.iter().map(|i| i / CHUNK_ITERATIONS).collect();
+                blocks.dedup();
+                blocks
+            }
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            Wanted::Range(start, end) => end.saturating_sub(*start),
+            Wanted::List(list) => list.len() as u64,
+        }
+    }
+}
+
 /// Simulates `iterations` of the exposures `batch` in parallel; results in batch order.
 /// `progress` is called with the number of iterations finished by each chunk.
 pub fn simulate_exposures(
@@ -516,7 +676,7 @@ pub fn simulate_exposures(
             start..(start + CHUNK_ITERATIONS).min(iterations.end)
         })
         .collect();
-    simulate_chunks(model, batch, &ranges, &schedule, progress, |range| range.clone())
+    simulate_chunks(model, batch, &ranges, &schedule, progress, |range| Wanted::Range(range.start, range.end))
 }
 
 /// Simulates the listed iterations (ascending) of the exposures `batch`; results in batch
@@ -524,28 +684,27 @@ pub fn simulate_exposures(
 pub fn simulate_iterations(model: &Model, batch: Range<usize>, iterations: &[u64]) -> Vec<ExposureOutcomes> {
     let schedule = SystemicSchedule::new(model, iterations.iter().copied());
     let chunks: Vec<&[u64]> = iterations.chunks(CHUNK_ITERATIONS as usize).collect();
-    simulate_chunks(model, batch, &chunks, &schedule, &|_| {}, |chunk| chunk.iter().copied())
+    simulate_chunks(model, batch, &chunks, &schedule, &|_| {}, |chunk| Wanted::List(chunk))
 }
 
-fn simulate_chunks<C, I>(
+fn simulate_chunks<'c, C>(
     model: &Model,
     batch: Range<usize>,
-    chunks: &[C],
+    chunks: &'c [C],
     schedule: &SystemicSchedule,
     progress: &(dyn Fn(u64) + Sync),
-    iterate: impl Fn(&C) -> I + Sync,
+    iterate: impl Fn(&'c C) -> Wanted<'c> + Sync,
 ) -> Vec<ExposureOutcomes>
 where
     C: Sync,
-    I: Iterator<Item = u64>,
 {
     let tasks: Vec<(usize, &C)> = batch.clone().flat_map(|e| chunks.iter().map(move |c| (e, c))).collect();
     let done: Vec<(usize, ExposureOutcomes)> = tasks
         .into_par_iter()
         .map(|(e, chunk)| {
             let simulator = ExposureSimulator::new(model, e);
-            let iterations = iterate(chunk);
-            let capacity = simulator.expected_stored(iterations.size_hint().0);
+            let wanted = iterate(chunk);
+            let capacity = simulator.expected_stored(wanted.len() as usize);
             let mut out = ExposureOutcomes {
                 exposure: e,
                 chunks: vec![OutcomeChunk {
@@ -554,9 +713,8 @@ where
                 }],
                 ..Default::default()
             };
-            let mut count = 0;
-            simulator.run(iterations.inspect(|_| count += 1), schedule, &mut out);
-            progress(count);
+            simulator.run(&wanted, schedule, &mut out);
+            progress(wanted.len());
             (e, out)
         })
         .collect();
