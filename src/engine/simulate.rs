@@ -237,7 +237,7 @@ impl<'m> ExposureSimulator<'m> {
                 while year < end {
                     // Years without a breach before the next one: geometric, P(0)^g (1 − P(0)).
                     let gap = (open_unit(&mut rng).ln() / ln_p0).floor();
-                    if !(gap < (end - year) as f64) {
+                    if gap.is_nan() || gap >= (end - year) as f64 {
                         break;
                     }
                     year += gap as u64;
