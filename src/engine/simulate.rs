@@ -171,19 +171,15 @@ impl<'m> ExposureSimulator<'m> {
         }
     }
 
-    /// A generous guess (mean plus five standard deviations) of how many of `iterations`
-    /// will have a breach, to size the outcome buffers once.
+    /// A guess (mean plus five standard deviations) of how many of `iterations` will have a
+    /// breach of the exposure's own, to size the outcome buffers once. Years hit only by a
+    /// systemic event are rare enough to be left to the buffers' growth: over-sized buffers
+    /// would cost more (memory the kernel must clear) than the odd reallocation.
     fn expected_stored(&self, iterations: usize) -> usize {
-        let share = match self.model.settings.mode {
-            Mode::Breach => 1.0,
-            Mode::Annual => {
-                // Systemic events can add a breach in any year they occur (an upper bound:
-                // their footprint may spare this exposure).
-                let events: f64 =
-                    self.exposure.systemic.iter().map(|&e| self.model.assumptions.systemic[e].annual_rate).sum();
-                // (Over-dispersed counts have fewer years with a breach than Poisson ones.)
-                1.0 - (-(self.exposure.rate + events)).exp()
-            }
+        let share = match &self.years {
+            YearLaw::Never => 0.0,
+            YearLaw::Every(_) => 1.0,
+            YearLaw::Skip { p0, .. } => 1.0 - p0,
         };
         let n = iterations as f64;
         let mean = n * share;
@@ -436,11 +432,6 @@ impl<'m> ExposureSimulator<'m> {
             }
         }
         chunk_layer_sums.push(layer_sums);
-        // Outcomes are kept until the batch is summarised: give back a generous guess's excess.
-        if chunk.outcomes.len() * 2 < chunk.outcomes.capacity() {
-            chunk.outcomes.shrink_to_fit();
-            chunk.component_costs.shrink_to_fit();
-        }
     }
 }
 
