@@ -526,6 +526,14 @@ fn zero_threads_is_an_input_error() {
 }
 
 #[test]
+fn a_breach_mode_run_too_large_for_memory_is_refused_with_an_estimate() {
+    let (_dir, out, output) =
+        run_command("simulate", &Input::BuiltIn, &Input::BuiltIn, &["--mode", "breach", "--iterations", "100000000"]);
+    assert_input_error(&output, &["100000000 iterations", "GiB", "budget", "use at most about"]);
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_shard_beyond_the_shard_count_is_an_input_error() {
     let (_dir, out, output) = run_command("simulate", &Input::BuiltIn, &Input::BuiltIn, &["--shard", "5/4"]);
     assert_input_error(&output, &["--shard", "5/4", "between 1 and N"]);

@@ -199,6 +199,8 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         assumptions_bytes,
     } = inputs;
     let mut model = Model::build(&exposures, assumptions, settings)?;
+    let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
+    check_run_memory(&model, planned)?;
     // The inputs are good: only now is anything created beside --out.
     let staging = output_dir::stage(&args.out)?;
     if let Some(spec) = shard {
@@ -446,6 +448,55 @@ fn check_memory(mode: Mode, iterations: u64, source: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Memory a run of `iterations` would need, in bytes: the portfolio's per-year arrays (annual
+/// mode, several exposures) and the largest of one batch of stored outcomes or one exposure's
+/// outcomes (an exposure is never split), with the column copies its statistics sort.
+pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String, f64)>) {
+    let n = iterations as f64;
+    let annual = model.settings.mode == Mode::Annual;
+    let systemic = !crate::engine::simulate::SystemicSchedule::is_inactive(model);
+    let portfolio = if annual && model.exposures.len() > 1 {
+        // Six arrays (nine with systemic events), and positive copies while summarising.
+        n * 8.0 * if systemic { 9.0 } else { 6.0 } * 2.0
+    } else {
+        0.0
+    };
+    let mut largest: Option<(String, f64)> = None;
+    for e in &model.exposures {
+        let share = if annual {
+            let events: f64 = e.systemic.iter().map(|&s| model.assumptions.systemic[s].annual_rate).sum();
+            1.0 - (-(e.rate + events)).exp()
+        } else {
+            1.0
+        };
+        let row = (std::mem::size_of::<crate::engine::Outcome>() + 8 * e.components.len() + 7 * 8) as f64;
+        let bytes = n * share * row;
+        if largest.as_ref().is_none_or(|(_, b)| bytes > *b) {
+            largest = Some((e.id.clone(), bytes));
+        }
+    }
+    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(512.0 * 1024.0 * 1024.0));
+    (portfolio + batch, largest)
+}
+
+/// Refuses, with an estimate, a run whose outcomes and statistics would not fit in memory.
+fn check_run_memory(model: &Model, iterations: u64) -> Result<()> {
+    let (bytes, largest) = run_memory_bytes(model, iterations);
+    if bytes <= MEMORY_BUDGET_BYTES {
+        return Ok(());
+    }
+    let fits = (iterations as f64 * MEMORY_BUDGET_BYTES / bytes).floor() as u64;
+    let detail = match largest {
+        Some((id, b)) => format!(" (exposure {id} alone stores {:.1} GiB of outcomes)", b / GIB),
+        None => String::new(),
+    };
+    Err(Error::input(format!(
+        "{iterations} iterations: need about {:.1} GiB of memory{detail}, more than the {:.0} GiB budget; use at most about {fits} iterations",
+        bytes / GIB,
+        MEMORY_BUDGET_BYTES / GIB
+    )))
 }
 
 fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) {

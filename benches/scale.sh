@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Portfolio-scale benchmarks, printed side by side in one run (see README "Performance"):
+#   W1      one exposure, 10M years: breachcost vs numpy (benches/numpy_w1.py), wall-clock ratio
+#   P2      10,000 exposures (benches/p2_inputs.py), 100,000 years, defaults + 2 systemic events:
+#           wall time and peak RSS from /usr/bin/time -v
+#   scaling P2's inputs against years, against exposures, and 1 vs 2 threads
+# Usage: benches/scale.sh [--quick]   (--quick: smaller P2 and scaling runs, for a smoke test)
+# Needs: a release build (cargo build --release), python3; numpy for W1's reference
+# (pip install numpy; W1's numpy side is skipped with a note if it is missing).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+target="${CARGO_TARGET_DIR:-$root/target}"
+bin="$target/release/breachcost"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+quick="${1:-}"
+p2_years=100000
+scale_years=(10000 20000 40000)
+scale_exposures=(2500 5000 10000)
+scale_base_years=20000
+if [[ "$quick" == "--quick" ]]; then
+  p2_years=5000
+  scale_years=(1000 2000 4000)
+  scale_base_years=2000
+fi
+
+(cd "$root" && cargo build --release --quiet)
+
+# Wall seconds and peak RSS (MiB) of a command, as "seconds mib".
+measure() {
+  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
+    cat "$work/stderr" >&2
+    exit 1
+  }
+  awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
+}
+
+echo "== W1: one exposure, Poisson 0.3, lognormal [1e5, 1e7] 90%, 10,000,000 years"
+printf 'id,records,annual_rate\nw1,1000,0.3\n' >"$work/w1.csv"
+printf '[breach]\naffected_share = 1\n[[component]]\nname = "fixed"\nfixed = { dist = "lognormal", low = 1e5, high = 1e7 }\n' >"$work/w1.toml"
+read -r w1_s w1_mb < <(measure "$bin" simulate --exposures "$work/w1.csv" --assumptions "$work/w1.toml" \
+  --iterations 10000000 --no-charts --quiet --out "$work/w1-out")
+w1_mean=$(awk -F, '$1 == "w1" && $2 == "gross" { print $3 }' "$work/w1-out/summary.csv")
+echo "breachcost: ${w1_s} s, ${w1_mb} MiB peak, mean ${w1_mean}"
+if python3 -c "import numpy" 2>/dev/null; then
+  read -r np_s np_mb < <(measure python3 "$root/benches/numpy_w1.py")
+  python3 "$root/benches/numpy_w1.py" >"$work/numpy.txt"
+  sed -n 1p "$work/numpy.txt" | sed 's/^/numpy:      /'
+  echo "numpy:      ${np_s} s, ${np_mb} MiB peak"
+  awk -v a="$w1_s" -v b="$np_s" 'BEGIN { printf "W1 ratio: breachcost is %.1fx faster than numpy (whole process to whole process)\n", b / a }'
+else
+  echo "numpy not installed (pip install numpy): W1 ratio not measured"
+fi
+
+echo
+echo "== P2: 10,000 exposures, ${p2_years} years, default assumptions + 2 systemic events"
+python3 "$root/benches/p2_inputs.py" "$work" 10000 >/dev/null
+p2=(--exposures "$work/p2-exposures.csv" --assumptions "$work/p2-assumptions.toml" --no-charts --quiet)
+read -r p2_s p2_mb < <(measure "$bin" simulate "${p2[@]}" --iterations "$p2_years" --out "$work/p2-out")
+breaches=$(grep -o '"simulated_breaches": [0-9]*' "$work/p2-out/run.json" | grep -o '[0-9]*$')
+echo "P2: ${p2_s} s wall, ${p2_mb} MiB peak RSS, ${breaches} breaches (targets: 30 s, 2048 MiB)"
+
+echo
+echo "== Scaling (P2 inputs; wall seconds, peak MiB)"
+echo "years (10,000 exposures):"
+for years in "${scale_years[@]}"; do
+  read -r s mb < <(measure "$bin" simulate "${p2[@]}" --iterations "$years" --out "$work/scale")
+  echo "  ${years} years: ${s} s, ${mb} MiB"
+done
+echo "exposures (${scale_base_years} years):"
+for n in "${scale_exposures[@]}"; do
+  head -n $((n + 1)) "$work/p2-exposures.csv" >"$work/subset.csv"
+  read -r s mb < <(measure "$bin" simulate --exposures "$work/subset.csv" --assumptions "$work/p2-assumptions.toml" \
+    --no-charts --quiet --iterations "$scale_base_years" --out "$work/scale")
+  echo "  ${n} exposures: ${s} s, ${mb} MiB"
+done
+echo "threads (10,000 exposures, ${scale_base_years} years):"
+read -r one _ < <(measure "$bin" simulate "${p2[@]}" --iterations "$scale_base_years" --threads 1 --out "$work/scale")
+read -r two _ < <(measure "$bin" simulate "${p2[@]}" --iterations "$scale_base_years" --threads 2 --out "$work/scale")
+awk -v a="$one" -v b="$two" 'BEGIN { printf "  1 thread %.2f s, 2 threads %.2f s: speed-up %.2fx\n", a, b, a / b }'
