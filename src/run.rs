@@ -318,9 +318,9 @@ fn measure(
 
 /// Gross, retained and insured of an exposure's own breaches, leaving out systemic events.
 fn independent_measures(o: &ExposureOutcomes, iterations: u64) -> Measures {
-    let gross: Vec<f64> = o.outcomes().map(|x| x.independent_gross).collect();
-    let insured: Vec<f64> = o.outcomes().map(|x| x.independent_insured).collect();
-    let largest: Vec<f64> = o.outcomes().map(|x| x.independent_largest_gross).collect();
+    let gross: Vec<f64> = o.independent().map(|x| x.gross).collect();
+    let insured: Vec<f64> = o.independent().map(|x| x.insured).collect();
+    let largest: Vec<f64> = o.independent().map(|x| x.largest_gross).collect();
     independent_from_years(gross, insured, largest, iterations)
 }
 
@@ -345,7 +345,12 @@ fn summarise_exposure(
     // Only losses above zero are kept (zeros are implicit), and the insured columns are not
     // gathered at all where they equal the gross ones (no policy terms).
     let insured_is_gross = o.outcomes().all(|x| x.insured == x.gross && x.largest_insured == x.largest_gross);
-    let column = |f: fn(&crate::engine::Outcome) -> f64| o.outcomes().map(f).filter(|v| *v > 0.0).collect::<Vec<f64>>();
+    let stored = o.len();
+    let column = |f: fn(&crate::engine::Outcome) -> f64| {
+        let mut values = Vec::with_capacity(stored);
+        values.extend(o.outcomes().map(f).filter(|v| *v > 0.0));
+        values
+    };
     let occurrence = |f: fn(&crate::engine::Outcome) -> f64| if annual { Some(column(f)) } else { None };
     let (measures, gross_losses, largest_losses) = measures(
         (column(|x| x.gross), occurrence(|x| x.largest_gross)),
@@ -430,10 +435,13 @@ impl PortfolioYears {
             self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
             self.largest_insured[i] = self.largest_insured[i].max(x.largest_insured);
             self.largest_retained[i] = self.largest_retained[i].max(x.largest_retained);
-            if let Some([gross, insured, largest]) = self.independent.as_mut() {
-                gross[i] += x.independent_gross;
-                insured[i] += x.independent_insured;
-                largest[i] = largest[i].max(x.independent_largest_gross);
+        }
+        if let Some([gross, insured, largest]) = self.independent.as_mut() {
+            for (x, own) in o.outcomes().zip(o.independent()) {
+                let i = x.iteration as usize;
+                gross[i] += own.gross;
+                insured[i] += own.insured;
+                largest[i] = largest[i].max(own.largest_gross);
             }
         }
     }

@@ -17,7 +17,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::simulate::{OutcomeChunk, CHUNK_ITERATIONS, ILF_LIMITS};
-use crate::engine::{ExposureOutcomes, Model, Outcome};
+use crate::engine::{ExposureOutcomes, Independent, Model, Outcome};
 use crate::error::{Error, Result};
 use crate::run::OutcomeSource;
 
@@ -120,16 +120,16 @@ const OUTCOME_COLUMNS: [&str; 8] = [
     "independent_largest_gross",
 ];
 
-fn outcome_values(x: &Outcome) -> [f64; 8] {
+fn outcome_values(x: &Outcome, own: &Independent) -> [f64; 8] {
     [
         x.gross,
         x.insured,
         x.largest_gross,
         x.largest_insured,
         x.largest_retained,
-        x.independent_gross,
-        x.independent_insured,
-        x.independent_largest_gross,
+        own.gross,
+        own.insured,
+        own.largest_gross,
     ]
 }
 
@@ -147,10 +147,10 @@ pub fn write_batch(model: &Model, batch: usize, outcomes: &[ExposureOutcomes], d
     let mut components: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(rows)).collect();
     for o in outcomes {
         let k = model.exposures[o.exposure].components.len();
-        for (x, costs) in o.rows(k) {
+        for ((x, costs), own) in o.rows(k).zip(o.independent()) {
             exposure.push(o.exposure as u32);
             iteration.push(x.iteration);
-            for (column, v) in values.iter_mut().zip(outcome_values(x)) {
+            for (column, v) in values.iter_mut().zip(outcome_values(x, &own)) {
                 column.push(v);
             }
             for (j, column) in components.iter_mut().enumerate() {
@@ -386,10 +386,8 @@ impl ShardTables {
                     largest_gross: v(2),
                     largest_insured: v(3),
                     largest_retained: v(4),
-                    independent_gross: v(5),
-                    independent_insured: v(6),
-                    independent_largest_gross: v(7),
                 });
+                chunks[slot].independent.push(Independent { gross: v(5), insured: v(6), largest_gross: v(7) });
                 let k = model.exposures[e].components.len();
                 chunks[slot].component_costs.extend(components.iter().take(k).map(|c| c[row]));
             }

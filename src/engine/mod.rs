@@ -5,4 +5,4 @@ pub mod rng;
 pub mod simulate;
 
 pub use model::{ExposureModel, Model, RunSettings};
-pub use simulate::{simulate_exposures, ExposureOutcomes, Outcome};
+pub use simulate::{simulate_exposures, ExposureOutcomes, Independent, Outcome};

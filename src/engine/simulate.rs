@@ -38,11 +38,15 @@ pub struct Outcome {
     pub largest_insured: f64,
     /// The largest retained part of a single breach.
     pub largest_retained: f64,
-    /// Gross, insured and largest gross counting only the exposure's own (independent)
-    /// breaches, leaving out systemic events: for the portfolio "without systemic" curves.
-    pub independent_gross: f64,
-    pub independent_insured: f64,
-    pub independent_largest_gross: f64,
+}
+
+/// Gross, insured and largest gross of an iteration counting only the exposure's own
+/// (independent) breaches, leaving out systemic events: for the "without systemic" curves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Independent {
+    pub gross: f64,
+    pub insured: f64,
+    pub largest_gross: f64,
 }
 
 /// Per-breach limits at which increased-limit factors are reported.
@@ -75,6 +79,9 @@ pub struct ExposureOutcomes {
 #[derive(Debug, Clone, Default)]
 pub struct OutcomeChunk {
     pub outcomes: Vec<Outcome>,
+    /// One per outcome for exposures that systemic events can hit; empty otherwise (all
+    /// their breaches are their own, so the independent figures are the outcome's).
+    pub independent: Vec<Independent>,
     /// Cost per applicable component, `outcomes.len() × components` values, row-major:
     /// the component costs of `outcomes[i]` are `component_costs[i*k..(i+1)*k]`.
     pub component_costs: Vec<f64>,
@@ -84,6 +91,16 @@ impl ExposureOutcomes {
     /// The stored outcomes in iteration order.
     pub fn outcomes(&self) -> impl Iterator<Item = &Outcome> + Clone {
         self.chunks.iter().flat_map(|c| c.outcomes.iter())
+    }
+
+    /// Each stored outcome's independent figures (see [`Independent`]), in iteration order.
+    pub fn independent(&self) -> impl Iterator<Item = Independent> + '_ {
+        self.chunks.iter().flat_map(|c| {
+            c.outcomes.iter().enumerate().map(move |(i, x)| match c.independent.get(i) {
+                Some(own) => *own,
+                None => Independent { gross: x.gross, insured: x.insured, largest_gross: x.largest_gross },
+            })
+        })
     }
 
     /// Each stored outcome with its component costs (one per applicable component).
@@ -420,10 +437,14 @@ impl<'m> ExposureSimulator<'m> {
                     largest_gross,
                     largest_insured,
                     largest_retained,
-                    independent_gross,
-                    independent_insured: annual_terms(independent_insured_sum),
-                    independent_largest_gross,
                 });
+                if !self.exposure.systemic.is_empty() {
+                    chunk.independent.push(Independent {
+                        gross: independent_gross,
+                        insured: annual_terms(independent_insured_sum),
+                        largest_gross: independent_largest_gross,
+                    });
+                }
                 for (total, layer) in layer_sums.iter_mut().zip(layers) {
                     *total += annual_terms(layer);
                 }
@@ -700,6 +721,7 @@ where
                 exposure: e,
                 chunks: vec![OutcomeChunk {
                     outcomes: Vec::with_capacity(capacity),
+                    independent: Vec::new(),
                     component_costs: Vec::with_capacity(capacity * simulator.exposure.components.len()),
                 }],
                 ..Default::default()
