@@ -366,7 +366,8 @@ fn summarise_exposure(
         .iter()
         .enumerate()
         .map(|(j, &c)| {
-            let values: Vec<f64> = o.component_costs().skip(j).step_by(k.max(1)).copied().collect();
+            let mut values = Vec::with_capacity(stored);
+            values.extend(o.component_costs().skip(j).step_by(k.max(1)).copied());
             let (mean, sd, prob_nonzero, q) = select_statistics(values, iterations, &[0.50, 0.95, 0.99]);
             ComponentResult {
                 name: model.assumptions.components[c].name.clone(),
