@@ -102,7 +102,7 @@ pub struct Contribution {
 }
 
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
-const BATCH_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
+const BATCH_BYTES: f64 = 128.0 * 1024.0 * 1024.0;
 
 /// Where a run's outcomes come from: the engine, or the tables written by shards.
 pub trait OutcomeSource: Sync {
