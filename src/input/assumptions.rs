@@ -6,6 +6,11 @@ use super::portfolio_risk::{parse_correlation, parse_systemic, Correlation, Syst
 use super::toml_section::{nearest, number, show, Section};
 use crate::error::{Error, Result};
 
+/// The largest expected number of breaches (or systemic events) per exposure-year accepted
+/// in a rate: every breach of a year is simulated and held in memory, so an absurd rate
+/// (a typo like 1e10) would exhaust memory instead of failing with a message.
+pub const MAX_ANNUAL_RATE: f64 = 10_000.0;
+
 /// What one iteration of the simulation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -197,6 +202,22 @@ impl Assumptions {
         self.components.iter().map(|c| c.name.as_str()).collect()
     }
 
+    /// Warnings about inputs that are valid but make some statistics unstable (one line each,
+    /// naming the file and key): a cost distribution with an infinite mean or variance, or
+    /// one so dispersed that the simulated mean is dominated by a few draws. The binary
+    /// prints them on stderr before simulating.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for c in &self.components {
+            for (key, var) in [("fixed", &c.fixed), ("per_unit", &c.per_unit)] {
+                if let Some(note) = var.instability() {
+                    out.push(format!("{}: component \"{}\".{key}: {note}", self.label, c.name));
+                }
+            }
+        }
+        out
+    }
+
     /// Parses and validates the assumptions text; `label` names the file in errors.
     pub fn parse(text: &str, label: &str) -> Result<Assumptions> {
         let document: toml::Table = toml::from_str(text).map_err(|e| toml_syntax_error(text, label, &e))?;
@@ -232,6 +253,12 @@ impl Assumptions {
                 let rate = s.f64_opt("rate")?.unwrap_or(0.05);
                 if !(rate.is_finite() && rate >= 0.0) {
                     return Err(s.error("rate", format!("{rate} is not a finite number ≥ 0")));
+                }
+                if rate > MAX_ANNUAL_RATE {
+                    return Err(s.error(
+                        "rate",
+                        format!("{rate} is above {MAX_ANNUAL_RATE} breaches per exposure-year; expected a rate ≤ {MAX_ANNUAL_RATE}"),
+                    ));
                 }
                 let model_name = s.str_opt("model")?.unwrap_or("poisson");
                 let dispersion = s.f64_opt("dispersion")?;

@@ -155,6 +155,10 @@ pub fn open_unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
+/// A bound on the absolute value of rand_distr's ziggurat standard normals: its tail draws
+/// are `R − ln(U)/R` with `R = 3.654` and `U ≥ 2⁻⁵³`, at most 13.71.
+pub const NORMAL_DRAW_MAX: f64 = 14.0;
+
 /// The standard normal quantile function.
 pub fn normal_quantile(p: f64) -> f64 {
     match StatrsNormal::new(0.0, 1.0) {
@@ -191,21 +195,25 @@ impl Dist {
         }
     }
 
-    /// The p-quantile (inverse CDF), for sensitivity analysis and copulas.
+    /// The p-quantile (inverse CDF), for sensitivity analysis and copulas. For the
+    /// distributions unbounded above, p is capped at 1 − 2⁻⁵³ (the largest uniform below 1),
+    /// so that a copula's uniform that rounds to 1 gives a large but finite value, never
+    /// infinity (below [`Dist::largest_draw`]).
     pub fn quantile(&self, p: f64) -> f64 {
         let p = p.clamp(0.0, 1.0);
+        let p_unbounded = p.min(1.0 - f64::EPSILON / 2.0);
         match self {
             Dist::Constant(v) => *v,
             Dist::Uniform { min, max } => min + (max - min) * p,
             Dist::Triangular { min, mode, max } => triangular_quantile(*min, *mode, *max, p),
             Dist::Pert { min, max, beta, .. } => min + (max - min) * beta.quantile(p),
-            Dist::Normal { mean, sd } => mean + sd * normal_quantile(p),
-            Dist::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(p)).exp(),
-            Dist::Gamma { shape, scale, .. } => {
-                statrs::distribution::Gamma::new(*shape, 1.0 / scale).map(|d| d.inverse_cdf(p)).unwrap_or(f64::NAN)
-            }
+            Dist::Normal { mean, sd } => mean + sd * normal_quantile(p_unbounded),
+            Dist::LogNormal { mu, sigma } => (mu + sigma * normal_quantile(p_unbounded)).exp(),
+            Dist::Gamma { shape, scale, .. } => statrs::distribution::Gamma::new(*shape, 1.0 / scale)
+                .map(|d| d.inverse_cdf(p_unbounded))
+                .unwrap_or(f64::NAN),
             Dist::Beta(b) => b.quantile(p),
-            Dist::Pareto { scale, shape } => scale * (1.0 - p).powf(-1.0 / shape),
+            Dist::Pareto { scale, shape } => scale * (1.0 - p_unbounded).powf(-1.0 / shape),
             Dist::Empirical { values, cumulative } => {
                 let index = cumulative.partition_point(|c| *c < p).min(values.len() - 1);
                 values[index]
@@ -240,6 +248,50 @@ impl Dist {
                 }
                 mean
             }
+        }
+    }
+
+    /// An upper bound on the draws of [`Dist::sample`], computed with the sampler's own
+    /// arithmetic at its extremes, so that a draw that can overflow to infinity shows here as
+    /// infinity. The uniforms are at least 2⁻⁵⁴ ([`open_unit`]) and rand_distr's ziggurat
+    /// normals at most [`NORMAL_DRAW_MAX`] in absolute value.
+    pub fn largest_draw(&self) -> f64 {
+        let z = NORMAL_DRAW_MAX;
+        match self {
+            Dist::Constant(v) => *v,
+            // `min + (max − min) × u` (PERT: × a beta draw in [0, 1]).
+            Dist::Uniform { min, max } | Dist::Pert { min, max, .. } => min + (max - min),
+            Dist::Triangular { min, mode, max } => {
+                let range = max - min;
+                // triangular_quantile's products, whose square roots are at most the range.
+                if (range * (mode - min)).is_finite() && (range * (max - mode)).is_finite() {
+                    *max
+                } else {
+                    f64::INFINITY
+                }
+            }
+            Dist::Normal { mean, sd } => mean + sd * z,
+            Dist::LogNormal { mu, sigma } => (mu + sigma * z).exp(),
+            // Marsaglia–Tsang: d × (1 + c·x)³ for a normal x, times the scale (the boost for
+            // shapes below 1 multiplies by a uniform power, at most 1).
+            Dist::Gamma { sampler, .. } => sampler.d * (1.0 + sampler.c * z).powi(3) * sampler.scale,
+            Dist::Beta(_) => 1.0,
+            Dist::Pareto { scale, shape } => scale * 2f64.powf(54.0 / shape),
+            Dist::Empirical { values, .. } => values.iter().fold(f64::NEG_INFINITY, |m, v| m.max(*v)),
+        }
+    }
+
+    /// The coefficient of variation (sd / mean) of the distribution unclamped; infinite for a
+    /// Pareto with shape ≤ 2, NaN where the mean is 0 or undefined.
+    pub fn coefficient_of_variation(&self) -> f64 {
+        match self {
+            Dist::LogNormal { sigma, .. } => (sigma * sigma).exp_m1().sqrt(),
+            Dist::Gamma { shape, .. } => 1.0 / shape.sqrt(),
+            Dist::Pareto { shape, .. } if *shape <= 2.0 => f64::INFINITY,
+            Dist::Pareto { shape, .. } => 1.0 / (shape * (shape - 2.0)).sqrt(),
+            // The others are bounded or light-tailed; their sampling noise is never extreme
+            // relative to their spread.
+            _ => f64::NAN,
         }
     }
 
@@ -289,6 +341,10 @@ fn triangular_quantile(min: f64, mode: f64, max: f64, u: f64) -> f64 {
     }
 }
 
+/// Above this coefficient of variation a million draws leave the mean with a standard error
+/// above 10% of it ([`Var::instability`]).
+const UNSTABLE_CV: f64 = 100.0;
+
 /// A distribution together with the bounds of its role: draws are clamped into them
 /// (a normal cost below zero counts as zero; a lognormal share above one as one).
 #[derive(Debug, Clone)]
@@ -327,6 +383,37 @@ impl Var {
         self.dist.quantile(p).clamp(self.lo, self.hi)
     }
 
+    /// Why statistics of this variable's draws are unstable, if they are: an infinite mean
+    /// or variance, or a coefficient of variation so large that the mean of a million draws
+    /// has a standard error above 10% of it. Only for variables unbounded above (costs);
+    /// shares are clamped to 1 and always stable.
+    pub fn instability(&self) -> Option<String> {
+        if self.hi.is_finite() || self.held.is_some() {
+            return None;
+        }
+        let described = self.dist.describe();
+        if let Dist::Pareto { shape, .. } = self.dist {
+            if shape <= 1.0 {
+                return Some(format!(
+                    "{described} has an infinite mean: the simulated mean, sd, TVaR, increased-limit factors and premiums of the gross loss never settle however many iterations are run; only its quantiles (p50 to p99.9) are meaningful"
+                ));
+            }
+            if shape <= 2.0 {
+                return Some(format!(
+                    "{described} has an infinite variance: the sd, se_mean and the mean's confidence interval of the gross loss are meaningless and its mean converges slowly"
+                ));
+            }
+        }
+        let cv = self.dist.coefficient_of_variation();
+        if cv > UNSTABLE_CV {
+            return Some(format!(
+                "{described} has a coefficient of variation of {cv:.3e}: the standard error of the mean of n draws is {cv:.3e}/sqrt(n) times the mean ({:.3} times at a million iterations), so the simulated mean, sd, TVaR and premiums of the gross loss are unstable; its quantiles are fine",
+                cv / 1e3
+            ));
+        }
+        None
+    }
+
     pub fn is_constant(&self) -> bool {
         matches!(self.dist, Dist::Constant(_))
     }
@@ -360,6 +447,27 @@ pub fn parse_var(section: &mut Section, key: &'static str, role: Role, default: 
     }
     if matches!(dist, Dist::Pareto { .. }) && role == Role::Share && support_lo > hi {
         return Err(section.error(key, format!("{} lies above 1; expected {what}", dist.describe())));
+    }
+    // A cost must be a number: a draw that overflows to infinity would turn every statistic
+    // into inf or NaN (shares are clamped to 1 and cannot overflow).
+    if !hi.is_finite() && !dist.largest_draw().is_finite() {
+        let hint = match dist {
+            Dist::Pareto { scale, .. } => format!(
+                "; with scale = {scale} the shape must be at least {}",
+                // Rounded up, so that the shape named is large enough.
+                (1e4 * 54.0 * std::f64::consts::LN_2 / (f64::MAX.ln() - scale.ln()).max(f64::MIN_POSITIVE)).ceil()
+                    / 1e4
+            ),
+            _ => String::new(),
+        };
+        return Err(section.error(
+            key,
+            format!(
+                "{} can draw values too large to represent (above {:e}){hint}; expected a distribution whose draws stay finite",
+                dist.describe(),
+                f64::MAX
+            ),
+        ));
     }
     Ok(Var { dist, lo, hi, held: None })
 }
@@ -573,6 +681,9 @@ fn parse_dist(section: &Section, key: &str, value: &toml::Value) -> Result<Dist>
             if total <= 0.0 {
                 return Err(s.error("weights", "sum to 0; at least one weight must be positive"));
             }
+            if !total.is_finite() {
+                return Err(s.error("weights", "sum to more than the largest number; scale them down"));
+            }
             let mut cumulative = Vec::with_capacity(weights.len());
             let mut running = 0.0;
             for w in &weights {
@@ -624,5 +735,36 @@ fn number_list(s: &mut Section, key: &'static str) -> Result<Option<Vec<f64>>> {
             Ok(Some(out))
         }
         Some(other) => Err(s.error(key, format!("{} is not a list of numbers", show(other)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_of_unbounded_distributions_stay_finite_at_probability_one() {
+        let gamma = Dist::Gamma { shape: 0.5, scale: 2.0, sampler: GammaSampler::new(0.5, 2.0).expect("valid") };
+        for dist in [
+            Dist::Pareto { scale: 10.0, shape: 0.5 },
+            Dist::LogNormal { mu: 1.0, sigma: 6.0 },
+            Dist::Normal { mean: 0.0, sd: 1.0 },
+            gamma,
+        ] {
+            let top = dist.quantile(1.0);
+            assert!(top.is_finite() && top <= dist.largest_draw(), "{}: {top}", dist.describe());
+            assert!(top > dist.quantile(0.999_999), "{}", dist.describe());
+        }
+    }
+
+    #[test]
+    fn the_largest_draw_is_infinite_exactly_when_a_draw_can_overflow() {
+        // scale × 2^(54/shape) passes f64::MAX (2^1024) between shapes 54/1024 and 54/1023.
+        assert!(Dist::Pareto { scale: 1.0, shape: 54.0 / 1023.0 }.largest_draw().is_finite());
+        assert!(Dist::Pareto { scale: 1.0, shape: 54.0 / 1025.0 }.largest_draw().is_infinite());
+        assert!(Dist::LogNormal { mu: 0.0, sigma: 50.0 }.largest_draw().is_finite());
+        assert!(Dist::LogNormal { mu: 10.0, sigma: 50.0 }.largest_draw().is_infinite());
+        assert!(Dist::Triangular { min: 0.0, mode: 1e300, max: 1.5e308 }.largest_draw().is_infinite());
+        assert_eq!(Dist::Triangular { min: 0.0, mode: 1.0, max: 5.0 }.largest_draw(), 5.0);
     }
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use super::assumptions::MAX_ANNUAL_RATE;
 use super::toml_section::nearest;
 use crate::error::{Error, Result};
 
@@ -168,6 +169,10 @@ impl Exposures {
                 "{label}: is not a complete Parquet file (missing PAR1 magic bytes; truncated?)"
             )));
         }
+        // A corrupt footer can make the Parquet decoder allocate without bound (an abort, not
+        // a panic): check its structure first.
+        super::parquet_footer::check(&bytes)
+            .map_err(|problem| Error::input(format!("{label}: is not a valid Parquet file: {problem}")))?;
         // A corrupt file can make the Parquet decoder panic; turn that into an input error.
         let read = std::panic::catch_unwind(move || ParquetReader::new(Cursor::new(bytes)).finish());
         let frame = match read {
@@ -339,7 +344,16 @@ fn text_table(frame: &DataFrame, label: &str) -> Result<TextTable> {
             .map_err(|e| Error::input(format!("{label}: column {}: cannot be read as text: {e}", column.name())))?
             .iter()
             .map(|cell| cell.map(str::to_string))
-            .collect();
+            .collect::<Vec<_>>();
+        // A corrupt Parquet file can decode to columns shorter than the table.
+        if cells.len() != frame.height() {
+            return Err(Error::input(format!(
+                "{label}: column {}: has {} values but the table has {} rows (a corrupt file?)",
+                column.name(),
+                cells.len(),
+                frame.height()
+            )));
+        }
         columns.push(cells);
     }
     Ok(TextTable { names, columns, height: frame.height() })
@@ -364,7 +378,7 @@ impl RowReader<'_> {
     /// The trimmed cell, `None` when empty.
     fn cell(&self, column: &str) -> Option<&str> {
         let index = self.table.names.iter().position(|n| n == column)?;
-        self.table.columns[index][self.row].as_deref().map(str::trim).filter(|c| !c.is_empty())
+        self.table.columns.get(index)?.get(self.row)?.as_deref().map(str::trim).filter(|c| !c.is_empty())
     }
 
     fn integer(&self, column: &str, value: &str) -> Result<u64> {
@@ -403,6 +417,21 @@ impl RowReader<'_> {
                 Err(self.error(column, value, expected))
             }
         }
+    }
+
+    /// The `annual_rate` cell: a number from 0 to [`MAX_ANNUAL_RATE`].
+    fn rate(&self) -> Result<Option<f64>> {
+        let rate = self.amount("annual_rate", false)?;
+        if let (Some(r), Some(text)) = (rate, self.cell("annual_rate")) {
+            if r > MAX_ANNUAL_RATE {
+                return Err(self.error(
+                    "annual_rate",
+                    text,
+                    &format!("is above {MAX_ANNUAL_RATE} breaches a year; expected a rate ≤ {MAX_ANNUAL_RATE}"),
+                ));
+            }
+        }
+        Ok(rate)
     }
 
     fn parse(&self) -> Result<Exposure> {
@@ -449,7 +478,7 @@ impl RowReader<'_> {
                     sublimits.push((component.to_string(), amount));
                 }
             } else if !KNOWN_COLUMNS.contains(&name.as_str()) {
-                if let Some(value) = &self.table.columns[index][self.row] {
+                if let Some(Some(value)) = self.table.columns.get(index).and_then(|c| c.get(self.row)) {
                     extra.push((name.clone(), value.trim().to_string()));
                 }
             }
@@ -461,7 +490,7 @@ impl RowReader<'_> {
             records,
             data_types,
             affected,
-            annual_rate: self.amount("annual_rate", false)?,
+            annual_rate: self.rate()?,
             revenue: self.amount("revenue", false)?,
             retention: self.amount("retention", false)?,
             limit: self.amount("limit", true)?,

@@ -3,6 +3,7 @@
 pub mod assumptions;
 pub mod dist;
 pub mod exposures;
+mod parquet_footer;
 pub mod portfolio_risk;
 pub mod toml_section;
 

@@ -1,6 +1,7 @@
 //! Accumulation inputs: `[[systemic]]` events that breach many exposures in the same year,
 //! and the `[correlation]` of component costs within a breach (a Gaussian copula).
 
+use super::assumptions::MAX_ANNUAL_RATE;
 use super::dist::{parse_var, Role, Var};
 use super::toml_section::{nearest, number, show, Section};
 use crate::error::{Error, Result};
@@ -70,6 +71,14 @@ pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEv
             s.f64_opt("annual_rate")?.ok_or_else(|| s.error("annual_rate", "missing; expected events per year ≥ 0"))?;
         if !(annual_rate.is_finite() && annual_rate >= 0.0) {
             return Err(s.error("annual_rate", format!("{annual_rate} is not a finite number ≥ 0")));
+        }
+        if annual_rate > MAX_ANNUAL_RATE {
+            return Err(s.error(
+                "annual_rate",
+                format!(
+                    "{annual_rate} is above {MAX_ANNUAL_RATE} events per year; expected a rate ≤ {MAX_ANNUAL_RATE}"
+                ),
+            ));
         }
         let count = match s.str_opt("model")?.unwrap_or("poisson") {
             "poisson" => EventCount::Poisson,
