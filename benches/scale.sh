@@ -27,6 +27,17 @@ fi
 
 (cd "$root" && cargo build --release --quiet)
 
+# The fastest of three runs (wall seconds, peak MiB) of a short command: the first run of a
+# process can pay for cold caches, and load from elsewhere only ever adds time.
+best_of_3() {
+  local best=""
+  for _ in 1 2 3; do
+    read -r s mb < <(measure "$@")
+    if [[ -z "$best" ]] || awk -v a="$s" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best="$s $mb"; fi
+  done
+  echo "$best"
+}
+
 # Wall seconds and peak RSS (MiB) of a command, as "seconds mib".
 measure() {
   /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
@@ -39,15 +50,15 @@ measure() {
 echo "== W1: one exposure, Poisson 0.3, lognormal [1e5, 1e7] 90%, 10,000,000 years"
 printf 'id,records,annual_rate\nw1,1000,0.3\n' >"$work/w1.csv"
 printf '[breach]\naffected_share = 1\n[[component]]\nname = "fixed"\nfixed = { dist = "lognormal", low = 1e5, high = 1e7 }\n' >"$work/w1.toml"
-read -r w1_s w1_mb < <(measure "$bin" simulate --exposures "$work/w1.csv" --assumptions "$work/w1.toml" \
+read -r w1_s w1_mb < <(best_of_3 "$bin" simulate --exposures "$work/w1.csv" --assumptions "$work/w1.toml" \
   --iterations 10000000 --no-charts --quiet --out "$work/w1-out")
 w1_mean=$(awk -F, '$1 == "w1" && $2 == "gross" { print $3 }' "$work/w1-out/summary.csv")
-echo "breachcost: ${w1_s} s, ${w1_mb} MiB peak, mean ${w1_mean}"
+echo "breachcost: ${w1_s} s (best of 3), ${w1_mb} MiB peak, mean ${w1_mean}"
 if python3 -c "import numpy" 2>/dev/null; then
-  read -r np_s np_mb < <(measure python3 "$root/benches/numpy_w1.py")
+  read -r np_s np_mb < <(best_of_3 python3 "$root/benches/numpy_w1.py")
   python3 "$root/benches/numpy_w1.py" >"$work/numpy.txt"
   sed -n 1p "$work/numpy.txt" | sed 's/^/numpy:      /'
-  echo "numpy:      ${np_s} s, ${np_mb} MiB peak"
+  echo "numpy:      ${np_s} s (best of 3), ${np_mb} MiB peak"
   awk -v a="$w1_s" -v b="$np_s" 'BEGIN { printf "W1 ratio: breachcost is %.1fx faster than numpy (whole process to whole process)\n", b / a }'
 else
   echo "numpy not installed (pip install numpy): W1 ratio not measured"

@@ -319,3 +319,55 @@ fn more_shards_than_chunks_leaves_some_empty_and_still_merges_exactly() {
     assert_success(&run(&args));
     assert_same_reports(&single, &out);
 }
+
+#[test]
+fn the_slurm_scripts_run_as_array_tasks_merge_to_the_unsharded_reports() {
+    if std::process::Command::new("bash").arg("--version").output().is_err() {
+        eprintln!("bash not found: skipping the Slurm end-to-end check");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let study = dir.path().join("study");
+    std::fs::create_dir_all(study.join("inputs")).expect("inputs");
+    std::fs::copy(exposures(dir.path()), study.join("inputs/exposures.csv")).expect("copy");
+    std::fs::copy(assumptions(dir.path()), study.join("inputs/assumptions.toml")).expect("copy");
+    let bin = env!("CARGO_BIN_EXE_breachcost");
+    let script = |name: &str| common::manifest_path(&format!("deploy/slurm/{name}"));
+    let env = [("STUDY_DIR", s(&study)), ("BREACHCOST", bin), ("ITERATIONS", "6000"), ("SEED", "3"), ("SHARDS", "3")];
+    for k in ["1", "2", "3"] {
+        let output = std::process::Command::new("bash")
+            .arg(script("shards.sbatch"))
+            .envs(env)
+            .env("SLURM_ARRAY_TASK_ID", k)
+            .env("SLURM_ARRAY_TASK_COUNT", "3")
+            .env("SLURM_CPUS_PER_TASK", "1")
+            .output()
+            .expect("bash runs");
+        assert_success(&output);
+    }
+    let output = std::process::Command::new("bash")
+        .arg(script("merge.sbatch"))
+        .envs(env)
+        .env("SLURM_CPUS_PER_TASK", "2")
+        .output()
+        .expect("bash runs");
+    assert_success(&output);
+    let single = dir.path().join("single");
+    let (e, a) = (study.join("inputs/exposures.csv"), study.join("inputs/assumptions.toml"));
+    assert_success(&run(&[
+        "simulate",
+        "--exposures",
+        s(&e),
+        "--assumptions",
+        s(&a),
+        "--iterations",
+        "6000",
+        "--seed",
+        "3",
+        "--quiet",
+        "--no-charts",
+        "--out",
+        s(&single),
+    ]));
+    assert_same_reports(&single, &study.join("report"));
+}
