@@ -184,13 +184,17 @@ pub fn run_from<S: OutcomeSource>(
         let outcomes = source.batch(model, batch, progress)?;
         simulation_seconds += simulating.elapsed().as_secs_f64();
         on_batch(&outcomes)?;
-        if let Some(p) = portfolio.as_mut() {
-            for o in &outcomes {
-                p.add(o);
-            }
-        }
-        let summarised: Vec<(ExposureResult, LossDistribution, Option<LossDistribution>)> =
-            outcomes.par_iter().map(|o| summarise_exposure(model, o)).collect();
+        // The portfolio sums (in exposure order) run beside the exposures' statistics.
+        let ((), summarised): ((), Vec<(ExposureResult, LossDistribution, Option<LossDistribution>)>) = rayon::join(
+            || {
+                if let Some(p) = portfolio.as_mut() {
+                    for o in &outcomes {
+                        p.add(o);
+                    }
+                }
+            },
+            || outcomes.par_iter().map(|o| summarise_exposure(model, o)).collect(),
+        );
         for (result, gross, largest) in summarised {
             simulated_breaches += result.simulated_breaches;
             if annual && single {
