@@ -52,7 +52,7 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
         return Err(format!("its footer claims {length} bytes of metadata but the file has {n} bytes"));
     }
     let data_end = n - 8 - length;
-    let mut footer = Reader::new(&bytes[data_end..n - 8]);
+    let mut footer = Reader::new(&bytes[data_end..n - 8], false);
     footer.skip_struct(Kind::FileMetaData, 0)?;
     for chunk in &footer.chunks {
         check_pages(bytes, data_end, chunk)?;
@@ -62,9 +62,10 @@ pub fn check(bytes: &[u8]) -> Result<(), String> {
 
 /// Walks the page headers of one column chunk: each must fit in the chunk, with bounded counts.
 fn check_pages(bytes: &[u8], data_end: usize, chunk: &Chunk) -> Result<(), String> {
+    // As polars reads it: from the dictionary page if there is one, else the first data page.
     let start = match chunk.dictionary_page_offset {
-        Some(offset) if offset > 0 => offset.min(chunk.data_page_offset.unwrap_or(offset)),
-        _ => chunk.data_page_offset.ok_or("a column chunk has no data page offset")?,
+        Some(offset) => offset,
+        None => chunk.data_page_offset.ok_or("a column chunk has no data page offset")?,
     };
     let size = chunk.total_compressed_size.ok_or("a column chunk has no size")?;
     let end = start.checked_add(size).ok_or("a column chunk's size overflows")?;
@@ -73,7 +74,7 @@ fn check_pages(bytes: &[u8], data_end: usize, chunk: &Chunk) -> Result<(), Strin
     }
     let (mut position, end) = (start as usize, end as usize);
     while position < end {
-        let mut header = Reader::new(&bytes[position..end]);
+        let mut header = Reader::new(&bytes[position..end], true);
         header.skip_struct(Kind::PageHeader, 0)?;
         let compressed = header.page_compressed_size.ok_or("a page header has no compressed size")?;
         if compressed < 0 || compressed as u64 > header.remaining() as u64 {
@@ -106,6 +107,12 @@ enum Kind {
     Statistics,
     KeyValue,
     SortingColumn,
+    LogicalType,
+    DecimalType,
+    TimeType,
+    IntType,
+    TimeUnit,
+    ColumnOrder,
     PageHeader,
     DataPageHeader,
     DictionaryPageHeader,
@@ -118,6 +125,8 @@ enum Kind {
 enum Shape {
     /// i16, i32 or i64: a zigzag varint whichever it is.
     Int,
+    /// i8: one byte.
+    Byte,
     Bool,
     Binary,
     Struct(Kind),
@@ -135,10 +144,21 @@ fn expected(kind: Kind, id: i64) -> Option<Shape> {
         (Kind::FileMetaData, 4) => ListOf(Kind::RowGroup),
         (Kind::FileMetaData, 5) => ListOf(Kind::KeyValue),
         (Kind::FileMetaData, 6) => Binary,
-        (Kind::FileMetaData, 7) => ListOf(Kind::Any),
+        (Kind::FileMetaData, 7) => ListOf(Kind::ColumnOrder),
         (Kind::SchemaElement, 1..=3 | 5..=9) => Int,
         (Kind::SchemaElement, 4) => Binary,
-        (Kind::SchemaElement, 10) => Struct(Kind::Any),
+        (Kind::SchemaElement, 10) => Struct(Kind::LogicalType),
+        // Unions whose variants polars reads as (mostly empty) structs, whatever their header says.
+        (Kind::LogicalType, 1..=4 | 6 | 11..=15) | (Kind::TimeUnit, 1..=3) | (Kind::ColumnOrder, 1 | 2) => {
+            Struct(Kind::Any)
+        }
+        (Kind::LogicalType, 5) => Struct(Kind::DecimalType),
+        (Kind::LogicalType, 7 | 8) => Struct(Kind::TimeType),
+        (Kind::LogicalType, 10) => Struct(Kind::IntType),
+        (Kind::DecimalType, 1 | 2) => Int,
+        (Kind::TimeType, 1) | (Kind::IntType, 2) => Bool,
+        (Kind::TimeType, 2) => Struct(Kind::TimeUnit),
+        (Kind::IntType, 1) => Byte,
         (Kind::RowGroup, 1) => ListOf(Kind::ColumnChunk),
         (Kind::RowGroup, 2 | 3 | 5..=7) => Int,
         (Kind::RowGroup, 4) => ListOf(Kind::SortingColumn),
@@ -176,6 +196,7 @@ fn expected(kind: Kind, id: i64) -> Option<Shape> {
 fn declared_fits(shape: Shape, declared: u8) -> bool {
     match shape {
         Shape::Int => matches!(declared, I16 | I32 | I64),
+        Shape::Byte => declared == BYTE,
         Shape::Bool => matches!(declared, BOOL_TRUE | BOOL_FALSE),
         Shape::Binary => declared == BINARY,
         Shape::Struct(_) => declared == STRUCT,
@@ -190,6 +211,11 @@ struct Reader<'a> {
     chunks: Vec<Chunk>,
     /// The compressed size of the page whose header was read.
     page_compressed_size: Option<i64>,
+    /// Whether skipping a boolean element of a list consumes a byte. The Thrift library that
+    /// decodes page headers reads one; polars' own footer decoder skips none (it treats the
+    /// element like a struct field's boolean, held in the field header), and the walk must
+    /// follow the decoder it stands in front of.
+    list_booleans_take_a_byte: bool,
 }
 
 /// Thrift compact protocol type codes.
@@ -207,8 +233,8 @@ const MAP: u8 = 11;
 const STRUCT: u8 = 12;
 
 impl<'a> Reader<'a> {
-    fn new(buf: &'a [u8]) -> Self {
-        Reader { buf, pos: 0, chunks: Vec::new(), page_compressed_size: None }
+    fn new(buf: &'a [u8], list_booleans_take_a_byte: bool) -> Self {
+        Reader { buf, pos: 0, chunks: Vec::new(), page_compressed_size: None, list_booleans_take_a_byte }
     }
 
     /// Keeps (and bounds) the integers that size what polars allocates.
@@ -337,6 +363,7 @@ impl<'a> Reader<'a> {
         let (element_fits, element): (fn(u8) -> bool, Option<Kind>) = match shape {
             Shape::Bool => return Ok(()),
             Shape::Int => return self.varint().map(|_| ()),
+            Shape::Byte => return self.skip_bytes(1),
             Shape::Binary => return self.skip_value(BINARY, depth),
             Shape::Struct(kind) => return self.skip_struct(kind, depth),
             Shape::ListOfInt => (|t| matches!(t, I16 | I32 | I64), None),
@@ -370,7 +397,8 @@ impl<'a> Reader<'a> {
             return Err(format!("its metadata nests more than {MAX_DEPTH} levels deep"));
         }
         match value_type {
-            // Inside lists, a boolean is one byte.
+            // Inside lists, a boolean is one byte (but see `list_booleans_take_a_byte`).
+            BOOL_TRUE | BOOL_FALSE if !self.list_booleans_take_a_byte => Ok(()),
             BOOL_TRUE | BOOL_FALSE | BYTE => self.skip_bytes(1),
             I16 | I32 | I64 => self.varint().map(|_| ()),
             DOUBLE => self.skip_bytes(8),
