@@ -235,7 +235,7 @@ fn a_billion_annual_iterations_are_refused_up_front_with_an_estimate() {
 }
 
 #[test]
-#[ignore = "fails until src/cmd/simulate.rs check_memory covers breach mode and this machine's memory (issue 9 report)"]
+
 fn a_hundred_million_iterations_are_refused_or_run_within_4_gib() {
     for mode in ["breach", "annual"] {
         assert_refused_or_runs_within_4_gib(mode, "100000000");
@@ -243,7 +243,7 @@ fn a_hundred_million_iterations_are_refused_or_run_within_4_gib() {
 }
 
 #[test]
-#[ignore = "fails until src/cmd prints Assumptions::warnings() on stderr (issue 9 report)"]
+
 fn the_binary_prints_the_instability_warnings_on_stderr_unless_quiet() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (_, output) = simulate(dir.path(), BOOK, &pareto(0.8), &["--iterations", "1000"]);

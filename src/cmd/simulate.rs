@@ -182,6 +182,11 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     output_dir::check_target(&args.out)?;
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
     let settings = settings(args, &inputs.assumptions)?;
+    if !args.quiet {
+        for warning in inputs.assumptions.warnings() {
+            eprintln!("warning: {warning}");
+        }
+    }
     if args.ord && settings.mode != Mode::Annual {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); run with --mode annual"));
     }
@@ -484,19 +489,42 @@ pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String,
 /// Refuses, with an estimate, a run whose outcomes and statistics would not fit in memory.
 fn check_run_memory(model: &Model, iterations: u64) -> Result<()> {
     let (bytes, largest) = run_memory_bytes(model, iterations);
-    if bytes <= MEMORY_BUDGET_BYTES {
+    let budget = memory_budget();
+    if bytes <= budget {
         return Ok(());
     }
-    let fits = (iterations as f64 * MEMORY_BUDGET_BYTES / bytes).floor() as u64;
+    let fits = (iterations as f64 * budget / bytes).floor() as u64;
     let detail = match largest {
         Some((id, b)) => format!(" (exposure {id} alone stores {:.1} GiB of outcomes)", b / GIB),
         None => String::new(),
     };
     Err(Error::input(format!(
-        "{iterations} iterations: need about {:.1} GiB of memory{detail}, more than the {:.0} GiB budget; use at most about {fits} iterations",
+        "{iterations} iterations: need about {:.1} GiB of memory{detail}, more than the {:.1} GiB budget; use at most about {fits} iterations",
         bytes / GIB,
-        MEMORY_BUDGET_BYTES / GIB
+        budget / GIB
     )))
+}
+
+/// What a run may plan to use: [`MEMORY_BUDGET_BYTES`], or 80% of the process's address-space
+/// limit (`ulimit -v`) or of the memory available, where those are smaller (Linux).
+fn memory_budget() -> f64 {
+    let mut budget = MEMORY_BUDGET_BYTES;
+    let field = |text: &str, prefix: &str, index: usize| -> Option<f64> {
+        let line = text.lines().find(|l| l.starts_with(prefix))?;
+        line.split_whitespace().nth(index)?.parse::<f64>().ok()
+    };
+    if let Ok(limits) = std::fs::read_to_string("/proc/self/limits") {
+        // "Max address space  <soft> <hard> bytes"; "unlimited" does not parse.
+        if let Some(bytes) = field(&limits, "Max address space", 3) {
+            budget = budget.min(0.8 * bytes);
+        }
+    }
+    if let Ok(meminfo) = std::fs::read_to_string("/proc/meminfo") {
+        if let Some(kib) = field(&meminfo, "MemAvailable:", 1) {
+            budget = budget.min(0.8 * kib * 1024.0);
+        }
+    }
+    budget
 }
 
 fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) {

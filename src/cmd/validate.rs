@@ -24,6 +24,9 @@ pub struct ValidateArgs {
 
 pub fn run(args: &ValidateArgs) -> Result<()> {
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
+    for warning in inputs.assumptions.warnings() {
+        eprintln!("warning: {warning}");
+    }
     let settings = resolve_settings(Overrides::default(), &inputs.assumptions)?;
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
     let a = &model.assumptions;
