@@ -534,6 +534,17 @@ fn a_breach_mode_run_too_large_for_memory_is_refused_with_an_estimate() {
 }
 
 #[test]
+fn a_component_that_can_cost_more_than_a_number_holds_is_an_input_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = write(dir.path(), "huge.csv", "id,records\nx,1000000000000\n");
+    let a = write(dir.path(), "huge.toml", "[[component]]\nname = \"c\"\nper_unit = 1e300\n");
+    let out = dir.path().join("out");
+    let output = run(&["simulate", "--exposures", s(&e), "--assumptions", s(&a), "--out", s(&out)]);
+    assert_input_error(&output, &["huge.csv row 1", "\"x\"", "component \"c\"", "largest number"]);
+    assert!(!out.exists());
+}
+
+#[test]
 fn a_shard_beyond_the_shard_count_is_an_input_error() {
     let (_dir, out, output) = run_command("simulate", &Input::BuiltIn, &Input::BuiltIn, &["--shard", "5/4"]);
     assert_input_error(&output, &["--shard", "5/4", "between 1 and N"]);

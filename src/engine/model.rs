@@ -78,6 +78,29 @@ impl Model {
                 })?;
                 terms.sublimits[index] = *amount;
             }
+            // Every component's largest possible cost must be a number: a valid-looking
+            // combination (per_unit 1e300 on 10^12 records) would otherwise fill the reports
+            // with infinities.
+            let most_affected = exposure.affected.unwrap_or(exposure.records) as f64;
+            for &c in &components {
+                let component = &assumptions.components[c];
+                let units = most_affected * component.unit_share.largest();
+                let largest = component.fixed.largest() + component.per_unit.largest() * units.powf(component.exponent);
+                if !largest.is_finite() {
+                    return Err(Error::input(format!(
+                        "{} row {}: exposure \"{}\" with {} records: component \"{}\" can cost more than the largest number a run can hold (fixed up to {:e}, per_unit up to {:e}, units^{} up to {:e}); lower its parameters",
+                        exposures.label,
+                        row + 1,
+                        exposure.id,
+                        exposure.records,
+                        component.name,
+                        component.fixed.largest(),
+                        component.per_unit.largest(),
+                        component.exponent,
+                        units.powf(component.exponent)
+                    )));
+                }
+            }
             models.push(ExposureModel {
                 id: exposure.id.clone(),
                 key: name_key(&exposure.id),

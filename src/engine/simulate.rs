@@ -53,10 +53,16 @@ pub struct Independent {
 pub const ILF_LIMITS: [f64; 7] = [1e6, 2e6, 5e6, 10e6, 25e6, 50e6, 100e6];
 
 impl Outcome {
-    /// Gross minus insured (never negative).
+    /// Gross minus insured (never negative; zero where it is only rounding).
     #[inline]
     pub fn retained(&self) -> f64 {
-        (self.gross - self.insured).max(0.0)
+        let retained = self.gross - self.insured;
+        // Where the policy pays everything, gross − insured is rounding noise, not a loss.
+        if retained <= 1e-12 * self.gross {
+            0.0
+        } else {
+            retained
+        }
     }
 }
 

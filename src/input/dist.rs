@@ -383,6 +383,11 @@ impl Var {
         self.dist.quantile(p).clamp(self.lo, self.hi)
     }
 
+    /// The largest value a draw can take (see [`Dist::largest_draw`]), within the role's range.
+    pub fn largest(&self) -> f64 {
+        self.held.unwrap_or_else(|| self.dist.largest_draw().clamp(self.lo, self.hi))
+    }
+
     /// Why statistics of this variable's draws are unstable, if they are: an infinite mean
     /// or variance, or a coefficient of variation so large that the mean of a million draws
     /// has a standard error above 10% of it. Only for variables unbounded above (costs);
