@@ -365,13 +365,22 @@ fn summarise_exposure(
     let exposure = &model.exposures[o.exposure];
     let k = exposure.components.len();
     let gross_mean = measures.gross.summary.mean;
+    // One pass over the stored rows gathers every component's column.
+    let mut columns: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(stored)).collect();
+    if k > 0 {
+        for chunk in &o.chunks {
+            for row in chunk.component_costs.chunks_exact(k) {
+                for (column, cost) in columns.iter_mut().zip(row) {
+                    column.push(*cost);
+                }
+            }
+        }
+    }
     let components = exposure
         .components
         .iter()
-        .enumerate()
-        .map(|(j, &c)| {
-            let mut values = Vec::with_capacity(stored);
-            values.extend(o.component_costs().skip(j).step_by(k.max(1)).copied());
+        .zip(columns)
+        .map(|(&c, values)| {
             let (mean, sd, prob_nonzero, q) = select_statistics(values, iterations, &[0.50, 0.95, 0.99]);
             ComponentResult {
                 name: model.assumptions.components[c].name.clone(),
