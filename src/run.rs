@@ -365,13 +365,16 @@ fn summarise_exposure(
     let exposure = &model.exposures[o.exposure];
     let k = exposure.components.len();
     let gross_mean = measures.gross.summary.mean;
-    // One pass over the stored rows gathers every component's column.
+    // One pass over the stored rows gathers every component's costs above zero.
     let mut columns: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(stored)).collect();
     if k > 0 {
         for chunk in &o.chunks {
             for row in chunk.component_costs.chunks_exact(k) {
+                // Zero costs (the component did not arise) are implicit, as in the measures.
                 for (column, cost) in columns.iter_mut().zip(row) {
-                    column.push(*cost);
+                    if *cost > 0.0 {
+                        column.push(*cost);
+                    }
                 }
             }
         }
