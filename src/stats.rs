@@ -19,6 +19,9 @@ pub struct LossDistribution {
     sorted: Vec<f64>,
     /// Iterations in all; `iterations - sorted.len()` of them are implicit zeros.
     iterations: u64,
+    /// The mean and sample standard deviation, computed once (every statistic asks for them).
+    mean: f64,
+    sd: f64,
 }
 
 impl LossDistribution {
@@ -29,7 +32,10 @@ impl LossDistribution {
         // Zeros (and anything not above zero) are implicit: only losses are sorted.
         values.retain(|v| *v > 0.0);
         sort_positive(&mut values);
-        LossDistribution { sorted: values, iterations }
+        let mut losses = LossDistribution { sorted: values, iterations, mean: 0.0, sd: 0.0 };
+        losses.mean = losses.compute_mean();
+        losses.sd = losses.compute_sd();
+        losses
     }
 
     pub fn iterations(&self) -> u64 {
@@ -66,6 +72,10 @@ impl LossDistribution {
 
     /// The mean over all iterations (compensated summation in ascending order).
     pub fn mean(&self) -> f64 {
+        self.mean
+    }
+
+    fn compute_mean(&self) -> f64 {
         if self.iterations == 0 {
             return 0.0;
         }
@@ -74,6 +84,10 @@ impl LossDistribution {
 
     /// The sample standard deviation (n − 1 denominator).
     pub fn sd(&self) -> f64 {
+        self.sd
+    }
+
+    fn compute_sd(&self) -> f64 {
         if self.iterations < 2 {
             return 0.0;
         }
