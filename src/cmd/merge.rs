@@ -6,13 +6,12 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::inputs;
-use super::simulate::{progress_bar, thread_pool, write_reports, ReportOptions};
+use super::simulate::{run_with_progress, thread_pool, write_reports, ReportOptions};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
 use crate::report::output_dir;
 use crate::report::run_json::InputSource;
-use crate::report::ylt::YltWriter;
 use crate::shard::{self, ShardTables};
 
 #[derive(Args, Debug, Clone)]
@@ -79,20 +78,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let staging = output_dir::stage(&args.out)?;
     let source = ShardTables { shards, batches };
-    let total = model.settings.iterations.saturating_mul(model.exposures.len() as u64);
-    let bar = progress_bar(total, "merging", args.quiet);
-    let progress = |done: u64| bar.inc(done);
-    let mut ylt = args.ylt.then(|| YltWriter::new(staging.path()));
-    let results = pool.install(|| {
-        crate::run::run_from(&model, &source, &progress, &mut |outcomes| match ylt.as_mut() {
-            Some(writer) => writer.write(&model, outcomes),
-            None => Ok(()),
-        })
-    })?;
-    bar.finish_and_clear();
-    if let Some(writer) = ylt {
-        writer.finish(&model)?;
-    }
+    let results = run_with_progress(&pool, &model, &source, "merging", args.quiet, args.ylt, &staging)?;
     // run.json names the inputs the shards read, not the copies.
     let exposures = InputSource { path: manifest.exposures.path.clone(), sha256: manifest.exposures.sha256.clone() };
     let assumptions =

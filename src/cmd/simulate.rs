@@ -15,7 +15,7 @@ use crate::input::Mode;
 use crate::report::run_json::InputSource;
 use crate::report::ylt::YltWriter;
 use crate::report::{self, output_dir, run_json, ReportFile};
-use crate::run::{Engine, RunResults};
+use crate::run::{Engine, OutcomeSource, RunResults};
 use crate::shard::{self, ShardSpec};
 
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
@@ -224,20 +224,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         }
         None => None,
     };
-    let total = model.settings.iterations.saturating_mul(model.exposures.len() as u64);
-    let bar = progress_bar(total, "simulating", args.quiet);
-    let progress = |done: u64| bar.inc(done);
-    let mut ylt = args.ylt.then(|| YltWriter::new(staging.path()));
-    let results = pool.install(|| {
-        crate::run::run_from(&model, &Engine::<Error>::default(), &progress, &mut |outcomes| match ylt.as_mut() {
-            Some(writer) => writer.write(&model, outcomes),
-            None => Ok(()),
-        })
-    })?;
-    bar.finish_and_clear();
-    if let Some(writer) = ylt {
-        writer.finish(&model)?;
-    }
+    let results = run_with_progress(&pool, &model, &Engine::default(), "simulating", args.quiet, args.ylt, &staging)?;
     let options = ReportOptions { ord: args.ord, charts: !args.no_charts, threads };
     write_reports(&model, &results, convergence.as_ref(), &options, [&exposures_source, &assumptions_source], staging)?;
 
@@ -278,6 +265,34 @@ pub fn write_reports(
         bytes: run_json::render(model, results, options.threads, exposures, assumptions),
     });
     staging.commit(&files)
+}
+
+/// Runs the model over `source`'s outcomes with a progress bar, writing the year loss table
+/// into `staging` as batches arrive when `ylt` is asked for.
+pub fn run_with_progress<S: OutcomeSource<Error = Error>>(
+    pool: &rayon::ThreadPool,
+    model: &Model,
+    source: &S,
+    what: &str,
+    quiet: bool,
+    ylt: bool,
+    staging: &output_dir::Staging,
+) -> Result<RunResults> {
+    let total = model.settings.iterations.saturating_mul(model.exposures.len() as u64);
+    let bar = progress_bar(total, what, quiet);
+    let progress = |done: u64| bar.inc(done);
+    let mut ylt = ylt.then(|| YltWriter::new(staging.path()));
+    let results = pool.install(|| {
+        crate::run::run_from(model, source, &progress, &mut |outcomes| match ylt.as_mut() {
+            Some(writer) => writer.write(model, outcomes),
+            None => Ok(()),
+        })
+    })?;
+    bar.finish_and_clear();
+    if let Some(writer) = ylt {
+        writer.finish(model)?;
+    }
+    Ok(results)
 }
 
 /// A progress bar on a terminal (hidden otherwise, or with `quiet`).
