@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use crate::engine::simulate::ILF_LIMITS;
 use crate::engine::simulate::{simulate_iterations, SystemicSchedule};
-use crate::engine::{simulate_exposures, ExposureOutcomes, Model};
+use crate::engine::{simulate_exposures, ExposureModel, ExposureOutcomes, Model};
 use crate::input::Mode;
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Summary, RETURN_PERIODS};
 
@@ -102,7 +102,7 @@ pub struct Contribution {
 }
 
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
-const BATCH_BYTES: f64 = 128.0 * 1024.0 * 1024.0;
+pub const BATCH_BYTES: f64 = 128.0 * 1024.0 * 1024.0;
 
 /// Where a run's outcomes come from: the engine, or the tables written by shards.
 pub trait OutcomeSource: Sync {
@@ -251,12 +251,7 @@ pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     let mut start = 0;
     let mut bytes = 0.0;
     for (i, e) in model.exposures.iter().enumerate() {
-        let stored_share = match model.settings.mode {
-            Mode::Breach => 1.0,
-            Mode::Annual => 1.0 - (-e.rate).exp(),
-        };
-        let per_outcome = (std::mem::size_of::<crate::engine::Outcome>() + 8 * e.components.len()) as f64;
-        let estimate = iterations * stored_share * per_outcome;
+        let estimate = iterations * outcome_bytes_per_iteration(model, e);
         if i > start && bytes + estimate > BATCH_BYTES {
             out.push(start..i);
             start = i;
@@ -268,6 +263,24 @@ pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
         out.push(start..model.exposures.len());
     }
     out
+}
+
+/// The share of iterations in which `e` stores an outcome: all in breach mode; in annual mode
+/// those with a breach of its own or with a systemic event that may hit it (an upper bound:
+/// an event's footprint may spare it).
+pub fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
+    match model.settings.mode {
+        Mode::Breach => 1.0,
+        Mode::Annual => {
+            let events: f64 = e.systemic.iter().map(|&s| model.assumptions.systemic[s].annual_rate).sum();
+            1.0 - (-(e.rate + events)).exp()
+        }
+    }
+}
+
+/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration.
+pub fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
+    stored_share(model, e) * (std::mem::size_of::<crate::engine::Outcome>() + 8 * e.components.len()) as f64
 }
 
 /// Per-iteration values of one measure (only those above zero need be given) and, in annual

@@ -15,7 +15,7 @@ use crate::input::Mode;
 use crate::report::run_json::InputSource;
 use crate::report::ylt::YltWriter;
 use crate::report::{self, output_dir, run_json, ReportFile};
-use crate::run::{Engine, OutcomeSource, RunResults};
+use crate::run::{outcome_bytes_per_iteration, stored_share, Engine, OutcomeSource, RunResults, BATCH_BYTES};
 use crate::shard::{self, ShardSpec};
 
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
@@ -485,19 +485,13 @@ pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String,
     };
     let mut largest: Option<(String, f64)> = None;
     for e in &model.exposures {
-        let share = if annual {
-            let events: f64 = e.systemic.iter().map(|&s| model.assumptions.systemic[s].annual_rate).sum();
-            1.0 - (-(e.rate + events)).exp()
-        } else {
-            1.0
-        };
-        let row = (std::mem::size_of::<crate::engine::Outcome>() + 8 * e.components.len() + 7 * 8) as f64;
-        let bytes = n * share * row;
+        // The outcomes, and up to seven columns of them while their statistics are computed.
+        let bytes = n * (outcome_bytes_per_iteration(model, e) + stored_share(model, e) * 7.0 * 8.0);
         if largest.as_ref().is_none_or(|(_, b)| bytes > *b) {
             largest = Some((e.id.clone(), bytes));
         }
     }
-    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(512.0 * 1024.0 * 1024.0));
+    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(BATCH_BYTES));
     (portfolio + batch, largest)
 }
 
