@@ -170,26 +170,20 @@ pub fn write_batch(model: &Model, batch: usize, outcomes: &[ExposureOutcomes], d
     let chunk_rows: usize = outcomes.iter().map(|o| o.layer_sums.len()).sum();
     let mut exposure = Vec::with_capacity(chunk_rows);
     let mut layers: Vec<Vec<f64>> = (0..ILF_LIMITS.len()).map(|_| Vec::with_capacity(chunk_rows)).collect();
+    // An exposure's breach count goes on its first chunk row (the others hold 0).
+    let mut breaches = Vec::with_capacity(chunk_rows);
     for o in outcomes {
-        for sums in &o.layer_sums {
+        for (chunk, sums) in o.layer_sums.iter().enumerate() {
             exposure.push(o.exposure as u32);
             for (column, v) in layers.iter_mut().zip(sums) {
                 column.push(*v);
             }
+            breaches.push(if chunk == 0 { o.simulated_breaches } else { 0 });
         }
     }
     let mut columns = vec![Column::new("exposure".into(), exposure)];
     for (j, column) in layers.into_iter().enumerate() {
         columns.push(Column::new(format!("layer_{j}").into(), column));
-    }
-    // Breaches are counted per exposure: one row per exposure in a third small column set.
-    let mut breaches = vec![0u64; chunk_rows];
-    let mut row = 0;
-    for o in outcomes {
-        if let Some(slot) = breaches.get_mut(row) {
-            *slot = o.simulated_breaches;
-        }
-        row += o.layer_sums.len();
     }
     columns.push(Column::new("breaches".into(), breaches));
     write_table(&dir.join(chunks_file(batch)), chunk_rows, columns)
@@ -350,6 +344,7 @@ impl ShardTables {
         })?;
         let mut results: Vec<ExposureOutcomes> =
             batch.clone().map(|e| ExposureOutcomes { exposure: e, ..Default::default() }).collect();
+        let width = batch.clone().map(|e| model.exposures[e].components.len()).max().unwrap_or(0);
         for shard in &self.shards {
             let range = shard.manifest.first_iteration..shard.manifest.end_iteration;
             let path = shard.dir.join(outcomes_file(b));
@@ -358,7 +353,6 @@ impl ShardTables {
             let iteration = u64_column(&frame, "iteration", &path)?;
             let values: Vec<Vec<f64>> =
                 OUTCOME_COLUMNS.iter().map(|name| f64_column(&frame, name, &path)).collect::<Result<_>>()?;
-            let width = batch.clone().map(|e| model.exposures[e].components.len()).max().unwrap_or(0);
             let components: Vec<Vec<f64>> =
                 (0..width).map(|j| f64_column(&frame, &format!("component_{j}"), &path)).collect::<Result<_>>()?;
             let mut chunks: Vec<OutcomeChunk> = batch.clone().map(|_| OutcomeChunk::default()).collect();
