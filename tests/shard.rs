@@ -33,6 +33,15 @@ fn exposures(dir: &Path) -> PathBuf {
     )
 }
 
+/// Runs `simulate --quiet` on the exposures `e` and assumptions `a` into `out`, with
+/// `iterations` and any `extra` flags, and asserts success.
+fn simulate_into(e: &Path, a: &Path, out: &Path, iterations: &str, extra: &[&str]) {
+    let mut args = vec!["simulate", "--exposures", s(e), "--assumptions", s(a), "--iterations", iterations];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["--quiet", "--out", s(out)]);
+    assert_success(&run(&args));
+}
+
 fn csv_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("report folder")
@@ -62,10 +71,9 @@ fn shard_and_merge(dir: &Path, extra: &[&str], n: u64, merge_extra: &[&str]) -> 
     for k in 1..=n {
         let out = dir.join(format!("shard-{k}-of-{n}"));
         let spec = format!("{k}/{n}");
-        let mut args = vec!["simulate", "--exposures", s(&e), "--assumptions", s(&a), "--iterations", ITERATIONS];
-        args.extend_from_slice(extra);
-        args.extend_from_slice(&["--shard", &spec, "--quiet", "--out", s(&out)]);
-        assert_success(&run(&args));
+        let mut flags = extra.to_vec();
+        flags.extend_from_slice(&["--shard", &spec]);
+        simulate_into(&e, &a, &out, ITERATIONS, &flags);
         assert!(out.join("manifest.json").is_file());
         shard_dirs.push(out);
     }
@@ -81,10 +89,9 @@ fn shard_and_merge(dir: &Path, extra: &[&str], n: u64, merge_extra: &[&str]) -> 
 fn single_run(dir: &Path, extra: &[&str]) -> PathBuf {
     let (e, a) = (exposures(dir), assumptions(dir));
     let out = dir.join("single");
-    let mut args = vec!["simulate", "--exposures", s(&e), "--assumptions", s(&a), "--iterations", ITERATIONS];
-    args.extend_from_slice(extra);
-    args.extend_from_slice(&["--quiet", "--no-charts", "--out", s(&out)]);
-    assert_success(&run(&args));
+    let mut flags = extra.to_vec();
+    flags.push("--no-charts");
+    simulate_into(&e, &a, &out, ITERATIONS, &flags);
     out
 }
 
@@ -162,22 +169,7 @@ fn shards(dir: &Path, n: u64, seed: &str, prefix: &str) -> Vec<PathBuf> {
         .map(|k| {
             let out = dir.join(format!("{prefix}-{k}"));
             let spec = format!("{k}/{n}");
-            assert_success(&run(&[
-                "simulate",
-                "--exposures",
-                s(&e),
-                "--assumptions",
-                s(&a),
-                "--iterations",
-                "5000",
-                "--seed",
-                seed,
-                "--shard",
-                &spec,
-                "--quiet",
-                "--out",
-                s(&out),
-            ]));
+            simulate_into(&e, &a, &out, "5000", &["--seed", seed, "--shard", &spec]);
             out
         })
         .collect()
@@ -216,22 +208,7 @@ fn merging_a_missing_duplicated_or_mismatched_shard_is_refused_with_exit_2() {
     std::fs::create_dir(&other).expect("dir");
     let (e, a) = (write(&other, "exposures.csv", "id,records\nbank,2000000\n"), assumptions(&other));
     let changed = d.join("changed-2");
-    assert_success(&run(&[
-        "simulate",
-        "--exposures",
-        s(&e),
-        "--assumptions",
-        s(&a),
-        "--iterations",
-        "5000",
-        "--seed",
-        "11",
-        "--shard",
-        "2/3",
-        "--quiet",
-        "--out",
-        s(&changed),
-    ]));
+    simulate_into(&e, &a, &changed, "5000", &["--seed", "11", "--shard", "2/3"]);
     assert_merge_refused(d, &[&run_a[0], &changed, &run_a[2]], "exposures (sha256)");
     // Not a shard folder at all.
     assert_merge_refused(d, &[&run_a[0], &other, &run_a[2]], "not a folder written by `simulate --shard`");
@@ -295,21 +272,7 @@ fn more_shards_than_chunks_leaves_some_empty_and_still_merges_exactly() {
     let single = {
         let (e, a) = (exposures(dir.path()), assumptions(dir.path()));
         let out = dir.path().join("single");
-        assert_success(&run(&[
-            "simulate",
-            "--exposures",
-            s(&e),
-            "--assumptions",
-            s(&a),
-            "--iterations",
-            "5000",
-            "--seed",
-            "11",
-            "--quiet",
-            "--no-charts",
-            "--out",
-            s(&out),
-        ]));
+        simulate_into(&e, &a, &out, "5000", &["--seed", "11", "--no-charts"]);
         out
     };
     let parts = shards(dir.path(), 4, "11", "many");
@@ -354,20 +317,6 @@ fn the_slurm_scripts_run_as_array_tasks_merge_to_the_unsharded_reports() {
     assert_success(&output);
     let single = dir.path().join("single");
     let (e, a) = (study.join("inputs/exposures.csv"), study.join("inputs/assumptions.toml"));
-    assert_success(&run(&[
-        "simulate",
-        "--exposures",
-        s(&e),
-        "--assumptions",
-        s(&a),
-        "--iterations",
-        "6000",
-        "--seed",
-        "3",
-        "--quiet",
-        "--no-charts",
-        "--out",
-        s(&single),
-    ]));
+    simulate_into(&e, &a, &single, "6000", &["--seed", "3", "--no-charts"]);
     assert_same_reports(&single, &study.join("report"));
 }
