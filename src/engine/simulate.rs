@@ -6,7 +6,6 @@
 
 use std::ops::Range;
 
-use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 
@@ -221,8 +220,7 @@ impl<'m> ExposureSimulator<'m> {
         if !cdf.is_empty() {
             // Inversion of the law given N ≥ 1: a uniform on (P(0), 1).
             let target = p0 + open_unit(&mut rng) * (1.0 - p0);
-            let k = cdf.partition_point(|c| *c < target);
-            return k.clamp(1, cdf.len() - 1) as u32;
+            return invert(cdf, target).max(1);
         }
         // Large rates: P(0) is negligible, so rejection almost never repeats.
         for _ in 0..1000 {
@@ -499,9 +497,19 @@ impl SystemicSchedule {
         }
         let event_keys: Vec<u64> =
             events.iter().map(|e| mix(model.settings.seed, mix(name_key(&e.name), SYSTEMIC_EVENT_STREAM))).collect();
+        // Poisson counts by inversion of a table built once per event.
+        let tables: Vec<Vec<f64>> = events
+            .iter()
+            .map(|e| match e.count {
+                EventCount::Poisson if e.annual_rate > 0.0 && e.annual_rate <= INVERSION_MAX_RATE => {
+                    poisson_cdf(e.annual_rate, (-e.annual_rate).exp())
+                }
+                _ => Vec::new(),
+            })
+            .collect();
         let mut occurrences = Vec::new();
         for iteration in iterations {
-            for (index, (event, event_key)) in events.iter().zip(&event_keys).enumerate() {
+            for (index, ((event, event_key), table)) in events.iter().zip(&event_keys).zip(&tables).enumerate() {
                 if event.annual_rate <= 0.0 {
                     continue;
                 }
@@ -513,9 +521,7 @@ impl SystemicSchedule {
                         rand_distr::Poisson::new(event.annual_rate)
                             .map_or(0, |p| p.sample(&mut rng).min(10_000.0) as u32)
                     }
-                    EventCount::Poisson => {
-                        poisson_by_inversion(&mut rng, event.annual_rate, (-event.annual_rate).exp())
-                    }
+                    EventCount::Poisson => invert(table, open_unit(&mut rng)),
                 };
                 for j in 0..count {
                     let key = mix(year_key, u64::from(j));
@@ -545,27 +551,16 @@ impl SystemicSchedule {
     }
 }
 
-/// Poisson draw by sequential inversion (exact; fast for small rates).
+/// The count k with `table[k−1] < u ≤ table[k]` (the last entry if none): inversion of a
+/// cumulative table such as [`poisson_cdf`]'s.
 #[inline]
-fn poisson_by_inversion<R: Rng + ?Sized>(rng: &mut R, rate: f64, exp_neg_rate: f64) -> u32 {
-    let u = open_unit(rng);
-    let mut k: u32 = 0;
-    let mut term = exp_neg_rate;
-    let mut cumulative = term;
-    // Stop when the remaining tail is below floating-point resolution.
-    while u > cumulative && k < 10_000 {
-        k += 1;
-        term *= rate / f64::from(k);
-        if term == 0.0 && f64::from(k) > rate {
-            break;
-        }
-        cumulative += term;
-    }
-    k
+fn invert(table: &[f64], u: f64) -> u32 {
+    table.partition_point(|c| *c < u).min(table.len().saturating_sub(1)) as u32
 }
 
-/// The cumulative probabilities [`poisson_by_inversion`] walks through, in the same order
-/// and arithmetic (so a table lookup gives the same count): entry k is P(N ≤ k).
+/// The cumulative probabilities of sequential Poisson inversion, entry k being P(N ≤ k), summed
+/// term by term; ends at +∞ where the terms underflow (inversion would stop there whatever the
+/// draw).
 fn poisson_cdf(rate: f64, exp_neg_rate: f64) -> Vec<f64> {
     let mut k: u32 = 0;
     let mut term = exp_neg_rate;
@@ -753,15 +748,29 @@ where
 mod tests {
     use super::*;
 
+    /// Poisson draw by sequential inversion, the textbook algorithm the table reproduces.
+    fn poisson_by_inversion(u: f64, rate: f64) -> u32 {
+        let mut k: u32 = 0;
+        let mut term = (-rate).exp();
+        let mut cumulative = term;
+        while u > cumulative && k < 10_000 {
+            k += 1;
+            term *= rate / f64::from(k);
+            if term == 0.0 && f64::from(k) > rate {
+                break;
+            }
+            cumulative += term;
+        }
+        k
+    }
+
     #[test]
     fn poisson_table_gives_the_counts_of_inversion() {
         for rate in [1e-9, 0.05, 0.3, 2.5, 12.0, 29.9] {
             let table = poisson_cdf(rate, (-rate).exp());
             for seed in 0..20_000u64 {
-                let expected = poisson_by_inversion(&mut stream(seed), rate, (-rate).exp());
                 let u = open_unit(&mut stream(seed));
-                let got = table.iter().position(|c| u <= *c).unwrap_or(table.len() - 1) as u32;
-                assert_eq!(got, expected, "rate {rate}, seed {seed}");
+                assert_eq!(invert(&table, u), poisson_by_inversion(u, rate), "rate {rate}, seed {seed}");
             }
         }
     }
