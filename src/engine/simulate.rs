@@ -343,34 +343,39 @@ impl<'m> ExposureSimulator<'m> {
         // The candidate years: those with breaches of the exposure's own, and those with a
         // systemic event that may hit it; each year once, ascending, keeping the wanted ones.
         let mut own_years: Vec<u64> = Vec::new();
-        let mut candidates: Vec<(u64, bool)> = Vec::new();
+        let mut candidates: Vec<(u64, bool, Range<usize>)> = Vec::new();
         for block in wanted.blocks() {
             own_years.clear();
             self.count_years(block, &mut own_years);
             let (start, end) = (block * CHUNK_ITERATIONS, (block + 1) * CHUNK_ITERATIONS);
             let first_event = occurrences.partition_point(|o| o.iteration < start);
-            let mut events = occurrences[first_event..]
-                .iter()
-                .take_while(|o| o.iteration < end)
-                .filter(|o| self.exposure.systemic.contains(&o.event))
-                .map(|o| o.iteration)
-                .peekable();
+            let block_events = &occurrences[first_event..];
+            let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
+            let hits_this = |o: &SystemicOccurrence| self.exposure.systemic.contains(&o.event);
+            // (year, has breaches of its own, the year's events in `block_events`)
             candidates.clear();
             let mut own = own_years.iter().copied().peekable();
+            let mut next_event = 0;
             loop {
-                let year = match (own.peek(), events.peek()) {
+                while block_events.get(next_event).is_some_and(|o| !hits_this(o)) {
+                    next_event += 1;
+                }
+                let year = match (own.peek(), block_events.get(next_event).map(|o| o.iteration)) {
                     (None, None) => break,
-                    (Some(&a), Some(&b)) => a.min(b),
+                    (Some(&a), Some(b)) => a.min(b),
                     (Some(&a), None) => a,
-                    (None, Some(&b)) => b,
+                    (None, Some(b)) => b,
                 };
                 let counted = own.next_if_eq(&year).is_some();
-                while events.next_if_eq(&year).is_some() {}
+                let first = next_event;
+                while block_events.get(next_event).is_some_and(|o| o.iteration == year) {
+                    next_event += 1;
+                }
                 if wanted.contains(year) {
-                    candidates.push((year, counted));
+                    candidates.push((year, counted, first..next_event));
                 }
             }
-            for &(iteration, counted) in &candidates {
+            for (iteration, counted, events) in candidates.iter().cloned() {
                 let year_key = mix(self.exposure_key, iteration);
                 let count = if counted { self.positive_count(year_key) } else { 0 };
                 // (breach key, systemic?, affected share law) of the year's breaches.
@@ -378,17 +383,12 @@ impl<'m> ExposureSimulator<'m> {
                 breaches.extend(
                     (0..count).map(|b| (mix(year_key, u64::from(b)), false, &assumptions.breach.affected_share)),
                 );
-                if !self.exposure.systemic.is_empty() {
-                    for occurrence in schedule.at(iteration) {
-                        if !self.exposure.systemic.contains(&occurrence.event) {
-                            continue;
-                        }
-                        let hit_key = mix(occurrence.key, self.exposure.key);
-                        if open_unit(&mut stream(hit_key)) < occurrence.footprint {
-                            let event = &assumptions.systemic[occurrence.event];
-                            let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
-                            breaches.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), true, share));
-                        }
+                for occurrence in block_events[events].iter().filter(|o| hits_this(o)) {
+                    let hit_key = mix(occurrence.key, self.exposure.key);
+                    if open_unit(&mut stream(hit_key)) < occurrence.footprint {
+                        let event = &assumptions.systemic[occurrence.event];
+                        let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
+                        breaches.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), true, share));
                     }
                 }
                 if breaches.is_empty() {
@@ -532,13 +532,6 @@ impl SystemicSchedule {
         }
         occurrences.sort_by_key(|o| o.iteration);
         SystemicSchedule { occurrences }
-    }
-
-    /// The occurrences in `iteration`.
-    pub fn at(&self, iteration: u64) -> &[SystemicOccurrence] {
-        let start = self.occurrences.partition_point(|o| o.iteration < iteration);
-        let end = start + self.occurrences[start..].partition_point(|o| o.iteration == iteration);
-        &self.occurrences[start..end]
     }
 
     /// True when the model has no systemic event that can ever happen (in annual mode).
