@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::inputs;
-use super::simulate::{run_with_progress, thread_pool, write_reports, ReportOptions};
+use super::simulate::{run_with_progress, thread_pool, write_reports, OutputFlags};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
@@ -22,25 +22,12 @@ pub struct MergeArgs {
     /// Folder for the reports; replaced atomically when the merge completes
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long, value_name = "T")]
-    pub threads: Option<usize>,
-    /// Print nothing but errors
-    #[arg(long)]
-    pub quiet: bool,
-    /// Skip the charts and report.html
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Also write Open Results Data (Oasis ORD) files of the insured loss into DIR/ord/
-    #[arg(long)]
-    pub ord: bool,
-    /// Also write the year loss table DIR/ylt.parquet (iteration, id, gross, retained, insured)
-    #[arg(long)]
-    pub ylt: bool,
+    #[command(flatten)]
+    pub output: OutputFlags,
 }
 
 pub fn run(args: &MergeArgs) -> Result<()> {
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.output.threads)?;
     let shards = shard::open_shards(&args.shards)?;
     let manifest = shards[0].manifest.clone();
     let first = shards[0].dir.clone();
@@ -61,7 +48,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let mode = Mode::parse(&manifest.mode).ok_or_else(|| {
         Error::input(format!("{}: mode \"{}\" is not annual or breach", first.display(), manifest.mode))
     })?;
-    if args.ord && mode != Mode::Annual {
+    if args.output.ord && mode != Mode::Annual {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); the shards ran in breach mode"));
     }
     let settings = RunSettings { mode, iterations: manifest.iterations, seed: manifest.seed };
@@ -78,14 +65,14 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let staging = output_dir::stage(&args.out)?;
     let source = ShardTables { shards, batches };
-    let results = run_with_progress(&pool, &model, &source, "merging", args.quiet, args.ylt, &staging)?;
+    let results = run_with_progress(&pool, &model, &source, "merging", args.output.quiet, args.output.ylt, &staging)?;
     // run.json names the inputs the shards read, not the copies.
     let exposures = InputSource { path: manifest.exposures.path.clone(), sha256: manifest.exposures.sha256.clone() };
     let assumptions =
         InputSource { path: manifest.assumptions.path.clone(), sha256: manifest.assumptions.sha256.clone() };
-    let options = ReportOptions { ord: args.ord, charts: !args.no_charts, threads };
+    let options = args.output.report_options(threads);
     write_reports(&model, &results, None, &options, [&exposures, &assumptions], staging)?;
-    if !args.quiet {
+    if !args.output.quiet {
         println!(
             "breachcost {}: merged {} shards ({} exposures, {} mode, {} iterations, seed {}); reports in {}",
             env!("CARGO_PKG_VERSION"),

@@ -39,6 +39,16 @@ pub struct SimulateArgs {
     /// Random seed; the same seed and inputs give byte-identical CSV reports
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    #[command(flatten)]
+    pub output: OutputFlags,
+    /// Simulate only shard K of N (a contiguous share of the iterations) into a shard folder for `merge`
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
+}
+
+/// The options `simulate` and `merge` share: threads, printing, and which reports to write.
+#[derive(Args, Debug, Clone)]
+pub struct OutputFlags {
     /// Worker threads (default: all cores); results do not depend on it
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,
@@ -54,9 +64,13 @@ pub struct SimulateArgs {
     /// Also write the year loss table DIR/ylt.parquet (iteration, id, gross, retained, insured)
     #[arg(long)]
     pub ylt: bool,
-    /// Simulate only shard K of N (a contiguous share of the iterations) into a shard folder for `merge`
-    #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+}
+
+impl OutputFlags {
+    /// What goes into the report folder, for a run on `threads` threads.
+    pub fn report_options(&self, threads: usize) -> ReportOptions {
+        ReportOptions { ord: self.ord, charts: !self.no_charts, threads }
+    }
 }
 
 /// `simulate`'s command line: the run's options and the convergence options.
@@ -163,7 +177,7 @@ pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)>
 /// Runs `simulate`; with a convergence target, first runs batches until the target is met,
 /// then the full run at that many iterations (the same as `--iterations` that many).
 pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Result<()> {
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.output.threads)?;
     let shard = match args.shard.as_deref() {
         Some(text) => Some(text.parse::<ShardSpec>().map_err(|e| Error::input(format!("--shard {e}")))?),
         None => None,
@@ -175,19 +189,19 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
                 "--shard: cannot be combined with --target-rel-error (shards need a fixed --iterations)",
             ));
         }
-        if args.ord || args.ylt {
+        if args.output.ord || args.output.ylt {
             return Err(Error::input("--shard: --ord and --ylt are written by `breachcost merge`; give them to merge"));
         }
     }
     output_dir::check_target(&args.out)?;
     let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
     let settings = settings(args, &inputs.assumptions)?;
-    if !args.quiet {
+    if !args.output.quiet {
         for warning in inputs.assumptions.warnings() {
             eprintln!("warning: {warning}");
         }
     }
-    if args.ord && settings.mode != Mode::Annual {
+    if args.output.ord && settings.mode != Mode::Annual {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); run with --mode annual"));
     }
     if let Some(t) = &target {
@@ -218,21 +232,29 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
 
     let convergence = match &target {
         Some(t) => {
-            let c = converge_with_progress(&pool, &model, t, args.quiet)?;
+            let c = converge_with_progress(&pool, &model, t, args.output.quiet)?;
             model.settings.iterations = c.iterations();
             Some(c)
         }
         None => None,
     };
-    let results = run_with_progress(&pool, &model, &Engine::default(), "simulating", args.quiet, args.ylt, &staging)?;
-    let options = ReportOptions { ord: args.ord, charts: !args.no_charts, threads };
+    let results = run_with_progress(
+        &pool,
+        &model,
+        &Engine::default(),
+        "simulating",
+        args.output.quiet,
+        args.output.ylt,
+        &staging,
+    )?;
+    let options = args.output.report_options(threads);
     write_reports(&model, &results, convergence.as_ref(), &options, [&exposures_source, &assumptions_source], staging)?;
 
-    if !args.quiet {
+    if !args.output.quiet {
         print_headline(&model, &results, &args.out);
     }
     if let Some(c) = &convergence {
-        report_convergence(c, args.quiet);
+        report_convergence(c, args.output.quiet);
     }
     Ok(())
 }
@@ -330,7 +352,7 @@ fn run_shard(
     let range = spec.iterations(model.settings.iterations);
     let batches = crate::run::batches(model);
     let total = (range.end - range.start).saturating_mul(model.exposures.len() as u64);
-    let bar = progress_bar(total, &format!("shard {spec}"), args.quiet);
+    let bar = progress_bar(total, &format!("shard {spec}"), args.output.quiet);
     let progress = |done: u64| bar.inc(done);
     let mut breaches = 0;
     pool.install(|| -> Result<()> {
@@ -377,7 +399,7 @@ fn run_shard(
         ReportFile { path: assumptions_copy, bytes: assumptions_bytes },
     ];
     staging.commit(&files)?;
-    if !args.quiet {
+    if !args.output.quiet {
         println!(
             "breachcost {}: shard {spec}, iterations {}..{} of {}, {} exposures, seed {}: {breaches} breaches in {:.2} s; shard folder {}",
             env!("CARGO_PKG_VERSION"),
