@@ -9,6 +9,24 @@ use crate::error::{Error, Result};
 use crate::input::{Assumptions, Exposures, DEFAULT_ASSUMPTIONS, SAMPLE_PORTFOLIO};
 use crate::report::run_json::InputSource;
 
+/// The two input files, as every command that simulates takes them.
+#[derive(clap::Args, Debug, Clone)]
+pub struct InputFiles {
+    /// Exposures table, CSV or Parquet (default: the built-in sample portfolio)
+    #[arg(long, value_name = "FILE")]
+    pub exposures: Option<std::path::PathBuf>,
+    /// Assumptions file, TOML (default: the built-in default assumptions)
+    #[arg(long, value_name = "FILE")]
+    pub assumptions: Option<std::path::PathBuf>,
+}
+
+impl InputFiles {
+    /// Reads both (see [`load`]).
+    pub fn load(&self) -> Result<Inputs> {
+        load(self.exposures.as_deref(), self.assumptions.as_deref())
+    }
+}
+
 pub struct Inputs {
     pub exposures: Exposures,
     pub assumptions: Assumptions,

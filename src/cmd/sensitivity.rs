@@ -22,12 +22,8 @@ use crate::sensitivity::{self, Sensitivity};
 /// the iterations, which default to 20,000 per run (the analysis makes about two runs per input).
 #[derive(Args, Debug, Clone)]
 pub struct SensitivityArgs {
-    /// Exposures table, CSV or Parquet (default: the built-in sample portfolio)
-    #[arg(long, value_name = "FILE")]
-    pub exposures: Option<PathBuf>,
-    /// Assumptions file, TOML (default: the built-in default assumptions)
-    #[arg(long, value_name = "FILE")]
-    pub assumptions: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: inputs::InputFiles,
     /// Folder for the reports; replaced atomically when the analysis completes
     #[arg(long, value_name = "DIR", default_value = "reports/sensitivity")]
     pub out: PathBuf,
@@ -57,7 +53,7 @@ pub struct SensitivityArgs {
 pub fn run(args: &SensitivityArgs) -> Result<()> {
     let (pool, threads) = super::simulate::thread_pool(args.threads)?;
     output_dir::check_target(&args.out)?;
-    let mut inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
+    let mut inputs = args.inputs.load()?;
     let overrides = Overrides {
         mode: args.mode.as_deref(),
         iterations: Some(args.iterations.unwrap_or(sensitivity::DEFAULT_ITERATIONS)),

@@ -21,12 +21,8 @@ use crate::shard::{self, ShardSpec};
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
 #[derive(Args, Debug, Clone)]
 pub struct SimulateArgs {
-    /// Exposures table, CSV or Parquet (default: the built-in sample portfolio)
-    #[arg(long, value_name = "FILE")]
-    pub exposures: Option<PathBuf>,
-    /// Assumptions file, TOML (default: the built-in default assumptions)
-    #[arg(long, value_name = "FILE")]
-    pub assumptions: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: inputs::InputFiles,
     /// Folder for the reports; replaced atomically when the run completes
     #[arg(long, value_name = "DIR", default_value = "reports/latest")]
     pub out: PathBuf,
@@ -194,7 +190,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         }
     }
     output_dir::check_target(&args.out)?;
-    let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
+    let inputs = args.inputs.load()?;
     let settings = settings(args, &inputs.assumptions)?;
     if !args.output.quiet {
         for warning in inputs.assumptions.warnings() {

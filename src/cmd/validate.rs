@@ -1,8 +1,6 @@
 //! `breachcost validate`: reads and checks the inputs, prints what it understood, and
 //! simulates nothing.
 
-use std::path::PathBuf;
-
 use clap::Args;
 
 use super::inputs;
@@ -14,16 +12,12 @@ use crate::report::human::money;
 
 #[derive(Args, Debug, Clone)]
 pub struct ValidateArgs {
-    /// Exposures table, CSV or Parquet (default: the built-in sample portfolio)
-    #[arg(long, value_name = "FILE")]
-    pub exposures: Option<PathBuf>,
-    /// Assumptions file, TOML (default: the built-in default assumptions)
-    #[arg(long, value_name = "FILE")]
-    pub assumptions: Option<PathBuf>,
+    #[command(flatten)]
+    pub inputs: inputs::InputFiles,
 }
 
 pub fn run(args: &ValidateArgs) -> Result<()> {
-    let inputs = inputs::load(args.exposures.as_deref(), args.assumptions.as_deref())?;
+    let inputs = args.inputs.load()?;
     for warning in inputs.assumptions.warnings() {
         eprintln!("warning: {warning}");
     }
