@@ -316,12 +316,15 @@ fn measure(
     largest: Option<Vec<f64>>,
     iterations: u64,
 ) -> (MeasureResult, LossDistribution, Option<LossDistribution>) {
-    let (losses, largest) = rayon::join(
-        || LossDistribution::new(values, iterations),
-        || largest.map(|v| LossDistribution::new(v, iterations)),
-    );
-    let ep = |d: &LossDistribution| RETURN_PERIODS.iter().map(|t| d.return_period_loss(f64::from(*t))).collect();
     let levels: Vec<f64> = RETURN_PERIODS.iter().map(|t| 1.0 - 1.0 / f64::from(*t)).collect();
+    // Everything the statistics below read is sorted in one pass per distribution.
+    let prepared = |values: Vec<f64>| {
+        let losses = LossDistribution::new(values, iterations);
+        Summary::prepare(&losses, &levels);
+        losses
+    };
+    let (losses, largest) = rayon::join(|| prepared(values), || largest.map(prepared));
+    let ep = |d: &LossDistribution| RETURN_PERIODS.iter().map(|t| d.return_period_loss(f64::from(*t))).collect();
     let ep_tvar = |d: &LossDistribution| d.tvars(&levels);
     let result = MeasureResult {
         summary: Summary::of(&losses),

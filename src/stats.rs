@@ -6,36 +6,136 @@
 //! from the values sorted ascending, so the result does not depend on the order in which
 //! iterations were simulated.
 
-/// Below this many values, a comparison sort beats the radix sort's fixed costs.
-const RADIX_SORT_MIN: usize = 1 << 12;
+use std::sync::OnceLock;
+
+/// Up to this many stored values, one bucket holds them all (sorted on first use).
+const ONE_BUCKET_MAX: usize = 64;
+/// Stored values per bucket that the index aims at, on average.
+const BUCKET_TARGET: usize = 16;
+/// The most buckets an index has.
+const MAX_BUCKETS: usize = 1 << 16;
 
 /// Return periods (years, or breaches in breach mode) reported in the exceedance table.
 pub const RETURN_PERIODS: [u32; 11] = [2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
 
-/// The losses of one measure over all iterations, sorted, with implicit zeros.
+/// The losses of one measure over all iterations, with implicit zeros.
+///
+/// Order statistics come from an index rather than a full sort: the stored values are
+/// counted into buckets by their bit patterns (which order positive floats like the numbers,
+/// so bucket `b` holds only values below those of bucket `b + 1`), and a bucket's values are
+/// gathered and sorted only when an order statistic falls in it. A quantile is exact, like
+/// one read from the sorted values, and costs a pass over the data for the buckets it needs
+/// (batched by [`LossDistribution::prepare`]), not a sort of everything.
 #[derive(Debug, Clone)]
 pub struct LossDistribution {
-    /// The stored values, ascending (all ≥ 0).
-    sorted: Vec<f64>,
-    /// Iterations in all; `iterations - sorted.len()` of them are implicit zeros.
+    /// The values above zero, in the order given.
+    values: Vec<f64>,
+    /// Iterations in all; `iterations - values.len()` of them are implicit zeros.
     iterations: u64,
     /// The mean and sample standard deviation, computed once (every statistic asks for them).
     mean: f64,
     sd: f64,
+    max: f64,
+    buckets: Buckets,
+}
+
+/// The bucket index of a [`LossDistribution`].
+#[derive(Debug, Clone)]
+struct Buckets {
+    /// Bit pattern of the smallest value: value `v` is in bucket `(bits(v) − base) >> shift`.
+    base: u64,
+    shift: u32,
+    /// `starts[b]` is the number of values in the buckets below `b` (one entry more than buckets).
+    starts: Vec<usize>,
+    /// `above[b]` is the compensated sum of the values in buckets `b` and up (one more, 0 at the end).
+    above: Vec<f64>,
+    /// Each bucket's values, ascending, once something has asked for them.
+    sorted: Vec<OnceLock<Box<[f64]>>>,
+}
+
+impl Buckets {
+    #[inline]
+    fn of(&self, value: f64) -> usize {
+        self.offset(value.to_bits())
+    }
+
+    /// The bucket of a bit pattern at or above `base`.
+    #[inline]
+    fn offset(&self, bits: u64) -> usize {
+        bits.wrapping_sub(self.base).checked_shr(self.shift).unwrap_or(0) as usize
+    }
+
+    fn count(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The bucket holding sorted position `j` (0-based among the stored values).
+    fn holding(&self, j: usize) -> usize {
+        self.starts.partition_point(|s| *s <= j) - 1
+    }
 }
 
 impl LossDistribution {
     /// From the stored values of `iterations` iterations (the rest are zeros).
-    /// Negative values (which policy arithmetic never produces) are treated as zero.
+    /// Zeros, negative values (which policy arithmetic never produces) and NaN count as zero.
     pub fn new(mut values: Vec<f64>, iterations: u64) -> Self {
         let iterations = iterations.max(values.len() as u64);
-        // Zeros (and anything not above zero) are implicit: only losses are sorted.
+        // Zeros (and anything not above zero) are implicit: only losses are indexed.
         values.retain(|v| *v > 0.0);
-        sort_positive(&mut values);
-        let mut losses = LossDistribution { sorted: values, iterations, mean: 0.0, sd: 0.0 };
-        losses.mean = losses.compute_mean();
-        losses.sd = losses.compute_sd();
-        losses
+        let n = values.len();
+        let (mut lowest, mut highest) = (u64::MAX, 0u64);
+        let mut total = Neumaier::default();
+        for v in &values {
+            let bits = v.to_bits();
+            lowest = lowest.min(bits);
+            highest = highest.max(bits);
+            total.add(*v);
+        }
+        let mean = if iterations == 0 { 0.0 } else { total.value() / iterations as f64 };
+        let wanted = if n <= ONE_BUCKET_MAX { 1 } else { (n / BUCKET_TARGET).clamp(1, MAX_BUCKETS) as u64 };
+        let span = highest.saturating_sub(lowest);
+        let mut shift = 0;
+        while span.checked_shr(shift).unwrap_or(0) >= wanted {
+            shift += 1;
+        }
+        let mut buckets = Buckets {
+            base: if n == 0 { 0 } else { lowest },
+            shift,
+            starts: Vec::new(),
+            above: Vec::new(),
+            sorted: Vec::new(),
+        };
+        let count = if n == 0 { 0 } else { buckets.offset(highest) + 1 };
+        let mut counts = vec![0usize; count + 1];
+        let mut sums = vec![Neumaier::default(); count];
+        let mut squares = Neumaier::default();
+        for v in &values {
+            let b = buckets.of(*v);
+            counts[b] += 1;
+            sums[b].add(*v);
+            squares.add((v - mean) * (v - mean));
+        }
+        // Counts become starts (an exclusive prefix sum), sums the totals from each bucket up.
+        let mut position = 0;
+        for c in counts.iter_mut() {
+            let here = *c;
+            *c = position;
+            position += here;
+        }
+        let mut above = vec![0.0; count + 1];
+        let mut running = Neumaier::default();
+        for b in (0..count).rev() {
+            running.add(sums[b].value());
+            above[b] = running.value();
+        }
+        buckets.starts = counts;
+        buckets.above = above;
+        buckets.sorted = (0..count).map(|_| OnceLock::new()).collect();
+        let zeros = iterations - n as u64;
+        squares.add(zeros as f64 * mean * mean);
+        let sd = if iterations < 2 { 0.0 } else { (squares.value() / (iterations - 1) as f64).max(0.0).sqrt() };
+        let max = if n == 0 { 0.0 } else { f64::from_bits(highest) };
+        LossDistribution { values, iterations, mean, sd, max, buckets }
     }
 
     pub fn iterations(&self) -> u64 {
@@ -43,7 +143,79 @@ impl LossDistribution {
     }
 
     fn zeros(&self) -> u64 {
-        self.iterations - self.sorted.len() as u64
+        self.iterations - self.values.len() as u64
+    }
+
+    /// Bucket `b`'s values, ascending (gathered and sorted now if no one has asked before).
+    fn bucket(&self, b: usize) -> &[f64] {
+        self.load(&[b]);
+        self.buckets.sorted[b].get().map_or(&[], |values| &values[..])
+    }
+
+    /// Gathers and sorts the listed buckets not already sorted, in one pass over the values.
+    fn load(&self, wanted: &[usize]) {
+        let buckets = &self.buckets;
+        let mut missing: Vec<usize> =
+            wanted.iter().copied().filter(|b| *b < buckets.count() && buckets.sorted[*b].get().is_none()).collect();
+        if missing.is_empty() {
+            return;
+        }
+        missing.sort_unstable();
+        missing.dedup();
+        let mut gathered: Vec<Vec<f64>> =
+            missing.iter().map(|b| Vec::with_capacity(buckets.starts[b + 1] - buckets.starts[*b])).collect();
+        if missing.len() == buckets.count() {
+            for v in &self.values {
+                gathered[buckets.of(*v)].push(*v);
+            }
+        } else {
+            let mut slot = vec![u32::MAX; buckets.count()];
+            for (i, b) in missing.iter().enumerate() {
+                slot[*b] = i as u32;
+            }
+            for v in &self.values {
+                let s = slot[buckets.of(*v)];
+                if s != u32::MAX {
+                    gathered[s as usize].push(*v);
+                }
+            }
+        }
+        for (b, mut values) in missing.into_iter().zip(gathered) {
+            values.sort_unstable_by(f64::total_cmp);
+            // Another thread may have sorted it meanwhile: the same values either way.
+            let _ = buckets.sorted[b].set(values.into_boxed_slice());
+        }
+    }
+
+    /// The 0-based ranks (among all iterations) that the p-quantile interpolates between.
+    fn ranks(&self, p: f64) -> (u64, u64, f64) {
+        let h = (self.iterations - 1) as f64 * p.clamp(0.0, 1.0);
+        let lo = h.floor() as u64;
+        (lo, (lo + 1).min(self.iterations - 1), h - lo as f64)
+    }
+
+    /// Sorts, in one pass over the data, what the quantiles at `levels` (and TVaRs from
+    /// them) and the listed 0-based `ranks` will read: call it before asking for many.
+    pub fn prepare(&self, levels: &[f64], ranks: &[u64]) {
+        if self.iterations == 0 {
+            return;
+        }
+        let zeros = self.zeros();
+        let mut wanted = Vec::with_capacity(2 * levels.len() + ranks.len());
+        let mut want = |rank: u64| {
+            if rank >= zeros && rank < self.iterations {
+                wanted.push(self.buckets.holding((rank - zeros) as usize));
+            }
+        };
+        for p in levels {
+            let (lo, hi, _) = self.ranks(*p);
+            want(lo);
+            want(hi);
+        }
+        for rank in ranks {
+            want(*rank);
+        }
+        self.load(&wanted);
     }
 
     /// The i-th smallest of all iterations' values (0-based).
@@ -51,10 +223,11 @@ impl LossDistribution {
     fn order_statistic(&self, i: u64) -> f64 {
         let zeros = self.zeros();
         if i < zeros {
-            0.0
-        } else {
-            self.sorted[(i - zeros) as usize]
+            return 0.0;
         }
+        let j = (i - zeros) as usize;
+        let b = self.buckets.holding(j);
+        self.bucket(b)[j - self.buckets.starts[b]]
     }
 
     /// The p-quantile by linear interpolation between order statistics (numpy "linear").
@@ -62,42 +235,26 @@ impl LossDistribution {
         if self.iterations == 0 {
             return 0.0;
         }
-        let h = (self.iterations - 1) as f64 * p.clamp(0.0, 1.0);
-        let lo = h.floor() as u64;
-        let hi = (lo + 1).min(self.iterations - 1);
+        let (lo, hi, fraction) = self.ranks(p);
         let below = self.order_statistic(lo);
         let above = self.order_statistic(hi);
-        below + (h - lo as f64) * (above - below)
+        below + fraction * (above - below)
     }
 
-    /// The mean over all iterations (compensated summation in ascending order).
+    /// [`LossDistribution::quantile`] at each of `levels`, preparing them together.
+    pub fn quantiles(&self, levels: &[f64]) -> Vec<f64> {
+        self.prepare(levels, &[]);
+        levels.iter().map(|p| self.quantile(*p)).collect()
+    }
+
+    /// The mean over all iterations (compensated summation).
     pub fn mean(&self) -> f64 {
         self.mean
-    }
-
-    fn compute_mean(&self) -> f64 {
-        if self.iterations == 0 {
-            return 0.0;
-        }
-        sum(&self.sorted) / self.iterations as f64
     }
 
     /// The sample standard deviation (n − 1 denominator).
     pub fn sd(&self) -> f64 {
         self.sd
-    }
-
-    fn compute_sd(&self) -> f64 {
-        if self.iterations < 2 {
-            return 0.0;
-        }
-        let mean = self.mean();
-        let mut total = Neumaier::default();
-        for v in &self.sorted {
-            total.add((v - mean) * (v - mean));
-        }
-        total.add(self.zeros() as f64 * mean * mean);
-        (total.value() / (self.iterations - 1) as f64).max(0.0).sqrt()
     }
 
     /// The standard error of the mean, `sd / sqrt(iterations)`.
@@ -113,39 +270,60 @@ impl LossDistribution {
         self.tvars(&[q])[0]
     }
 
-    /// [`LossDistribution::tvar`] at several levels, in one pass over the tail (largest first).
+    /// The number of stored values below `x` (x above zero).
+    fn count_below(&self, x: f64) -> usize {
+        let n = self.values.len();
+        if n == 0 || x.to_bits() <= self.buckets.base {
+            return 0;
+        }
+        let b = self.buckets.offset(x.to_bits());
+        if b >= self.buckets.count() {
+            return n;
+        }
+        self.buckets.starts[b] + self.bucket(b).partition_point(|v| *v < x)
+    }
+
+    /// The compensated sum of the stored values at sorted positions `start..`.
+    fn sum_from(&self, start: usize) -> f64 {
+        if start >= self.values.len() {
+            return 0.0;
+        }
+        let b = self.buckets.holding(start);
+        let mut total = Neumaier::default();
+        total.add(self.buckets.above[b + 1]);
+        for v in self.bucket(b)[start - self.buckets.starts[b]..].iter().rev() {
+            total.add(*v);
+        }
+        total.value()
+    }
+
+    /// [`LossDistribution::tvar`] at several levels.
     pub fn tvars(&self, levels: &[f64]) -> Vec<f64> {
         if self.iterations == 0 {
             return vec![0.0; levels.len()];
         }
-        let mut out = vec![0.0; levels.len()];
-        // (index where the tail starts, level index) for the levels with a positive threshold.
-        let mut starts: Vec<(usize, usize)> = Vec::with_capacity(levels.len());
-        for (i, q) in levels.iter().enumerate() {
-            let threshold = self.quantile(*q);
-            if threshold <= 0.0 {
-                out[i] = self.mean();
-            } else {
-                starts.push((self.sorted.partition_point(|v| *v < threshold), i));
-            }
-        }
-        starts.sort_unstable_by(|a, b| b.cmp(a));
-        let mut total = Neumaier::default();
-        let mut position = self.sorted.len();
-        for (start, i) in starts {
-            while position > start {
-                position -= 1;
-                total.add(self.sorted[position]);
-            }
-            let count = self.sorted.len() - start;
-            // An empty tail only happens when the threshold is interpolated above the maximum.
-            out[i] = if count == 0 { self.max() } else { total.value() / count as f64 };
-        }
-        out
+        self.prepare(levels, &[]);
+        levels
+            .iter()
+            .map(|q| {
+                let threshold = self.quantile(*q);
+                if threshold <= 0.0 {
+                    return self.mean();
+                }
+                let start = self.count_below(threshold);
+                let count = self.values.len() - start;
+                // An empty tail only happens when the threshold is interpolated above the maximum.
+                if count == 0 {
+                    self.max()
+                } else {
+                    self.sum_from(start) / count as f64
+                }
+            })
+            .collect()
     }
 
     pub fn max(&self) -> f64 {
-        self.sorted.last().copied().unwrap_or(0.0)
+        self.max
     }
 
     /// The share of iterations with a loss above zero.
@@ -153,8 +331,18 @@ impl LossDistribution {
         if self.iterations == 0 {
             return 0.0;
         }
-        let nonzero = self.sorted.len() - self.sorted.partition_point(|v| *v <= 0.0);
-        nonzero as f64 / self.iterations as f64
+        self.values.len() as f64 / self.iterations as f64
+    }
+
+    /// The 0-based ranks of [`LossDistribution::quantile_ci`]'s bounds.
+    fn ci_ranks(&self, p: f64, z: f64) -> (u64, u64) {
+        let n = self.iterations as f64;
+        let half_width = z * (n * p * (1.0 - p)).sqrt();
+        let last = self.iterations - 1;
+        // 1-based ranks r and s become 0-based indices r − 1 and s − 1.
+        let lower = ((n * p - half_width).floor().max(1.0) as u64 - 1).min(last);
+        let upper = ((n * p + half_width).ceil().max(1.0) as u64 - 1).min(last);
+        (lower, upper)
     }
 
     /// A distribution-free confidence interval for the p-quantile from order statistics:
@@ -164,60 +352,14 @@ impl LossDistribution {
         if self.iterations == 0 {
             return (0.0, 0.0);
         }
-        let n = self.iterations as f64;
-        let half_width = z * (n * p * (1.0 - p)).sqrt();
-        let last = self.iterations - 1;
-        // 1-based ranks r and s become 0-based indices r − 1 and s − 1.
-        let lower = ((n * p - half_width).floor().max(1.0) as u64 - 1).min(last);
-        let upper = ((n * p + half_width).ceil().max(1.0) as u64 - 1).min(last);
+        let (lower, upper) = self.ci_ranks(p, z);
+        self.prepare(&[], &[lower, upper]);
         (self.order_statistic(lower), self.order_statistic(upper))
     }
 
     /// The loss exceeded with probability `1 / return_period`.
     pub fn return_period_loss(&self, return_period: f64) -> f64 {
         self.quantile(1.0 - 1.0 / return_period)
-    }
-}
-
-/// Sorts positive numbers ascending. The bit patterns of positive floats (infinity included)
-/// order like the numbers, so a least-significant-digit radix sort on them (eight passes of
-/// one byte, skipping the bytes all values share) sorts in linear time.
-fn sort_positive(values: &mut [f64]) {
-    let n = values.len();
-    if n < RADIX_SORT_MIN {
-        values.sort_unstable_by(f64::total_cmp);
-        return;
-    }
-    let digit_of = |value: f64, digit: usize| ((value.to_bits() >> (8 * digit)) & 0xff) as usize;
-    let mut counts = [[0usize; 256]; 8];
-    for value in values.iter() {
-        for (digit, count) in counts.iter_mut().enumerate() {
-            count[digit_of(*value, digit)] += 1;
-        }
-    }
-    let mut buffer = vec![0.0f64; n];
-    // Passes alternate between `values` and `buffer`; `in_buffer` tells where the data is.
-    let mut in_buffer = false;
-    for (digit, count) in counts.iter().enumerate() {
-        if count.contains(&n) {
-            continue;
-        }
-        let mut next = [0usize; 256];
-        let mut total = 0;
-        for (slot, c) in next.iter_mut().zip(count) {
-            *slot = total;
-            total += c;
-        }
-        let (from, to) = if in_buffer { (&buffer[..], &mut values[..]) } else { (&values[..], &mut buffer[..]) };
-        for value in from {
-            let bucket = digit_of(*value, digit);
-            to[next[bucket]] = *value;
-            next[bucket] += 1;
-        }
-        in_buffer = !in_buffer;
-    }
-    if in_buffer {
-        values.copy_from_slice(&buffer);
     }
 }
 
@@ -237,18 +379,50 @@ impl LogHistogram {
     pub const DECADES: usize = 13;
 
     pub fn of(losses: &LossDistribution) -> LogHistogram {
-        let bins = Self::BINS_PER_DECADE * Self::DECADES;
-        // The values are sorted: each bin's count is the distance between its edges' positions.
-        let sorted = &losses.sorted;
-        let position = |i: usize| sorted.partition_point(|v| v.log10() * (Self::BINS_PER_DECADE as f64) < i as f64);
-        let mut counts = Vec::with_capacity(bins);
+        let edges = Self::edges();
+        // Each bin's count is the distance between the positions of its edges.
+        let buckets: Vec<usize> = edges
+            .iter()
+            .filter(|e| e.to_bits() > losses.buckets.base)
+            .map(|e| losses.buckets.offset(e.to_bits()))
+            .filter(|b| *b < losses.buckets.count())
+            .collect();
+        losses.load(&buckets);
+        let mut counts = Vec::with_capacity(edges.len() + 1);
         let mut start = 0;
-        for i in 1..=bins {
-            let end = if i == bins { sorted.len() } else { position(i) };
+        for edge in edges {
+            let end = losses.count_below(*edge);
             counts.push((end - start) as u64);
             start = end;
         }
+        counts.push((losses.values.len() - start) as u64);
         LogHistogram { zeros: losses.zeros(), counts, iterations: losses.iterations }
+    }
+
+    /// The inner bin edges: edge `i − 1` is the smallest number whose `log10 × BINS_PER_DECADE`
+    /// is at least `i`, so that a loss falls in bin `floor(log10(loss) × BINS_PER_DECADE)`
+    /// exactly as computing its logarithm would put it.
+    fn edges() -> &'static [f64] {
+        static EDGES: OnceLock<Vec<f64>> = OnceLock::new();
+        EDGES.get_or_init(|| {
+            let bins = Self::BINS_PER_DECADE * Self::DECADES;
+            (1..bins)
+                .map(|i| {
+                    let reaches = |bits: u64| f64::from_bits(bits).log10() * Self::BINS_PER_DECADE as f64 >= i as f64;
+                    // The bit patterns of positive floats order like the numbers: bisect them.
+                    let (mut lo, mut hi) = (1.0f64.to_bits(), f64::INFINITY.to_bits());
+                    while lo < hi {
+                        let mid = lo + (hi - lo) / 2;
+                        if reaches(mid) {
+                            hi = mid;
+                        } else {
+                            lo = mid + 1;
+                        }
+                    }
+                    f64::from_bits(lo)
+                })
+                .collect()
+        })
     }
 
     /// The lower edge of bin `i`, in dollars.
@@ -258,74 +432,11 @@ impl LogHistogram {
 }
 
 /// Mean, standard deviation, share above zero and a few quantiles of stored values (with
-/// implicit zeros up to `iterations`), by selection rather than sorting: O(n) per quantile.
-/// Agrees exactly with [`LossDistribution`] (same order statistics, same interpolation).
-pub fn select_statistics(mut values: Vec<f64>, iterations: u64, probabilities: &[f64]) -> (f64, f64, f64, Vec<f64>) {
-    for v in values.iter_mut() {
-        if v.is_nan() || *v < 0.0 {
-            *v = 0.0;
-        }
-    }
-    let iterations = iterations.max(values.len() as u64);
-    if iterations == 0 {
-        return (0.0, 0.0, 0.0, vec![0.0; probabilities.len()]);
-    }
-    let zeros = iterations - values.len() as u64;
-    let nonzero = values.iter().filter(|v| **v > 0.0).count();
-    let mut total = Neumaier::default();
-    for v in &values {
-        total.add(*v);
-    }
-    let mean = total.value() / iterations as f64;
-    let sd = if iterations < 2 {
-        0.0
-    } else {
-        let mut squares = Neumaier::default();
-        for v in &values {
-            squares.add((v - mean) * (v - mean));
-        }
-        squares.add(zeros as f64 * mean * mean);
-        (squares.value() / (iterations - 1) as f64).max(0.0).sqrt()
-    };
-    let quantiles = probabilities
-        .iter()
-        .map(|p| {
-            let h = (iterations - 1) as f64 * p.clamp(0.0, 1.0);
-            let lo = h.floor() as u64;
-            let (below, above) = adjacent_order_statistics(&mut values, zeros, lo, iterations);
-            below + (h - lo as f64) * (above - below)
-        })
-        .collect();
-    (mean, sd, nonzero as f64 / iterations as f64, quantiles)
-}
-
-/// The order statistics `i` and `i + 1` (capped at the last) of the stored values plus `zeros` zeros.
-fn adjacent_order_statistics(values: &mut [f64], zeros: u64, i: u64, iterations: u64) -> (f64, f64) {
-    let next = (i + 1).min(iterations - 1);
-    let at = |values: &mut [f64], j: u64| -> f64 {
-        if j < zeros {
-            0.0
-        } else {
-            let index = (j - zeros) as usize;
-            *values.select_nth_unstable_by(index, f64::total_cmp).1
-        }
-    };
-    let below = at(values, i);
-    if next == i {
-        return (below, below);
-    }
-    if next < zeros {
-        return (below, 0.0);
-    }
-    if i < zeros {
-        // `next` is the smallest stored value.
-        let smallest = values.iter().copied().fold(f64::INFINITY, f64::min);
-        return (below, smallest);
-    }
-    // After selecting index i−zeros, the next order statistic is the minimum to its right.
-    let index = (i - zeros) as usize;
-    let above = values[index + 1..].iter().copied().fold(f64::INFINITY, f64::min);
-    (below, above)
+/// implicit zeros up to `iterations`; NaN and negative values count as zeros).
+pub fn select_statistics(values: Vec<f64>, iterations: u64, probabilities: &[f64]) -> (f64, f64, f64, Vec<f64>) {
+    let losses = LossDistribution::new(values, iterations);
+    let quantiles = losses.quantiles(probabilities);
+    (losses.mean(), losses.sd(), losses.prob_nonzero(), quantiles)
 }
 
 /// A compensated (Neumaier) sum, accurate to about one rounding whatever the count.
@@ -348,7 +459,12 @@ impl Neumaier {
     }
 
     pub fn value(&self) -> f64 {
-        self.sum + self.compensation
+        // Once the sum is infinite the compensation is meaningless (∞ − ∞).
+        if self.sum.is_finite() {
+            self.sum + self.compensation
+        } else {
+            self.sum
+        }
     }
 }
 
@@ -389,8 +505,22 @@ pub struct Summary {
 /// The two-sided 95% normal quantile.
 pub const Z95: f64 = 1.959_963_984_540_054;
 
+/// The quantile levels of a [`Summary`].
+const SUMMARY_LEVELS: [f64; 7] = [0.50, 0.75, 0.90, 0.95, 0.99, 0.995, 0.999];
+
 impl Summary {
+    /// Sorts in one pass what [`Summary::of`] and the quantiles at `levels` will read.
+    pub fn prepare(losses: &LossDistribution, levels: &[f64]) {
+        if losses.iterations() == 0 {
+            return;
+        }
+        let (low, high) = losses.ci_ranks(0.99, Z95);
+        let all: Vec<f64> = SUMMARY_LEVELS.iter().chain(levels).copied().collect();
+        losses.prepare(&all, &[low, high]);
+    }
+
     pub fn of(losses: &LossDistribution) -> Summary {
+        Summary::prepare(losses, &[]);
         let mean = losses.mean();
         let se_mean = losses.se_mean();
         let (p99_ci_low, p99_ci_high) = losses.quantile_ci(0.99, Z95);
@@ -450,8 +580,29 @@ mod tests {
         }
     }
 
+    /// Quantile, TVaR and histogram of sorted values, the plain way, as a reference.
+    fn reference(values: &[f64], iterations: u64, p: f64) -> (f64, f64) {
+        let mut sorted: Vec<f64> = values.iter().copied().filter(|v| *v > 0.0).collect();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let zeros = iterations - sorted.len() as u64;
+        let at = |i: u64| if i < zeros { 0.0 } else { sorted[(i - zeros) as usize] };
+        let h = (iterations - 1) as f64 * p;
+        let lo = h.floor() as u64;
+        let hi = (lo + 1).min(iterations - 1);
+        let q = at(lo) + (h - lo as f64) * (at(hi) - at(lo));
+        let tail: Vec<f64> = sorted.iter().copied().filter(|v| *v >= q).collect();
+        let tvar = if q <= 0.0 {
+            sorted.iter().sum::<f64>() / iterations as f64
+        } else if tail.is_empty() {
+            sorted.last().copied().unwrap_or(0.0)
+        } else {
+            tail.iter().sum::<f64>() / tail.len() as f64
+        };
+        (q, tvar)
+    }
+
     #[test]
-    fn radix_sort_agrees_with_a_comparison_sort() {
+    fn bucketed_order_statistics_agree_with_sorting() {
         let mut state = 0x9e37_79b9_7f4a_7c15u64;
         let mut next = || {
             state ^= state << 13;
@@ -459,20 +610,46 @@ mod tests {
             state ^= state << 17;
             state
         };
-        for n in [0usize, 1, 5, RADIX_SORT_MIN - 1, RADIX_SORT_MIN, 100_000] {
-            let mut values: Vec<f64> = (0..n)
-                .map(|i| match i % 5 {
-                    0 => f64::from_bits(next() >> 2).abs().max(f64::MIN_POSITIVE),
-                    1 => (next() % 1000) as f64 + 1.0,
-                    2 => f64::INFINITY,
-                    3 => 5e-324,
-                    _ => (next() >> 11) as f64 * 1e-3 + 0.5,
-                })
-                .collect();
-            let mut expected = values.clone();
-            expected.sort_unstable_by(f64::total_cmp);
-            sort_positive(&mut values);
-            assert!(values.iter().zip(&expected).all(|(a, b)| a.to_bits() == b.to_bits()), "n = {n}");
+        let levels = [0.0, 0.001, 0.1, 0.5, 0.75, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9999, 1.0];
+        for n in [0usize, 1, 5, ONE_BUCKET_MAX - 1, ONE_BUCKET_MAX + 1, 100_000, 300_000] {
+            for spread in 0..3 {
+                let values: Vec<f64> = (0..n)
+                    .map(|i| match (spread, i % 7) {
+                        // A wide spread of magnitudes, with infinities, subnormals and duplicates.
+                        (0, 0) => f64::from_bits(next() >> 2).abs().max(5e-324),
+                        (0, 1) => f64::INFINITY,
+                        (0, 2) => 5e-324,
+                        (_, 3) => 0.0,
+                        (_, 4) => 12345.0,
+                        // Losses like the model's: log-uniform over ten decades.
+                        (1, _) => 10f64.powf((next() >> 11) as f64 / (1u64 << 53) as f64 * 10.0),
+                        // A narrow band: every value in a few buckets' worth of bit patterns.
+                        _ => 1e6 + (next() % 1000) as f64,
+                    })
+                    .collect();
+                for iterations in [n as u64, 2 * n as u64 + 3] {
+                    if iterations == 0 {
+                        continue;
+                    }
+                    let d = LossDistribution::new(values.clone(), iterations);
+                    let tvars = d.tvars(&levels);
+                    for (p, tvar) in levels.iter().zip(tvars) {
+                        let (q, expected_tvar) = reference(&values, iterations, *p);
+                        let got = d.quantile(*p);
+                        assert!(
+                            got.to_bits() == q.to_bits() || (got.is_nan() && q.is_nan()),
+                            "n {n}, spread {spread}, p {p}: {got} vs {q}"
+                        );
+                        let close =
+                            (tvar - expected_tvar).abs() <= 1e-12 * expected_tvar.abs() || tvar == expected_tvar;
+                        assert!(close, "n {n}, spread {spread}, p {p}: TVaR {tvar} vs {expected_tvar}");
+                    }
+                    let expected_max = values.iter().copied().fold(0.0, f64::max);
+                    assert_eq!(d.max(), expected_max);
+                    let stored = values.iter().filter(|v| **v > 0.0).count();
+                    assert_eq!(d.prob_nonzero(), stored as f64 / iterations as f64);
+                }
+            }
         }
     }
 

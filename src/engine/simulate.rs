@@ -150,6 +150,10 @@ struct ExposureSimulator<'m> {
     /// Negative binomial: the gamma law of the year's breach rate.
     year_rate: Option<GammaSampler>,
     any_curve: bool,
+    /// Per applicable component: its units are the affected records themselves (a unit share
+    /// that is always 1) raised to an exponent other than 1 and ½, so that the power can be
+    /// taken as `exp(exponent × ln affected)` with the logarithm shared by the breach's components.
+    power_of_affected: Vec<bool>,
     /// Which years have breaches of the exposure's own, and how many.
     years: YearLaw,
 }
@@ -189,6 +193,17 @@ impl<'m> ExposureSimulator<'m> {
                 CountModel::Poisson => None,
             },
             any_curve,
+            power_of_affected: exposure
+                .components
+                .iter()
+                .map(|c| {
+                    let component = &model.assumptions.components[*c];
+                    let exponent = component.exponent;
+                    let unit_share_is_one =
+                        component.unit_share.is_constant() && component.unit_share.value_at(0.5) == 1.0;
+                    unit_share_is_one && exponent != 1.0 && exponent != 0.5 && exponent.is_finite()
+                })
+                .collect(),
             years: YearLaw::of(model, rate),
         }
     }
@@ -253,7 +268,8 @@ impl<'m> ExposureSimulator<'m> {
                 let mut year = start;
                 while year < end {
                     // Years without a breach before the next one: geometric, P(0)^g (1 − P(0)).
-                    let gap = (open_unit(&mut rng).ln() / ln_p0).floor();
+                    // Non-negative (both logarithms are negative), so truncation is the floor.
+                    let gap = open_unit(&mut rng).ln() / ln_p0;
                     if gap.is_nan() || gap >= (end - year) as f64 {
                         break;
                     }
@@ -271,6 +287,8 @@ impl<'m> ExposureSimulator<'m> {
         let assumptions = &self.model.assumptions;
         let affected = match self.exposure.affected {
             Some(a) => a,
+            // A constant share draws nothing: its stream (its own) need not be set up.
+            None if affected_share.is_constant() => self.exposure.records * affected_share.value_at(0.5),
             None => {
                 let mut rng = stream(mix(breach_key, AFFECTED_STREAM));
                 self.exposure.records * affected_share.sample(&mut rng)
@@ -279,11 +297,18 @@ impl<'m> ExposureSimulator<'m> {
         if let Some(correlation) = &assumptions.correlation {
             correlated_uniforms(&correlation.factor, mix(breach_key, CORRELATION_STREAM), copula);
         }
-        let log10_affected = if self.any_curve { affected.log10() } else { 0.0 };
+        let log10_affected = if self.any_curve { not_speculated(f64::log10, affected) } else { 0.0 };
+        let ln_affected = if affected > 0.0 && self.power_of_affected.contains(&true) {
+            not_speculated(f64::ln, affected)
+        } else {
+            0.0
+        };
         let terms = &self.exposure.terms;
         let mut gross = 0.0;
         let mut covered = 0.0;
-        for (slot, &c) in costs.iter_mut().zip(&self.exposure.components) {
+        for ((slot, &c), &power_of_affected) in
+            costs.iter_mut().zip(&self.exposure.components).zip(&self.power_of_affected)
+        {
             let component = &assumptions.components[c];
             let mut rng = stream(mix(breach_key, self.model.component_keys[c]));
             // The occurrence draw comes first and is always made, so a component's other
@@ -308,7 +333,17 @@ impl<'m> ExposureSimulator<'m> {
                     }
                 }
                 let units = affected * unit_share;
-                let scaled = if component.exponent == 1.0 { units } else { units.powf(component.exponent) };
+                let exponent = component.exponent;
+                let scaled = if exponent == 1.0 {
+                    units
+                } else if exponent == 0.5 {
+                    units.sqrt()
+                } else if power_of_affected && affected > 0.0 && units == affected {
+                    // affected^exponent (to a few ulps of powf, at a fraction of its cost).
+                    (exponent * ln_affected).exp()
+                } else {
+                    units.powf(exponent)
+                };
                 fixed + per_unit * scaled
             } else {
                 0.0
@@ -460,6 +495,14 @@ impl<'m> ExposureSimulator<'m> {
     }
 }
 
+/// `f(x)`, in a call the optimiser cannot hoist out of the branch that guards it: it would
+/// otherwise compute a logarithm for every breach, needed or not, as the intrinsics have no
+/// side effects.
+#[inline(never)]
+fn not_speculated(f: fn(f64) -> f64, x: f64) -> f64 {
+    f(x)
+}
+
 /// Fills `uniforms` with correlated uniforms: `Φ(L e)` for independent standard normals `e`.
 fn correlated_uniforms(factor: &[Vec<f64>], key: u64, uniforms: &mut [f64]) {
     let mut rng = stream(key);
@@ -548,7 +591,16 @@ impl SystemicSchedule {
 /// cumulative table such as [`poisson_cdf`]'s.
 #[inline]
 fn invert(table: &[f64], u: f64) -> u32 {
-    table.partition_point(|c| *c < u).min(table.len().saturating_sub(1)) as u32
+    let last = table.len().saturating_sub(1);
+    // Counts are mostly small: a scan of the first entries beats a binary search, whose every
+    // step waits on the previous load; the rest of a long table is searched in halves.
+    const SCAN: usize = 8;
+    let head = table.len().min(SCAN);
+    let k = match table[..head].iter().position(|c| *c >= u) {
+        Some(k) => k,
+        None => head + table[head..].partition_point(|c| *c < u),
+    };
+    k.min(last) as u32
 }
 
 /// The cumulative probabilities of sequential Poisson inversion, entry k being P(N ≤ k), summed

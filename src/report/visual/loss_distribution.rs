@@ -52,10 +52,9 @@ impl Series {
     /// the nonzero part: each stands for 1/[`QUANTILES`] of it.
     fn from_distribution(label: String, colour: RGBColor, d: &LossDistribution) -> Series {
         let nonzero = d.prob_nonzero();
-        let values: Vec<f64> = (0..QUANTILES)
-            .map(|k| d.quantile(1.0 - nonzero + nonzero * (k as f64 + 0.5) / QUANTILES as f64))
-            .filter(|v| *v > 0.0 && v.is_finite())
-            .collect();
+        let levels: Vec<f64> =
+            (0..QUANTILES).map(|k| 1.0 - nonzero + nonzero * (k as f64 + 0.5) / QUANTILES as f64).collect();
+        let values: Vec<f64> = d.quantiles(&levels).into_iter().filter(|v| *v > 0.0 && v.is_finite()).collect();
         if nonzero <= 0.0 || values.is_empty() {
             return Series { label, colour, per_decade: 10.0, first: 0, shares: Vec::new() };
         }
