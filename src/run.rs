@@ -366,24 +366,33 @@ fn summarise_exposure(
     // gathered at all where they equal the gross ones (no policy terms).
     let insured_is_gross = o.outcomes().all(|x| x.insured == x.gross && x.largest_insured == x.largest_gross);
     let stored = o.len();
-    let column = |f: fn(&crate::engine::Outcome) -> f64| {
-        let mut values = Vec::with_capacity(stored);
-        values.extend(o.outcomes().map(f).filter(|v| *v > 0.0));
-        values
-    };
-    let occurrence = |f: fn(&crate::engine::Outcome) -> f64| if annual { Some(column(f)) } else { None };
+    // Every column in one pass over the outcomes (capacity that stays unused costs nothing:
+    // the memory is never touched).
+    let mut columns: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(stored));
+    for x in o.outcomes() {
+        let values = [x.gross, x.largest_gross, x.retained(), x.largest_retained, x.insured, x.largest_insured];
+        let wanted = if insured_is_gross { 4 } else { 6 };
+        for (column, value) in columns.iter_mut().zip(values).take(wanted) {
+            if value > 0.0 {
+                column.push(value);
+            }
+        }
+    }
+    let [gross, largest_gross, retained, largest_retained, insured, largest_insured] = columns;
+    let occurrence = |values: Vec<f64>| annual.then_some(values);
     let (measures, gross_losses, largest_losses) = measures(
-        (column(|x| x.gross), occurrence(|x| x.largest_gross)),
-        (column(|x| x.retained()), occurrence(|x| x.largest_retained)),
-        (!insured_is_gross).then(|| (column(|x| x.insured), occurrence(|x| x.largest_insured))),
+        (gross, occurrence(largest_gross)),
+        (retained, occurrence(largest_retained)),
+        (!insured_is_gross).then(|| (insured, occurrence(largest_insured))),
         iterations,
     );
     let exposure = &model.exposures[o.exposure];
     let k = exposure.components.len();
     let gross_mean = measures.gross.summary.mean;
     // One pass over the stored rows gathers every component's costs above zero.
-    let mut columns: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(stored)).collect();
-    if k > 0 {
+    // (With one component its costs are the gross: its statistics are the gross's.)
+    let mut columns: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(if k > 1 { stored } else { 0 })).collect();
+    if k > 1 {
         for chunk in &o.chunks {
             for row in chunk.component_costs.chunks_exact(k) {
                 // Zero costs (the component did not arise) are implicit, as in the measures.
@@ -400,7 +409,13 @@ fn summarise_exposure(
         .iter()
         .zip(columns)
         .map(|(&c, values)| {
-            let (mean, sd, prob_nonzero, q) = select_statistics(values, iterations, &[0.50, 0.95, 0.99]);
+            let levels = [0.50, 0.95, 0.99];
+            let (mean, sd, prob_nonzero, q) = if k == 1 {
+                let g = &gross_losses;
+                (g.mean(), g.sd(), g.prob_nonzero(), g.quantiles(&levels))
+            } else {
+                select_statistics(values, iterations, &levels)
+            };
             ComponentResult {
                 name: model.assumptions.components[c].name.clone(),
                 mean,

@@ -383,7 +383,10 @@ impl ShardTables {
                 });
                 chunks[slot].independent.push(Independent { gross: v(5), insured: v(6), largest_gross: v(7) });
                 let k = model.exposures[e].components.len();
-                chunks[slot].component_costs.extend(components.iter().take(k).map(|c| c[row]));
+                // One component's costs are the gross, as in the engine's outcomes.
+                if k > 1 {
+                    chunks[slot].component_costs.extend(components.iter().take(k).map(|c| c[row]));
+                }
             }
             for (target, chunk) in results.iter_mut().zip(chunks) {
                 target.chunks.push(chunk);

@@ -5,8 +5,44 @@
 //! SplitMix64 passes BigCrush; the streams used here are short (a handful of draws), and
 //! their starting points are independent 64-bit hashes, so overlaps are vanishingly rare.
 
-use rand::SeedableRng;
-pub use rand_xoshiro::SplitMix64 as Stream;
+use std::convert::Infallible;
+
+/// SplitMix64 (Steele, Lea & Flood 2014), the generator of `rand_xoshiro::SplitMix64` with
+/// the same outputs, defined here so that starting a stream (once per breach and component)
+/// is inlined into the loop rather than a call into another crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stream {
+    x: u64,
+}
+
+const PHI: u64 = 0x9e37_79b9_7f4a_7c15;
+
+impl rand::TryRng for Stream {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        self.x = self.x.wrapping_add(PHI);
+        let mut z = self.x;
+        z = (z ^ (z >> 33)).wrapping_mul(0x62a9_d9ed_7997_05f5);
+        z = (z ^ (z >> 28)).wrapping_mul(0xcb24_d0a5_c88c_35b3);
+        Ok((z >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        self.x = self.x.wrapping_add(PHI);
+        Ok(fmix64(self.x))
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dest.chunks_mut(8) {
+            let word = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
 
 /// The SplitMix64 finaliser: a bijective 64-bit mixer.
 #[inline]
@@ -37,7 +73,7 @@ pub fn name_key(name: &str) -> u64 {
 /// A generator starting at `key`.
 #[inline]
 pub fn stream(key: u64) -> Stream {
-    Stream::seed_from_u64(key)
+    Stream { x: key }
 }
 
 /// Stream keys that are not breach numbers or component names.
@@ -53,6 +89,23 @@ pub const YEAR_SKIP_STREAM: u64 = u64::MAX - 6;
 mod tests {
     use super::*;
     use rand::Rng;
+
+    #[test]
+    fn the_stream_is_rand_xoshiro_splitmix64() {
+        use rand::SeedableRng;
+        for key in [0u64, 1, 42, u64::MAX, 0x9e37_79b9_7f4a_7c15] {
+            let mut ours = stream(key);
+            let mut theirs = rand_xoshiro::SplitMix64::seed_from_u64(key);
+            for _ in 0..100 {
+                assert_eq!(ours.next_u64(), theirs.next_u64());
+                assert_eq!(ours.next_u32(), theirs.next_u32());
+            }
+            let (mut a, mut b) = ([0u8; 13], [0u8; 13]);
+            ours.fill_bytes(&mut a);
+            theirs.fill_bytes(&mut b);
+            assert_eq!(a, b);
+        }
+    }
 
     #[test]
     fn streams_are_reproducible_and_distinct() {

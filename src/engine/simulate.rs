@@ -88,7 +88,9 @@ pub struct OutcomeChunk {
     /// their breaches are their own, so the independent figures are the outcome's).
     pub independent: Vec<Independent>,
     /// Cost per applicable component, `outcomes.len() × components` values, row-major:
-    /// the component costs of `outcomes[i]` are `component_costs[i*k..(i+1)*k]`.
+    /// the component costs of `outcomes[i]` are `component_costs[i*k..(i+1)*k]`. Empty for
+    /// an exposure with a single component, whose cost in each iteration is the gross.
+    /// (See [`ExposureOutcomes::rows`], which reads both layouts.)
     pub component_costs: Vec<f64>,
 }
 
@@ -113,11 +115,19 @@ impl ExposureOutcomes {
         self.chunks.iter().flat_map(move |c| {
             let width = components.max(1);
             let costs = c.component_costs.chunks(width).chain(std::iter::repeat(&[][..]));
-            c.outcomes.iter().zip(costs)
+            c.outcomes.iter().zip(costs).map(move |(x, costs)| {
+                // One component: its cost is the gross (not stored twice).
+                if components == 1 && costs.is_empty() {
+                    (x, std::slice::from_ref(&x.gross))
+                } else {
+                    (x, costs)
+                }
+            })
         })
     }
 
-    /// All component costs, row-major (see [`OutcomeChunk::component_costs`]).
+    /// All component costs, row-major (see [`OutcomeChunk::component_costs`]; with one
+    /// component, nothing: its costs are the gross).
     pub fn component_costs(&self) -> impl Iterator<Item = &f64> {
         self.chunks.iter().flat_map(|c| c.component_costs.iter())
     }
@@ -287,11 +297,13 @@ impl<'m> ExposureSimulator<'m> {
         let assumptions = &self.model.assumptions;
         let affected = match self.exposure.affected {
             Some(a) => a,
-            // A constant share draws nothing: its stream (its own) need not be set up.
-            None if affected_share.is_constant() => self.exposure.records * affected_share.value_at(0.5),
             None => {
-                let mut rng = stream(mix(breach_key, AFFECTED_STREAM));
-                self.exposure.records * affected_share.sample(&mut rng)
+                // A share that is always the same draws nothing: its stream (its own) need not be set up.
+                let share = match affected_share.fixed_value() {
+                    Some(share) => share,
+                    None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
+                };
+                self.exposure.records * share
             }
         };
         if let Some(correlation) = &assumptions.correlation {
@@ -487,7 +499,9 @@ impl<'m> ExposureSimulator<'m> {
                 for (total, layer) in layer_sums.iter_mut().zip(layers) {
                     *total += annual_terms(layer);
                 }
-                chunk.component_costs.extend_from_slice(&year_costs);
+                if k > 1 {
+                    chunk.component_costs.extend_from_slice(&year_costs);
+                }
                 *simulated_breaches += breaches.len() as u64;
             }
         }
@@ -768,7 +782,10 @@ where
                 chunks: vec![OutcomeChunk {
                     outcomes: Vec::with_capacity(capacity),
                     independent: Vec::new(),
-                    component_costs: Vec::with_capacity(capacity * simulator.exposure.components.len()),
+                    component_costs: Vec::with_capacity(match simulator.exposure.components.len() {
+                        1 => 0,
+                        k => capacity * k,
+                    }),
                 }],
                 ..Default::default()
             };

@@ -419,6 +419,16 @@ impl Var {
         None
     }
 
+    /// What every draw gives, if it is always the same (a constant, or a held value).
+    #[inline]
+    pub fn fixed_value(&self) -> Option<f64> {
+        match (self.held, &self.dist) {
+            (Some(held), _) => Some(held),
+            (None, Dist::Constant(v)) => Some(v.clamp(self.lo, self.hi)),
+            _ => None,
+        }
+    }
+
     pub fn is_constant(&self) -> bool {
         matches!(self.dist, Dist::Constant(_))
     }
