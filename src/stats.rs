@@ -80,17 +80,23 @@ impl LossDistribution {
     /// Zeros, negative values (which policy arithmetic never produces) and NaN count as zero.
     pub fn new(mut values: Vec<f64>, iterations: u64) -> Self {
         let iterations = iterations.max(values.len() as u64);
-        // Zeros (and anything not above zero) are implicit: only losses are indexed.
-        values.retain(|v| *v > 0.0);
-        let n = values.len();
+        // Zeros (and anything not above zero) are implicit: only losses are indexed. One pass
+        // keeps them (in order) and finds the range of their bit patterns and their sum.
         let (mut lowest, mut highest) = (u64::MAX, 0u64);
         let mut total = Neumaier::default();
-        for v in &values {
-            let bits = v.to_bits();
-            lowest = lowest.min(bits);
-            highest = highest.max(bits);
-            total.add(*v);
+        let mut n = 0;
+        for i in 0..values.len() {
+            let v = values[i];
+            if v > 0.0 {
+                let bits = v.to_bits();
+                lowest = lowest.min(bits);
+                highest = highest.max(bits);
+                total.add(v);
+                values[n] = v;
+                n += 1;
+            }
         }
+        values.truncate(n);
         let mean = if iterations == 0 { 0.0 } else { total.value() / iterations as f64 };
         let wanted = if n <= ONE_BUCKET_MAX { 1 } else { (n / BUCKET_TARGET).clamp(1, MAX_BUCKETS) as u64 };
         let span = highest.saturating_sub(lowest);
@@ -107,12 +113,24 @@ impl LossDistribution {
         };
         let count = if n == 0 { 0 } else { buckets.offset(highest) + 1 };
         let mut counts = vec![0usize; count + 1];
-        let mut sums = vec![Neumaier::default(); count];
+        // Kahan sums per bucket (branch-free; a bucket's values share a magnitude, where Kahan
+        // is as good as Neumaier), then compensated across buckets below.
+        let mut sums = vec![(0.0f64, 0.0f64); count];
+        let all_finite = f64::from_bits(highest).is_finite();
         let mut squares = Neumaier::default();
         for v in &values {
             let b = buckets.of(*v);
             counts[b] += 1;
-            sums[b].add(*v);
+            let (sum, compensation) = &mut sums[b];
+            if all_finite {
+                let y = v - *compensation;
+                let t = *sum + y;
+                *compensation = (t - *sum) - y;
+                *sum = t;
+            } else {
+                // Infinite losses (only from hostile inputs) would turn a compensation into NaN.
+                *sum += v;
+            }
             squares.add((v - mean) * (v - mean));
         }
         // Counts become starts (an exclusive prefix sum), sums the totals from each bucket up.
@@ -125,7 +143,12 @@ impl LossDistribution {
         let mut above = vec![0.0; count + 1];
         let mut running = Neumaier::default();
         for b in (0..count).rev() {
-            running.add(sums[b].value());
+            let (sum, compensation) = sums[b];
+            running.add(sum);
+            // (Meaningless once the sum is infinite.)
+            if sum.is_finite() {
+                running.add(-compensation);
+            }
             above[b] = running.value();
         }
         buckets.starts = counts;
