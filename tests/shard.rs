@@ -320,3 +320,51 @@ fn the_slurm_scripts_run_as_array_tasks_merge_to_the_unsharded_reports() {
     simulate_into(&e, &a, &single, "6000", &["--seed", "3", "--no-charts"]);
     assert_same_reports(&single, &study.join("report"));
 }
+
+/// An exposure to which a single component applies keeps no separate component costs (they
+/// are its gross): its shards must still merge exactly, and its one component is its gross.
+#[test]
+fn one_component_exposures_merge_exactly_and_their_component_is_the_gross() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let a = write(
+        d,
+        "one.toml",
+        "[frequency]\nrate = 0.4\n[breach]\naffected_share = 0.5\ndata_types = [\"email\"]\n\
+         [[component]]\nname = \"response\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\nper_unit = 0.5\n\
+         [[component]]\nname = \"monitoring\"\nper_unit = { dist = \"pert\", min = 4, mode = 7, max = 12 }\ndata_types = [\"ssn\"]\n",
+    );
+    let e = write(
+        d,
+        "one.csv",
+        "id,records,data_types,retention,limit\ncontact,50000,email,10000,500000\nssn,80000,name;ssn,,\n",
+    );
+    let single = d.join("single");
+    simulate_into(&e, &a, &single, ITERATIONS, &["--no-charts", "--ylt"]);
+    let mut args = vec!["merge".to_string(), "--quiet".into(), "--no-charts".into(), "--ylt".into()];
+    let merged = d.join("merged");
+    args.extend(["--out".to_string(), s(&merged).to_string()]);
+    for k in 1..=3 {
+        let out = d.join(format!("shard-{k}"));
+        simulate_into(&e, &a, &out, ITERATIONS, &["--shard", &format!("{k}/3")]);
+        args.push(s(&out).to_string());
+    }
+    assert_success(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_same_reports(&single, &merged);
+    assert!(read_ylt(&single.join("ylt.parquet")).equals(&read_ylt(&merged.join("ylt.parquet"))));
+    // components.csv: "contact" has one row, with the gross's mean and quantiles (summary.csv).
+    let components = std::fs::read_to_string(single.join("components.csv")).expect("components");
+    let rows: Vec<Vec<&str>> =
+        components.lines().skip(1).map(|l| l.split(',').collect()).filter(|r: &Vec<&str>| r[0] == "contact").collect();
+    assert_eq!(rows.len(), 1, "{components}");
+    let summary = std::fs::read_to_string(single.join("summary.csv")).expect("summary");
+    let gross: Vec<&str> = summary
+        .lines()
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|r| r[0] == "contact" && r[1] == "gross")
+        .expect("contact gross");
+    // components: id,component,mean,sd,p50,p95,p99,share_of_mean; summary: id,measure,mean,sd,se_mean,p50,p75,p90,p95,p99
+    assert_eq!((rows[0][2], rows[0][3]), (gross[2], gross[3]), "mean and sd");
+    assert_eq!((rows[0][4], rows[0][5], rows[0][6]), (gross[5], gross[8], gross[9]), "p50, p95, p99");
+    assert_eq!(rows[0][7], "1", "share of mean");
+}
