@@ -325,12 +325,18 @@ impl<'m> ExposureSimulator<'m> {
             let mut rng = stream(mix(breach_key, self.model.component_keys[c]));
             // The occurrence draw comes first and is always made, so a component's other
             // draws sit at the same place in its stream whatever its probability.
-            let occurs_by_chance = open_unit(&mut rng) < component.probability.at(log10_affected);
+            let occurs_by_chance = if component.probability.is_certain() {
+                // A uniform below 1 is always below a probability of 1: only its place is needed.
+                rng.skip();
+                true
+            } else {
+                open_unit(&mut rng) < component.probability.at(log10_affected)
+            };
             let occurs = component.held_occurrence.unwrap_or(occurs_by_chance);
             let cost = if occurs {
-                let mut fixed = component.fixed.sample(&mut rng);
-                let mut per_unit = component.per_unit.sample(&mut rng);
-                let mut unit_share = component.unit_share.sample(&mut rng);
+                let mut fixed = component.fixed.sample_fast(&mut rng);
+                let mut per_unit = component.per_unit.sample_fast(&mut rng);
+                let mut unit_share = component.unit_share.sample_fast(&mut rng);
                 if let Some(position) = self.model.correlated_position[c] {
                     // The copula's uniform drives the component's leading random draw
                     // (per_unit, else fixed, else unit_share); the independent draws above

@@ -429,6 +429,17 @@ impl Var {
         }
     }
 
+    /// A draw when it needs no randomness (a constant, held or not), without the general
+    /// sampler's dispatch; the same value and the same stream position as [`Var::sample`].
+    #[inline]
+    pub fn sample_fast<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match (&self.dist, self.held) {
+            (Dist::Constant(_), Some(held)) => held,
+            (Dist::Constant(v), None) => v.clamp(self.lo, self.hi),
+            _ => self.sample(rng),
+        }
+    }
+
     pub fn is_constant(&self) -> bool {
         matches!(self.dist, Dist::Constant(_))
     }
