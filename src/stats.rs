@@ -678,17 +678,36 @@ mod tests {
 
     #[test]
     fn histogram_bins_each_value_by_its_decimal_logarithm() {
+        let bins = LogHistogram::BINS_PER_DECADE * LogHistogram::DECADES;
+        let by_logarithm = |values: &[f64]| {
+            let mut expected = vec![0u64; bins];
+            for v in values {
+                let position = (v.log10() * LogHistogram::BINS_PER_DECADE as f64).floor();
+                expected[if position < 0.0 { 0 } else { (position as usize).min(bins - 1) }] += 1;
+            }
+            expected
+        };
         let values: Vec<f64> =
             vec![0.5, 1.0, 9.99, 10.0, 1.2589254117941673, 1.2589254117941662, 3e7, 1e13, 1e20, 123_456.0];
         let histogram = LogHistogram::of(&LossDistribution::new(values.clone(), 12));
-        let bins = LogHistogram::BINS_PER_DECADE * LogHistogram::DECADES;
-        let mut expected = vec![0u64; bins];
-        for v in values {
-            let position = (v.log10() * LogHistogram::BINS_PER_DECADE as f64).floor();
-            expected[if position < 0.0 { 0 } else { (position as usize).min(bins - 1) }] += 1;
-        }
-        assert_eq!(histogram.counts, expected);
+        assert_eq!(histogram.counts, by_logarithm(&values));
         assert_eq!(histogram.zeros, 2);
+        // Many values (a bucketed index), among them every bin edge and its neighbours.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut values: Vec<f64> = (0..200_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                10f64.powf((state >> 11) as f64 / (1u64 << 53) as f64 * 14.0 - 0.5)
+            })
+            .collect();
+        for edge in LogHistogram::edges() {
+            values.extend([*edge, f64::from_bits(edge.to_bits() - 1), f64::from_bits(edge.to_bits() + 1)]);
+        }
+        let histogram = LogHistogram::of(&LossDistribution::new(values.clone(), values.len() as u64 + 5));
+        assert_eq!(histogram.counts, by_logarithm(&values));
+        assert_eq!(histogram.zeros, 5);
     }
 
     #[test]

@@ -475,7 +475,7 @@ fn report_convergence(c: &convergence::Convergence, quiet: bool) {
 
 /// Refuses a number of iterations whose portfolio totals would not fit in memory.
 fn check_memory(mode: Mode, iterations: u64, source: &str) -> Result<()> {
-    // The portfolio keeps six numbers per iteration (and sorts copies); refuse what cannot fit.
+    // The portfolio keeps six numbers per iteration (and copies their losses for the statistics).
     let portfolio_bytes = iterations as f64 * 6.0 * 8.0 * 2.0;
     if mode == Mode::Annual && portfolio_bytes > MEMORY_BUDGET_BYTES {
         return Err(Error::input(format!(
@@ -490,7 +490,7 @@ fn check_memory(mode: Mode, iterations: u64, source: &str) -> Result<()> {
 
 /// Memory a run of `iterations` would need, in bytes: the portfolio's per-year arrays (annual
 /// mode, several exposures) and the largest of one batch of stored outcomes or one exposure's
-/// outcomes (an exposure is never split), with the column copies its statistics sort.
+/// outcomes (an exposure is never split), with the column copies its statistics index.
 pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String, f64)>) {
     let n = iterations as f64;
     let annual = model.settings.mode == Mode::Annual;
