@@ -382,7 +382,8 @@ impl<'m> ExposureSimulator<'m> {
         let mut costs = vec![0.0; k];
         let mut year_costs = vec![0.0; k];
         let mut copula = vec![0.0; self.model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len())];
-        let mut breaches: Vec<(u64, bool, &Var)> = Vec::new();
+        // (breach key, affected share law) of the year's systemic breaches.
+        let mut shared: Vec<(u64, &Var)> = Vec::new();
         let mut layer_sums = [0.0; ILF_LIMITS.len()];
         if out.chunks.is_empty() {
             out.chunks.push(OutcomeChunk::default());
@@ -431,22 +432,24 @@ impl<'m> ExposureSimulator<'m> {
             for (iteration, counted, events) in candidates.iter().cloned() {
                 let year_key = mix(self.exposure_key, iteration);
                 let count = if counted { self.positive_count(year_key) } else { 0 };
-                // (breach key, systemic?, affected share law) of the year's breaches.
-                breaches.clear();
-                breaches.extend(
-                    (0..count).map(|b| (mix(year_key, u64::from(b)), false, &assumptions.breach.affected_share)),
-                );
+                shared.clear();
                 for occurrence in block_events[events].iter().filter(|o| hits_this(o)) {
                     let hit_key = mix(occurrence.key, self.exposure.key);
                     if open_unit(&mut stream(hit_key)) < occurrence.footprint {
                         let event = &assumptions.systemic[occurrence.event];
                         let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
-                        breaches.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), true, share));
+                        shared.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), share));
                     }
                 }
-                if breaches.is_empty() {
+                if count == 0 && shared.is_empty() {
                     continue;
                 }
+                // (breach key, systemic?, affected share law) of the year's breaches: its own
+                // first, then the systemic ones. Its own are not collected, so a year of a
+                // very over-dispersed count costs time, never memory.
+                let own_share = &assumptions.breach.affected_share;
+                let own = (0..count).map(|b| (mix(year_key, u64::from(b)), false, own_share));
+                let breaches = own.chain(shared.iter().map(|&(key, share)| (key, true, share)));
                 year_costs.iter_mut().for_each(|c| *c = 0.0);
                 let mut gross = 0.0;
                 let mut insured_sum = 0.0;
@@ -457,7 +460,7 @@ impl<'m> ExposureSimulator<'m> {
                 let mut independent_gross = 0.0;
                 let mut independent_insured_sum = 0.0;
                 let mut independent_largest_gross: f64 = 0.0;
-                for &(breach_key, systemic, affected_share) in &breaches {
+                for (breach_key, systemic, affected_share) in breaches {
                     let breach = self.breach(breach_key, affected_share, &mut costs, &mut copula);
                     for (total, cost) in year_costs.iter_mut().zip(&costs) {
                         *total += cost;
@@ -508,7 +511,7 @@ impl<'m> ExposureSimulator<'m> {
                 if k > 1 {
                     chunk.component_costs.extend_from_slice(&year_costs);
                 }
-                *simulated_breaches += breaches.len() as u64;
+                *simulated_breaches += u64::from(count) + shared.len() as u64;
             }
         }
         chunk_layer_sums.push(layer_sums);
