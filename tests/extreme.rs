@@ -265,3 +265,43 @@ fn the_binary_prints_the_instability_warnings_on_stderr_unless_quiet() {
 fn a_pareto_with_shape_0_1_gives_finite_reports() {
     assert_runs_cleanly(BOOK, &pareto(0.1), &["huge", "limited"], "20000");
 }
+
+/// Counts at the rate cap with a huge over-dispersion (gamma shape 0.01: most years quiet, a
+/// few with hundreds of thousands of breaches, drawn by rejection beyond the inversion table)
+/// run within 4 GiB, with finite and ordered reports.
+#[test]
+fn an_over_dispersed_count_at_the_rate_cap_runs_within_4_gib() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let e = write(dir.path(), "book.csv", "id,records,annual_rate\nx,1000,10000\n");
+    let a = write(
+        dir.path(),
+        "a.toml",
+        "[frequency]\nmodel = \"negative_binomial\"\ndispersion = 100\n[breach]\naffected_share = 1\n\
+         [[component]]\nname = \"c\"\nfixed = { dist = \"lognormal\", low = 1e3, high = 1e5 }\n",
+    );
+    let out = dir.path().join("out");
+    let args = [
+        "simulate",
+        "--exposures",
+        s(&e),
+        "--assumptions",
+        s(&a),
+        "--out",
+        s(&out),
+        "--iterations",
+        "2000",
+        "--no-charts",
+        "--quiet",
+    ];
+    let output = run_limited(&args, FOUR_GIB_IN_KIB, Duration::from_secs(120)).expect("should finish within 120 s");
+    assert_success(&output);
+    assert_all_finite(&out);
+    assert_quantiles_ordered(&out, "x");
+    let run = std::fs::read_to_string(out.join("run.json")).expect("run.json");
+    let breaches: u64 = run
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("\"simulated_breaches\": "))
+        .and_then(|v| v.trim_end_matches(',').parse().ok())
+        .expect("simulated_breaches in run.json");
+    assert!(breaches > 100_000, "{breaches} breaches in 2,000 years at 10,000 a year");
+}
