@@ -283,7 +283,8 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
         let values: Vec<f64> = o.outcomes().map(|x| x.gross).collect();
         let rank = percentile_rank(&values, case.actual_cost);
         let losses = LossDistribution::new(values, iterations);
-        let (p5, p50, p95) = (losses.quantile(0.05), losses.quantile(0.5), losses.quantile(0.95));
+        let q = losses.quantiles(&[0.05, 0.5, 0.95]);
+        let (p5, p50, p95) = (q[0], q[1], q[2]);
         results.push(CaseResult {
             id: case.id.clone(),
             affected: case.affected,

@@ -69,12 +69,8 @@ impl CostVsRecordsChart {
             .iter()
             .map(|o| {
                 let losses = LossDistribution::new(o.outcomes().map(|x| x.gross).collect(), ITERATIONS);
-                let point = (
-                    synthetic.exposures[o.exposure].records,
-                    losses.mean(),
-                    losses.quantile(0.05),
-                    losses.quantile(0.95),
-                );
+                let band = losses.quantiles(&[0.05, 0.95]);
+                let point = (synthetic.exposures[o.exposure].records, losses.mean(), band[0], band[1]);
                 (o.exposure, point)
             })
             .filter(|(_, p)| p.1.is_finite() && p.3.is_finite())
