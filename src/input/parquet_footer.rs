@@ -288,6 +288,17 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
+    /// A compact-protocol list or set header: the elements' type and their count (in the
+    /// header's high nibble, or a varint after it when the nibble is 15).
+    fn list_header(&mut self) -> Result<(u8, u64), String> {
+        let header = self.byte()?;
+        let count = match header >> 4 {
+            15 => self.varint()?,
+            small => u64::from(small),
+        };
+        Ok((header & 0x0f, count))
+    }
+
     /// An unsigned LEB128 varint (at most 10 bytes).
     fn varint(&mut self) -> Result<u64, String> {
         let mut value = 0u64;
@@ -370,12 +381,7 @@ impl<'a> Reader<'a> {
             Shape::ListOfBinary => (|t| t == BINARY, None),
             Shape::ListOf(kind) => (|t| t == STRUCT, Some(kind)),
         };
-        let header = self.byte()?;
-        let element_type = header & 0x0f;
-        let count = match header >> 4 {
-            15 => self.varint()?,
-            small => u64::from(small),
-        };
+        let (element_type, count) = self.list_header()?;
         if count == 0 {
             return Ok(());
         }
@@ -407,12 +413,7 @@ impl<'a> Reader<'a> {
                 self.skip_bytes(length)
             }
             LIST | SET => {
-                let header = self.byte()?;
-                let element_type = header & 0x0f;
-                let count = match header >> 4 {
-                    15 => self.varint()?,
-                    small => u64::from(small),
-                };
+                let (element_type, count) = self.list_header()?;
                 if count == 0 {
                     return Ok(());
                 }
