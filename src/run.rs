@@ -369,9 +369,9 @@ fn summarise_exposure(
     // Every column in one pass over the outcomes (capacity that stays unused costs nothing:
     // the memory is never touched).
     let mut columns: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(stored));
+    let wanted = if insured_is_gross { 4 } else { 6 };
     for x in o.outcomes() {
         let values = [x.gross, x.largest_gross, x.retained(), x.largest_retained, x.insured, x.largest_insured];
-        let wanted = if insured_is_gross { 4 } else { 6 };
         for (column, value) in columns.iter_mut().zip(values).take(wanted) {
             if value > 0.0 {
                 column.push(value);

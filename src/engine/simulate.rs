@@ -209,9 +209,10 @@ impl<'m> ExposureSimulator<'m> {
                 .map(|c| {
                     let component = &model.assumptions.components[*c];
                     let exponent = component.exponent;
-                    let unit_share_is_one =
-                        component.unit_share.is_constant() && component.unit_share.value_at(0.5) == 1.0;
-                    unit_share_is_one && exponent != 1.0 && exponent != 0.5 && exponent.is_finite()
+                    component.unit_share.fixed_value() == Some(1.0)
+                        && exponent != 1.0
+                        && exponent != 0.5
+                        && exponent.is_finite()
                 })
                 .collect(),
             years: YearLaw::of(model, rate),
@@ -310,11 +311,8 @@ impl<'m> ExposureSimulator<'m> {
             correlated_uniforms(&correlation.factor, mix(breach_key, CORRELATION_STREAM), copula);
         }
         let log10_affected = if self.any_curve { not_speculated(f64::log10, affected) } else { 0.0 };
-        let ln_affected = if affected > 0.0 && self.power_of_affected.contains(&true) {
-            not_speculated(f64::ln, affected)
-        } else {
-            0.0
-        };
+        // ln(affected), taken by the first component that needs it and shared with the others.
+        let mut ln_affected = None;
         let terms = &self.exposure.terms;
         let mut gross = 0.0;
         let mut covered = 0.0;
@@ -334,9 +332,9 @@ impl<'m> ExposureSimulator<'m> {
             };
             let occurs = component.held_occurrence.unwrap_or(occurs_by_chance);
             let cost = if occurs {
-                let mut fixed = component.fixed.sample_fast(&mut rng);
-                let mut per_unit = component.per_unit.sample_fast(&mut rng);
-                let mut unit_share = component.unit_share.sample_fast(&mut rng);
+                let mut fixed = component.fixed.sample(&mut rng);
+                let mut per_unit = component.per_unit.sample(&mut rng);
+                let mut unit_share = component.unit_share.sample(&mut rng);
                 if let Some(position) = self.model.correlated_position[c] {
                     // The copula's uniform drives the component's leading random draw
                     // (per_unit, else fixed, else unit_share); the independent draws above
@@ -358,7 +356,7 @@ impl<'m> ExposureSimulator<'m> {
                     units.sqrt()
                 } else if power_of_affected && affected > 0.0 && units == affected {
                     // affected^exponent (to a few ulps of powf, at a fraction of its cost).
-                    (exponent * ln_affected).exp()
+                    (exponent * *ln_affected.get_or_insert_with(|| not_speculated(f64::ln, affected))).exp()
                 } else {
                     units.powf(exponent)
                 };

@@ -365,6 +365,11 @@ impl Var {
 
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // A constant draws nothing from the stream: answered here, without the distribution's
+        // dispatch (the hot loop samples many constants).
+        if let Dist::Constant(v) = self.dist {
+            return self.held.unwrap_or(v.clamp(self.lo, self.hi));
+        }
         let drawn = self.dist.sample(rng).clamp(self.lo, self.hi);
         self.held.unwrap_or(drawn)
     }
@@ -426,17 +431,6 @@ impl Var {
             (Some(held), _) => Some(held),
             (None, Dist::Constant(v)) => Some(v.clamp(self.lo, self.hi)),
             _ => None,
-        }
-    }
-
-    /// A draw when it needs no randomness (a constant, held or not), without the general
-    /// sampler's dispatch; the same value and the same stream position as [`Var::sample`].
-    #[inline]
-    pub fn sample_fast<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match (&self.dist, self.held) {
-            (Dist::Constant(_), Some(held)) => held,
-            (Dist::Constant(v), None) => v.clamp(self.lo, self.hi),
-            _ => self.sample(rng),
         }
     }
 
