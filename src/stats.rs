@@ -542,6 +542,30 @@ impl Summary {
         losses.prepare(&all, &[low, high]);
     }
 
+    /// Every statistic, in the order of `summary.csv`'s columns after `id` and `measure`.
+    pub fn columns(&self) -> [f64; 18] {
+        [
+            self.mean,
+            self.sd,
+            self.se_mean,
+            self.p50,
+            self.p75,
+            self.p90,
+            self.p95,
+            self.p99,
+            self.p99_5,
+            self.p99_9,
+            self.tvar_95,
+            self.tvar_99,
+            self.max,
+            self.prob_nonzero,
+            self.mean_ci_low,
+            self.mean_ci_high,
+            self.p99_ci_low,
+            self.p99_ci_high,
+        ]
+    }
+
     pub fn of(losses: &LossDistribution) -> Summary {
         Summary::prepare(losses, &[]);
         let mean = losses.mean();

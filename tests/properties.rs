@@ -409,26 +409,7 @@ fn ensure(condition: bool, message: impl FnOnce() -> String) -> Result<(), Strin
 }
 
 fn check_summary(what: &str, s: &Summary) -> Result<(), String> {
-    let numbers = [
-        s.mean,
-        s.sd,
-        s.se_mean,
-        s.p50,
-        s.p75,
-        s.p90,
-        s.p95,
-        s.p99,
-        s.p99_5,
-        s.p99_9,
-        s.tvar_95,
-        s.tvar_99,
-        s.max,
-        s.prob_nonzero,
-        s.mean_ci_low,
-        s.mean_ci_high,
-        s.p99_ci_low,
-        s.p99_ci_high,
-    ];
+    let numbers = s.columns();
     ensure(numbers.iter().all(|x| x.is_finite()), || format!("{what}: a statistic is not finite: {s:?}"))?;
     let quantiles = [0.0, s.p50, s.p75, s.p90, s.p95, s.p99, s.p99_5, s.p99_9, s.max];
     ensure(quantiles.windows(2).all(|q| q[0] <= q[1]), || format!("{what}: quantiles out of order: {s:?}"))?;

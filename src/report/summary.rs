@@ -32,30 +32,7 @@ pub fn render(results: &RunResults) -> Vec<u8> {
         for (name, m) in measures.iter() {
             let s = &m.summary;
             let mut cells = vec![id.to_string(), name.to_string()];
-            cells.extend(
-                [
-                    s.mean,
-                    s.sd,
-                    s.se_mean,
-                    s.p50,
-                    s.p75,
-                    s.p90,
-                    s.p95,
-                    s.p99,
-                    s.p99_5,
-                    s.p99_9,
-                    s.tvar_95,
-                    s.tvar_99,
-                    s.max,
-                    s.prob_nonzero,
-                    s.mean_ci_low,
-                    s.mean_ci_high,
-                    s.p99_ci_low,
-                    s.p99_ci_high,
-                ]
-                .into_iter()
-                .map(num),
-            );
+            cells.extend(s.columns().into_iter().map(num));
             csv.row(cells);
         }
     };
