@@ -7,7 +7,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use common::*;
-use serde_json::Value;
 
 const ITERATIONS: &str = "2000";
 
@@ -277,10 +276,6 @@ fn check_reports(out: &Path, annual: bool, iterations: u64) -> Vec<String> {
     );
     assert!(json["assumptions"].is_object(), "run.json should echo the resolved assumptions");
     exposure_ids
-}
-
-fn run_json(out: &Path) -> Value {
-    serde_json::from_str(&read_text(&out.join("run.json"))).expect("run.json should be valid JSON")
 }
 
 /// The component names of `[[component]]` tables in a TOML text.

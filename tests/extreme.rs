@@ -12,14 +12,24 @@ use std::time::{Duration, Instant};
 use breachcost::input::{Assumptions, DEFAULT_ASSUMPTIONS};
 use common::*;
 
-/// Runs `simulate` on `exposures` and `assumptions` (written into `dir`) with `extra` flags.
-fn simulate(dir: &Path, exposures: &str, assumptions: &str, extra: &[&str]) -> (std::path::PathBuf, Output) {
+/// Writes `exposures` and `assumptions` into `dir`: the report folder `dir/out` and the
+/// `simulate --no-charts` arguments for them, with `extra` flags.
+fn simulate_args(dir: &Path, exposures: &str, assumptions: &str, extra: &[&str]) -> (std::path::PathBuf, Vec<String>) {
     let e = write(dir, "book.csv", exposures);
     let a = write(dir, "assumptions.toml", assumptions);
     let out = dir.join("out");
-    let mut args = vec!["simulate", "--exposures", s(&e), "--assumptions", s(&a), "--out", s(&out), "--no-charts"];
-    args.extend_from_slice(extra);
-    let output = run(&args);
+    let mut args: Vec<String> =
+        ["simulate", "--exposures", s(&e), "--assumptions", s(&a), "--out", s(&out), "--no-charts"]
+            .map(String::from)
+            .into();
+    args.extend(extra.iter().map(|x| x.to_string()));
+    (out, args)
+}
+
+/// Runs `simulate` on `exposures` and `assumptions` (written into `dir`) with `extra` flags.
+fn simulate(dir: &Path, exposures: &str, assumptions: &str, extra: &[&str]) -> (std::path::PathBuf, Output) {
+    let (out, args) = simulate_args(dir, exposures, assumptions, extra);
+    let output = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
     (out, output)
 }
 
@@ -168,7 +178,7 @@ fn parameters_whose_draws_or_breach_counts_overflow_are_input_errors() {
 
 /// Runs the binary with its address space limited to `limit_kib` and a deadline; returns
 /// the output, or `None` if it had to be killed at the deadline.
-fn run_limited(args: &[&str], limit_kib: u64, deadline: Duration) -> Option<Output> {
+fn run_limited(args: &[String], limit_kib: u64, deadline: Duration) -> Option<Output> {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(format!("ulimit -v {limit_kib} && exec \"$0\" \"$@\""))
@@ -195,24 +205,12 @@ const FOUR_GIB_IN_KIB: u64 = 4 * 1024 * 1024;
 /// A run that cannot fit is refused before anything is simulated, with an estimate.
 fn assert_refused_or_runs_within_4_gib(mode: &str, iterations: &str) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let e = write(dir.path(), "book.csv", "id,records\nsmall,1000\n");
-    let a = write(dir.path(), "a.toml", "[frequency]\nrate = 0.1\n[[component]]\nname = \"x\"\nfixed = 100\n");
-    let out = dir.path().join("out");
-    let args = [
-        "simulate",
-        "--exposures",
-        s(&e),
-        "--assumptions",
-        s(&a),
-        "--out",
-        s(&out),
-        "--mode",
-        mode,
-        "--iterations",
-        iterations,
-        "--no-charts",
-        "--quiet",
-    ];
+    let (out, args) = simulate_args(
+        dir.path(),
+        "id,records\nsmall,1000\n",
+        "[frequency]\nrate = 0.1\n[[component]]\nname = \"x\"\nfixed = 100\n",
+        &["--mode", mode, "--iterations", iterations, "--quiet"],
+    );
     let output = run_limited(&args, FOUR_GIB_IN_KIB, Duration::from_secs(300))
         .unwrap_or_else(|| panic!("{mode} mode, {iterations} iterations: still running after 300 s"));
     match output.status.code() {
@@ -272,36 +270,17 @@ fn a_pareto_with_shape_0_1_gives_finite_reports() {
 #[test]
 fn an_over_dispersed_count_at_the_rate_cap_runs_within_4_gib() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let e = write(dir.path(), "book.csv", "id,records,annual_rate\nx,1000,10000\n");
-    let a = write(
+    let (out, args) = simulate_args(
         dir.path(),
-        "a.toml",
+        "id,records,annual_rate\nx,1000,10000\n",
         "[frequency]\nmodel = \"negative_binomial\"\ndispersion = 100\n[breach]\naffected_share = 1\n\
          [[component]]\nname = \"c\"\nfixed = { dist = \"lognormal\", low = 1e3, high = 1e5 }\n",
+        &["--iterations", "2000", "--quiet"],
     );
-    let out = dir.path().join("out");
-    let args = [
-        "simulate",
-        "--exposures",
-        s(&e),
-        "--assumptions",
-        s(&a),
-        "--out",
-        s(&out),
-        "--iterations",
-        "2000",
-        "--no-charts",
-        "--quiet",
-    ];
     let output = run_limited(&args, FOUR_GIB_IN_KIB, Duration::from_secs(120)).expect("should finish within 120 s");
     assert_success(&output);
     assert_all_finite(&out);
     assert_quantiles_ordered(&out, "x");
-    let run = std::fs::read_to_string(out.join("run.json")).expect("run.json");
-    let breaches: u64 = run
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("\"simulated_breaches\": "))
-        .and_then(|v| v.trim_end_matches(',').parse().ok())
-        .expect("simulated_breaches in run.json");
+    let breaches = run_json(&out)["simulated_breaches"].as_u64().expect("simulated_breaches in run.json");
     assert!(breaches > 100_000, "{breaches} breaches in 2,000 years at 10,000 a year");
 }

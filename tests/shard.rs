@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{assert_success, describe, run, s, stderr, write};
+use common::{assert_success, describe, run, s, stderr, write, Table};
 use polars::prelude::*;
 
 const ITERATIONS: &str = "9000";
@@ -353,18 +353,13 @@ fn one_component_exposures_merge_exactly_and_their_component_is_the_gross() {
     assert_same_reports(&single, &merged);
     assert!(read_ylt(&single.join("ylt.parquet")).equals(&read_ylt(&merged.join("ylt.parquet"))));
     // components.csv: "contact" has one row, with the gross's mean and quantiles (summary.csv).
-    let components = std::fs::read_to_string(single.join("components.csv")).expect("components");
-    let rows: Vec<Vec<&str>> =
-        components.lines().skip(1).map(|l| l.split(',').collect()).filter(|r: &Vec<&str>| r[0] == "contact").collect();
-    assert_eq!(rows.len(), 1, "{components}");
-    let summary = std::fs::read_to_string(single.join("summary.csv")).expect("summary");
-    let gross: Vec<&str> = summary
-        .lines()
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|r| r[0] == "contact" && r[1] == "gross")
-        .expect("contact gross");
-    // components: id,component,mean,sd,p50,p95,p99,share_of_mean; summary: id,measure,mean,sd,se_mean,p50,p75,p90,p95,p99
-    assert_eq!((rows[0][2], rows[0][3]), (gross[2], gross[3]), "mean and sd");
-    assert_eq!((rows[0][4], rows[0][5], rows[0][6]), (gross[5], gross[8], gross[9]), "p50, p95, p99");
-    assert_eq!(rows[0][7], "1", "share of mean");
+    let components = Table::read(&single.join("components.csv"));
+    let rows = components.rows_where("id", "contact");
+    assert_eq!(rows.len(), 1, "one component row for contact: {rows:?}");
+    let summary = Table::read(&single.join("summary.csv"));
+    let gross = summary.row("contact", "gross");
+    for column in ["mean", "sd", "p50", "p95", "p99"] {
+        assert_eq!(components.get(rows[0], column), summary.get(gross, column), "{column}");
+    }
+    assert_eq!(components.get(rows[0], "share_of_mean"), "1", "share of mean");
 }

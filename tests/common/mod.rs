@@ -6,6 +6,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The `run.json` of a report folder, parsed.
+pub fn run_json(out: &Path) -> serde_json::Value {
+    serde_json::from_str(&read_text(&out.join("run.json"))).expect("run.json should be valid JSON")
+}
+
 /// The compiled `breachcost` binary.
 pub fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_breachcost"))
