@@ -10,27 +10,17 @@
 //! `cargo +nightly fuzz run exposures_parquet fuzz/corpus/exposures_parquet fuzz/seeds/exposures_parquet`
 #![no_main]
 
-use std::sync::{Once, OnceLock};
+use std::sync::Once;
 
-use breachcost::engine::{Model, RunSettings};
-use breachcost::input::{Assumptions, Exposures, Mode, DEFAULT_ASSUMPTIONS};
+#[path = "../common.rs"]
+mod common;
+
+use breachcost::input::Exposures;
 use libfuzzer_sys::fuzz_target;
-
-fn defaults() -> &'static Assumptions {
-    static DEFAULTS: OnceLock<Assumptions> = OnceLock::new();
-    DEFAULTS.get_or_init(|| match Assumptions::parse(DEFAULT_ASSUMPTIONS, "default.toml") {
-        Ok(a) => a,
-        Err(e) => panic!("the default assumptions must parse: {e}"),
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
     static QUIET: Once = Once::new();
     QUIET.call_once(|| std::panic::set_hook(Box::new(|_| {})));
     let Ok(exposures) = Exposures::from_parquet_bytes(data.to_vec(), "fuzz.parquet") else { return };
-    let settings = RunSettings { mode: Mode::Annual, iterations: 2, seed: 7 };
-    if let Ok(model) = Model::build(&exposures, defaults().clone(), settings) {
-        let results = breachcost::run::run(&model, &|_| {});
-        let _ = breachcost::report::csv_reports(&model, &results, true);
-    }
+    common::run_on_defaults(&exposures);
 });
