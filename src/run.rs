@@ -10,7 +10,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use crate::engine::simulate::ILF_LIMITS;
-use crate::engine::simulate::{simulate_iterations, SystemicSchedule};
+use crate::engine::simulate::{simulate_iterations, OutcomeChunk, SystemicSchedule};
 use crate::engine::{simulate_exposures, ExposureModel, ExposureOutcomes, Model};
 use crate::input::Mode;
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Summary, RETURN_PERIODS};
@@ -278,7 +278,8 @@ pub fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
     }
 }
 
-/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration.
+/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration, at most:
+/// an outcome whose policy terms change nothing stores half of [`crate::engine::Outcome`].
 pub fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
     stored_share(model, e) * (std::mem::size_of::<crate::engine::Outcome>() + 8 * e.components.len()) as f64
 }
@@ -364,17 +365,25 @@ fn summarise_exposure(
     let annual = model.settings.mode == Mode::Annual;
     // Only losses above zero are kept (zeros are implicit), and the insured columns are not
     // gathered at all where they equal the gross ones (no policy terms).
-    let insured_is_gross = o.outcomes().all(|x| x.insured == x.gross && x.largest_insured == x.largest_gross);
+    let insured_is_gross = o.chunks.iter().all(OutcomeChunk::insured_is_gross);
     let stored = o.len();
     // Every column in one pass over the outcomes (capacity that stays unused costs nothing:
     // the memory is never touched).
     let mut columns: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(stored));
-    let wanted = if insured_is_gross { 4 } else { 6 };
-    for x in o.outcomes() {
-        let values = [x.gross, x.largest_gross, x.retained(), x.largest_retained, x.insured, x.largest_insured];
-        for (column, value) in columns.iter_mut().zip(values).take(wanted) {
-            if value > 0.0 {
-                column.push(value);
+    if insured_is_gross {
+        // Nothing retained, and the insured columns are the gross ones: only those are read.
+        let [gross, largest_gross, ..] = &mut columns;
+        for chunk in &o.chunks {
+            gross.extend(chunk.gross().iter().filter(|v| **v > 0.0));
+            largest_gross.extend(chunk.largest_gross().iter().filter(|v| **v > 0.0));
+        }
+    } else {
+        for x in o.outcomes() {
+            let values = [x.gross, x.largest_gross, x.retained(), x.largest_retained, x.insured, x.largest_insured];
+            for (column, value) in columns.iter_mut().zip(values) {
+                if value > 0.0 {
+                    column.push(value);
+                }
             }
         }
     }
@@ -544,7 +553,7 @@ fn contributions<S: OutcomeSource>(
             let tail_mean = |tail: &[u64], value: fn(&crate::engine::Outcome) -> f64| {
                 let mut total = Neumaier::default();
                 for x in o.outcomes().filter(|x| tail.binary_search(&x.iteration).is_ok()) {
-                    total.add(value(x));
+                    total.add(value(&x));
                 }
                 if tail.is_empty() {
                     0.0

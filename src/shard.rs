@@ -150,7 +150,7 @@ pub fn write_batch(model: &Model, batch: usize, outcomes: &[ExposureOutcomes], d
         for ((x, costs), own) in o.rows(k).zip(o.independent()) {
             exposure.push(o.exposure as u32);
             iteration.push(x.iteration);
-            for (column, v) in values.iter_mut().zip(outcome_values(x, &own)) {
+            for (column, v) in values.iter_mut().zip(outcome_values(&x, &own)) {
                 column.push(v);
             }
             for (j, column) in components.iter_mut().enumerate() {
@@ -373,7 +373,7 @@ impl ShardTables {
                 }
                 last[slot] = Some(it);
                 let v = |c: usize| values[c][row];
-                chunks[slot].outcomes.push(Outcome {
+                chunks[slot].push(Outcome {
                     iteration: it,
                     gross: v(0),
                     insured: v(1),

@@ -55,7 +55,7 @@ fn outcomes(csv: &str, toml: &str, mode: Mode, iterations: u64, seed: u64) -> Ve
     let assumptions = Assumptions::parse(toml, "test.toml").expect("assumptions parse");
     let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "test.csv").expect("exposures parse");
     let model = Model::build(&exposures, assumptions, RunSettings { mode, iterations, seed }).expect("model builds");
-    simulate_exposures(&model, 0..1, 0..iterations, &|_| {}).remove(0).outcomes().copied().collect()
+    simulate_exposures(&model, 0..1, 0..iterations, &|_| {}).remove(0).outcomes().collect()
 }
 
 /// A small deterministic generator of test terms (no external crate needed).

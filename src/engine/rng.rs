@@ -54,7 +54,7 @@ impl rand::TryRng for Stream {
 
 /// The SplitMix64 finaliser: a bijective 64-bit mixer.
 #[inline]
-pub fn fmix64(mut z: u64) -> u64 {
+pub const fn fmix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -63,7 +63,42 @@ pub fn fmix64(mut z: u64) -> u64 {
 /// A key derived from `parent` and `child`; different children give unrelated keys.
 #[inline]
 pub fn mix(parent: u64, child: u64) -> u64 {
-    fmix64(parent ^ fmix64(child.wrapping_add(0x9e37_79b9_7f4a_7c15)))
+    mix_prepared(parent, prepare_child(child))
+}
+
+/// The half of [`mix`] that depends only on the child: for children used with many parents
+/// (component keys, breach numbers), computed once.
+#[inline]
+pub const fn prepare_child(child: u64) -> u64 {
+    fmix64(child.wrapping_add(0x9e37_79b9_7f4a_7c15))
+}
+
+/// [`mix`] with the child already prepared: `mix_prepared(p, prepare_child(c)) == mix(p, c)`.
+#[inline]
+pub fn mix_prepared(parent: u64, prepared_child: u64) -> u64 {
+    fmix64(parent ^ prepared_child)
+}
+
+/// How many breach numbers have their [`prepare_child`] in [`breach_key`]'s table.
+const PREPARED_BREACHES: usize = 16;
+const BREACH_CHILDREN: [u64; PREPARED_BREACHES] = {
+    let mut table = [0; PREPARED_BREACHES];
+    let mut b = 0;
+    while b < PREPARED_BREACHES {
+        table[b] = prepare_child(b as u64);
+        b += 1;
+    }
+    table
+};
+
+/// `mix(year_key, breach)`, the key of a year's breach number `breach`, with the child half
+/// looked up for the first breaches of a year (almost every breach).
+#[inline]
+pub fn breach_key(year_key: u64, breach: u32) -> u64 {
+    match BREACH_CHILDREN.get(breach as usize) {
+        Some(&prepared) => mix_prepared(year_key, prepared),
+        None => mix(year_key, u64::from(breach)),
+    }
 }
 
 /// A stable 64-bit hash of a name (FNV-1a, then mixed): exposure ids and component names
@@ -121,6 +156,18 @@ mod tests {
         a.skip();
         b.next_u64();
         assert_eq!(a.next_u64(), b.next_u64());
+    }
+
+    #[test]
+    fn prepared_children_mix_as_mix_does() {
+        for parent in [0u64, 7, u64::MAX, 0x1234_5678_9abc_def0] {
+            for child in [0u64, 1, 15, 16, 17, 1 << 40, u64::MAX] {
+                assert_eq!(mix_prepared(parent, prepare_child(child)), mix(parent, child));
+            }
+            for breach in [0u32, 1, 15, 16, 17, 1000, u32::MAX] {
+                assert_eq!(breach_key(parent, breach), mix(parent, u64::from(breach)));
+            }
+        }
     }
 
     #[test]

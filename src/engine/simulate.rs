@@ -11,8 +11,8 @@ use rayon::prelude::*;
 
 use super::model::{ExposureModel, Model};
 use super::rng::{
-    mix, name_key, stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM,
-    SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
+    breach_key, mix, mix_prepared, name_key, prepare_child, stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM,
+    FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM, SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
 };
 use crate::input::dist::{open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
@@ -80,30 +80,104 @@ pub struct ExposureOutcomes {
     pub layer_sums: Vec<[f64; ILF_LIMITS.len()]>,
 }
 
-/// The outcomes of one chunk of iterations.
+/// The outcomes of one chunk of iterations, column by column.
 #[derive(Debug, Clone, Default)]
 pub struct OutcomeChunk {
-    pub outcomes: Vec<Outcome>,
+    iterations: Vec<u64>,
+    gross: Vec<f64>,
+    largest_gross: Vec<f64>,
+    /// Insured, largest insured and largest retained per outcome; empty while every outcome
+    /// of the chunk has insured = gross, largest insured = largest gross and nothing retained
+    /// (no policy terms bite, the common case that then stores 24 bytes an outcome, not 48).
+    insured: Vec<[f64; 3]>,
     /// One per outcome for exposures that systemic events can hit; empty otherwise (all
     /// their breaches are their own, so the independent figures are the outcome's).
     pub independent: Vec<Independent>,
-    /// Cost per applicable component, `outcomes.len() × components` values, row-major:
-    /// the component costs of `outcomes[i]` are `component_costs[i*k..(i+1)*k]`. Empty for
-    /// an exposure with a single component, whose cost in each iteration is the gross.
+    /// Cost per applicable component, `len() × components` values, row-major: the component
+    /// costs of outcome `i` are `component_costs[i*k..(i+1)*k]`. Empty for an exposure with
+    /// a single component, whose cost in each iteration is the gross.
     /// (See [`ExposureOutcomes::rows`], which reads both layouts.)
     pub component_costs: Vec<f64>,
 }
 
+impl OutcomeChunk {
+    /// An empty chunk with room for `outcomes` outcomes of `components` component costs.
+    pub fn with_capacity(outcomes: usize, components: usize) -> Self {
+        OutcomeChunk {
+            iterations: Vec::with_capacity(outcomes),
+            gross: Vec::with_capacity(outcomes),
+            largest_gross: Vec::with_capacity(outcomes),
+            component_costs: Vec::with_capacity(if components > 1 { outcomes * components } else { 0 }),
+            ..Default::default()
+        }
+    }
+
+    /// Appends an outcome (iterations ascending).
+    #[inline]
+    pub fn push(&mut self, x: Outcome) {
+        let passes_through = x.insured == x.gross && x.largest_insured == x.largest_gross && x.largest_retained == 0.0;
+        if !passes_through && self.insured.is_empty() {
+            // The first outcome that the terms change: the earlier ones get their columns.
+            self.insured.reserve(self.gross.capacity());
+            self.insured.extend(self.gross.iter().zip(&self.largest_gross).map(|(&g, &l)| [g, l, 0.0]));
+        }
+        if !passes_through || !self.insured.is_empty() {
+            self.insured.push([x.insured, x.largest_insured, x.largest_retained]);
+        }
+        self.iterations.push(x.iteration);
+        self.gross.push(x.gross);
+        self.largest_gross.push(x.largest_gross);
+    }
+
+    /// The number of outcomes.
+    pub fn len(&self) -> usize {
+        self.iterations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.iterations.is_empty()
+    }
+
+    /// True when every outcome's insured figures equal its gross ones (nothing retained).
+    pub fn insured_is_gross(&self) -> bool {
+        self.insured.is_empty()
+    }
+
+    /// The gross loss of each outcome.
+    pub fn gross(&self) -> &[f64] {
+        &self.gross
+    }
+
+    /// The largest single breach of each outcome.
+    pub fn largest_gross(&self) -> &[f64] {
+        &self.largest_gross
+    }
+
+    /// The outcome at `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> Outcome {
+        let (gross, largest_gross) = (self.gross[i], self.largest_gross[i]);
+        let [insured, largest_insured, largest_retained] =
+            self.insured.get(i).copied().unwrap_or([gross, largest_gross, 0.0]);
+        Outcome { iteration: self.iterations[i], gross, insured, largest_gross, largest_insured, largest_retained }
+    }
+
+    /// The outcomes in iteration order.
+    pub fn outcomes(&self) -> impl Iterator<Item = Outcome> + Clone + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
 impl ExposureOutcomes {
     /// The stored outcomes in iteration order.
-    pub fn outcomes(&self) -> impl Iterator<Item = &Outcome> + Clone {
-        self.chunks.iter().flat_map(|c| c.outcomes.iter())
+    pub fn outcomes(&self) -> impl Iterator<Item = Outcome> + Clone + '_ {
+        self.chunks.iter().flat_map(|c| c.outcomes())
     }
 
     /// Each stored outcome's independent figures (see [`Independent`]), in iteration order.
     pub fn independent(&self) -> impl Iterator<Item = Independent> + '_ {
         self.chunks.iter().flat_map(|c| {
-            c.outcomes.iter().enumerate().map(move |(i, x)| match c.independent.get(i) {
+            c.outcomes().enumerate().map(move |(i, x)| match c.independent.get(i) {
                 Some(own) => *own,
                 None => Independent { gross: x.gross, insured: x.insured, largest_gross: x.largest_gross },
             })
@@ -111,16 +185,16 @@ impl ExposureOutcomes {
     }
 
     /// Each stored outcome with its component costs (one per applicable component).
-    pub fn rows(&self, components: usize) -> impl Iterator<Item = (&Outcome, &[f64])> {
+    pub fn rows(&self, components: usize) -> impl Iterator<Item = (Outcome, &[f64])> {
         self.chunks.iter().flat_map(move |c| {
             let width = components.max(1);
-            let costs = c.component_costs.chunks(width).chain(std::iter::repeat(&[][..]));
-            c.outcomes.iter().zip(costs).map(move |(x, costs)| {
+            (0..c.len()).map(move |i| {
+                let costs = c.component_costs.get(i * width..(i + 1) * width).unwrap_or_default();
                 // One component: its cost is the gross (not stored twice).
                 if components == 1 && costs.is_empty() {
-                    (x, std::slice::from_ref(&x.gross))
+                    (c.get(i), &c.gross[i..=i])
                 } else {
-                    (x, costs)
+                    (c.get(i), costs)
                 }
             })
         })
@@ -134,7 +208,7 @@ impl ExposureOutcomes {
 
     /// The number of stored outcomes.
     pub fn len(&self) -> usize {
-        self.chunks.iter().map(|c| c.outcomes.len()).sum()
+        self.chunks.iter().map(OutcomeChunk::len).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -166,6 +240,8 @@ struct ExposureSimulator<'m> {
     power_of_affected: Vec<bool>,
     /// Which years have breaches of the exposure's own, and how many.
     years: YearLaw,
+    /// Per applicable component, its stream key prepared as a child ([`prepare_child`]).
+    component_children: Vec<u64>,
 }
 
 /// How an exposure's own breach counts are drawn.
@@ -216,6 +292,7 @@ impl<'m> ExposureSimulator<'m> {
                 })
                 .collect(),
             years: YearLaw::of(model, rate),
+            component_children: exposure.components.iter().map(|&c| prepare_child(model.component_keys[c])).collect(),
         }
     }
 
@@ -316,11 +393,11 @@ impl<'m> ExposureSimulator<'m> {
         let terms = &self.exposure.terms;
         let mut gross = 0.0;
         let mut covered = 0.0;
-        for ((slot, &c), &power_of_affected) in
-            costs.iter_mut().zip(&self.exposure.components).zip(&self.power_of_affected)
+        for (((slot, &c), &power_of_affected), &child) in
+            costs.iter_mut().zip(&self.exposure.components).zip(&self.power_of_affected).zip(&self.component_children)
         {
             let component = &assumptions.components[c];
-            let mut rng = stream(mix(breach_key, self.model.component_keys[c]));
+            let mut rng = stream(mix_prepared(breach_key, child));
             // The occurrence draw comes first and is always made, so a component's other
             // draws sit at the same place in its stream whatever its probability.
             let occurs_by_chance = if component.probability.is_certain() {
@@ -446,7 +523,7 @@ impl<'m> ExposureSimulator<'m> {
                 // first, then the systemic ones. Its own are not collected, so a year of a
                 // very over-dispersed count costs time, never memory.
                 let own_share = &assumptions.breach.affected_share;
-                let own = (0..count).map(|b| (mix(year_key, u64::from(b)), false, own_share));
+                let own = (0..count).map(|b| (breach_key(year_key, b), false, own_share));
                 let breaches = own.chain(shared.iter().map(|&(key, share)| (key, true, share)));
                 year_costs.iter_mut().for_each(|c| *c = 0.0);
                 let mut gross = 0.0;
@@ -488,7 +565,7 @@ impl<'m> ExposureSimulator<'m> {
                     Mode::Breach => terms.share * sum,
                     Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
                 };
-                chunk.outcomes.push(Outcome {
+                chunk.push(Outcome {
                     iteration,
                     gross,
                     insured: annual_terms(insured_sum),
@@ -786,14 +863,7 @@ where
             let capacity = simulator.expected_stored(wanted.len() as usize);
             let mut out = ExposureOutcomes {
                 exposure: e,
-                chunks: vec![OutcomeChunk {
-                    outcomes: Vec::with_capacity(capacity),
-                    independent: Vec::new(),
-                    component_costs: Vec::with_capacity(match simulator.exposure.components.len() {
-                        1 => 0,
-                        k => capacity * k,
-                    }),
-                }],
+                chunks: vec![OutcomeChunk::with_capacity(capacity, simulator.exposure.components.len())],
                 ..Default::default()
             };
             simulator.run(&wanted, schedule, &mut out);
@@ -831,6 +901,34 @@ mod tests {
             cumulative += term;
         }
         k
+    }
+
+    #[test]
+    fn a_chunk_gives_back_the_outcomes_pushed_whatever_columns_it_keeps() {
+        let passes = |i: u64, g: f64| Outcome {
+            iteration: i,
+            gross: g,
+            insured: g,
+            largest_gross: g / 2.0,
+            largest_insured: g / 2.0,
+            largest_retained: 0.0,
+        };
+        let bitten = Outcome { insured: 3.0, largest_insured: 2.0, largest_retained: 1.0, ..passes(5, 10.0) };
+        for pushed in [
+            vec![passes(0, 1.0), passes(3, 2.0)],
+            vec![passes(0, 1.0), passes(3, 2.0), bitten, passes(9, 4.0)],
+            vec![bitten, passes(9, 4.0)],
+            vec![],
+        ] {
+            let mut chunk = OutcomeChunk::with_capacity(1, 1);
+            for x in &pushed {
+                chunk.push(*x);
+            }
+            assert_eq!(chunk.outcomes().collect::<Vec<_>>(), pushed);
+            assert_eq!(chunk.insured_is_gross(), !pushed.contains(&bitten));
+            assert_eq!(chunk.gross(), pushed.iter().map(|x| x.gross).collect::<Vec<_>>());
+            assert_eq!(chunk.largest_gross(), pushed.iter().map(|x| x.largest_gross).collect::<Vec<_>>());
+        }
     }
 
     #[test]
