@@ -363,13 +363,19 @@ impl Var {
         Var { dist: Dist::Constant(value), lo: f64::NEG_INFINITY, hi: f64::INFINITY, held: None }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        // A constant draws nothing from the stream: answered here, without the distribution's
-        // dispatch (the hot loop samples many constants).
+        // A constant draws nothing from the stream: answered here, inlined where it is asked,
+        // without a call or the distribution's dispatch (the hot loop samples many constants).
         if let Dist::Constant(v) = self.dist {
             return self.held.unwrap_or(v.clamp(self.lo, self.hi));
         }
+        self.sample_drawn(rng)
+    }
+
+    /// [`Var::sample`] of a variable that is not a constant.
+    #[inline(never)]
+    fn sample_drawn<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let drawn = self.dist.sample(rng).clamp(self.lo, self.hi);
         self.held.unwrap_or(drawn)
     }
