@@ -284,3 +284,29 @@ fn an_over_dispersed_count_at_the_rate_cap_runs_within_4_gib() {
     let breaches = run_json(&out)["simulated_breaches"].as_u64().expect("simulated_breaches in run.json");
     assert!(breaches > 100_000, "{breaches} breaches in 2,000 years at 10,000 a year");
 }
+
+/// One rarely breached exposure keeps no per-year array: a billion years store only the
+/// ~100,000 with a breach (and a few bytes per block of years), so the run fits in 4 GiB,
+/// and its frequency and mean are the compound Poisson ones within five standard errors.
+#[test]
+fn a_billion_years_of_one_rarely_breached_exposure_run_within_4_gib() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (rate, cost, years) = (1e-4_f64, 100.0_f64, 1e9_f64);
+    let (out, args) = simulate_args(
+        dir.path(),
+        &format!("id,records,annual_rate\nrare,1000,{rate}\n"),
+        &format!("[breach]\naffected_share = 1\n[[component]]\nname = \"c\"\nfixed = {cost}\n"),
+        &["--iterations", "1000000000", "--quiet"],
+    );
+    let output = run_limited(&args, FOUR_GIB_IN_KIB, Duration::from_secs(120)).expect("should finish within 120 s");
+    assert_success(&output);
+    assert_all_finite(&out);
+    let summary = Table::read(&out.join("summary.csv"));
+    let row = summary.row("rare", "gross");
+    let p = 1.0 - (-rate).exp();
+    let prob = summary.num(row, "prob_nonzero");
+    assert!((prob - p).abs() < 5.0 * (p * (1.0 - p) / years).sqrt(), "P(loss > 0) {prob}, expected {p}");
+    // Compound Poisson: mean λ·c, variance λ·c², so the mean of n years has sd c·√(λ/n).
+    let mean = summary.num(row, "mean");
+    assert!((mean - rate * cost).abs() < 5.0 * cost * (rate / years).sqrt(), "mean {mean}, expected {}", rate * cost);
+}

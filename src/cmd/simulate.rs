@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs;
 use crate::convergence::{self, Target};
+use crate::engine::simulate::{outcome_room, OutcomeChunk, CHUNK_ITERATIONS, ILF_LIMITS};
 use crate::engine::simulate_exposures;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
@@ -139,17 +140,22 @@ pub fn resolve_settings(args: Overrides, assumptions: &crate::input::Assumptions
         None => assumptions.simulation.mode.unwrap_or(Mode::Annual),
     };
     let iterations = args.iterations.or(assumptions.simulation.iterations).unwrap_or(DEFAULT_ITERATIONS);
-    let source = if args.iterations.is_some() {
-        format!("--iterations {iterations}")
-    } else {
-        format!("{}: simulation.iterations: {iterations}", assumptions.label)
-    };
+    let source = iterations_source(args.iterations, assumptions);
     if iterations == 0 {
         return Err(Error::input(format!("{source}: expected at least 1")));
     }
-    check_memory(mode, iterations, &source)?;
     let seed = args.seed.or(assumptions.simulation.seed).unwrap_or(DEFAULT_SEED);
     Ok(RunSettings { mode, iterations, seed })
+}
+
+/// Where the number of iterations in force comes from, for error messages: the flag, the
+/// assumptions file's key, or the default.
+pub fn iterations_source(flag: Option<u64>, assumptions: &crate::input::Assumptions) -> String {
+    match (flag, assumptions.simulation.iterations) {
+        (Some(n), _) => format!("--iterations {n}"),
+        (None, Some(n)) => format!("{}: simulation.iterations: {n}", assumptions.label),
+        (None, None) => format!("{DEFAULT_ITERATIONS} iterations (the default)"),
+    }
 }
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
@@ -202,8 +208,11 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     }
     if let Some(t) = &target {
         t.check()?;
-        check_memory(settings.mode, t.max_iterations, &format!("--max-iterations {}", t.max_iterations))?;
     }
+    let iterations_source = match &target {
+        Some(t) => format!("--max-iterations {}", t.max_iterations),
+        None => iterations_source(args.iterations, &inputs.assumptions),
+    };
     let inputs::Inputs {
         exposures,
         assumptions,
@@ -215,7 +224,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     } = inputs;
     let mut model = Model::build(&exposures, assumptions, settings)?;
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
-    check_run_memory(&model, planned)?;
+    check_run_memory(&model, planned, &iterations_source)?;
     // The inputs are good: only now is anything created beside --out.
     let staging = output_dir::stage(&args.out)?;
     if let Some(spec) = shard {
@@ -473,21 +482,6 @@ fn report_convergence(c: &convergence::Convergence, quiet: bool) {
     }
 }
 
-/// Refuses a number of iterations whose portfolio totals would not fit in memory.
-fn check_memory(mode: Mode, iterations: u64, source: &str) -> Result<()> {
-    // The portfolio keeps six numbers per iteration (and copies their losses for the statistics).
-    let portfolio_bytes = iterations as f64 * 6.0 * 8.0 * 2.0;
-    if mode == Mode::Annual && portfolio_bytes > MEMORY_BUDGET_BYTES {
-        return Err(Error::input(format!(
-            "{source}: needs about {:.1} GiB of memory for the portfolio's per-year totals, more than the {:.0} GiB budget; use at most {} iterations",
-            portfolio_bytes / GIB,
-            MEMORY_BUDGET_BYTES / GIB,
-            (MEMORY_BUDGET_BYTES / (6.0 * 8.0 * 2.0)) as u64
-        )));
-    }
-    Ok(())
-}
-
 /// Memory a run of `iterations` would need, in bytes: the portfolio's per-year arrays (annual
 /// mode, several exposures) and the largest of one batch of stored outcomes or one exposure's
 /// outcomes (an exposure is never split), with the column copies its statistics index.
@@ -501,20 +495,33 @@ pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String,
     } else {
         0.0
     };
+    // Per chunk of iterations of each exposure of a batch: the chunk's column buffers, its
+    // increased-limit sums and its task, whether or not any breach happens in it.
+    let chunks = (iterations.div_ceil(CHUNK_ITERATIONS)) as f64;
+    let chunk_bytes = chunks * CHUNK_OVERHEAD_BYTES;
     let mut largest: Option<(String, f64)> = None;
     for e in &model.exposures {
-        // The outcomes, and up to seven columns of them while their statistics are computed.
-        let bytes = n * (outcome_bytes_per_iteration(model, e) + stored_share(model, e) * 7.0 * 8.0);
+        // The outcomes (with the room each chunk makes for them), and up to seven columns of
+        // them while their statistics are computed.
+        let share = stored_share(model, e);
+        let stored = n * outcome_bytes_per_iteration(model, e) * outcome_room(share, CHUNK_ITERATIONS as usize);
+        let bytes = stored + n * share * 7.0 * 8.0 + chunk_bytes;
         if largest.as_ref().is_none_or(|(_, b)| bytes > *b) {
             largest = Some((e.id.clone(), bytes));
         }
     }
-    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(BATCH_BYTES));
+    let widest_batch = crate::run::batches(model).iter().map(|b| b.len()).max().unwrap_or(0) as f64;
+    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(BATCH_BYTES + widest_batch * chunk_bytes));
     (portfolio + batch, largest)
 }
 
-/// Refuses, with an estimate, a run whose outcomes and statistics would not fit in memory.
-fn check_run_memory(model: &Model, iterations: u64) -> Result<()> {
+/// Bytes a chunk of [`CHUNK_ITERATIONS`] iterations of one exposure holds besides its outcomes.
+const CHUNK_OVERHEAD_BYTES: f64 =
+    (std::mem::size_of::<OutcomeChunk>() + std::mem::size_of::<[f64; ILF_LIMITS.len()]>() + 64) as f64;
+
+/// Refuses, with an estimate, a run whose outcomes and statistics would not fit in memory;
+/// `source` says where the number of iterations came from.
+pub fn check_run_memory(model: &Model, iterations: u64, source: &str) -> Result<()> {
     let (bytes, largest) = run_memory_bytes(model, iterations);
     let budget = memory_budget();
     if bytes <= budget {
@@ -526,7 +533,7 @@ fn check_run_memory(model: &Model, iterations: u64) -> Result<()> {
         None => String::new(),
     };
     Err(Error::input(format!(
-        "{iterations} iterations: need about {:.1} GiB of memory{detail}, more than the {:.1} GiB budget; use at most about {fits} iterations",
+        "{source}: {iterations} iterations need about {:.1} GiB of memory{detail}, more than the {:.1} GiB budget; use at most about {fits} iterations",
         bytes / GIB,
         budget / GIB
     )))

@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::inputs;
-use super::simulate::{resolve_settings, Overrides};
+use super::simulate::{check_run_memory, iterations_source, resolve_settings, Overrides};
 use crate::engine::Model;
 use crate::error::Result;
 use crate::input::Probability;
@@ -22,7 +22,10 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         eprintln!("warning: {warning}");
     }
     let settings = resolve_settings(Overrides::default(), &inputs.assumptions)?;
+    let source = iterations_source(None, &inputs.assumptions);
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
+    // A run of these inputs would be refused for its memory: so is their validation.
+    check_run_memory(&model, settings.iterations, &source)?;
     let a = &model.assumptions;
     println!("assumptions: {} (sha256 {})", inputs.assumptions_source.path, inputs.assumptions_source.sha256);
     println!(

@@ -216,6 +216,34 @@ impl ExposureOutcomes {
     }
 }
 
+/// The outcomes to make room for in a chunk of `iterations` of which a share `share` is
+/// expected to store one: the mean plus five standard deviations, and a few; none where
+/// fewer than [`RESERVE_FROM`] are expected (the buffers then grow as outcomes come, and a
+/// chunk of a rarely breached exposure holds a few bytes, not a reservation).
+pub fn outcome_capacity(share: f64, iterations: usize) -> usize {
+    let n = iterations as f64;
+    let mean = n * share;
+    if mean < RESERVE_FROM {
+        return 0;
+    }
+    (mean + 5.0 * mean.sqrt() + 4.0).min(n) as usize
+}
+
+/// See [`outcome_capacity`].
+const RESERVE_FROM: f64 = 32.0;
+
+/// The room a chunk of `iterations` takes for its outcomes, as a multiple of the expected
+/// number stored: its reservation, or (below [`RESERVE_FROM`]) at most twice what is
+/// stored as the buffers double.
+pub fn outcome_room(share: f64, iterations: usize) -> f64 {
+    let mean = iterations as f64 * share;
+    if mean < RESERVE_FROM {
+        2.0
+    } else {
+        (outcome_capacity(share, iterations) as f64 / mean).max(1.0)
+    }
+}
+
 /// Per-breach results that the year needs.
 struct BreachCost {
     gross: f64,
@@ -306,9 +334,7 @@ impl<'m> ExposureSimulator<'m> {
             YearLaw::Every(_) => 1.0,
             YearLaw::Skip { p0, .. } => 1.0 - p0,
         };
-        let n = iterations as f64;
-        let mean = n * share;
-        (mean + 5.0 * mean.sqrt() + 16.0).min(n) as usize
+        outcome_capacity(share, iterations)
     }
 
     /// The exposure's own breaches in a year known to have at least one (see [`YearLaw`]).
