@@ -498,7 +498,7 @@ impl<'m> ExposureSimulator<'m> {
         // The candidate years: those with breaches of the exposure's own, and those with a
         // systemic event that may hit it; each year once, ascending, keeping the wanted ones.
         let mut own_years: Vec<u64> = Vec::new();
-        let mut candidates: Vec<(u64, bool, Range<usize>)> = Vec::new();
+        let mut candidates: Vec<(u64, u32, Range<usize>)> = Vec::new();
         for block in wanted.blocks() {
             own_years.clear();
             self.count_years(block, &mut own_years);
@@ -507,7 +507,7 @@ impl<'m> ExposureSimulator<'m> {
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
             let hits_this = |o: &SystemicOccurrence| self.exposure.systemic.contains(&o.event);
-            // (year, has breaches of its own, the year's events in `block_events`)
+            // (year, its own breaches, the year's events in `block_events`)
             candidates.clear();
             let mut own = own_years.iter().copied().peekable();
             let mut next_event = 0;
@@ -527,12 +527,13 @@ impl<'m> ExposureSimulator<'m> {
                     next_event += 1;
                 }
                 if wanted.contains(year) {
-                    candidates.push((year, counted, first..next_event));
+                    // The counts are drawn here, in a loop of their own, ahead of the costs.
+                    let count = if counted { self.positive_count(mix(self.exposure_key, year)) } else { 0 };
+                    candidates.push((year, count, first..next_event));
                 }
             }
-            for (iteration, counted, events) in candidates.iter().cloned() {
+            for (iteration, count, events) in candidates.iter().cloned() {
                 let year_key = mix(self.exposure_key, iteration);
-                let count = if counted { self.positive_count(year_key) } else { 0 };
                 shared.clear();
                 for occurrence in block_events[events].iter().filter(|o| hits_this(o)) {
                     let hit_key = mix(occurrence.key, self.exposure.key);
@@ -551,7 +552,9 @@ impl<'m> ExposureSimulator<'m> {
                 let own_share = &assumptions.breach.affected_share;
                 let own = (0..count).map(|b| (breach_key(year_key, b), false, own_share));
                 let breaches = own.chain(shared.iter().map(|&(key, share)| (key, true, share)));
-                year_costs.iter_mut().for_each(|c| *c = 0.0);
+                if k > 1 {
+                    year_costs.fill(0.0);
+                }
                 let mut gross = 0.0;
                 let mut insured_sum = 0.0;
                 let mut largest_gross: f64 = 0.0;
@@ -563,8 +566,10 @@ impl<'m> ExposureSimulator<'m> {
                 let mut independent_largest_gross: f64 = 0.0;
                 for (breach_key, systemic, affected_share) in breaches {
                     let breach = self.breach(breach_key, affected_share, &mut costs, &mut copula);
-                    for (total, cost) in year_costs.iter_mut().zip(&costs) {
-                        *total += cost;
+                    if k > 1 {
+                        for (total, cost) in year_costs.iter_mut().zip(&costs) {
+                            *total += cost;
+                        }
                     }
                     gross += breach.gross;
                     insured_sum += breach.insured_before_share;
