@@ -2,11 +2,12 @@
 //!
 //! `cargo bench --bench throughput` (release build). Prints, for 1 thread and for all
 //! cores, the breach-mode throughput on the sample portfolio (every iteration is a breach
-//! with all default components) and the wall time of the default annual run.
+//! with all default components) and the wall time of the default annual run; then the engine
+//! alone (no statistics) on W1's model (README "Performance"), per year with a breach.
 
 use std::time::Instant;
 
-use breachcost::engine::{Model, RunSettings};
+use breachcost::engine::{simulate_exposures, Model, RunSettings};
 use breachcost::input::{Assumptions, Exposures, Mode, DEFAULT_ASSUMPTIONS, SAMPLE_PORTFOLIO};
 
 fn model(mode: Mode, iterations: u64) -> Model {
@@ -27,6 +28,33 @@ fn measure(label: &str, model: &Model, threads: usize) {
     );
 }
 
+/// W1 (one exposure, Poisson 0.3, one lognormal cost), the engine alone: the best of three
+/// runs of 10 million years, in nanoseconds per stored year (a year with a breach).
+fn engine_w1(threads: usize) {
+    let assumptions = Assumptions::parse(
+        "[breach]\naffected_share = 1\n[[component]]\nname = \"fixed\"\nfixed = { dist = \"lognormal\", low = 1e5, high = 1e7 }\n",
+        "w1.toml",
+    )
+    .expect("W1 assumptions parse");
+    let exposures = Exposures::from_csv_bytes(b"id,records,annual_rate\nw1,1000,0.3\n", "w1.csv").expect("W1 parses");
+    let years = 10_000_000;
+    let settings = RunSettings { mode: Mode::Annual, iterations: years, seed: 20231031 };
+    let model = Model::build(&exposures, assumptions, settings).expect("model builds");
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+    let mut best = f64::INFINITY;
+    let mut stored = 0;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let outcomes = pool.install(|| simulate_exposures(&model, 0..1, 0..years, &|_| {}));
+        best = best.min(started.elapsed().as_secs_f64());
+        stored = outcomes[0].len();
+    }
+    println!(
+        "engine alone, W1, 10M years                  threads {threads}: {stored} years with a breach in {best:.3} s = {:.1} ns each",
+        best * 1e9 / stored as f64
+    );
+}
+
 fn main() {
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let breach = model(Mode::Breach, 200_000);
@@ -34,5 +62,8 @@ fn main() {
     for threads in [1, cores] {
         measure("breach mode, sample portfolio, 200k each", &breach, threads);
         measure("annual mode, sample portfolio, 100k years", &annual, threads);
+    }
+    for threads in [1, cores] {
+        engine_w1(threads);
     }
 }

@@ -16,7 +16,7 @@ use super::rng::{
 };
 use crate::input::dist::{open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
-use crate::input::{CountModel, Mode};
+use crate::input::{CountModel, Mode, PolicyTerms};
 
 /// Iterations per chunk of work: small enough to balance threads, large enough that
 /// scheduling costs nothing next to the simulation.
@@ -251,6 +251,68 @@ struct BreachCost {
     covered: f64,
     /// After sublimits, retention and per-breach limit; before share and aggregate.
     insured_before_share: f64,
+}
+
+/// What a year's breaches add up to, before the year's aggregate limit and share.
+#[derive(Debug, Default)]
+struct YearTotals {
+    gross: f64,
+    /// Sum of the breaches' insured parts before share and aggregate limit.
+    insured_sum: f64,
+    largest_gross: f64,
+    largest_insured: f64,
+    largest_retained: f64,
+    /// Per [`ILF_LIMITS`] entry, the sum of the breaches' insured parts at that per-breach limit.
+    layers: [f64; ILF_LIMITS.len()],
+}
+
+impl YearTotals {
+    #[inline]
+    fn add(&mut self, breach: &BreachCost, terms: &PolicyTerms, mode: Mode) {
+        self.gross += breach.gross;
+        self.insured_sum += breach.insured_before_share;
+        let above_retention = (breach.covered - terms.retention).max(0.0);
+        for (layer, limit) in self.layers.iter_mut().zip(ILF_LIMITS) {
+            *layer += above_retention.min(limit);
+        }
+        let insured_alone = year_terms(terms, mode, breach.insured_before_share);
+        self.largest_gross = self.largest_gross.max(breach.gross);
+        self.largest_insured = self.largest_insured.max(insured_alone);
+        self.largest_retained = self.largest_retained.max((breach.gross - insured_alone).max(0.0));
+    }
+
+    /// The year's outcome; its layers, after the year's terms, are added to `layer_sums`.
+    #[inline]
+    fn close(
+        &self,
+        iteration: u64,
+        terms: &PolicyTerms,
+        mode: Mode,
+        layer_sums: &mut [f64; ILF_LIMITS.len()],
+    ) -> Outcome {
+        for (total, layer) in layer_sums.iter_mut().zip(self.layers) {
+            *total += year_terms(terms, mode, layer);
+        }
+        Outcome {
+            iteration,
+            gross: self.gross,
+            insured: year_terms(terms, mode, self.insured_sum),
+            largest_gross: self.largest_gross,
+            largest_insured: self.largest_insured,
+            largest_retained: self.largest_retained,
+        }
+    }
+}
+
+/// The insured part of `sum` (breaches' insured parts before share and aggregate): the
+/// contract's terms of the year. In breach mode the retention, limit and share apply to the
+/// one breach; in annual mode the aggregate limit caps the year, then the share applies.
+#[inline]
+fn year_terms(terms: &PolicyTerms, mode: Mode, sum: f64) -> f64 {
+    match mode {
+        Mode::Breach => terms.share * sum,
+        Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
+    }
 }
 
 /// The simulator of one exposure: resolved references into the model.
@@ -555,12 +617,7 @@ impl<'m> ExposureSimulator<'m> {
                 if k > 1 {
                     year_costs.fill(0.0);
                 }
-                let mut gross = 0.0;
-                let mut insured_sum = 0.0;
-                let mut largest_gross: f64 = 0.0;
-                let mut largest_insured: f64 = 0.0;
-                let mut largest_retained: f64 = 0.0;
-                let mut layers = [0.0; ILF_LIMITS.len()];
+                let mut totals = YearTotals::default();
                 let mut independent_gross = 0.0;
                 let mut independent_insured_sum = 0.0;
                 let mut independent_largest_gross: f64 = 0.0;
@@ -571,48 +628,20 @@ impl<'m> ExposureSimulator<'m> {
                             *total += cost;
                         }
                     }
-                    gross += breach.gross;
-                    insured_sum += breach.insured_before_share;
+                    totals.add(&breach, terms, mode);
                     if !systemic {
                         independent_gross += breach.gross;
                         independent_insured_sum += breach.insured_before_share;
                         independent_largest_gross = independent_largest_gross.max(breach.gross);
                     }
-                    let above_retention = (breach.covered - terms.retention).max(0.0);
-                    for (layer, limit) in layers.iter_mut().zip(ILF_LIMITS) {
-                        *layer += above_retention.min(limit);
-                    }
-                    let insured_alone = match mode {
-                        Mode::Breach => terms.share * breach.insured_before_share,
-                        Mode::Annual => terms.share * breach.insured_before_share.min(terms.aggregate_limit),
-                    };
-                    largest_gross = largest_gross.max(breach.gross);
-                    largest_insured = largest_insured.max(insured_alone);
-                    largest_retained = largest_retained.max((breach.gross - insured_alone).max(0.0));
                 }
-                // Contract: in breach mode the retention, limit and share apply to the one breach;
-                // in annual mode the aggregate limit caps the year, then the share applies.
-                let annual_terms = |sum: f64| match mode {
-                    Mode::Breach => terms.share * sum,
-                    Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
-                };
-                chunk.push(Outcome {
-                    iteration,
-                    gross,
-                    insured: annual_terms(insured_sum),
-                    largest_gross,
-                    largest_insured,
-                    largest_retained,
-                });
+                chunk.push(totals.close(iteration, terms, mode, &mut layer_sums));
                 if !self.exposure.systemic.is_empty() {
                     chunk.independent.push(Independent {
                         gross: independent_gross,
-                        insured: annual_terms(independent_insured_sum),
+                        insured: year_terms(terms, mode, independent_insured_sum),
                         largest_gross: independent_largest_gross,
                     });
-                }
-                for (total, layer) in layer_sums.iter_mut().zip(layers) {
-                    *total += annual_terms(layer);
                 }
                 if k > 1 {
                     chunk.component_costs.extend_from_slice(&year_costs);
