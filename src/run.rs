@@ -371,12 +371,15 @@ fn summarise_exposure(
     // the memory is never touched).
     let mut columns: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(stored));
     if insured_is_gross {
-        // Nothing retained, and the insured columns are the gross ones: only those are read.
+        // Nothing retained, and the insured columns are the gross ones: only those are read,
+        // each by a thread of its own.
         let [gross, largest_gross, ..] = &mut columns;
-        for chunk in &o.chunks {
-            gross.extend(chunk.gross().iter().filter(|v| **v > 0.0));
-            largest_gross.extend(chunk.largest_gross().iter().filter(|v| **v > 0.0));
-        }
+        let gather = |column: &mut Vec<f64>, values: fn(&OutcomeChunk) -> &[f64]| {
+            for chunk in &o.chunks {
+                column.extend(values(chunk).iter().filter(|v| **v > 0.0));
+            }
+        };
+        rayon::join(|| gather(gross, OutcomeChunk::gross), || gather(largest_gross, OutcomeChunk::largest_gross));
     } else {
         for x in o.outcomes() {
             let values = [x.gross, x.largest_gross, x.retained(), x.largest_retained, x.insured, x.largest_insured];
