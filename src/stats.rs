@@ -220,8 +220,13 @@ impl LossDistribution {
     /// Sorts, in one pass over the data, what the quantiles at `levels` (and TVaRs from
     /// them) and the listed 0-based `ranks` will read: call it before asking for many.
     pub fn prepare(&self, levels: &[f64], ranks: &[u64]) {
+        self.load(&self.buckets_of(levels, ranks));
+    }
+
+    /// The buckets that the quantiles at `levels` and the 0-based `ranks` read.
+    fn buckets_of(&self, levels: &[f64], ranks: &[u64]) -> Vec<usize> {
         if self.iterations == 0 {
-            return;
+            return Vec::new();
         }
         let zeros = self.zeros();
         let mut wanted = Vec::with_capacity(2 * levels.len() + ranks.len());
@@ -238,7 +243,7 @@ impl LossDistribution {
         for rank in ranks {
             want(*rank);
         }
-        self.load(&wanted);
+        wanted
     }
 
     /// The i-th smallest of all iterations' values (0-based).
@@ -404,13 +409,7 @@ impl LogHistogram {
     pub fn of(losses: &LossDistribution) -> LogHistogram {
         let edges = Self::edges();
         // Each bin's count is the distance between the positions of its edges.
-        let buckets: Vec<usize> = edges
-            .iter()
-            .filter(|e| e.to_bits() > losses.buckets.base)
-            .map(|e| losses.buckets.offset(e.to_bits()))
-            .filter(|b| *b < losses.buckets.count())
-            .collect();
-        losses.load(&buckets);
+        losses.load(&Self::edge_buckets(losses));
         let mut counts = Vec::with_capacity(edges.len() + 1);
         let mut start = 0;
         for edge in edges {
@@ -420,6 +419,16 @@ impl LogHistogram {
         }
         counts.push((losses.values.len() - start) as u64);
         LogHistogram { zeros: losses.zeros(), counts, iterations: losses.iterations }
+    }
+
+    /// The buckets of `losses` that hold bin edges (whose values place the edges).
+    fn edge_buckets(losses: &LossDistribution) -> Vec<usize> {
+        Self::edges()
+            .iter()
+            .filter(|e| e.to_bits() > losses.buckets.base)
+            .map(|e| losses.buckets.offset(e.to_bits()))
+            .filter(|b| *b < losses.buckets.count())
+            .collect()
     }
 
     /// The inner bin edges: edge `i − 1` is the smallest number whose `log10 × BINS_PER_DECADE`
@@ -539,7 +548,10 @@ impl Summary {
         }
         let (low, high) = losses.ci_ranks(0.99, Z95);
         let all: Vec<f64> = SUMMARY_LEVELS.iter().chain(levels).copied().collect();
-        losses.prepare(&all, &[low, high]);
+        // The histogram's bin edges too (a few more small buckets in the same pass).
+        let mut wanted = losses.buckets_of(&all, &[low, high]);
+        wanted.extend(LogHistogram::edge_buckets(losses));
+        losses.load(&wanted);
     }
 
     /// Every statistic, in the order of `summary.csv`'s columns after `id` and `measure`.
