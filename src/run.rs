@@ -9,8 +9,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::engine::simulate::ILF_LIMITS;
-use crate::engine::simulate::{simulate_iterations, OutcomeChunk, SystemicSchedule};
+use crate::engine::simulate::{simulate_iterations, OutcomeChunk, SystemicSchedule, CHUNK_ITERATIONS, ILF_LIMITS};
 use crate::engine::{simulate_exposures, ExposureModel, ExposureOutcomes, Model};
 use crate::input::Mode;
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Summary, RETURN_PERIODS};
@@ -243,7 +242,13 @@ pub fn run_from<S: OutcomeSource>(
     })
 }
 
-/// Consecutive ranges of exposures whose outcomes fit in [`BATCH_BYTES`] (the same for a
+/// Bytes a chunk of [`CHUNK_ITERATIONS`] iterations of one exposure holds besides its outcomes
+/// (its column buffers, its increased-limit sums, its task), per iteration.
+pub const CHUNK_BYTES_PER_ITERATION: f64 =
+    (std::mem::size_of::<OutcomeChunk>() + std::mem::size_of::<[f64; ILF_LIMITS.len()]>() + 64) as f64
+        / CHUNK_ITERATIONS as f64;
+
+/// Consecutive ranges of exposures whose outcomes (and their chunks) fit in [`BATCH_BYTES`] (the same for a
 /// whole run and its shards: it depends on the model and the run's total iterations).
 pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     let iterations = model.settings.iterations as f64;
@@ -251,7 +256,7 @@ pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     let mut start = 0;
     let mut bytes = 0.0;
     for (i, e) in model.exposures.iter().enumerate() {
-        let estimate = iterations * outcome_bytes_per_iteration(model, e);
+        let estimate = iterations * (outcome_bytes_per_iteration(model, e) + CHUNK_BYTES_PER_ITERATION);
         if i > start && bytes + estimate > BATCH_BYTES {
             out.push(start..i);
             start = i;

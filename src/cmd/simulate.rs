@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs;
 use crate::convergence::{self, Target};
-use crate::engine::simulate::{outcome_room, OutcomeChunk, CHUNK_ITERATIONS, ILF_LIMITS};
+use crate::engine::simulate::{outcome_room, CHUNK_ITERATIONS};
 use crate::engine::simulate_exposures;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
@@ -16,7 +16,10 @@ use crate::input::Mode;
 use crate::report::run_json::InputSource;
 use crate::report::ylt::YltWriter;
 use crate::report::{self, output_dir, run_json, ReportFile};
-use crate::run::{outcome_bytes_per_iteration, stored_share, Engine, OutcomeSource, RunResults, BATCH_BYTES};
+use crate::run::{
+    outcome_bytes_per_iteration, stored_share, Engine, OutcomeSource, RunResults, BATCH_BYTES,
+    CHUNK_BYTES_PER_ITERATION,
+};
 use crate::shard::{self, ShardSpec};
 
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
@@ -495,10 +498,9 @@ pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String,
     } else {
         0.0
     };
-    // Per chunk of iterations of each exposure of a batch: the chunk's column buffers, its
-    // increased-limit sums and its task, whether or not any breach happens in it.
-    let chunks = (iterations.div_ceil(CHUNK_ITERATIONS)) as f64;
-    let chunk_bytes = chunks * CHUNK_OVERHEAD_BYTES;
+    // Per chunk of iterations of each exposure: the chunk's column buffers, its increased-limit
+    // sums and its task, whether or not any breach happens in it (batches count them too).
+    let chunk_bytes = (iterations.div_ceil(CHUNK_ITERATIONS) * CHUNK_ITERATIONS) as f64 * CHUNK_BYTES_PER_ITERATION;
     let mut largest: Option<(String, f64)> = None;
     for e in &model.exposures {
         // The outcomes (with the room each chunk makes for them), and up to seven columns of
@@ -510,14 +512,9 @@ pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String,
             largest = Some((e.id.clone(), bytes));
         }
     }
-    let widest_batch = crate::run::batches(model).iter().map(|b| b.len()).max().unwrap_or(0) as f64;
-    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(BATCH_BYTES + widest_batch * chunk_bytes));
+    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(BATCH_BYTES));
     (portfolio + batch, largest)
 }
-
-/// Bytes a chunk of [`CHUNK_ITERATIONS`] iterations of one exposure holds besides its outcomes.
-const CHUNK_OVERHEAD_BYTES: f64 =
-    (std::mem::size_of::<OutcomeChunk>() + std::mem::size_of::<[f64; ILF_LIMITS.len()]>() + 64) as f64;
 
 /// Refuses, with an estimate, a run whose outcomes and statistics would not fit in memory;
 /// `source` says where the number of iterations came from.
