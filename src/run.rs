@@ -283,10 +283,12 @@ pub fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
     }
 }
 
-/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration, at most:
-/// an outcome whose policy terms change nothing stores half of [`crate::engine::Outcome`].
+/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration: an
+/// exposure whose policy terms change nothing stores half of each [`crate::engine::Outcome`].
 pub fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
-    stored_share(model, e) * (std::mem::size_of::<crate::engine::Outcome>() + 8 * e.components.len()) as f64
+    let outcome = std::mem::size_of::<crate::engine::Outcome>();
+    let outcome = if e.insured_is_gross(&model.assumptions) { outcome / 2 } else { outcome };
+    stored_share(model, e) * (outcome + 8 * e.components.len()) as f64
 }
 
 /// Per-iteration values of one measure (only those above zero need be given) and, in annual
@@ -467,11 +469,11 @@ fn summarise_exposure(
 /// The portfolio's per-iteration totals (sum over exposures) and largest breaches.
 struct PortfolioYears {
     gross: Vec<f64>,
-    insured: Vec<f64>,
-    retained: Vec<f64>,
     largest_gross: Vec<f64>,
-    largest_insured: Vec<f64>,
-    largest_retained: Vec<f64>,
+    /// Insured, retained, largest insured and largest retained: `None` while every exposure
+    /// added so far had insured = gross and nothing retained (no policy terms bit), when
+    /// they would repeat the gross arrays and zeros.
+    insured: Option<[Vec<f64>; 4]>,
     /// Gross, insured and largest gross without systemic events, if there are any.
     independent: Option<[Vec<f64>; 3]>,
 }
@@ -482,24 +484,41 @@ impl PortfolioYears {
         PortfolioYears {
             independent: if with_independent { Some([zeros(), zeros(), zeros()]) } else { None },
             gross: zeros(),
-            insured: zeros(),
-            retained: zeros(),
             largest_gross: zeros(),
-            largest_insured: zeros(),
-            largest_retained: zeros(),
+            insured: None,
         }
     }
 
     /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
     fn add(&mut self, o: &ExposureOutcomes) {
-        for x in o.outcomes() {
-            let i = x.iteration as usize;
-            self.gross[i] += x.gross;
-            self.insured[i] += x.insured;
-            self.retained[i] += x.retained();
-            self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
-            self.largest_insured[i] = self.largest_insured[i].max(x.largest_insured);
-            self.largest_retained[i] = self.largest_retained[i].max(x.largest_retained);
+        let passes_through = o.chunks.iter().all(OutcomeChunk::insured_is_gross);
+        if !passes_through && self.insured.is_none() {
+            // The first exposure whose terms bite: the sums so far are the gross ones (each
+            // earlier insured loss equalled its gross bit for bit), and nothing was retained.
+            let zeros = vec![0.0; self.gross.len()];
+            self.insured = Some([self.gross.clone(), zeros.clone(), self.largest_gross.clone(), zeros]);
+        }
+        match self.insured.as_mut() {
+            Some([insured, retained, largest_insured, largest_retained]) => {
+                for x in o.outcomes() {
+                    let i = x.iteration as usize;
+                    self.gross[i] += x.gross;
+                    insured[i] += x.insured;
+                    retained[i] += x.retained();
+                    self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
+                    largest_insured[i] = largest_insured[i].max(x.largest_insured);
+                    largest_retained[i] = largest_retained[i].max(x.largest_retained);
+                }
+            }
+            None => {
+                for chunk in &o.chunks {
+                    for x in chunk.outcomes() {
+                        let i = x.iteration as usize;
+                        self.gross[i] += x.gross;
+                        self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
+                    }
+                }
+            }
         }
         if let Some([gross, insured, largest]) = self.independent.as_mut() {
             for (x, own) in o.outcomes().zip(o.independent()) {
@@ -511,18 +530,29 @@ impl PortfolioYears {
         }
     }
 
+    /// The insured loss of each iteration.
+    fn insured(&self) -> &[f64] {
+        self.insured.as_ref().map_or(&self.gross, |[insured, ..]| insured)
+    }
+
     /// The portfolio's measures, gross and largest-gross distributions, and the measures
     /// without systemic events (the per-iteration arrays stay for the contributions).
     fn summarise(&self) -> PortfolioSummary {
         let iterations = self.gross.len() as u64;
         let positive = |values: &[f64]| values.iter().copied().filter(|v| *v > 0.0).collect::<Vec<f64>>();
-        let insured_is_gross = self.insured == self.gross && self.largest_insured == self.largest_gross;
-        let (measures, gross_losses, largest_gross) = measures(
-            (positive(&self.gross), Some(positive(&self.largest_gross))),
-            (positive(&self.retained), Some(positive(&self.largest_retained))),
-            (!insured_is_gross).then(|| (positive(&self.insured), Some(positive(&self.largest_insured)))),
-            iterations,
-        );
+        let (retained, insured) = match &self.insured {
+            Some([insured, retained, largest_insured, largest_retained]) => {
+                let insured_is_gross = *insured == self.gross && *largest_insured == self.largest_gross;
+                (
+                    (positive(retained), Some(positive(largest_retained))),
+                    (!insured_is_gross).then(|| (positive(insured), Some(positive(largest_insured)))),
+                )
+            }
+            // Nothing retained in any year, and the insured statistics are the gross ones.
+            None => ((Vec::new(), Some(Vec::new())), None),
+        };
+        let (measures, gross_losses, largest_gross) =
+            measures((positive(&self.gross), Some(positive(&self.largest_gross))), retained, insured, iterations);
         let largest_gross = largest_gross.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
         let independent = self.independent.as_ref().map(|[gross, insured, largest]| {
             independent_from_years(gross.clone(), insured.clone(), largest.clone(), iterations)
@@ -551,7 +581,7 @@ fn contributions<S: OutcomeSource>(
 ) -> Result<Vec<Contribution>, S::Error> {
     // The thresholds are the portfolio's p99s, the same quantiles its TVaR99 starts at.
     let gross_tail = tail_iterations(&portfolio.gross, measures.gross.summary.p99);
-    let insured_tail = tail_iterations(&portfolio.insured, measures.insured.summary.p99);
+    let insured_tail = tail_iterations(portfolio.insured(), measures.insured.summary.p99);
     let mut union: Vec<u64> = gross_tail.iter().chain(&insured_tail).copied().collect();
     union.sort_unstable();
     union.dedup();

@@ -444,7 +444,7 @@ fn zero_iterations_in_the_simulation_table_is_an_input_error() {
 fn too_many_iterations_in_the_simulation_table_names_the_file_and_key() {
     // Without an --iterations flag (validate takes none), the file's value is the one in force.
     let dir = tempfile::tempdir().expect("tempdir");
-    let toml = format!("[simulation]\niterations = 200000000\n{GOOD_TOML}");
+    let toml = format!("[simulation]\niterations = 1000000000\n{GOOD_TOML}");
     let (_out, output) = run_in_dir(
         dir.path(),
         "validate",
@@ -452,7 +452,7 @@ fn too_many_iterations_in_the_simulation_table_names_the_file_and_key() {
         &Input::Text("study.toml", toml.as_bytes()),
         &[],
     );
-    let err = assert_input_error(&output, &["study.toml", "simulation.iterations", "200000000"]);
+    let err = assert_input_error(&output, &["study.toml", "simulation.iterations", "1000000000"]);
     assert!(!err.contains("--iterations"), "no --iterations flag was given: {err}");
 }
 

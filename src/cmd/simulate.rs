@@ -493,8 +493,11 @@ pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String,
     let annual = model.settings.mode == Mode::Annual;
     let systemic = !crate::engine::simulate::SystemicSchedule::is_inactive(model);
     let portfolio = if annual && model.exposures.len() > 1 {
-        // Six arrays (nine with systemic events), and positive copies while summarising.
-        n * 8.0 * if systemic { 9.0 } else { 6.0 } * 2.0
+        // Six arrays (two where no exposure's terms bite; three more with systemic events), and
+        // positive copies while summarising.
+        let insured_is_gross = model.exposures.iter().all(|e| e.insured_is_gross(&model.assumptions));
+        let arrays = if insured_is_gross { 2.0 } else { 6.0 } + if systemic { 3.0 } else { 0.0 };
+        n * 8.0 * arrays * 2.0
     } else {
         0.0
     };

@@ -34,6 +34,23 @@ pub struct ExposureModel {
     pub systemic: Vec<usize>,
 }
 
+impl ExposureModel {
+    /// True when its policy terms pass every cost through (no retention, limits, sublimits or
+    /// co-insurance, every applicable component covered): its insured loss is its gross loss,
+    /// bit for bit, and nothing is retained, so its outcomes keep no insured columns.
+    pub fn insured_is_gross(&self, assumptions: &Assumptions) -> bool {
+        let t = &self.terms;
+        t.retention == 0.0
+            && t.limit == f64::INFINITY
+            && t.aggregate_limit == f64::INFINITY
+            && t.share == 1.0
+            && self
+                .components
+                .iter()
+                .all(|&c| assumptions.components[c].covered && t.sublimits.get(c).is_none_or(|s| *s == f64::INFINITY))
+    }
+}
+
 /// Everything the engine needs.
 #[derive(Debug, Clone)]
 pub struct Model {
@@ -170,4 +187,39 @@ fn check_match_columns(exposures: &Exposures, assumptions: &Assumptions) -> Resu
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::simulate_exposures;
+
+    fn model(csv: &str, toml: &str) -> Model {
+        let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "book.csv").expect("exposures parse");
+        let assumptions = Assumptions::parse(toml, "a.toml").expect("assumptions parse");
+        let settings = RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 7 };
+        Model::build(&exposures, assumptions, settings).expect("model builds")
+    }
+
+    /// The static test agrees with what the engine stores: exposures it calls pass-through keep
+    /// no insured columns, and those whose terms bite do (at rate 2 some year always bites).
+    #[test]
+    fn insured_is_gross_exactly_when_no_term_can_bite() {
+        let covered = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n\
+                       [[component]]\nname = \"b\"\nper_unit = 2\n";
+        let csv = "id,records,annual_rate,retention,limit,aggregate_limit,share,sublimit_b\n\
+                   plain,1000,2,,,,,\nretention,1000,2,1000,,,,\nlimit,1000,2,,50000,,,\n\
+                   aggregate,1000,2,,,100000,,\nshare,1000,2,,,,0.5,\nsublimit,1000,2,,,,,100\n";
+        let m = model(csv, covered);
+        let expected = [true, false, false, false, false, false];
+        let outcomes = simulate_exposures(&m, 0..m.exposures.len(), 0..20_000, &|_| {});
+        for ((e, o), want) in m.exposures.iter().zip(&outcomes).zip(expected) {
+            assert_eq!(e.insured_is_gross(&m.assumptions), want, "{}", e.id);
+            assert!(!o.is_empty(), "{}: no breach stored", e.id);
+            assert_eq!(o.chunks.iter().all(|c| c.insured_is_gross()), want, "{}: stored columns", e.id);
+        }
+        let uncovered = format!("{covered}[[component]]\nname = \"c\"\nfixed = 10\ncovered = false\n");
+        let m = model("id,records,annual_rate\nplain,1000,2\n", &uncovered);
+        assert!(!m.exposures[0].insured_is_gross(&m.assumptions));
+    }
 }
