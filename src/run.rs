@@ -248,8 +248,8 @@ pub const CHUNK_BYTES_PER_ITERATION: f64 =
     (std::mem::size_of::<OutcomeChunk>() + std::mem::size_of::<[f64; ILF_LIMITS.len()]>() + 64) as f64
         / CHUNK_ITERATIONS as f64;
 
-/// Consecutive ranges of exposures whose outcomes (and their chunks) fit in [`BATCH_BYTES`] (the same for a
-/// whole run and its shards: it depends on the model and the run's total iterations).
+/// Consecutive ranges of exposures whose outcomes (and their chunks) fit in [`BATCH_BYTES`]
+/// (the same for a whole run and its shards: it depends on the model and the run's iterations).
 pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     let iterations = model.settings.iterations as f64;
     let mut out = Vec::new();
