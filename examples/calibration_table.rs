@@ -41,7 +41,7 @@ fn main() {
         let s = &e.measures.gross.summary;
         let n = ex.records as f64;
         let (p5, p95) = {
-            let h = &e.gross_histogram;
+            let h = e.gross_histogram.as_ref().expect("the library computes histograms unless told not to");
             let total = h.iterations as f64;
             let mut cumulative = h.zeros as f64;
             let mut p5 = 0.0;

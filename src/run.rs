@@ -61,8 +61,9 @@ pub struct ExposureResult {
     pub id: String,
     pub measures: Measures,
     pub components: Vec<ComponentResult>,
-    /// The gross loss (annual, or per breach in breach mode) in log bins, for charts.
-    pub gross_histogram: LogHistogram,
+    /// The gross loss (annual, or per breach in breach mode) in log bins, for charts (`None`
+    /// where the run draws none: [`Model::histograms`]).
+    pub gross_histogram: Option<LogHistogram>,
     /// Expected insured loss with the per-breach limit set to each of [`ILF_LIMITS`].
     pub layer_means: Vec<f64>,
     pub simulated_breaches: u64,
@@ -451,7 +452,7 @@ fn summarise_exposure(
         id: exposure.id.clone(),
         measures,
         components,
-        gross_histogram: LogHistogram::of(&gross_losses),
+        gross_histogram: model.histograms.then(|| LogHistogram::of(&gross_losses)),
         layer_means: (0..ILF_LIMITS.len())
             .map(|j| {
                 let mut total = Neumaier::default();

@@ -548,10 +548,7 @@ impl Summary {
         }
         let (low, high) = losses.ci_ranks(0.99, Z95);
         let all: Vec<f64> = SUMMARY_LEVELS.iter().chain(levels).copied().collect();
-        // The histogram's bin edges too (a few more small buckets in the same pass).
-        let mut wanted = losses.buckets_of(&all, &[low, high]);
-        wanted.extend(LogHistogram::edge_buckets(losses));
-        losses.load(&wanted);
+        losses.prepare(&all, &[low, high]);
     }
 
     /// Every statistic, in the order of `summary.csv`'s columns after `id` and `measure`.

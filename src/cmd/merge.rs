@@ -52,7 +52,8 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); the shards ran in breach mode"));
     }
     let settings = RunSettings { mode, iterations: manifest.iterations, seed: manifest.seed };
-    let model = Model::build(&loaded.exposures, loaded.assumptions, settings)?;
+    let mut model = Model::build(&loaded.exposures, loaded.assumptions, settings)?;
+    model.histograms = !args.output.no_charts;
     let batches = crate::run::batches(&model);
     if batches.len() != manifest.batches || model.exposures.len() != manifest.exposures_count {
         return Err(Error::input(format!(

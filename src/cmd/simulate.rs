@@ -226,6 +226,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         assumptions_bytes,
     } = inputs;
     let mut model = Model::build(&exposures, assumptions, settings)?;
+    model.histograms = !args.output.no_charts;
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
     check_run_memory(&model, planned, &iterations_source)?;
     // The inputs are good: only now is anything created beside --out.

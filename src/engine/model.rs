@@ -61,6 +61,9 @@ pub struct Model {
     pub component_keys: Vec<u64>,
     /// For each component, its position in the `[correlation]` matrix, if it is correlated.
     pub correlated_position: Vec<Option<usize>>,
+    /// Whether each exposure's loss histogram is computed (only the charts draw it; true
+    /// unless a command writes none).
+    pub histograms: bool,
 }
 
 impl Model {
@@ -142,7 +145,7 @@ impl Model {
                 correlated_position[c] = Some(position);
             }
         }
-        Ok(Model { settings, assumptions, exposures: models, component_keys, correlated_position })
+        Ok(Model { settings, assumptions, exposures: models, component_keys, correlated_position, histograms: true })
     }
 }
 

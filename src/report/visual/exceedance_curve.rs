@@ -94,7 +94,7 @@ impl ExceedanceChart {
                     label: style::truncate(&e.id, 30),
                     colour: style::series_colour(i),
                     line: Line::Solid,
-                    points: histogram_curve(&e.gross_histogram),
+                    points: e.gross_histogram.as_ref().map(histogram_curve).unwrap_or_default(),
                 });
             }
             let shown = if results.exposures.len() > MAX_EXPOSURES {

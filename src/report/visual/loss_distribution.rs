@@ -171,8 +171,9 @@ impl LossDistributionChart {
         let series: Vec<Series> = ranked
             .iter()
             .enumerate()
-            .map(|(i, e)| {
-                Series::from_histogram(style::truncate(&e.id, 30), style::series_colour(i), &e.gross_histogram)
+            .filter_map(|(i, e)| {
+                let histogram = e.gross_histogram.as_ref()?;
+                Some(Series::from_histogram(style::truncate(&e.id, 30), style::series_colour(i), histogram))
             })
             .collect();
         // Over several coloured series the mean line is black, not a series colour.
