@@ -16,7 +16,7 @@ use super::rng::{
 };
 use crate::input::dist::{open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
-use crate::input::{CountModel, Mode, PolicyTerms};
+use crate::input::{Component, CountModel, Mode, PolicyTerms};
 
 /// Iterations per chunk of work: small enough to balance threads, large enough that
 /// scheduling costs nothing next to the simulation.
@@ -324,14 +324,25 @@ struct ExposureSimulator<'m> {
     /// Negative binomial: the gamma law of the year's breach rate.
     year_rate: Option<GammaSampler>,
     any_curve: bool,
-    /// Per applicable component: its units are the affected records themselves (a unit share
-    /// that is always 1) raised to an exponent other than 1 and ½, so that the power can be
-    /// taken as `exp(exponent × ln affected)` with the logarithm shared by the breach's components.
-    power_of_affected: Vec<bool>,
+    /// The applicable components, in order, resolved for the breach loop.
+    steps: Vec<Step<'m>>,
     /// Which years have breaches of the exposure's own, and how many.
     years: YearLaw,
-    /// Per applicable component, its stream key prepared as a child ([`prepare_child`]).
-    component_children: Vec<u64>,
+}
+
+/// One applicable component of an exposure, with what costing it needs looked up once.
+struct Step<'m> {
+    component: &'m Component,
+    /// Its stream key prepared as a child ([`prepare_child`]).
+    child: u64,
+    /// Its units are the affected records themselves (a unit share that is always 1) raised to
+    /// an exponent other than 1 and ½, so that the power can be taken as
+    /// `exp(exponent × ln affected)` with the logarithm shared by the breach's components.
+    power_of_affected: bool,
+    /// Its position in the `[correlation]` matrix, if it is correlated.
+    correlated: Option<usize>,
+    /// What the policy covers of one breach's cost of it: its sublimit; `None` if not covered.
+    covered_up_to: Option<f64>,
 }
 
 /// How an exposure's own breach counts are drawn.
@@ -369,20 +380,25 @@ impl<'m> ExposureSimulator<'m> {
                 CountModel::Poisson => None,
             },
             any_curve,
-            power_of_affected: exposure
+            steps: exposure
                 .components
                 .iter()
-                .map(|c| {
-                    let component = &model.assumptions.components[*c];
+                .map(|&c| {
+                    let component = &model.assumptions.components[c];
                     let exponent = component.exponent;
-                    component.unit_share.fixed_value() == Some(1.0)
-                        && exponent != 1.0
-                        && exponent != 0.5
-                        && exponent.is_finite()
+                    Step {
+                        component,
+                        child: prepare_child(model.component_keys[c]),
+                        power_of_affected: component.unit_share.fixed_value() == Some(1.0)
+                            && exponent != 1.0
+                            && exponent != 0.5
+                            && exponent.is_finite(),
+                        correlated: model.correlated_position[c],
+                        covered_up_to: component.covered.then(|| exposure.terms.sublimits[c]),
+                    }
                 })
                 .collect(),
             years: YearLaw::of(model, rate),
-            component_children: exposure.components.iter().map(|&c| prepare_child(model.component_keys[c])).collect(),
         }
     }
 
@@ -481,11 +497,9 @@ impl<'m> ExposureSimulator<'m> {
         let terms = &self.exposure.terms;
         let mut gross = 0.0;
         let mut covered = 0.0;
-        for (((slot, &c), &power_of_affected), &child) in
-            costs.iter_mut().zip(&self.exposure.components).zip(&self.power_of_affected).zip(&self.component_children)
-        {
-            let component = &assumptions.components[c];
-            let mut rng = stream(mix_prepared(breach_key, child));
+        for (slot, step) in costs.iter_mut().zip(&self.steps) {
+            let component = step.component;
+            let mut rng = stream(mix_prepared(breach_key, step.child));
             // The occurrence draw comes first and is always made, so a component's other
             // draws sit at the same place in its stream whatever its probability.
             let occurs_by_chance = if component.probability.is_certain() {
@@ -500,7 +514,7 @@ impl<'m> ExposureSimulator<'m> {
                 let mut fixed = component.fixed.sample(&mut rng);
                 let mut per_unit = component.per_unit.sample(&mut rng);
                 let mut unit_share = component.unit_share.sample(&mut rng);
-                if let Some(position) = self.model.correlated_position[c] {
+                if let Some(position) = step.correlated {
                     // The copula's uniform drives the component's leading random draw
                     // (per_unit, else fixed, else unit_share); the independent draws above
                     // were still made, so the stream stays aligned.
@@ -519,7 +533,7 @@ impl<'m> ExposureSimulator<'m> {
                     units
                 } else if exponent == 0.5 {
                     units.sqrt()
-                } else if power_of_affected && affected > 0.0 && units == affected {
+                } else if step.power_of_affected && affected > 0.0 && units == affected {
                     // affected^exponent (to a few ulps of powf, at a fraction of its cost).
                     (exponent * *ln_affected.get_or_insert_with(|| not_speculated(f64::ln, affected))).exp()
                 } else {
@@ -531,8 +545,8 @@ impl<'m> ExposureSimulator<'m> {
             };
             *slot = cost;
             gross += cost;
-            if component.covered {
-                covered += cost.min(terms.sublimits[c]);
+            if let Some(sublimit) = step.covered_up_to {
+                covered += cost.min(sublimit);
             }
         }
         let insured_before_share = (covered - terms.retention).max(0.0).min(terms.limit);
