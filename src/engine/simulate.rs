@@ -574,7 +574,7 @@ impl<'m> ExposureSimulator<'m> {
         // The candidate years: those with breaches of the exposure's own, and those with a
         // systemic event that may hit it; each year once, ascending, keeping the wanted ones.
         let mut own_years: Vec<u64> = Vec::new();
-        let mut candidates: Vec<(u64, u32, Range<usize>)> = Vec::new();
+        let mut candidates: Vec<(u64, u64, u32, Range<usize>)> = Vec::new();
         for block in wanted.blocks() {
             own_years.clear();
             self.count_years(block, &mut own_years);
@@ -583,7 +583,7 @@ impl<'m> ExposureSimulator<'m> {
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
             let hits_this = |o: &SystemicOccurrence| self.exposure.systemic.contains(&o.event);
-            // (year, its own breaches, the year's events in `block_events`)
+            // (year, its key, its own breaches, the year's events in `block_events`)
             candidates.clear();
             let mut own = own_years.iter().copied().peekable();
             let mut next_event = 0;
@@ -604,12 +604,12 @@ impl<'m> ExposureSimulator<'m> {
                 }
                 if wanted.contains(year) {
                     // The counts are drawn here, in a loop of their own, ahead of the costs.
-                    let count = if counted { self.positive_count(mix(self.exposure_key, year)) } else { 0 };
-                    candidates.push((year, count, first..next_event));
+                    let year_key = mix(self.exposure_key, year);
+                    let count = if counted { self.positive_count(year_key) } else { 0 };
+                    candidates.push((year, year_key, count, first..next_event));
                 }
             }
-            for (iteration, count, events) in candidates.iter().cloned() {
-                let year_key = mix(self.exposure_key, iteration);
+            for (iteration, year_key, count, events) in candidates.iter().cloned() {
                 shared.clear();
                 for occurrence in block_events[events].iter().filter(|o| hits_this(o)) {
                     let hit_key = mix(occurrence.key, self.exposure.key);
