@@ -220,13 +220,8 @@ impl LossDistribution {
     /// Sorts, in one pass over the data, what the quantiles at `levels` (and TVaRs from
     /// them) and the listed 0-based `ranks` will read: call it before asking for many.
     pub fn prepare(&self, levels: &[f64], ranks: &[u64]) {
-        self.load(&self.buckets_of(levels, ranks));
-    }
-
-    /// The buckets that the quantiles at `levels` and the 0-based `ranks` read.
-    fn buckets_of(&self, levels: &[f64], ranks: &[u64]) -> Vec<usize> {
         if self.iterations == 0 {
-            return Vec::new();
+            return;
         }
         let zeros = self.zeros();
         let mut wanted = Vec::with_capacity(2 * levels.len() + ranks.len());
@@ -243,7 +238,7 @@ impl LossDistribution {
         for rank in ranks {
             want(*rank);
         }
-        wanted
+        self.load(&wanted);
     }
 
     /// The i-th smallest of all iterations' values (0-based).
@@ -409,7 +404,13 @@ impl LogHistogram {
     pub fn of(losses: &LossDistribution) -> LogHistogram {
         let edges = Self::edges();
         // Each bin's count is the distance between the positions of its edges.
-        losses.load(&Self::edge_buckets(losses));
+        let buckets: Vec<usize> = edges
+            .iter()
+            .filter(|e| e.to_bits() > losses.buckets.base)
+            .map(|e| losses.buckets.offset(e.to_bits()))
+            .filter(|b| *b < losses.buckets.count())
+            .collect();
+        losses.load(&buckets);
         let mut counts = Vec::with_capacity(edges.len() + 1);
         let mut start = 0;
         for edge in edges {
@@ -419,16 +420,6 @@ impl LogHistogram {
         }
         counts.push((losses.values.len() - start) as u64);
         LogHistogram { zeros: losses.zeros(), counts, iterations: losses.iterations }
-    }
-
-    /// The buckets of `losses` that hold bin edges (whose values place the edges).
-    fn edge_buckets(losses: &LossDistribution) -> Vec<usize> {
-        Self::edges()
-            .iter()
-            .filter(|e| e.to_bits() > losses.buckets.base)
-            .map(|e| losses.buckets.offset(e.to_bits()))
-            .filter(|b| *b < losses.buckets.count())
-            .collect()
     }
 
     /// The inner bin edges: edge `i − 1` is the smallest number whose `log10 × BINS_PER_DECADE`
