@@ -373,7 +373,7 @@ fn summarise_exposure(
     let annual = model.settings.mode == Mode::Annual;
     // Only losses above zero are kept (zeros are implicit), and the insured columns are not
     // gathered at all where they equal the gross ones (no policy terms).
-    let insured_is_gross = o.chunks.iter().all(OutcomeChunk::insured_is_gross);
+    let insured_is_gross = o.insured_is_gross();
     let stored = o.len();
     // Every column in one pass over the outcomes (capacity that stays unused costs nothing:
     // the memory is never touched).
@@ -492,8 +492,7 @@ impl PortfolioYears {
 
     /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
     fn add(&mut self, o: &ExposureOutcomes) {
-        let passes_through = o.chunks.iter().all(OutcomeChunk::insured_is_gross);
-        if !passes_through && self.insured.is_none() {
+        if !o.insured_is_gross() && self.insured.is_none() {
             // The first exposure whose terms bite: the sums so far are the gross ones (each
             // earlier insured loss equalled its gross bit for bit), and nothing was retained.
             let zeros = vec![0.0; self.gross.len()];
@@ -512,12 +511,10 @@ impl PortfolioYears {
                 }
             }
             None => {
-                for chunk in &o.chunks {
-                    for x in chunk.outcomes() {
-                        let i = x.iteration as usize;
-                        self.gross[i] += x.gross;
-                        self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
-                    }
+                for x in o.outcomes() {
+                    let i = x.iteration as usize;
+                    self.gross[i] += x.gross;
+                    self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
                 }
             }
         }

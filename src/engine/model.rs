@@ -219,7 +219,7 @@ mod tests {
         for ((e, o), want) in m.exposures.iter().zip(&outcomes).zip(expected) {
             assert_eq!(e.insured_is_gross(&m.assumptions), want, "{}", e.id);
             assert!(!o.is_empty(), "{}: no breach stored", e.id);
-            assert_eq!(o.chunks.iter().all(|c| c.insured_is_gross()), want, "{}: stored columns", e.id);
+            assert_eq!(o.insured_is_gross(), want, "{}: stored columns", e.id);
         }
         let uncovered = format!("{covered}[[component]]\nname = \"c\"\nfixed = 10\ncovered = false\n");
         let m = model("id,records,annual_rate\nplain,1000,2\n", &uncovered);

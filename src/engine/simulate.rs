@@ -211,6 +211,11 @@ impl ExposureOutcomes {
         self.chunks.iter().map(OutcomeChunk::len).sum()
     }
 
+    /// True when every outcome's insured figures equal its gross ones (nothing retained).
+    pub fn insured_is_gross(&self) -> bool {
+        self.chunks.iter().all(OutcomeChunk::insured_is_gross)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -236,11 +241,9 @@ const RESERVE_FROM: f64 = 32.0;
 /// number stored: its reservation, or (below [`RESERVE_FROM`]) at most twice what is
 /// stored as the buffers double.
 pub fn outcome_room(share: f64, iterations: usize) -> f64 {
-    let mean = iterations as f64 * share;
-    if mean < RESERVE_FROM {
-        2.0
-    } else {
-        (outcome_capacity(share, iterations) as f64 / mean).max(1.0)
+    match outcome_capacity(share, iterations) {
+        0 => 2.0,
+        capacity => (capacity as f64 / (iterations as f64 * share)).max(1.0),
     }
 }
 
@@ -402,8 +405,8 @@ impl<'m> ExposureSimulator<'m> {
         }
     }
 
-    /// A guess (mean plus five standard deviations) of how many of `iterations` will have a
-    /// breach of the exposure's own, to size the outcome buffers once. Years hit only by a
+    /// How many of `iterations` to make room for ([`outcome_capacity`]) from the share of years
+    /// with a breach of the exposure's own, to size the outcome buffers once. Years hit only by a
     /// systemic event are rare enough to be left to the buffers' growth: over-sized buffers
     /// would cost more (memory the kernel must clear) than the odd reallocation.
     fn expected_stored(&self, iterations: usize) -> usize {
