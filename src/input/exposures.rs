@@ -419,19 +419,15 @@ impl RowReader<'_> {
         }
     }
 
-    /// The `annual_rate` cell: a number from 0 to [`MAX_ANNUAL_RATE`].
-    fn rate(&self) -> Result<Option<f64>> {
-        let rate = self.amount("annual_rate", false)?;
-        if let (Some(r), Some(text)) = (rate, self.cell("annual_rate")) {
-            if r > MAX_ANNUAL_RATE {
-                return Err(self.error(
-                    "annual_rate",
-                    text,
-                    &format!("is above {MAX_ANNUAL_RATE} breaches a year; expected a rate ≤ {MAX_ANNUAL_RATE}"),
-                ));
+    /// A finite number from 0 to `max`; `above` says what is wrong with a larger one.
+    fn amount_at_most(&self, column: &str, max: f64, above: impl FnOnce() -> String) -> Result<Option<f64>> {
+        let amount = self.amount(column, false)?;
+        if let (Some(v), Some(text)) = (amount, self.cell(column)) {
+            if v > max {
+                return Err(self.error(column, text, &above()));
             }
         }
-        Ok(rate)
+        Ok(amount)
     }
 
     fn parse(&self) -> Result<Exposure> {
@@ -464,12 +460,7 @@ impl RowReader<'_> {
         let data_types = self
             .cell("data_types")
             .map(|cell| cell.split(';').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect::<Vec<_>>());
-        let share = self.amount("share", false)?;
-        if let (Some(s), Some(text)) = (share, self.cell("share")) {
-            if s > 1.0 {
-                return Err(self.error("share", text, "is not a share between 0 and 1"));
-            }
-        }
+        let share = self.amount_at_most("share", 1.0, || "is not a share between 0 and 1".to_string())?;
         let mut sublimits = Vec::new();
         let mut extra = Vec::new();
         for (index, name) in self.table.names.iter().enumerate() {
@@ -490,7 +481,9 @@ impl RowReader<'_> {
             records,
             data_types,
             affected,
-            annual_rate: self.rate()?,
+            annual_rate: self.amount_at_most("annual_rate", MAX_ANNUAL_RATE, || {
+                format!("is above {MAX_ANNUAL_RATE} breaches a year; expected a rate ≤ {MAX_ANNUAL_RATE}")
+            })?,
             revenue: self.amount("revenue", false)?,
             retention: self.amount("retention", false)?,
             limit: self.amount("limit", true)?,
