@@ -29,66 +29,37 @@ fn n(x: f64) -> String {
 
 // ----- distributions -----------------------------------------------------------------
 
+/// An inline TOML table `{ dist = "<dist>", key = value, ... }` of numbers.
+fn table(dist: &str, fields: &[(&str, f64)]) -> String {
+    let fields: String = fields.iter().map(|(key, value)| format!(", {key} = {}", n(*value))).collect();
+    format!("{{ dist = \"{dist}\"{fields} }}")
+}
+
 /// A distribution for a cost (role "never negative"): every `dist` and parameterisation.
 fn cost_var() -> impl Strategy<Value = String> {
     prop_oneof![
         (0.0..1e5f64).prop_map(n),
-        (0.0..1e5f64).prop_map(|v| format!("{{ dist = \"constant\", value = {} }}", n(v))),
-        (0.0..1e4f64, 0.01..1e5f64).prop_map(|(min, w)| format!(
-            "{{ dist = \"uniform\", min = {}, max = {} }}",
-            n(min),
-            n(min + w)
-        )),
-        (0.0..1e4f64, 0.0..=1.0f64, 0.01..1e5f64).prop_map(|(min, f, w)| format!(
-            "{{ dist = \"triangular\", min = {}, mode = {}, max = {} }}",
-            n(min),
-            n(min + f * w),
-            n(min + w)
-        )),
+        (0.0..1e5f64).prop_map(|v| table("constant", &[("value", v)])),
+        (0.0..1e4f64, 0.01..1e5f64).prop_map(|(min, w)| table("uniform", &[("min", min), ("max", min + w)])),
+        (0.0..1e4f64, 0.0..=1.0f64, 0.01..1e5f64)
+            .prop_map(|(min, f, w)| table("triangular", &[("min", min), ("mode", min + f * w), ("max", min + w)])),
         (0.0..1e4f64, 0.0..=1.0f64, 0.01..1e5f64, prop::option::of(0.1..30.0f64)).prop_map(|(min, f, w, shape)| {
-            let shape = shape.map(|s| format!(", shape = {}", n(s))).unwrap_or_default();
-            format!(
-                "{{ dist = \"pert\", min = {}, mode = {}, max = {}{shape} }}",
-                n(min),
-                n((min + f * w).min(min + w)),
-                n(min + w)
-            )
+            let mut fields = vec![("min", min), ("mode", (min + f * w).min(min + w)), ("max", min + w)];
+            fields.extend(shape.map(|s| ("shape", s)));
+            table("pert", &fields)
         }),
-        (-1e4..1e5f64, 0.01..1e5f64).prop_map(|(mean, sd)| format!(
-            "{{ dist = \"normal\", mean = {}, sd = {} }}",
-            n(mean),
-            n(sd)
-        )),
-        (-2.0..12.0f64, 0.01..2.5f64).prop_map(|(mu, sigma)| format!(
-            "{{ dist = \"lognormal\", mu = {}, sigma = {} }}",
-            n(mu),
-            n(sigma)
-        )),
-        (0.01..1e6f64, 0.01..3e6f64).prop_map(|(mean, sd)| format!(
-            "{{ dist = \"lognormal\", mean = {}, sd = {} }}",
-            n(mean),
-            n(sd)
-        )),
+        (-1e4..1e5f64, 0.01..1e5f64).prop_map(|(mean, sd)| table("normal", &[("mean", mean), ("sd", sd)])),
+        (-2.0..12.0f64, 0.01..2.5f64).prop_map(|(mu, sigma)| table("lognormal", &[("mu", mu), ("sigma", sigma)])),
+        (0.01..1e6f64, 0.01..3e6f64).prop_map(|(mean, sd)| table("lognormal", &[("mean", mean), ("sd", sd)])),
         (0.01..1e5f64, 1.01..1e3f64, prop::option::of(0.5..0.995f64)).prop_map(|(low, ratio, confidence)| {
-            let confidence = confidence.map(|c| format!(", confidence = {}", n(c))).unwrap_or_default();
-            format!("{{ dist = \"lognormal\", low = {}, high = {}{confidence} }}", n(low), n(low * ratio))
+            let mut fields = vec![("low", low), ("high", low * ratio)];
+            fields.extend(confidence.map(|c| ("confidence", c)));
+            table("lognormal", &fields)
         }),
-        (0.05..20.0f64, 0.01..1e4f64).prop_map(|(shape, scale)| format!(
-            "{{ dist = \"gamma\", shape = {}, scale = {} }}",
-            n(shape),
-            n(scale)
-        )),
-        (0.01..1e5f64, 0.01..3e5f64).prop_map(|(mean, sd)| format!(
-            "{{ dist = \"gamma\", mean = {}, sd = {} }}",
-            n(mean),
-            n(sd)
-        )),
+        (0.05..20.0f64, 0.01..1e4f64).prop_map(|(shape, scale)| table("gamma", &[("shape", shape), ("scale", scale)])),
+        (0.01..1e5f64, 0.01..3e5f64).prop_map(|(mean, sd)| table("gamma", &[("mean", mean), ("sd", sd)])),
         // Shapes down to 0.6: infinite means included; the numbers must still be finite.
-        (0.01..1e4f64, 0.6..6.0f64).prop_map(|(scale, shape)| format!(
-            "{{ dist = \"pareto\", scale = {}, shape = {} }}",
-            n(scale),
-            n(shape)
-        )),
+        (0.01..1e4f64, 0.6..6.0f64).prop_map(|(scale, shape)| table("pareto", &[("scale", scale), ("shape", shape)])),
         empirical(0.0..1e5f64),
     ]
 }
@@ -98,49 +69,18 @@ fn cost_var() -> impl Strategy<Value = String> {
 fn share_var() -> impl Strategy<Value = String> {
     prop_oneof![
         (0.0..=1.0f64).prop_map(n),
-        (0.0..=1.0f64).prop_map(|v| format!("{{ dist = \"constant\", value = {} }}", n(v))),
-        (0.0..0.9f64, 0.01..0.1f64).prop_map(|(min, w)| format!(
-            "{{ dist = \"uniform\", min = {}, max = {} }}",
-            n(min),
-            n(min + w)
-        )),
-        (0.0..0.5f64, 0.0..=1.0f64, 0.01..0.5f64).prop_map(|(min, f, w)| format!(
-            "{{ dist = \"triangular\", min = {}, mode = {}, max = {} }}",
-            n(min),
-            n(min + f * w),
-            n(min + w)
-        )),
-        (0.0..0.5f64, 0.0..=1.0f64, 0.01..0.5f64).prop_map(|(min, f, w)| format!(
-            "{{ dist = \"pert\", min = {}, mode = {}, max = {} }}",
-            n(min),
-            n(min + f * w),
-            n(min + w)
-        )),
-        (0.05..20.0f64, 0.05..20.0f64).prop_map(|(a, b)| format!(
-            "{{ dist = \"beta\", alpha = {}, beta = {} }}",
-            n(a),
-            n(b)
-        )),
-        (0.02..0.98f64, 0.02..0.98f64).prop_map(|(mean, f)| format!(
-            "{{ dist = \"beta\", mean = {}, sd = {} }}",
-            n(mean),
-            n(f * (mean * (1.0 - mean)).sqrt())
-        )),
-        (-0.5..1.5f64, 0.01..1.0f64).prop_map(|(mean, sd)| format!(
-            "{{ dist = \"normal\", mean = {}, sd = {} }}",
-            n(mean),
-            n(sd)
-        )),
-        (-4.0..0.5f64, 0.01..2.0f64).prop_map(|(mu, sigma)| format!(
-            "{{ dist = \"lognormal\", mu = {}, sigma = {} }}",
-            n(mu),
-            n(sigma)
-        )),
-        (0.1..5.0f64, 0.01..0.5f64).prop_map(|(shape, scale)| format!(
-            "{{ dist = \"gamma\", shape = {}, scale = {} }}",
-            n(shape),
-            n(scale)
-        )),
+        (0.0..=1.0f64).prop_map(|v| table("constant", &[("value", v)])),
+        (0.0..0.9f64, 0.01..0.1f64).prop_map(|(min, w)| table("uniform", &[("min", min), ("max", min + w)])),
+        (0.0..0.5f64, 0.0..=1.0f64, 0.01..0.5f64)
+            .prop_map(|(min, f, w)| table("triangular", &[("min", min), ("mode", min + f * w), ("max", min + w)])),
+        (0.0..0.5f64, 0.0..=1.0f64, 0.01..0.5f64)
+            .prop_map(|(min, f, w)| table("pert", &[("min", min), ("mode", min + f * w), ("max", min + w)])),
+        (0.05..20.0f64, 0.05..20.0f64).prop_map(|(a, b)| table("beta", &[("alpha", a), ("beta", b)])),
+        (0.02..0.98f64, 0.02..0.98f64)
+            .prop_map(|(mean, f)| table("beta", &[("mean", mean), ("sd", f * (mean * (1.0 - mean)).sqrt())])),
+        (-0.5..1.5f64, 0.01..1.0f64).prop_map(|(mean, sd)| table("normal", &[("mean", mean), ("sd", sd)])),
+        (-4.0..0.5f64, 0.01..2.0f64).prop_map(|(mu, sigma)| table("lognormal", &[("mu", mu), ("sigma", sigma)])),
+        (0.1..5.0f64, 0.01..0.5f64).prop_map(|(shape, scale)| table("gamma", &[("shape", shape), ("scale", scale)])),
         empirical(0.0..=1.0f64),
     ]
 }
