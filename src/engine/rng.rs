@@ -79,28 +79,6 @@ pub fn mix_prepared(parent: u64, prepared_child: u64) -> u64 {
     fmix64(parent ^ prepared_child)
 }
 
-/// How many breach numbers have their [`prepare_child`] in [`breach_key`]'s table.
-const PREPARED_BREACHES: usize = 16;
-const BREACH_CHILDREN: [u64; PREPARED_BREACHES] = {
-    let mut table = [0; PREPARED_BREACHES];
-    let mut b = 0;
-    while b < PREPARED_BREACHES {
-        table[b] = prepare_child(b as u64);
-        b += 1;
-    }
-    table
-};
-
-/// `mix(year_key, breach)`, the key of a year's breach number `breach`, with the child half
-/// looked up for the first breaches of a year (almost every breach).
-#[inline]
-pub fn breach_key(year_key: u64, breach: u32) -> u64 {
-    match BREACH_CHILDREN.get(breach as usize) {
-        Some(&prepared) => mix_prepared(year_key, prepared),
-        None => mix(year_key, u64::from(breach)),
-    }
-}
-
 /// A stable 64-bit hash of a name (FNV-1a, then mixed): exposure ids and component names
 /// key their streams by name, so adding or reordering rows or components leaves the
 /// draws of the others unchanged.
@@ -163,9 +141,6 @@ mod tests {
         for parent in [0u64, 7, u64::MAX, 0x1234_5678_9abc_def0] {
             for child in [0u64, 1, 15, 16, 17, 1 << 40, u64::MAX] {
                 assert_eq!(mix_prepared(parent, prepare_child(child)), mix(parent, child));
-            }
-            for breach in [0u32, 1, 15, 16, 17, 1000, u32::MAX] {
-                assert_eq!(breach_key(parent, breach), mix(parent, u64::from(breach)));
             }
         }
     }

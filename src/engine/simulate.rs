@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::model::{ExposureModel, Model};
 use super::rng::{
-    breach_key, mix, mix_prepared, name_key, prepare_child, stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM,
+    mix, mix_prepared, name_key, prepare_child, stream, Stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM,
     FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM, SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
 };
 use crate::input::dist::{open_unit, GammaSampler, Var};
@@ -418,29 +418,29 @@ impl<'m> ExposureSimulator<'m> {
         outcome_capacity(share, iterations)
     }
 
-    /// The exposure's own breaches in a year known to have at least one (see [`YearLaw`]).
-    fn positive_count(&self, year_key: u64) -> u32 {
+    /// The exposure's own breaches in a year known to have at least one (see [`YearLaw`]),
+    /// drawn from `rng`, the block's count stream, taken by its years in order.
+    fn positive_count(&self, rng: &mut Stream) -> u32 {
         let YearLaw::Skip { p0, cdf, .. } = &self.years else {
             return match self.years {
                 YearLaw::Every(n) => n,
                 _ => 0,
             };
         };
-        let mut rng = stream(mix(year_key, COUNT_STREAM));
         if !cdf.is_empty() {
             // Inversion of the law given N ≥ 1: a uniform on (P(0), 1).
-            let target = p0 + open_unit(&mut rng) * (1.0 - p0);
+            let target = p0 + open_unit(rng) * (1.0 - p0);
             return invert(cdf, target).max(1);
         }
         // Large rates: P(0) is negligible, so rejection almost never repeats.
         for _ in 0..1000 {
             let n = match (&self.poisson, &self.year_rate) {
-                (Some(sampler), _) => sampler.sample(&mut rng),
+                (Some(sampler), _) => sampler.sample(rng),
                 (None, Some(gamma)) => {
-                    let year_rate = gamma.sample(&mut rng);
-                    rand_distr::Poisson::new(year_rate).map_or(0.0, |p| p.sample(&mut rng))
+                    let year_rate = gamma.sample(rng);
+                    rand_distr::Poisson::new(year_rate).map_or(0.0, |p| p.sample(rng))
                 }
-                (None, None) => rand_distr::Poisson::new(self.exposure.rate).map_or(0.0, |p| p.sample(&mut rng)),
+                (None, None) => rand_distr::Poisson::new(self.exposure.rate).map_or(0.0, |p| p.sample(rng)),
             };
             if n >= 1.0 {
                 return n.min(f64::from(u32::MAX)) as u32;
@@ -452,14 +452,14 @@ impl<'m> ExposureSimulator<'m> {
     /// Appends to `years` the years of block `block` (iterations `block·CHUNK_ITERATIONS` on)
     /// that have at least one breach of the exposure's own, ascending. They depend only on
     /// the seed, the exposure and the block, whatever part of the block a call simulates.
-    fn count_years(&self, block: u64, years: &mut Vec<u64>) {
+    fn count_years(&self, block: u64, block_key: u64, years: &mut Vec<u64>) {
         let start = block * CHUNK_ITERATIONS;
         let end = start + CHUNK_ITERATIONS;
         match &self.years {
             YearLaw::Never => {}
             YearLaw::Every(_) => years.extend(start..end),
             YearLaw::Skip { ln_p0, .. } => {
-                let mut rng = stream(mix(mix(self.exposure_key, block), YEAR_SKIP_STREAM));
+                let mut rng = stream(mix(block_key, YEAR_SKIP_STREAM));
                 let mut year = start;
                 while year < end {
                     // Years without a breach before the next one: geometric, P(0)^g (1 − P(0)).
@@ -492,7 +492,7 @@ impl<'m> ExposureSimulator<'m> {
             }
         };
         if let Some(correlation) = &assumptions.correlation {
-            correlated_uniforms(&correlation.factor, mix(breach_key, CORRELATION_STREAM), copula);
+            correlated_uniforms(&correlation.factor, &mut stream(mix(breach_key, CORRELATION_STREAM)), copula);
         }
         let log10_affected = if self.any_curve { not_speculated(f64::log10, affected) } else { 0.0 };
         // ln(affected), taken by the first component that needs it and shared with the others.
@@ -556,12 +556,123 @@ impl<'m> ExposureSimulator<'m> {
         BreachCost { gross, covered, insured_before_share }
     }
 
+    /// Costs the next [`BATCH`] own breaches of `own`'s block, column by column (see
+    /// [`OwnBreaches`]).
+    fn cost_batch(&self, own: &mut OwnBreaches) {
+        let assumptions = &self.model.assumptions;
+        let k = self.steps.len();
+        let OwnBreaches {
+            affected_rng,
+            copula_rng,
+            streams,
+            affected,
+            log10_affected,
+            copula,
+            columns,
+            costs,
+            gross,
+            covered,
+            insured,
+            ..
+        } = own;
+        match self.exposure.affected {
+            Some(a) => affected.fill(a),
+            None => {
+                assumptions.breach.affected_share.fill(affected_rng, affected);
+                for a in affected.iter_mut() {
+                    *a *= self.exposure.records;
+                }
+            }
+        }
+        let positions = assumptions.correlation.as_ref().map_or(0, |c| c.components.len());
+        if let Some(correlation) = &assumptions.correlation {
+            for uniforms in copula.chunks_exact_mut(positions) {
+                correlated_uniforms(&correlation.factor, copula_rng, uniforms);
+            }
+        }
+        if self.any_curve {
+            for (l, a) in log10_affected.iter_mut().zip(affected.iter()) {
+                *l = a.log10();
+            }
+        }
+        gross.fill(0.0);
+        covered.fill(0.0);
+        for (s, (step, [occurrence_rng, rngs @ ..])) in self.steps.iter().zip(streams.iter_mut()).enumerate() {
+            let component = step.component;
+            // The copula's uniform drives the component's leading random variable (per_unit,
+            // else fixed, else unit_share) in place of its own draws.
+            let leading = step.correlated.map(|position| {
+                let var = if !component.per_unit.is_constant() {
+                    1
+                } else if !component.fixed.is_constant() {
+                    0
+                } else {
+                    2
+                };
+                (position, var)
+            });
+            let vars = [&component.fixed, &component.per_unit, &component.unit_share];
+            for (v, ((var, rng), column)) in vars.iter().zip(rngs.iter_mut()).zip(columns.iter_mut()).enumerate() {
+                match leading {
+                    Some((position, lead)) if lead == v => {
+                        for (x, uniforms) in column.iter_mut().zip(copula.chunks_exact(positions)) {
+                            *x = var.value_at(uniforms[position]);
+                        }
+                    }
+                    _ => var.fill(rng, column),
+                }
+            }
+            let [fixed, per_unit, unit_share] = &*columns;
+            let always = match component.held_occurrence {
+                Some(held) => Some(held),
+                None if component.probability.is_certain() => Some(true),
+                None => None,
+            };
+            let exponent = component.exponent;
+            for j in 0..BATCH {
+                let occurs = match always {
+                    Some(occurs) => occurs,
+                    None => open_unit(occurrence_rng) < component.probability.at(log10_affected[j]),
+                };
+                let cost = if occurs {
+                    let (affected, units) = (affected[j], affected[j] * unit_share[j]);
+                    let scaled = if exponent == 1.0 {
+                        units
+                    } else if exponent == 0.5 {
+                        units.sqrt()
+                    } else if step.power_of_affected && affected > 0.0 && units == affected {
+                        // affected^exponent (to a few ulps of powf, at a fraction of its cost).
+                        (exponent * affected.ln()).exp()
+                    } else {
+                        units.powf(exponent)
+                    };
+                    fixed[j] + per_unit[j] * scaled
+                } else {
+                    0.0
+                };
+                if k > 1 {
+                    costs[j * k + s] = cost;
+                }
+                gross[j] += cost;
+                if let Some(sublimit) = step.covered_up_to {
+                    covered[j] += cost.min(sublimit);
+                }
+            }
+        }
+        let terms = &self.exposure.terms;
+        for (insured, covered) in insured.iter_mut().zip(covered.iter()) {
+            *insured = (covered - terms.retention).max(0.0).min(terms.limit);
+        }
+    }
+
     /// Simulates `wanted`, storing the iterations with at least one breach.
     fn run(&self, wanted: &Wanted, schedule: &SystemicSchedule, out: &mut ExposureOutcomes) {
         let k = self.exposure.components.len();
+        let positions = self.model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len());
         let mut costs = vec![0.0; k];
         let mut year_costs = vec![0.0; k];
-        let mut copula = vec![0.0; self.model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len())];
+        let mut copula = vec![0.0; positions];
+        let mut own = OwnBreaches::new(k, positions);
         // (breach key, affected share law) of the year's systemic breaches.
         let mut shared: Vec<(u64, &Var)> = Vec::new();
         let mut layer_sums = [0.0; ILF_LIMITS.len()];
@@ -575,44 +686,55 @@ impl<'m> ExposureSimulator<'m> {
         let assumptions = &self.model.assumptions;
         let occurrences = if self.exposure.systemic.is_empty() { &[][..] } else { schedule.occurrences() };
         // The candidate years: those with breaches of the exposure's own, and those with a
-        // systemic event that may hit it; each year once, ascending, keeping the wanted ones.
-        let mut own_years: Vec<u64> = Vec::new();
-        let mut candidates: Vec<(u64, u64, u32, Range<usize>)> = Vec::new();
+        // systemic event that may hit it; each year once, ascending, up to the last wanted one.
+        let expected = self.expected_stored(CHUNK_ITERATIONS as usize);
+        let mut own_years: Vec<u64> = Vec::with_capacity(expected);
+        let mut candidates: Vec<Candidate> = Vec::with_capacity(expected);
         for block in wanted.blocks() {
-            own_years.clear();
-            self.count_years(block, &mut own_years);
             let (start, end) = (block * CHUNK_ITERATIONS, (block + 1) * CHUNK_ITERATIONS);
+            let Some(last_wanted) = wanted.last_in(start..end) else { continue };
+            let block_key = mix(self.exposure_key, block);
+            own_years.clear();
+            self.count_years(block, block_key, &mut own_years);
+            let mut count_rng = stream(mix(block_key, COUNT_STREAM));
+            own.start(self, block_key);
             let first_event = occurrences.partition_point(|o| o.iteration < start);
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
             let hits_this = |o: &SystemicOccurrence| self.exposure.systemic.contains(&o.event);
-            // (year, its key, its own breaches, the year's events in `block_events`)
             candidates.clear();
-            let mut own = own_years.iter().copied().peekable();
+            let mut own_iter = own_years.iter().copied().peekable();
             let mut next_event = 0;
             loop {
                 while block_events.get(next_event).is_some_and(|o| !hits_this(o)) {
                     next_event += 1;
                 }
-                let year = match (own.peek(), block_events.get(next_event).map(|o| o.iteration)) {
+                let year = match (own_iter.peek(), block_events.get(next_event).map(|o| o.iteration)) {
                     (None, None) => break,
                     (Some(&a), Some(b)) => a.min(b),
                     (Some(&a), None) => a,
                     (None, Some(b)) => b,
                 };
-                let counted = own.next_if_eq(&year).is_some();
+                if year > last_wanted {
+                    break;
+                }
+                let counted = own_iter.next_if_eq(&year).is_some();
                 let first = next_event;
                 while block_events.get(next_event).is_some_and(|o| o.iteration == year) {
                     next_event += 1;
                 }
-                if wanted.contains(year) {
-                    // The counts are drawn here, in a loop of their own, ahead of the costs.
-                    let year_key = mix(self.exposure_key, year);
-                    let count = if counted { self.positive_count(year_key) } else { 0 };
-                    candidates.push((year, year_key, count, first..next_event));
-                }
+                // Every own year up to the last wanted one draws its count (the block's count
+                // stream is taken in order), wanted or not; the counts are drawn here, in a
+                // loop of their own, ahead of the costs.
+                let count = if counted { self.positive_count(&mut count_rng) } else { 0 };
+                candidates.push(Candidate { year, count, events: first..next_event, wanted: wanted.contains(year) });
             }
-            for (iteration, year_key, count, events) in candidates.iter().cloned() {
+            for Candidate { year: iteration, count, events, wanted } in candidates.iter().cloned() {
+                if !wanted {
+                    // Its own breaches still take their places in the block's columns.
+                    own.skip(self, count);
+                    continue;
+                }
                 shared.clear();
                 for occurrence in block_events[events].iter().filter(|o| hits_this(o)) {
                     let hit_key = mix(occurrence.key, self.exposure.key);
@@ -625,20 +747,29 @@ impl<'m> ExposureSimulator<'m> {
                 if count == 0 && shared.is_empty() {
                     continue;
                 }
-                // (breach key, systemic?, affected share law) of the year's breaches: its own
-                // first, then the systemic ones. Its own are not collected, so a year of a
-                // very over-dispersed count costs time, never memory.
-                let own_share = &assumptions.breach.affected_share;
-                let own = (0..count).map(|b| (breach_key(year_key, b), false, own_share));
-                let breaches = own.chain(shared.iter().map(|&(key, share)| (key, true, share)));
                 if k > 1 {
                     year_costs.fill(0.0);
                 }
+                // The year's own breaches first, then the systemic ones. The own ones come a
+                // batch at a time, so a year of a very over-dispersed count costs time, never
+                // memory.
                 let mut totals = YearTotals::default();
-                let mut independent_gross = 0.0;
-                let mut independent_insured_sum = 0.0;
-                let mut independent_largest_gross: f64 = 0.0;
-                for (breach_key, systemic, affected_share) in breaches {
+                for _ in 0..count {
+                    let j = own.take(self);
+                    let breach = own.cost(j);
+                    if k > 1 {
+                        for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
+                            *total += cost;
+                        }
+                    }
+                    totals.add(&breach, terms, mode);
+                }
+                let independent = (!self.exposure.systemic.is_empty()).then(|| Independent {
+                    gross: totals.gross,
+                    insured: year_terms(terms, mode, totals.insured_sum),
+                    largest_gross: totals.largest_gross,
+                });
+                for &(breach_key, affected_share) in &shared {
                     let breach = self.breach(breach_key, affected_share, &mut costs, &mut copula);
                     if k > 1 {
                         for (total, cost) in year_costs.iter_mut().zip(&costs) {
@@ -646,19 +777,10 @@ impl<'m> ExposureSimulator<'m> {
                         }
                     }
                     totals.add(&breach, terms, mode);
-                    if !systemic {
-                        independent_gross += breach.gross;
-                        independent_insured_sum += breach.insured_before_share;
-                        independent_largest_gross = independent_largest_gross.max(breach.gross);
-                    }
                 }
                 chunk.push(totals.close(iteration, terms, mode, &mut layer_sums));
-                if !self.exposure.systemic.is_empty() {
-                    chunk.independent.push(Independent {
-                        gross: independent_gross,
-                        insured: year_terms(terms, mode, independent_insured_sum),
-                        largest_gross: independent_largest_gross,
-                    });
+                if let Some(independent) = independent {
+                    chunk.independent.push(independent);
                 }
                 if k > 1 {
                     chunk.component_costs.extend_from_slice(&year_costs);
@@ -670,6 +792,113 @@ impl<'m> ExposureSimulator<'m> {
     }
 }
 
+/// A year of a block that may have breaches: its own (`count`) and the systemic events of
+/// the block that may hit the exposure (`events`, a range of the block's occurrences).
+#[derive(Debug, Clone)]
+struct Candidate {
+    year: u64,
+    count: u32,
+    events: Range<usize>,
+    wanted: bool,
+}
+
+/// How many of a block's own breaches are costed at once.
+const BATCH: usize = 256;
+
+/// The exposure's own breaches of one block, in order, costed [`BATCH`] at a time column by
+/// column. Each column (the affected share, the copula's normals, and each component's
+/// occurrence, fixed, per-unit and unit-share draws) takes its own stream of the block, in
+/// breach order: the i-th own breach of a block has draws that depend only on (seed,
+/// exposure, block, i), a held or changed variable leaves every other column as it was, and
+/// a column of lognormal draws is exponentiated in one vectorised pass.
+struct OwnBreaches {
+    affected_rng: Stream,
+    copula_rng: Stream,
+    /// Per applicable component: its occurrence, fixed, per-unit and unit-share streams.
+    streams: Vec<[Stream; 4]>,
+    affected: Vec<f64>,
+    log10_affected: Vec<f64>,
+    /// `BATCH × positions` copula uniforms, breach by breach.
+    copula: Vec<f64>,
+    /// The fixed, per-unit and unit-share draws of the component being costed.
+    columns: [Vec<f64>; 3],
+    /// `BATCH × components` costs, breach by breach (only with more than one component).
+    costs: Vec<f64>,
+    gross: Vec<f64>,
+    covered: Vec<f64>,
+    insured: Vec<f64>,
+    /// The next breach to hand out, and how many of the batch are costed.
+    next: usize,
+    costed: usize,
+}
+
+/// The children of a component's key for its four columns.
+const COLUMN_CHILDREN: [u64; 4] = [prepare_child(0), prepare_child(1), prepare_child(2), prepare_child(3)];
+
+impl OwnBreaches {
+    fn new(components: usize, positions: usize) -> Self {
+        let column = || vec![0.0; BATCH];
+        OwnBreaches {
+            affected_rng: stream(0),
+            copula_rng: stream(0),
+            streams: Vec::with_capacity(components),
+            affected: column(),
+            log10_affected: column(),
+            copula: vec![0.0; BATCH * positions],
+            columns: [column(), column(), column()],
+            costs: if components > 1 { vec![0.0; BATCH * components] } else { Vec::new() },
+            gross: column(),
+            covered: column(),
+            insured: column(),
+            next: 0,
+            costed: 0,
+        }
+    }
+
+    /// Starts the block whose key is `block_key`.
+    fn start(&mut self, simulator: &ExposureSimulator, block_key: u64) {
+        self.affected_rng = stream(mix(block_key, AFFECTED_STREAM));
+        self.copula_rng = stream(mix(block_key, CORRELATION_STREAM));
+        self.streams.clear();
+        for step in &simulator.steps {
+            let key = mix_prepared(block_key, step.child);
+            self.streams.push(COLUMN_CHILDREN.map(|child| stream(mix_prepared(key, child))));
+        }
+        self.next = 0;
+        self.costed = 0;
+    }
+
+    /// The index (in the batch's columns) of the block's next own breach.
+    #[inline]
+    fn take(&mut self, simulator: &ExposureSimulator) -> usize {
+        if self.next == self.costed {
+            simulator.cost_batch(self);
+            self.next = 0;
+            self.costed = BATCH;
+        }
+        self.next += 1;
+        self.next - 1
+    }
+
+    /// Passes over `count` own breaches (of a year not wanted).
+    fn skip(&mut self, simulator: &ExposureSimulator, count: u32) {
+        for _ in 0..count {
+            self.take(simulator);
+        }
+    }
+
+    #[inline]
+    fn cost(&self, j: usize) -> BreachCost {
+        BreachCost { gross: self.gross[j], covered: self.covered[j], insured_before_share: self.insured[j] }
+    }
+
+    /// The component costs of breach `j` (empty with one component: its cost is the gross).
+    #[inline]
+    fn component_costs(&self, j: usize, components: usize) -> &[f64] {
+        self.costs.get(j * components..(j + 1) * components).unwrap_or_default()
+    }
+}
+
 /// `f(x)`, in a call the optimiser cannot hoist out of the branch that guards it: it would
 /// otherwise compute a logarithm for every breach, needed or not, as the intrinsics have no
 /// side effects.
@@ -678,13 +907,16 @@ fn not_speculated(f: fn(f64) -> f64, x: f64) -> f64 {
     f(x)
 }
 
-/// Fills `uniforms` with correlated uniforms: `Φ(L e)` for independent standard normals `e`.
-fn correlated_uniforms(factor: &[Vec<f64>], key: u64, uniforms: &mut [f64]) {
-    let mut rng = stream(key);
-    let normals: Vec<f64> = (0..uniforms.len()).map(|_| StandardNormal.sample(&mut rng)).collect();
-    for (i, (u, row)) in uniforms.iter_mut().zip(factor).enumerate() {
-        let z: f64 = row.iter().zip(&normals).take(i + 1).map(|(l, e)| l * e).sum();
-        *u = 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
+/// Fills `uniforms` with correlated uniforms: `Φ(L e)` for independent standard normals `e`
+/// drawn from `rng` (in place: row i of the lower-triangular `L` needs `e_0..=e_i`, so the
+/// rows are formed from the last up).
+fn correlated_uniforms(factor: &[Vec<f64>], rng: &mut Stream, uniforms: &mut [f64]) {
+    for e in uniforms.iter_mut() {
+        *e = StandardNormal.sample(rng);
+    }
+    for i in (0..uniforms.len()).rev() {
+        let z: f64 = factor[i].iter().zip(&uniforms[..=i]).map(|(l, e)| l * e).sum();
+        uniforms[i] = 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
     }
 }
 
@@ -867,6 +1099,20 @@ impl Wanted<'_> {
         match self {
             Wanted::Range(start, end) => (*start..*end).contains(&iteration),
             Wanted::List(list) => list.binary_search(&iteration).is_ok(),
+        }
+    }
+
+    /// The last wanted iteration in `range`, if any.
+    fn last_in(&self, range: Range<u64>) -> Option<u64> {
+        match self {
+            Wanted::Range(start, end) => {
+                let last = (*end).min(range.end).checked_sub(1)?;
+                (last >= range.start && last >= *start).then_some(last)
+            }
+            Wanted::List(list) => {
+                let after = list.partition_point(|i| *i < range.end);
+                list[..after].last().copied().filter(|i| *i >= range.start)
+            }
         }
     }
 
