@@ -360,7 +360,15 @@ enum YearLaw {
     /// one; the count in such a year is drawn from the count law given N ≥ 1, by inversion
     /// of `cdf` (P(N ≤ k), ending at +∞) when there is one, else by rejection.
     Skip { ln_p0: f64, p0: f64, cdf: Vec<f64> },
+    /// Poisson breaches at a modest rate: the breaches of a block are the points of a Poisson
+    /// process of this rate per year, found by exponential gaps between breaches (one draw a
+    /// breach, counting and placing them at once); a year's count is how many fall in it.
+    Arrivals { rate: f64 },
 }
+
+/// Up to this rate (breaches a year) Poisson counts come from arrivals ([`YearLaw::Arrivals`]);
+/// above, from a count drawn per year, so that a block's list of breaches stays short.
+const ARRIVALS_MAX_RATE: f64 = 4.0;
 
 /// Above this rate, counts are drawn with rand_distr's Poisson sampler; below, by inversion.
 const INVERSION_MAX_RATE: f64 = 30.0;
@@ -414,6 +422,7 @@ impl<'m> ExposureSimulator<'m> {
             YearLaw::Never => 0.0,
             YearLaw::Every(_) => 1.0,
             YearLaw::Skip { p0, .. } => 1.0 - p0,
+            YearLaw::Arrivals { rate } => -(-rate).exp_m1(),
         };
         outcome_capacity(share, iterations)
     }
@@ -450,27 +459,49 @@ impl<'m> ExposureSimulator<'m> {
     }
 
     /// Appends to `years` the years of block `block` (iterations `block·CHUNK_ITERATIONS` on)
-    /// that have at least one breach of the exposure's own, ascending. They depend only on
-    /// the seed, the exposure and the block, whatever part of the block a call simulates.
-    fn count_years(&self, block: u64, block_key: u64, years: &mut Vec<u64>) {
+    /// that have at least one breach of the exposure's own, ascending, with their counts. They
+    /// depend only on the seed, the exposure and the block (`block_key`), whatever part of the
+    /// block a call simulates.
+    fn count_years(&self, block: u64, block_key: u64, years: &mut Vec<(u64, u32)>) {
         let start = block * CHUNK_ITERATIONS;
         let end = start + CHUNK_ITERATIONS;
         match &self.years {
             YearLaw::Never => {}
-            YearLaw::Every(_) => years.extend(start..end),
+            YearLaw::Every(n) => years.extend((start..end).map(|year| (year, *n))),
             YearLaw::Skip { ln_p0, .. } => {
                 let mut rng = stream(mix(block_key, YEAR_SKIP_STREAM));
+                let mut counts = stream(mix(block_key, COUNT_STREAM));
                 let mut year = start;
                 while year < end {
-                    // Years without a breach before the next one: geometric, P(0)^g (1 − P(0)).
-                    // Non-negative (both logarithms are negative), so truncation is the floor.
-                    let gap = open_unit(&mut rng).ln() / ln_p0;
+                    // Years without a breach before the next one: geometric, P(0)^g (1 − P(0)),
+                    // the floor of an exponential of mean −1/ln P(0).
+                    let e: f64 = rand_distr::Exp1.sample(&mut rng);
+                    let gap = e / -ln_p0;
                     if gap.is_nan() || gap >= (end - year) as f64 {
                         break;
                     }
                     year += gap as u64;
-                    years.push(year);
+                    years.push((year, self.positive_count(&mut counts)));
                     year += 1;
+                }
+            }
+            YearLaw::Arrivals { rate } => {
+                let mut rng = stream(mix(block_key, YEAR_SKIP_STREAM));
+                // Time since the block's start, in years; the arrivals' gaps are exponential.
+                let mut t = 0.0;
+                let span = CHUNK_ITERATIONS as f64;
+                let mean_gap = 1.0 / rate;
+                loop {
+                    let e: f64 = rand_distr::Exp1.sample(&mut rng);
+                    t += e * mean_gap;
+                    if t >= span {
+                        break;
+                    }
+                    let year = start + t as u64;
+                    match years.last_mut() {
+                        Some((last, count)) if *last == year => *count += 1,
+                        _ => years.push((year, 1)),
+                    }
                 }
             }
         }
@@ -688,7 +719,7 @@ impl<'m> ExposureSimulator<'m> {
         // The candidate years: those with breaches of the exposure's own, and those with a
         // systemic event that may hit it; each year once, ascending, up to the last wanted one.
         let expected = self.expected_stored(CHUNK_ITERATIONS as usize);
-        let mut own_years: Vec<u64> = Vec::with_capacity(expected);
+        let mut own_years: Vec<(u64, u32)> = Vec::with_capacity(expected);
         let mut candidates: Vec<Candidate> = Vec::with_capacity(expected);
         for block in wanted.blocks() {
             let (start, end) = (block * CHUNK_ITERATIONS, (block + 1) * CHUNK_ITERATIONS);
@@ -696,7 +727,6 @@ impl<'m> ExposureSimulator<'m> {
             let block_key = mix(self.exposure_key, block);
             own_years.clear();
             self.count_years(block, block_key, &mut own_years);
-            let mut count_rng = stream(mix(block_key, COUNT_STREAM));
             own.start(self, block_key);
             let first_event = occurrences.partition_point(|o| o.iteration < start);
             let block_events = &occurrences[first_event..];
@@ -711,22 +741,18 @@ impl<'m> ExposureSimulator<'m> {
                 }
                 let year = match (own_iter.peek(), block_events.get(next_event).map(|o| o.iteration)) {
                     (None, None) => break,
-                    (Some(&a), Some(b)) => a.min(b),
-                    (Some(&a), None) => a,
+                    (Some(&(a, _)), Some(b)) => a.min(b),
+                    (Some(&(a, _)), None) => a,
                     (None, Some(b)) => b,
                 };
                 if year > last_wanted {
                     break;
                 }
-                let counted = own_iter.next_if_eq(&year).is_some();
+                let count = own_iter.next_if(|(own, _)| *own == year).map_or(0, |(_, count)| count);
                 let first = next_event;
                 while block_events.get(next_event).is_some_and(|o| o.iteration == year) {
                     next_event += 1;
                 }
-                // Every own year up to the last wanted one draws its count (the block's count
-                // stream is taken in order), wanted or not; the counts are drawn here, in a
-                // loop of their own, ahead of the costs.
-                let count = if counted { self.positive_count(&mut count_rng) } else { 0 };
                 candidates.push(Candidate { year, count, events: first..next_event, wanted: wanted.contains(year) });
             }
             for Candidate { year: iteration, count, events, wanted } in candidates.iter().cloned() {
@@ -1044,6 +1070,7 @@ impl YearLaw {
             return YearLaw::Never;
         }
         let (p0, cdf) = match model.assumptions.frequency.model {
+            CountModel::Poisson if rate <= ARRIVALS_MAX_RATE => return YearLaw::Arrivals { rate },
             CountModel::Poisson => {
                 let p0 = (-rate).exp();
                 (p0, if rate <= INVERSION_MAX_RATE { poisson_cdf(rate, p0) } else { Vec::new() })
@@ -1224,6 +1251,37 @@ mod tests {
             cumulative += term;
         }
         k
+    }
+
+    /// Yearly breach counts follow the Poisson law both where they come from arrivals (rate up
+    /// to [`ARRIVALS_MAX_RATE`]) and where they are drawn per year: each breach costs exactly 1,
+    /// so a year's gross is its count; each frequency is within 5 standard errors of the pmf.
+    #[test]
+    fn yearly_counts_are_poisson_by_arrivals_and_by_years() {
+        use crate::engine::model::RunSettings;
+        use crate::input::{Assumptions, Exposures};
+        let years = 400_000u64;
+        for rate in [0.05, 0.7, ARRIVALS_MAX_RATE, 6.0] {
+            let csv = format!("id,records,annual_rate\nx,100,{rate}\n");
+            let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "x.csv").expect("exposures");
+            let assumptions = Assumptions::parse("[[component]]\nname = \"one\"\nfixed = 1\n", "a.toml").expect("toml");
+            let settings = RunSettings { mode: Mode::Annual, iterations: years, seed: 11 };
+            let model = Model::build(&exposures, assumptions, settings).expect("model");
+            let outcomes = simulate_exposures(&model, 0..1, 0..years, &|_| {});
+            let mut frequency = vec![0u64; 64];
+            frequency[0] = years - outcomes[0].len() as u64;
+            for o in outcomes[0].outcomes() {
+                assert_eq!(o.gross.fract(), 0.0);
+                frequency[(o.gross as usize).min(63)] += 1;
+            }
+            let mut pmf = (-rate as f64).exp();
+            for (k, observed) in frequency.iter().enumerate().take(16) {
+                let share = *observed as f64 / years as f64;
+                let se = (pmf * (1.0 - pmf) / years as f64).sqrt();
+                assert!((share - pmf).abs() <= 5.0 * se + 1e-12, "rate {rate}: P(N = {k}) {share} vs {pmf}");
+                pmf *= rate / (k + 1) as f64;
+            }
+        }
     }
 
     #[test]
