@@ -1274,7 +1274,7 @@ mod tests {
                 assert_eq!(o.gross.fract(), 0.0);
                 frequency[(o.gross as usize).min(63)] += 1;
             }
-            let mut pmf = (-rate as f64).exp();
+            let mut pmf = (-rate).exp();
             for (k, observed) in frequency.iter().enumerate().take(16) {
                 let share = *observed as f64 / years as f64;
                 let se = (pmf * (1.0 - pmf) / years as f64).sqrt();
