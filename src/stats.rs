@@ -85,17 +85,24 @@ impl LossDistribution {
         let (mut lowest, mut highest) = (u64::MAX, 0u64);
         let mut total = Neumaier::default();
         let mut n = 0;
+        // Blocks of SUM_BLOCK kept values (so the sum does not depend on where zeros were).
+        let mut block = 0.0;
         for i in 0..values.len() {
             let v = values[i];
             if v > 0.0 {
                 let bits = v.to_bits();
                 lowest = lowest.min(bits);
                 highest = highest.max(bits);
-                total.add(v);
+                block += v;
                 values[n] = v;
                 n += 1;
+                if n % SUM_BLOCK == 0 {
+                    total.add(block);
+                    block = 0.0;
+                }
             }
         }
+        total.add(block);
         values.truncate(n);
         let mean = if iterations == 0 { 0.0 } else { total.value() / iterations as f64 };
         let wanted = if n <= ONE_BUCKET_MAX { 1 } else { (n / BUCKET_TARGET).clamp(1, MAX_BUCKETS) as u64 };
@@ -118,20 +125,24 @@ impl LossDistribution {
         let mut sums = vec![(0.0f64, 0.0f64); count];
         let all_finite = f64::from_bits(highest).is_finite();
         let mut squares = Neumaier::default();
-        for v in &values {
-            let b = buckets.of(*v);
-            counts[b] += 1;
-            let (sum, compensation) = &mut sums[b];
-            if all_finite {
-                let y = v - *compensation;
-                let t = *sum + y;
-                *compensation = (t - *sum) - y;
-                *sum = t;
-            } else {
-                // Infinite losses (only from hostile inputs) would turn a compensation into NaN.
-                *sum += v;
+        for block in values.chunks(SUM_BLOCK) {
+            let mut block_squares = 0.0;
+            for v in block {
+                let b = buckets.of(*v);
+                counts[b] += 1;
+                let (sum, compensation) = &mut sums[b];
+                if all_finite {
+                    let y = v - *compensation;
+                    let t = *sum + y;
+                    *compensation = (t - *sum) - y;
+                    *sum = t;
+                } else {
+                    // Infinite losses (only from hostile inputs) would turn a compensation into NaN.
+                    *sum += v;
+                }
+                block_squares += (v - mean) * (v - mean);
             }
-            squares.add((v - mean) * (v - mean));
+            squares.add(block_squares);
         }
         // Counts become starts (an exclusive prefix sum), sums the totals from each bucket up.
         let mut position = 0;
@@ -461,6 +472,11 @@ pub fn select_statistics(values: Vec<f64>, iterations: u64, probabilities: &[f64
     let quantiles = losses.quantiles(probabilities);
     (losses.mean(), losses.sd(), losses.prob_nonzero(), quantiles)
 }
+
+/// Values summed plainly before their sum joins a compensated total: the error of a block's
+/// sum is at most `SUM_BLOCK` roundings of it (relative 3e-14 here), far below the Monte Carlo
+/// error, and the compensated total keeps it from growing with the number of blocks.
+const SUM_BLOCK: usize = 128;
 
 /// A compensated (Neumaier) sum, accurate to about one rounding whatever the count.
 #[derive(Debug, Default, Clone, Copy)]

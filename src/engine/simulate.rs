@@ -265,37 +265,24 @@ struct YearTotals {
     largest_gross: f64,
     largest_insured: f64,
     largest_retained: f64,
-    /// Per [`ILF_LIMITS`] entry, the sum of the breaches' insured parts at that per-breach limit.
-    layers: [f64; ILF_LIMITS.len()],
 }
 
 impl YearTotals {
     #[inline]
-    fn add(&mut self, breach: &BreachCost, terms: &PolicyTerms, mode: Mode) {
+    fn add(&mut self, breach: &BreachCost, terms: &PolicyTerms, mode: Mode, layers: &mut Layers) {
         self.gross += breach.gross;
         self.insured_sum += breach.insured_before_share;
-        let above_retention = (breach.covered - terms.retention).max(0.0);
-        for (layer, limit) in self.layers.iter_mut().zip(ILF_LIMITS) {
-            *layer += above_retention.min(limit);
-        }
+        layers.add(larger(breach.covered - terms.retention, 0.0));
         let insured_alone = year_terms(terms, mode, breach.insured_before_share);
-        self.largest_gross = self.largest_gross.max(breach.gross);
-        self.largest_insured = self.largest_insured.max(insured_alone);
-        self.largest_retained = self.largest_retained.max((breach.gross - insured_alone).max(0.0));
+        self.largest_gross = larger(self.largest_gross, breach.gross);
+        self.largest_insured = larger(self.largest_insured, insured_alone);
+        self.largest_retained = larger(self.largest_retained, larger(breach.gross - insured_alone, 0.0));
     }
 
-    /// The year's outcome; its layers, after the year's terms, are added to `layer_sums`.
+    /// The year's outcome (its layers are closed too).
     #[inline]
-    fn close(
-        &self,
-        iteration: u64,
-        terms: &PolicyTerms,
-        mode: Mode,
-        layer_sums: &mut [f64; ILF_LIMITS.len()],
-    ) -> Outcome {
-        for (total, layer) in layer_sums.iter_mut().zip(self.layers) {
-            *total += year_terms(terms, mode, layer);
-        }
+    fn close(&self, iteration: u64, terms: &PolicyTerms, mode: Mode, layers: &mut Layers) -> Outcome {
+        layers.close_year(terms, mode);
         Outcome {
             iteration,
             gross: self.gross,
@@ -307,6 +294,73 @@ impl YearTotals {
     }
 }
 
+/// A chunk's increased-limit layers: per [`ILF_LIMITS`] entry, the sum over its years of the
+/// insured loss had the per-breach limit been that entry. Where the year's terms are linear
+/// (no aggregate limit, or breach mode: the share times the sum) the breaches' layers are
+/// summed straight into the chunk's and the share applied once at the end; otherwise each
+/// year's sum goes through the year's terms.
+struct Layers {
+    linear: bool,
+    year: [f64; ILF_LIMITS.len()],
+    total: [f64; ILF_LIMITS.len()],
+}
+
+impl Layers {
+    fn new(terms: &PolicyTerms, mode: Mode) -> Self {
+        let linear = mode == Mode::Breach || terms.aggregate_limit == f64::INFINITY;
+        Layers { linear, year: [0.0; ILF_LIMITS.len()], total: [0.0; ILF_LIMITS.len()] }
+    }
+
+    /// Adds a breach whose covered cost exceeds the retention by `above_retention`.
+    #[inline]
+    fn add(&mut self, above_retention: f64) {
+        let sums = if self.linear { &mut self.total } else { &mut self.year };
+        for (sum, limit) in sums.iter_mut().zip(ILF_LIMITS) {
+            *sum += smaller(above_retention, limit);
+        }
+    }
+
+    #[inline]
+    fn close_year(&mut self, terms: &PolicyTerms, mode: Mode) {
+        if !self.linear {
+            for (total, year) in self.total.iter_mut().zip(&mut self.year) {
+                *total += year_terms(terms, mode, *year);
+                *year = 0.0;
+            }
+        }
+    }
+
+    /// The chunk's layer sums.
+    fn finish(&self, terms: &PolicyTerms, mode: Mode) -> [f64; ILF_LIMITS.len()] {
+        if self.linear {
+            self.total.map(|sum| year_terms(terms, mode, sum))
+        } else {
+            self.total
+        }
+    }
+}
+
+/// `a.max(b)` for numbers that are never NaN (costs are finite: the model refuses parameters
+/// that could overflow): one instruction, where `f64::max` must also handle NaN.
+#[inline(always)]
+fn larger(a: f64, b: f64) -> f64 {
+    if a > b {
+        a
+    } else {
+        b
+    }
+}
+
+/// `a.min(b)` for numbers that are never NaN (see [`larger`]).
+#[inline(always)]
+fn smaller(a: f64, b: f64) -> f64 {
+    if a < b {
+        a
+    } else {
+        b
+    }
+}
+
 /// The insured part of `sum` (breaches' insured parts before share and aggregate): the
 /// contract's terms of the year. In breach mode the retention, limit and share apply to the
 /// one breach; in annual mode the aggregate limit caps the year, then the share applies.
@@ -314,7 +368,7 @@ impl YearTotals {
 fn year_terms(terms: &PolicyTerms, mode: Mode, sum: f64) -> f64 {
     match mode {
         Mode::Breach => terms.share * sum,
-        Mode::Annual => terms.share * sum.min(terms.aggregate_limit),
+        Mode::Annual => terms.share * smaller(sum, terms.aggregate_limit),
     }
 }
 
@@ -497,7 +551,8 @@ impl<'m> ExposureSimulator<'m> {
                     if t >= span {
                         break;
                     }
-                    let year = start + t as u64;
+                    // (t < 4096: a 32-bit conversion, one instruction.)
+                    let year = start + u64::from(t as u32);
                     match years.last_mut() {
                         Some((last, count)) if *last == year => *count += 1,
                         _ => years.push((year, 1)),
@@ -589,7 +644,7 @@ impl<'m> ExposureSimulator<'m> {
 
     /// Costs the next [`BATCH`] own breaches of `own`'s block, column by column (see
     /// [`OwnBreaches`]).
-    fn cost_batch(&self, own: &mut OwnBreaches) {
+    fn cost_batch(&self, own: &mut OwnBreaches, n: usize) {
         let assumptions = &self.model.assumptions;
         let k = self.steps.len();
         let OwnBreaches {
@@ -606,6 +661,9 @@ impl<'m> ExposureSimulator<'m> {
             insured,
             ..
         } = own;
+        let (affected, log10_affected, gross, covered, insured) =
+            (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut insured[..n]);
+        let copula = &mut copula[..n * positions_of(self.model)];
         match self.exposure.affected {
             Some(a) => affected.fill(a),
             None => {
@@ -615,7 +673,7 @@ impl<'m> ExposureSimulator<'m> {
                 }
             }
         }
-        let positions = assumptions.correlation.as_ref().map_or(0, |c| c.components.len());
+        let positions = positions_of(self.model);
         if let Some(correlation) = &assumptions.correlation {
             for uniforms in copula.chunks_exact_mut(positions) {
                 correlated_uniforms(&correlation.factor, copula_rng, uniforms);
@@ -644,6 +702,7 @@ impl<'m> ExposureSimulator<'m> {
             });
             let vars = [&component.fixed, &component.per_unit, &component.unit_share];
             for (v, ((var, rng), column)) in vars.iter().zip(rngs.iter_mut()).zip(columns.iter_mut()).enumerate() {
+                let column = &mut column[..n];
                 match leading {
                     Some((position, lead)) if lead == v => {
                         for (x, uniforms) in column.iter_mut().zip(copula.chunks_exact(positions)) {
@@ -660,7 +719,7 @@ impl<'m> ExposureSimulator<'m> {
                 None => None,
             };
             let exponent = component.exponent;
-            for j in 0..BATCH {
+            for j in 0..n {
                 let occurs = match always {
                     Some(occurs) => occurs,
                     None => open_unit(occurrence_rng) < component.probability.at(log10_affected[j]),
@@ -686,13 +745,13 @@ impl<'m> ExposureSimulator<'m> {
                 }
                 gross[j] += cost;
                 if let Some(sublimit) = step.covered_up_to {
-                    covered[j] += cost.min(sublimit);
+                    covered[j] += smaller(cost, sublimit);
                 }
             }
         }
         let terms = &self.exposure.terms;
         for (insured, covered) in insured.iter_mut().zip(covered.iter()) {
-            *insured = (covered - terms.retention).max(0.0).min(terms.limit);
+            *insured = smaller(larger(covered - terms.retention, 0.0), terms.limit);
         }
     }
 
@@ -706,7 +765,7 @@ impl<'m> ExposureSimulator<'m> {
         let mut own = OwnBreaches::new(k, positions);
         // (breach key, affected share law) of the year's systemic breaches.
         let mut shared: Vec<(u64, &Var)> = Vec::new();
-        let mut layer_sums = [0.0; ILF_LIMITS.len()];
+        let mut layers = Layers::new(&self.exposure.terms, self.model.settings.mode);
         if out.chunks.is_empty() {
             out.chunks.push(OutcomeChunk::default());
         }
@@ -720,19 +779,19 @@ impl<'m> ExposureSimulator<'m> {
         // systemic event that may hit it; each year once, ascending, up to the last wanted one.
         let expected = self.expected_stored(CHUNK_ITERATIONS as usize);
         let mut own_years: Vec<(u64, u32)> = Vec::with_capacity(expected);
-        let mut candidates: Vec<Candidate> = Vec::with_capacity(expected);
         for block in wanted.blocks() {
             let (start, end) = (block * CHUNK_ITERATIONS, (block + 1) * CHUNK_ITERATIONS);
             let Some(last_wanted) = wanted.last_in(start..end) else { continue };
             let block_key = mix(self.exposure_key, block);
             own_years.clear();
             self.count_years(block, block_key, &mut own_years);
-            own.start(self, block_key);
+            let wanted_breaches =
+                own_years.iter().take_while(|(year, _)| *year <= last_wanted).map(|(_, c)| u64::from(*c)).sum();
+            own.start(self, block_key, wanted_breaches);
             let first_event = occurrences.partition_point(|o| o.iteration < start);
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
             let hits_this = |o: &SystemicOccurrence| self.exposure.systemic.contains(&o.event);
-            candidates.clear();
             let mut own_iter = own_years.iter().copied().peekable();
             let mut next_event = 0;
             loop {
@@ -753,10 +812,8 @@ impl<'m> ExposureSimulator<'m> {
                 while block_events.get(next_event).is_some_and(|o| o.iteration == year) {
                     next_event += 1;
                 }
-                candidates.push(Candidate { year, count, events: first..next_event, wanted: wanted.contains(year) });
-            }
-            for Candidate { year: iteration, count, events, wanted } in candidates.iter().cloned() {
-                if !wanted {
+                let (iteration, events) = (year, first..next_event);
+                if !wanted.contains(year) {
                     // Its own breaches still take their places in the block's columns.
                     own.skip(self, count);
                     continue;
@@ -788,7 +845,7 @@ impl<'m> ExposureSimulator<'m> {
                             *total += cost;
                         }
                     }
-                    totals.add(&breach, terms, mode);
+                    totals.add(&breach, terms, mode, &mut layers);
                 }
                 let independent = (!self.exposure.systemic.is_empty()).then(|| Independent {
                     gross: totals.gross,
@@ -802,9 +859,9 @@ impl<'m> ExposureSimulator<'m> {
                             *total += cost;
                         }
                     }
-                    totals.add(&breach, terms, mode);
+                    totals.add(&breach, terms, mode, &mut layers);
                 }
-                chunk.push(totals.close(iteration, terms, mode, &mut layer_sums));
+                chunk.push(totals.close(iteration, terms, mode, &mut layers));
                 if let Some(independent) = independent {
                     chunk.independent.push(independent);
                 }
@@ -814,18 +871,13 @@ impl<'m> ExposureSimulator<'m> {
                 *simulated_breaches += u64::from(count) + shared.len() as u64;
             }
         }
-        chunk_layer_sums.push(layer_sums);
+        chunk_layer_sums.push(layers.finish(terms, mode));
     }
 }
 
-/// A year of a block that may have breaches: its own (`count`) and the systemic events of
-/// the block that may hit the exposure (`events`, a range of the block's occurrences).
-#[derive(Debug, Clone)]
-struct Candidate {
-    year: u64,
-    count: u32,
-    events: Range<usize>,
-    wanted: bool,
+/// The number of positions of the `[correlation]` matrix (0 without one).
+fn positions_of(model: &Model) -> usize {
+    model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len())
 }
 
 /// How many of a block's own breaches are costed at once.
@@ -856,6 +908,8 @@ struct OwnBreaches {
     /// The next breach to hand out, and how many of the batch are costed.
     next: usize,
     costed: usize,
+    /// How many more of the block's own breaches are wanted (beyond the batch).
+    remaining: u64,
 }
 
 /// The children of a component's key for its four columns.
@@ -878,11 +932,13 @@ impl OwnBreaches {
             insured: column(),
             next: 0,
             costed: 0,
+            remaining: 0,
         }
     }
 
-    /// Starts the block whose key is `block_key`.
-    fn start(&mut self, simulator: &ExposureSimulator, block_key: u64) {
+    /// Starts the block whose key is `block_key`, of which `breaches` own breaches are wanted.
+    fn start(&mut self, simulator: &ExposureSimulator, block_key: u64, breaches: u64) {
+        self.remaining = breaches;
         self.affected_rng = stream(mix(block_key, AFFECTED_STREAM));
         self.copula_rng = stream(mix(block_key, CORRELATION_STREAM));
         self.streams.clear();
@@ -898,9 +954,13 @@ impl OwnBreaches {
     #[inline]
     fn take(&mut self, simulator: &ExposureSimulator) -> usize {
         if self.next == self.costed {
-            simulator.cost_batch(self);
+            // Only as many as the block still needs (at least one, should a caller ask for
+            // more than it said: the columns then simply go on).
+            let n = self.remaining.clamp(1, BATCH as u64) as usize;
+            simulator.cost_batch(self, n);
+            self.remaining = self.remaining.saturating_sub(n as u64);
             self.next = 0;
-            self.costed = BATCH;
+            self.costed = n;
         }
         self.next += 1;
         self.next - 1
