@@ -129,6 +129,18 @@ impl OutcomeChunk {
         self.largest_gross.push(x.largest_gross);
     }
 
+    /// Appends an outcome whose insured figures are its gross ones and that retains nothing
+    /// (what [`OutcomeChunk::push`] does with such an outcome, without comparing).
+    #[inline]
+    fn push_pass_through(&mut self, iteration: u64, gross: f64, largest_gross: f64) {
+        if !self.insured.is_empty() {
+            self.insured.push([gross, largest_gross, 0.0]);
+        }
+        self.iterations.push(iteration);
+        self.gross.push(gross);
+        self.largest_gross.push(largest_gross);
+    }
+
     /// The number of outcomes.
     pub fn len(&self) -> usize {
         self.iterations.len()
@@ -385,6 +397,9 @@ struct ExposureSimulator<'m> {
     steps: Vec<Step<'m>>,
     /// Which years have breaches of the exposure's own, and how many.
     years: YearLaw,
+    /// Whether years that no term or event can touch take the short way (always, but for the
+    /// test that the short way gives the same outcomes as the general one).
+    shortcut: bool,
 }
 
 /// One applicable component of an exposure, with what costing it needs looked up once.
@@ -464,6 +479,7 @@ impl<'m> ExposureSimulator<'m> {
                 })
                 .collect(),
             years: YearLaw::of(model, rate),
+            shortcut: true,
         }
     }
 
@@ -775,6 +791,7 @@ impl<'m> ExposureSimulator<'m> {
         let mode = self.model.settings.mode;
         let assumptions = &self.model.assumptions;
         let occurrences = if self.exposure.systemic.is_empty() { &[][..] } else { schedule.occurrences() };
+        let pass_through = self.shortcut && self.exposure.insured_is_gross(assumptions) && layers.linear;
         // The candidate years: those with breaches of the exposure's own, and those with a
         // systemic event that may hit it; each year once, ascending, up to the last wanted one.
         let expected = self.expected_stored(CHUNK_ITERATIONS as usize);
@@ -792,6 +809,41 @@ impl<'m> ExposureSimulator<'m> {
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
             let hits_this = |o: &SystemicOccurrence| self.exposure.systemic.contains(&o.event);
+            if pass_through && !block_events.iter().any(hits_this) {
+                // No term can bite and no event hits: the same outcomes as below, bit for bit
+                // (insured = gross, nothing retained, layers of the gross), without the terms.
+                for &(year, count) in own_years.iter().take_while(|(year, _)| *year <= last_wanted) {
+                    if !wanted.contains(year) {
+                        own.skip(self, count);
+                        continue;
+                    }
+                    if k > 1 {
+                        year_costs.fill(0.0);
+                    }
+                    let (mut gross, mut largest) = (0.0, 0.0);
+                    for _ in 0..count {
+                        let j = own.take(self);
+                        let g = own.gross[j];
+                        gross += g;
+                        largest = larger(largest, g);
+                        layers.add(g);
+                        if k > 1 {
+                            for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
+                                *total += cost;
+                            }
+                        }
+                    }
+                    chunk.push_pass_through(year, gross, largest);
+                    if !self.exposure.systemic.is_empty() {
+                        chunk.independent.push(Independent { gross, insured: gross, largest_gross: largest });
+                    }
+                    if k > 1 {
+                        chunk.component_costs.extend_from_slice(&year_costs);
+                    }
+                    *simulated_breaches += u64::from(count);
+                }
+                continue;
+            }
             let mut own_iter = own_years.iter().copied().peekable();
             let mut next_event = 0;
             loop {
@@ -1340,6 +1392,51 @@ mod tests {
                 let se = (pmf * (1.0 - pmf) / years as f64).sqrt();
                 assert!((share - pmf).abs() <= 5.0 * se + 1e-12, "rate {rate}: P(N = {k}) {share} vs {pmf}");
                 pmf *= rate / (k + 1) as f64;
+            }
+        }
+    }
+
+    /// The short way for exposures whose terms cannot bite gives the general loop's outcomes
+    /// and layers bit for bit: one and three components, annual and breach mode, a partial
+    /// range of blocks, and an exposure matched by a systemic event that never hits it.
+    #[test]
+    fn the_pass_through_shortcut_is_the_general_loop() {
+        use crate::engine::model::RunSettings;
+        use crate::input::{Assumptions, Exposures};
+        let one = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n";
+        let three = format!(
+            "{one}[[component]]\nname = \"b\"\nper_unit = {{ dist = \"uniform\", min = 1, max = 3 }}\n\
+             [[component]]\nname = \"c\"\nfixed = 500\nprobability = 0.3\n\
+             [[systemic]]\nname = \"cloud\"\nannual_rate = 1e-9\nfootprint = 1\n"
+        );
+        for toml in [one.to_string(), three] {
+            for mode in [Mode::Annual, Mode::Breach] {
+                let csv = "id,records,annual_rate\nx,5000,1.3\ny,100,0.02\n";
+                let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "x.csv").expect("exposures");
+                let assumptions = Assumptions::parse(&toml, "a.toml").expect("toml");
+                let settings = RunSettings { mode, iterations: 30_000, seed: 3 };
+                let model = Model::build(&exposures, assumptions, settings).expect("model");
+                let schedule = SystemicSchedule::new(&model, 0..30_000);
+                for index in 0..2 {
+                    let wanted = Wanted::Range(1_000, 30_000);
+                    let run = |shortcut: bool| {
+                        let mut simulator = ExposureSimulator::new(&model, index);
+                        simulator.shortcut = shortcut;
+                        let mut out = ExposureOutcomes::default();
+                        simulator.run(&wanted, &schedule, &mut out);
+                        out
+                    };
+                    let (short, general) = (run(true), run(false));
+                    assert!(short.len() > 100, "too few outcomes to compare");
+                    assert_eq!(short.outcomes().collect::<Vec<_>>(), general.outcomes().collect::<Vec<_>>());
+                    assert_eq!(short.independent().collect::<Vec<_>>(), general.independent().collect::<Vec<_>>());
+                    assert_eq!(
+                        short.component_costs().collect::<Vec<_>>(),
+                        general.component_costs().collect::<Vec<_>>()
+                    );
+                    assert_eq!(short.layer_sums, general.layer_sums);
+                    assert_eq!(short.simulated_breaches, general.simulated_breaches);
+                }
             }
         }
     }
