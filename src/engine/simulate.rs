@@ -14,7 +14,7 @@ use super::rng::{
     mix, mix_prepared, name_key, prepare_child, stream, Stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM,
     FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM, SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
 };
-use crate::input::dist::{open_unit, GammaSampler, Var};
+use crate::input::dist::{exp_column, open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
 use crate::input::{Component, CountModel, Mode, PolicyTerms};
 
@@ -660,13 +660,15 @@ impl<'m> ExposureSimulator<'m> {
 
     /// Costs the next [`BATCH`] own breaches of `own`'s block, column by column (see
     /// [`OwnBreaches`]).
-    fn cost_batch(&self, own: &mut OwnBreaches, n: usize) {
+    fn cost_batch(&self, own: &mut OwnBreaches, first: u64, n: usize) {
         let assumptions = &self.model.assumptions;
         let k = self.steps.len();
         let OwnBreaches {
-            affected_rng,
-            copula_rng,
-            streams,
+            affected_key,
+            copula_key,
+            keys,
+            children,
+            occurring_children,
             affected,
             log10_affected,
             copula,
@@ -675,15 +677,26 @@ impl<'m> ExposureSimulator<'m> {
             gross,
             covered,
             insured,
+            occurring,
+            scaled,
+            ln_affected,
             ..
         } = own;
         let (affected, log10_affected, gross, covered, insured) =
             (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut insured[..n]);
         let copula = &mut copula[..n * positions_of(self.model)];
+        // Every draw of breach number i of the block comes from its own stream of each column:
+        // keyed by (column, i), whatever else is drawn, and none for breaches passed over.
+        let children = &mut children[..n];
+        for (i, child) in children.iter_mut().enumerate() {
+            *child = prepare_child(first + i as u64);
+        }
+        let children = &*children;
         match self.exposure.affected {
             Some(a) => affected.fill(a),
             None => {
-                assumptions.breach.affected_share.fill(affected_rng, affected);
+                let key = *affected_key;
+                assumptions.breach.affected_share.fill_each(affected, |i| stream(mix_prepared(key, children[i])));
                 for a in affected.iter_mut() {
                     *a *= self.exposure.records;
                 }
@@ -691,8 +704,8 @@ impl<'m> ExposureSimulator<'m> {
         }
         let positions = positions_of(self.model);
         if let Some(correlation) = &assumptions.correlation {
-            for uniforms in copula.chunks_exact_mut(positions) {
-                correlated_uniforms(&correlation.factor, copula_rng, uniforms);
+            for (uniforms, child) in copula.chunks_exact_mut(positions).zip(children) {
+                correlated_uniforms(&correlation.factor, &mut stream(mix_prepared(*copula_key, *child)), uniforms);
             }
         }
         if self.any_curve {
@@ -700,9 +713,15 @@ impl<'m> ExposureSimulator<'m> {
                 *l = a.log10();
             }
         }
+        if self.steps.iter().any(|step| step.power_of_affected) {
+            for (l, a) in ln_affected[..n].iter_mut().zip(affected.iter()) {
+                // (Where nothing is affected the power is taken otherwise: any number will do.)
+                *l = if *a > 0.0 { a.ln() } else { 0.0 };
+            }
+        }
         gross.fill(0.0);
         covered.fill(0.0);
-        for (s, (step, [occurrence_rng, rngs @ ..])) in self.steps.iter().zip(streams.iter_mut()).enumerate() {
+        for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
             let component = step.component;
             // The copula's uniform drives the component's leading random variable (per_unit,
             // else fixed, else unit_share) in place of its own draws.
@@ -716,46 +735,81 @@ impl<'m> ExposureSimulator<'m> {
                 };
                 (position, var)
             });
-            let vars = [&component.fixed, &component.per_unit, &component.unit_share];
-            for (v, ((var, rng), column)) in vars.iter().zip(rngs.iter_mut()).zip(columns.iter_mut()).enumerate() {
-                let column = &mut column[..n];
-                match leading {
-                    Some((position, lead)) if lead == v => {
-                        for (x, uniforms) in column.iter_mut().zip(copula.chunks_exact(positions)) {
-                            *x = var.value_at(uniforms[position]);
-                        }
-                    }
-                    _ => var.fill(rng, column),
-                }
-            }
-            let [fixed, per_unit, unit_share] = &*columns;
             let always = match component.held_occurrence {
                 Some(held) => Some(held),
                 None if component.probability.is_certain() => Some(true),
                 None => None,
             };
+            // The breaches in which the component arises; only they draw its variables (each
+            // variable's stream is taken by them in order).
+            occurring.clear();
+            match always {
+                Some(true) => occurring.extend(0..n as u32),
+                Some(false) => {}
+                None => {
+                    for (j, child) in children.iter().enumerate() {
+                        let u = open_unit(&mut stream(mix_prepared(*occurrence_key, *child)));
+                        if u < component.probability.at(log10_affected[j]) {
+                            occurring.push(j as u32);
+                        }
+                    }
+                }
+            }
+            let m = occurring.len();
+            for (child, &j) in occurring_children.iter_mut().zip(occurring.iter()) {
+                *child = children[j as usize];
+            }
+            let occurring_children = &occurring_children[..m];
+            let vars = [&component.fixed, &component.per_unit, &component.unit_share];
+            for (v, ((var, key), column)) in vars.iter().zip(var_keys).zip(columns.iter_mut()).enumerate() {
+                let column = &mut column[..m];
+                match leading {
+                    Some((position, lead)) if lead == v => {
+                        for (x, &j) in column.iter_mut().zip(occurring.iter()) {
+                            *x = var.value_at(copula[j as usize * positions + position]);
+                        }
+                    }
+                    _ => var.fill_each(column, |i| stream(mix_prepared(*key, occurring_children[i]))),
+                }
+            }
+            let [fixed, per_unit, unit_share] = &*columns;
+            let scaled = &mut scaled[..m];
             let exponent = component.exponent;
-            for j in 0..n {
-                let occurs = match always {
-                    Some(occurs) => occurs,
-                    None => open_unit(occurrence_rng) < component.probability.at(log10_affected[j]),
-                };
-                let cost = if occurs {
-                    let (affected, units) = (affected[j], affected[j] * unit_share[j]);
-                    let scaled = if exponent == 1.0 {
-                        units
-                    } else if exponent == 0.5 {
-                        units.sqrt()
-                    } else if step.power_of_affected && affected > 0.0 && units == affected {
-                        // affected^exponent (to a few ulps of powf, at a fraction of its cost).
-                        (exponent * affected.ln()).exp()
-                    } else {
-                        units.powf(exponent)
-                    };
-                    fixed[j] + per_unit[j] * scaled
-                } else {
-                    0.0
-                };
+            let units = |i: usize, j: u32| affected[j as usize] * unit_share[i];
+            if exponent == 1.0 {
+                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
+                    *x = units(i, j);
+                }
+            } else if exponent == 0.5 {
+                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
+                    *x = units(i, j).sqrt();
+                }
+            } else if step.power_of_affected {
+                // affected^exponent as exp(exponent × ln affected), the logarithm shared by the
+                // breach's components, the exponentials taken a column at a time (to a few
+                // ulps of powf, at a fraction of its cost); powf where nothing is affected.
+                for (x, &j) in scaled.iter_mut().zip(occurring.iter()) {
+                    *x = exponent * ln_affected[j as usize];
+                }
+                exp_column(scaled);
+                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
+                    if affected[j as usize] <= 0.0 {
+                        *x = units(i, j).powf(exponent);
+                    }
+                }
+            } else {
+                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
+                    *x = units(i, j).powf(exponent);
+                }
+            }
+            if k > 1 {
+                for j in 0..n {
+                    costs[j * k + s] = 0.0;
+                }
+            }
+            for (i, &j) in occurring.iter().enumerate() {
+                let j = j as usize;
+                let cost = fixed[i] + per_unit[i] * scaled[i];
                 if k > 1 {
                     costs[j * k + s] = cost;
                 }
@@ -802,9 +856,19 @@ impl<'m> ExposureSimulator<'m> {
             let block_key = mix(self.exposure_key, block);
             own_years.clear();
             self.count_years(block, block_key, &mut own_years);
-            let wanted_breaches =
+            own.start(self, block_key);
+            // Batches are costed up to the last wanted year's breaches (a range of years), or
+            // year by year (a list of years: a few years each needing their own breaches only).
+            let contiguous = matches!(wanted, Wanted::Range(..));
+            let wanted_breaches: u64 =
                 own_years.iter().take_while(|(year, _)| *year <= last_wanted).map(|(_, c)| u64::from(*c)).sum();
-            own.start(self, block_key, wanted_breaches);
+            let batch_end = |position: u64, count: u32| {
+                if contiguous {
+                    wanted_breaches
+                } else {
+                    position + u64::from(count)
+                }
+            };
             let first_event = occurrences.partition_point(|o| o.iteration < start);
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
@@ -814,15 +878,16 @@ impl<'m> ExposureSimulator<'m> {
                 // (insured = gross, nothing retained, layers of the gross), without the terms.
                 for &(year, count) in own_years.iter().take_while(|(year, _)| *year <= last_wanted) {
                     if !wanted.contains(year) {
-                        own.skip(self, count);
+                        own.skip(count);
                         continue;
                     }
                     if k > 1 {
                         year_costs.fill(0.0);
                     }
                     let (mut gross, mut largest) = (0.0, 0.0);
+                    let end = batch_end(own.position, count);
                     for _ in 0..count {
-                        let j = own.take(self);
+                        let j = own.take(self, end);
                         let g = own.gross[j];
                         gross += g;
                         largest = larger(largest, g);
@@ -867,7 +932,7 @@ impl<'m> ExposureSimulator<'m> {
                 let (iteration, events) = (year, first..next_event);
                 if !wanted.contains(year) {
                     // Its own breaches still take their places in the block's columns.
-                    own.skip(self, count);
+                    own.skip(count);
                     continue;
                 }
                 shared.clear();
@@ -889,8 +954,9 @@ impl<'m> ExposureSimulator<'m> {
                 // batch at a time, so a year of a very over-dispersed count costs time, never
                 // memory.
                 let mut totals = YearTotals::default();
+                let end = batch_end(own.position, count);
                 for _ in 0..count {
-                    let j = own.take(self);
+                    let j = own.take(self, end);
                     let breach = own.cost(j);
                     if k > 1 {
                         for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
@@ -942,87 +1008,133 @@ const BATCH: usize = 256;
 /// exposure, block, i), a held or changed variable leaves every other column as it was, and
 /// a column of lognormal draws is exponentiated in one vectorised pass.
 struct OwnBreaches {
-    affected_rng: Stream,
-    copula_rng: Stream,
-    /// Per applicable component: its occurrence, fixed, per-unit and unit-share streams.
-    streams: Vec<[Stream; 4]>,
+    /// Keys of the block's affected-share and copula columns.
+    affected_key: u64,
+    copula_key: u64,
+    /// Per applicable component: the keys of its occurrence, fixed, per-unit and unit-share columns.
+    keys: Vec<[u64; 4]>,
+    /// The batch's breach numbers (in the block) prepared as children ([`prepare_child`]).
+    children: Vec<u64>,
     affected: Vec<f64>,
     log10_affected: Vec<f64>,
-    /// `BATCH × positions` copula uniforms, breach by breach.
+    /// `batch × positions` copula uniforms, breach by breach.
     copula: Vec<f64>,
-    /// The fixed, per-unit and unit-share draws of the component being costed.
+    /// The fixed, per-unit and unit-share draws of the component being costed, in the
+    /// breaches where it arises.
     columns: [Vec<f64>; 3],
-    /// `BATCH × components` costs, breach by breach (only with more than one component).
+    /// `batch × components` costs, breach by breach (only with more than one component).
     costs: Vec<f64>,
     gross: Vec<f64>,
     covered: Vec<f64>,
     insured: Vec<f64>,
-    /// The next breach to hand out, and how many of the batch are costed.
-    next: usize,
+    /// The breaches (of the batch) in which the component being costed arises, and their children.
+    occurring: Vec<u32>,
+    occurring_children: Vec<u64>,
+    /// Its scaled units (units^exponent) in those breaches.
+    scaled: Vec<f64>,
+    /// ln(affected), for components whose units are the affected records raised to a power.
+    ln_affected: Vec<f64>,
+    /// The block's next own breach, the first breach of the costed batch, and its length.
+    position: u64,
+    first: u64,
     costed: usize,
-    /// How many more of the block's own breaches are wanted (beyond the batch).
-    remaining: u64,
+    /// The exposure's applicable components, and the copula's positions.
+    components: usize,
+    positions: usize,
 }
 
 /// The children of a component's key for its four columns.
 const COLUMN_CHILDREN: [u64; 4] = [prepare_child(0), prepare_child(1), prepare_child(2), prepare_child(3)];
 
 impl OwnBreaches {
+    /// Empty: the columns grow to the largest batch asked for (a rarely breached exposure's
+    /// chunk holds a few breaches' worth, not [`BATCH`]).
     fn new(components: usize, positions: usize) -> Self {
-        let column = || vec![0.0; BATCH];
         OwnBreaches {
-            affected_rng: stream(0),
-            copula_rng: stream(0),
-            streams: Vec::with_capacity(components),
-            affected: column(),
-            log10_affected: column(),
-            copula: vec![0.0; BATCH * positions],
-            columns: [column(), column(), column()],
-            costs: if components > 1 { vec![0.0; BATCH * components] } else { Vec::new() },
-            gross: column(),
-            covered: column(),
-            insured: column(),
-            next: 0,
+            affected_key: 0,
+            copula_key: 0,
+            keys: Vec::with_capacity(components),
+            children: Vec::new(),
+            affected: Vec::new(),
+            log10_affected: Vec::new(),
+            copula: Vec::new(),
+            columns: [Vec::new(), Vec::new(), Vec::new()],
+            costs: Vec::new(),
+            gross: Vec::new(),
+            covered: Vec::new(),
+            insured: Vec::new(),
+            occurring: Vec::new(),
+            occurring_children: Vec::new(),
+            scaled: Vec::new(),
+            ln_affected: Vec::new(),
+            position: 0,
+            first: 0,
             costed: 0,
-            remaining: 0,
+            components,
+            positions,
         }
     }
 
-    /// Starts the block whose key is `block_key`, of which `breaches` own breaches are wanted.
-    fn start(&mut self, simulator: &ExposureSimulator, block_key: u64, breaches: u64) {
-        self.remaining = breaches;
-        self.affected_rng = stream(mix(block_key, AFFECTED_STREAM));
-        self.copula_rng = stream(mix(block_key, CORRELATION_STREAM));
-        self.streams.clear();
+    /// Makes every column hold at least `n` breaches.
+    fn grow(&mut self, n: usize) {
+        if self.gross.len() >= n {
+            return;
+        }
+        for column in [
+            &mut self.affected,
+            &mut self.log10_affected,
+            &mut self.gross,
+            &mut self.covered,
+            &mut self.insured,
+            &mut self.scaled,
+            &mut self.ln_affected,
+        ]
+        .into_iter()
+        .chain(self.columns.iter_mut())
+        {
+            column.resize(n, 0.0);
+        }
+        self.children.resize(n, 0);
+        self.occurring_children.resize(n, 0);
+        self.copula.resize(n * self.positions, 0.0);
+        if self.components > 1 {
+            self.costs.resize(n * self.components, 0.0);
+        }
+    }
+
+    /// Starts the block whose key is `block_key`.
+    fn start(&mut self, simulator: &ExposureSimulator, block_key: u64) {
+        self.affected_key = mix(block_key, AFFECTED_STREAM);
+        self.copula_key = mix(block_key, CORRELATION_STREAM);
+        self.keys.clear();
         for step in &simulator.steps {
             let key = mix_prepared(block_key, step.child);
-            self.streams.push(COLUMN_CHILDREN.map(|child| stream(mix_prepared(key, child))));
+            self.keys.push(COLUMN_CHILDREN.map(|child| mix_prepared(key, child)));
         }
-        self.next = 0;
+        self.position = 0;
+        self.first = 0;
         self.costed = 0;
     }
 
-    /// The index (in the batch's columns) of the block's next own breach.
+    /// The index (in the batch's columns) of the block's next own breach, costing a batch of
+    /// breaches from it up to (at most [`BATCH`], at least one) breach number `end` when it
+    /// is not costed yet.
     #[inline]
-    fn take(&mut self, simulator: &ExposureSimulator) -> usize {
-        if self.next == self.costed {
-            // Only as many as the block still needs (at least one, should a caller ask for
-            // more than it said: the columns then simply go on).
-            let n = self.remaining.clamp(1, BATCH as u64) as usize;
-            simulator.cost_batch(self, n);
-            self.remaining = self.remaining.saturating_sub(n as u64);
-            self.next = 0;
+    fn take(&mut self, simulator: &ExposureSimulator, end: u64) -> usize {
+        if self.position < self.first || self.position >= self.first + self.costed as u64 {
+            let n = end.saturating_sub(self.position).clamp(1, BATCH as u64) as usize;
+            self.grow(n);
+            simulator.cost_batch(self, self.position, n);
+            self.first = self.position;
             self.costed = n;
         }
-        self.next += 1;
-        self.next - 1
+        self.position += 1;
+        (self.position - 1 - self.first) as usize
     }
 
-    /// Passes over `count` own breaches (of a year not wanted).
-    fn skip(&mut self, simulator: &ExposureSimulator, count: u32) {
-        for _ in 0..count {
-            self.take(simulator);
-        }
+    /// Passes over `count` own breaches (of a year not wanted): nothing is drawn for them.
+    fn skip(&mut self, count: u32) {
+        self.position += u64::from(count);
     }
 
     #[inline]
@@ -1438,6 +1550,33 @@ mod tests {
                     assert_eq!(short.simulated_breaches, general.simulated_breaches);
                 }
             }
+        }
+    }
+
+    /// A list of years (as the co-TVaR allocation re-simulates) gives exactly those years'
+    /// outcomes of the full run: a breach's draws are keyed by its number in the block, and
+    /// the breaches of the years passed over are not drawn at all.
+    #[test]
+    fn a_list_of_years_gives_the_full_runs_outcomes_for_them() {
+        use crate::engine::model::RunSettings;
+        use crate::input::{Assumptions, Exposures};
+        let toml = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n\
+                    [[component]]\nname = \"b\"\nper_unit = { dist = \"pert\", min = 1, mode = 2, max = 9 }\nprobability = 0.4\n\
+                    [[component]]\nname = \"c\"\nfixed = 500\nper_unit = 0.5\nexponent = 0.7\n\
+                    [correlation]\ncomponents = [\"a\", \"b\"]\nmatrix = [[1, 0.6], [0.6, 1]]\n\
+                    [[systemic]]\nname = \"cloud\"\nannual_rate = 0.05\nfootprint = 0.5\n";
+        let csv = "id,records,annual_rate,retention,limit\nx,5000,1.3,1000,200000\ny,100,0.02,,\nz,800,9,,\n";
+        let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "x.csv").expect("exposures");
+        let assumptions = Assumptions::parse(toml, "a.toml").expect("toml");
+        let settings = RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 };
+        let model = Model::build(&exposures, assumptions, settings).expect("model");
+        let full = simulate_exposures(&model, 0..3, 0..20_000, &|_| {});
+        let list: Vec<u64> = (0..20_000).filter(|i| i % 7 == 3 || (8_000..8_040).contains(i)).collect();
+        let some = simulate_iterations(&model, 0..3, &list);
+        for (f, s) in full.iter().zip(&some) {
+            let expected: Vec<Outcome> = f.outcomes().filter(|o| list.binary_search(&o.iteration).is_ok()).collect();
+            assert!(expected.len() > 20, "too few outcomes to compare");
+            assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
         }
     }
 

@@ -428,18 +428,19 @@ impl Var {
         self.held.unwrap_or(drawn)
     }
 
-    /// Fills `out` with successive draws from `rng`: what [`Var::sample`] gives, but a column
-    /// at a time. A constant or held variable draws nothing; a lognormal draws all its normals,
-    /// then exponentiates the column in one pass the compiler vectorises ([`exp_column`]).
-    pub fn fill<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+    /// Fills `out` with one draw each, element `i` drawn from the generator `rng_of(i)` gives:
+    /// what [`Var::sample`] gives, but a column at a time. A constant or held variable draws
+    /// nothing; a lognormal draws all its normals, then exponentiates the column in one pass
+    /// the compiler vectorises ([`exp_column`]).
+    pub fn fill_each<R: Rng>(&self, out: &mut [f64], mut rng_of: impl FnMut(usize) -> R) {
         if let Some(value) = self.fixed_value() {
             out.fill(value);
             return;
         }
         match self.dist {
             Dist::LogNormal { mu, sigma } => {
-                for x in out.iter_mut() {
-                    let z: f64 = StandardNormal.sample(rng);
+                for (i, x) in out.iter_mut().enumerate() {
+                    let z: f64 = StandardNormal.sample(&mut rng_of(i));
                     *x = mu + sigma * z;
                 }
                 exp_column(out);
@@ -448,8 +449,8 @@ impl Var {
                 }
             }
             _ => {
-                for x in out.iter_mut() {
-                    *x = self.dist.sample(rng).clamp(self.lo, self.hi);
+                for (i, x) in out.iter_mut().enumerate() {
+                    *x = self.dist.sample(&mut rng_of(i)).clamp(self.lo, self.hi);
                 }
             }
         }
