@@ -564,7 +564,8 @@ impl<'m> ExposureSimulator<'m> {
                 loop {
                     let e: f64 = rand_distr::Exp1.sample(&mut rng);
                     t += e * mean_gap;
-                    if t >= span {
+                    // (NaN: 0 × ∞ from a rate so small that its reciprocal overflows.)
+                    if t.is_nan() || t >= span {
                         break;
                     }
                     // (t < 4096: a 32-bit conversion, one instruction.)
@@ -1485,7 +1486,8 @@ mod tests {
         use crate::engine::model::RunSettings;
         use crate::input::{Assumptions, Exposures};
         let years = 400_000u64;
-        for rate in [0.05, 0.7, ARRIVALS_MAX_RATE, 6.0] {
+        // (The smallest rate, whose reciprocal overflows: no breach, and none at a block's start.)
+        for rate in [0.05, 0.7, ARRIVALS_MAX_RATE, 6.0, 5e-324] {
             let csv = format!("id,records,annual_rate\nx,100,{rate}\n");
             let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "x.csv").expect("exposures");
             let assumptions = Assumptions::parse("[[component]]\nname = \"one\"\nfixed = 1\n", "a.toml").expect("toml");
