@@ -4,10 +4,12 @@
 //! Every uncertain input is held at its 10th and then at its 90th percentile while all else
 //! stays random, and the target's mean and p99 are recorded (the target: the portfolio's
 //! gross annual loss in annual mode, the one exposure's gross in breach mode or with `--id`).
-//! Every run uses the same seed, and a held input's draw is still made and discarded, so
-//! all other draws are the very same numbers (common random numbers): a difference between
-//! two runs is the input's effect, not noise, and an input the target does not use moves
-//! nothing at all.
+//! Every run uses the same seed, and every input of a breach draws from a stream of its own
+//! (keyed by the breach's number in its block of years), so holding one input leaves all
+//! other draws the very same numbers (common random numbers): a difference between two runs
+//! is the input's effect, not noise, and an input the target does not use moves nothing at
+//! all. Holding the breach count changes which breaches there are; breach number i of a
+//! block still costs what it costs in the baseline.
 //!
 //! The inputs and their low and high values:
 //! - `<component>.fixed`, `.per_unit`, `.unit_share`, `breach.affected_share`: the 10th and

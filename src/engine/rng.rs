@@ -1,9 +1,11 @@
-//! Random streams keyed by what they are for, so that every draw depends only on
-//! (seed, exposure, iteration, breach, component) and never on thread scheduling.
+//! Random streams keyed by what they are for, so that every draw depends only on the seed,
+//! the exposure, the block of iterations and what the draw is for (a breach's number in the
+//! block, a variable), and never on thread scheduling (see `simulate`).
 //!
 //! Each stream is a SplitMix64 generator whose starting state is a hash of its key path.
-//! SplitMix64 passes BigCrush; the streams used here are short (a handful of draws), and
-//! their starting points are independent 64-bit hashes, so overlaps are vanishingly rare.
+//! SplitMix64 passes BigCrush; the streams used here are short (a handful of draws for a
+//! breach's variable, a few thousand for a block's arrivals), and their starting points are
+//! independent 64-bit hashes, so overlaps are vanishingly rare.
 
 use std::convert::Infallible;
 

@@ -1,8 +1,13 @@
 //! The Monte Carlo loop: breaches, component costs and policy terms, iteration by iteration.
 //!
-//! Work is cut into (exposure, iteration range) chunks run in parallel with rayon; every
-//! draw comes from a stream keyed by (seed, exposure, iteration, breach, component), and
-//! chunks are reassembled in order, so results do not depend on the number of threads.
+//! Work is cut into (exposure, iteration range) chunks run in parallel with rayon, and chunks
+//! are reassembled in order, so results do not depend on the number of threads. Iterations
+//! fall in fixed blocks of [`CHUNK_ITERATIONS`]; an exposure's own breaches in a block (their
+//! years and counts) come from streams keyed by (seed, exposure, block), and breach number i
+//! of the block draws each of its variables (affected share, copula normals, each component's
+//! occurrence, fixed, per-unit and unit-share) from a stream keyed by (seed, exposure, block,
+//! variable, i). Breaches are costed a batch at a time, column by column. A systemic event's
+//! breach draws from streams keyed by (seed, event, iteration, occurrence, exposure).
 
 use std::ops::Range;
 

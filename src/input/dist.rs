@@ -400,9 +400,10 @@ pub struct Var {
     pub dist: Dist,
     lo: f64,
     hi: f64,
-    /// For sensitivity analysis: the value this variable is held at. The draw is still made
-    /// (and discarded), so every other draw of the stream stays where it was: common
-    /// random numbers.
+    /// For sensitivity analysis: the value this variable is held at. Every other variable's
+    /// draws stay where they were (common random numbers): an own breach's variables each have
+    /// a stream of their own, and where variables share a stream (a systemic breach's
+    /// component) the held one's draw is still made and discarded.
     held: Option<f64>,
 }
 
