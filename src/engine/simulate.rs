@@ -416,11 +416,19 @@ struct Step<'m> {
     /// an exponent other than 1 and ½, so that the power can be taken as
     /// `exp(exponent × ln affected)` with the logarithm shared by the breach's components.
     power_of_affected: bool,
-    /// Its position in the `[correlation]` matrix, if it is correlated.
-    correlated: Option<usize>,
+    /// If it is correlated: its position in the `[correlation]` matrix, and which of its
+    /// variables the copula's uniform drives (its leading random one: [`LEADING`] order).
+    leading: Option<(usize, usize)>,
     /// What the policy covers of one breach's cost of it: its sublimit; `None` if not covered.
     covered_up_to: Option<f64>,
 }
+
+/// A component's variables by index: fixed, per unit, unit share (the order of its columns).
+const FIXED: usize = 0;
+const PER_UNIT: usize = 1;
+const UNIT_SHARE: usize = 2;
+/// Which variable the copula drives: per unit if it is random, else fixed, else unit share.
+const LEADING: [usize; 3] = [PER_UNIT, FIXED, UNIT_SHARE];
 
 /// How an exposure's own breach counts are drawn.
 #[derive(Debug, Clone)]
@@ -478,7 +486,11 @@ impl<'m> ExposureSimulator<'m> {
                             && exponent != 1.0
                             && exponent != 0.5
                             && exponent.is_finite(),
-                        correlated: model.correlated_position[c],
+                        leading: model.correlated_position[c].map(|position| {
+                            let vars = [&component.per_unit, &component.fixed, &component.unit_share];
+                            let first_random = vars.iter().position(|v| !v.is_constant()).unwrap_or(2);
+                            (position, LEADING[first_random])
+                        }),
                         covered_up_to: component.covered.then(|| exposure.terms.sublimits[c]),
                     }
                 })
@@ -625,18 +637,16 @@ impl<'m> ExposureSimulator<'m> {
                 let mut fixed = component.fixed.sample(&mut rng);
                 let mut per_unit = component.per_unit.sample(&mut rng);
                 let mut unit_share = component.unit_share.sample(&mut rng);
-                if let Some(position) = step.correlated {
-                    // The copula's uniform drives the component's leading random draw
-                    // (per_unit, else fixed, else unit_share); the independent draws above
-                    // were still made, so the stream stays aligned.
+                if let Some((position, lead)) = step.leading {
+                    // The copula's uniform drives the component's leading random draw; the
+                    // independent draws above were still made, so the stream stays aligned.
                     let u = copula[position];
-                    if !component.per_unit.is_constant() {
-                        per_unit = component.per_unit.value_at(u);
-                    } else if !component.fixed.is_constant() {
-                        fixed = component.fixed.value_at(u);
-                    } else {
-                        unit_share = component.unit_share.value_at(u);
-                    }
+                    let (var, value) = match lead {
+                        FIXED => (&component.fixed, &mut fixed),
+                        PER_UNIT => (&component.per_unit, &mut per_unit),
+                        _ => (&component.unit_share, &mut unit_share),
+                    };
+                    *value = var.value_at(u);
                 }
                 let units = affected * unit_share;
                 let exponent = component.exponent;
@@ -690,7 +700,8 @@ impl<'m> ExposureSimulator<'m> {
         } = own;
         let (affected, log10_affected, gross, covered, insured) =
             (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut insured[..n]);
-        let copula = &mut copula[..n * positions_of(self.model)];
+        let positions = positions_of(self.model);
+        let copula = &mut copula[..n * positions];
         // Every draw of breach number i of the block comes from its own stream of each column:
         // keyed by (column, i), whatever else is drawn, and none for breaches passed over.
         let children = &mut children[..n];
@@ -708,7 +719,6 @@ impl<'m> ExposureSimulator<'m> {
                 }
             }
         }
-        let positions = positions_of(self.model);
         if let Some(correlation) = &assumptions.correlation {
             for (uniforms, child) in copula.chunks_exact_mut(positions).zip(children) {
                 correlated_uniforms(&correlation.factor, &mut stream(mix_prepared(*copula_key, *child)), uniforms);
@@ -729,18 +739,6 @@ impl<'m> ExposureSimulator<'m> {
         covered.fill(0.0);
         for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
             let component = step.component;
-            // The copula's uniform drives the component's leading random variable (per_unit,
-            // else fixed, else unit_share) in place of its own draws.
-            let leading = step.correlated.map(|position| {
-                let var = if !component.per_unit.is_constant() {
-                    1
-                } else if !component.fixed.is_constant() {
-                    0
-                } else {
-                    2
-                };
-                (position, var)
-            });
             let always = match component.held_occurrence {
                 Some(held) => Some(held),
                 None if component.probability.is_certain() => Some(true),
@@ -769,7 +767,8 @@ impl<'m> ExposureSimulator<'m> {
             let vars = [&component.fixed, &component.per_unit, &component.unit_share];
             for (v, ((var, key), column)) in vars.iter().zip(var_keys).zip(columns.iter_mut()).enumerate() {
                 let column = &mut column[..m];
-                match leading {
+                // The copula's uniform drives the leading random variable in place of its draws.
+                match step.leading {
                     Some((position, lead)) if lead == v => {
                         for (x, &j) in column.iter_mut().zip(occurring.iter()) {
                             *x = var.value_at(copula[j as usize * positions + position]);
