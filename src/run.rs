@@ -181,20 +181,33 @@ pub fn run_from<S: OutcomeSource>(
     let mut simulation_seconds = 0.0;
     for batch in batches(model) {
         let simulating = Instant::now();
-        let outcomes = source.batch(model, batch, progress)?;
+        let mut outcomes = source.batch(model, batch, progress)?;
         simulation_seconds += simulating.elapsed().as_secs_f64();
         on_batch(&outcomes)?;
-        // The portfolio sums (in exposure order) run beside the exposures' statistics.
-        let ((), summarised): ((), Vec<(ExposureResult, LossDistribution, Option<LossDistribution>)>) = rayon::join(
-            || {
-                if let Some(p) = portfolio.as_mut() {
-                    for o in &outcomes {
-                        p.add(o);
-                    }
-                }
-            },
-            || outcomes.par_iter().map(|o| summarise_exposure(model, o)).collect(),
-        );
+        let summarised: Vec<(ExposureResult, LossDistribution, Option<LossDistribution>)> = match portfolio.as_mut() {
+            // The portfolio sums (in exposure order) run beside the exposures' statistics.
+            Some(p) => {
+                rayon::join(
+                    || {
+                        for o in &outcomes {
+                            p.add(o);
+                        }
+                    },
+                    || outcomes.par_iter().map(|o| summarise_exposure(model, o, None)).collect(),
+                )
+                .1
+            }
+            // No one reads the outcomes after their statistics (but a single exposure's
+            // figures without systemic events): they hand over their gross columns.
+            None => outcomes
+                .par_iter_mut()
+                .map(|o| {
+                    let last_reader = !(annual && single && systemic) && o.insured_is_gross();
+                    let taken = last_reader.then(|| o.take_gross_columns());
+                    summarise_exposure(model, o, taken)
+                })
+                .collect(),
+        };
         for (result, gross, largest) in summarised {
             simulated_breaches += result.simulated_breaches;
             if annual && single {
@@ -294,7 +307,10 @@ pub fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
 
 /// Per-iteration values of one measure (only those above zero need be given) and, in annual
 /// mode, of the year's largest breach.
-type Years = (Vec<f64>, Option<Vec<f64>>);
+type Years = (Segments, Option<Segments>);
+
+/// Values in the segments they came in (see [`LossDistribution::from_segments`]).
+type Segments = Vec<Vec<f64>>;
 
 /// Gross, retained and insured from their per-iteration values (and largest breaches).
 /// `insured` is `None` where it equals the gross (no policy terms): its statistics are then
@@ -321,14 +337,14 @@ fn measures(
 /// Statistics of one measure from its per-iteration values (and the year's largest breach),
 /// with the distributions themselves for whoever needs more than the statistics.
 fn measure(
-    values: Vec<f64>,
-    largest: Option<Vec<f64>>,
+    values: Vec<Vec<f64>>,
+    largest: Option<Vec<Vec<f64>>>,
     iterations: u64,
 ) -> (MeasureResult, LossDistribution, Option<LossDistribution>) {
     let levels: Vec<f64> = RETURN_PERIODS.iter().map(|t| 1.0 - 1.0 / f64::from(*t)).collect();
     // Everything the statistics below read is sorted in one pass per distribution.
-    let prepared = |values: Vec<f64>| {
-        let losses = LossDistribution::new(values, iterations);
+    let prepared = |values: Vec<Vec<f64>>| {
+        let losses = LossDistribution::from_segments(values, iterations);
         Summary::prepare(&losses, &levels);
         losses
     };
@@ -357,28 +373,37 @@ fn independent_measures(o: &ExposureOutcomes, iterations: u64) -> Measures {
 fn independent_from_years(gross: Vec<f64>, insured: Vec<f64>, largest: Vec<f64>, iterations: u64) -> Measures {
     let retained: Vec<f64> = gross.iter().zip(&insured).map(|(g, i)| (g - i).max(0.0)).collect();
     Measures {
-        gross: measure(gross, Some(largest), iterations).0,
-        retained: measure(retained, None, iterations).0,
-        insured: measure(insured, None, iterations).0,
+        gross: measure(vec![gross], Some(vec![largest]), iterations).0,
+        retained: measure(vec![retained], None, iterations).0,
+        insured: measure(vec![insured], None, iterations).0,
     }
 }
 
 /// The statistics of one exposure, with its gross loss distribution and (annual mode) the
-/// distribution of its largest breach per year.
+/// distribution of its largest breach per year; `taken`, its gross and largest-breach
+/// columns already taken out of its outcomes ([`ExposureOutcomes::take_gross_columns`],
+/// only where no policy term bites).
 fn summarise_exposure(
     model: &Model,
     o: &ExposureOutcomes,
+    taken: Option<(Segments, Segments)>,
 ) -> (ExposureResult, LossDistribution, Option<LossDistribution>) {
     let iterations = model.settings.iterations;
     let annual = model.settings.mode == Mode::Annual;
     // Only losses above zero are kept (zeros are implicit), and the insured columns are not
     // gathered at all where they equal the gross ones (no policy terms).
-    let insured_is_gross = o.insured_is_gross();
-    let stored = o.len();
+    let insured_is_gross = taken.is_some() || o.insured_is_gross();
+    let stored = match &taken {
+        Some((gross, _)) => gross.iter().map(Vec::len).sum(),
+        None => o.len(),
+    };
     // Every column in one pass over the outcomes (capacity that stays unused costs nothing:
     // the memory is never touched).
-    let mut columns: [Vec<f64>; 6] = std::array::from_fn(|_| Vec::with_capacity(stored));
-    if insured_is_gross {
+    let mut columns: [Vec<f64>; 6] =
+        std::array::from_fn(|_| Vec::with_capacity(if taken.is_some() { 0 } else { stored }));
+    if taken.is_some() {
+        // Handed over: nothing to gather.
+    } else if insured_is_gross {
         // Nothing retained, and the insured columns are the gross ones: only those are read,
         // each by a thread of its own.
         let [gross, largest_gross, ..] = &mut columns;
@@ -398,8 +423,9 @@ fn summarise_exposure(
             }
         }
     }
-    let [gross, largest_gross, retained, largest_retained, insured, largest_insured] = columns;
-    let occurrence = |values: Vec<f64>| annual.then_some(values);
+    let [gross, largest_gross, retained, largest_retained, insured, largest_insured] = columns.map(|c| vec![c]);
+    let (gross, largest_gross) = taken.unwrap_or((gross, largest_gross));
+    let occurrence = |values: Vec<Vec<f64>>| annual.then_some(values);
     let (measures, gross_losses, largest_losses) = measures(
         (gross, occurrence(largest_gross)),
         (retained, occurrence(largest_retained)),
@@ -549,8 +575,13 @@ impl PortfolioYears {
             // Nothing retained in any year, and the insured statistics are the gross ones.
             None => ((Vec::new(), Some(Vec::new())), None),
         };
-        let (measures, gross_losses, largest_gross) =
-            measures((positive(&self.gross), Some(positive(&self.largest_gross))), retained, insured, iterations);
+        let one = |(values, largest): (Vec<f64>, Option<Vec<f64>>)| (vec![values], largest.map(|l| vec![l]));
+        let (measures, gross_losses, largest_gross) = measures(
+            one((positive(&self.gross), Some(positive(&self.largest_gross)))),
+            one(retained),
+            insured.map(one),
+            iterations,
+        );
         let largest_gross = largest_gross.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
         let independent = self.independent.as_ref().map(|[gross, insured, largest]| {
             independent_from_years(gross.clone(), insured.clone(), largest.clone(), iterations)

@@ -28,9 +28,12 @@ pub const RETURN_PERIODS: [u32; 11] = [2, 5, 10, 20, 25, 50, 100, 200, 250, 500,
 /// (batched by [`LossDistribution::prepare`]), not a sort of everything.
 #[derive(Debug, Clone)]
 pub struct LossDistribution {
-    /// The values above zero, in the order given.
-    values: Vec<f64>,
-    /// Iterations in all; `iterations - values.len()` of them are implicit zeros.
+    /// The values above zero, in the order given, in the segments they came in (a caller's
+    /// columns are taken over as they are rather than copied into one buffer).
+    segments: Vec<Vec<f64>>,
+    /// How many values the segments hold.
+    stored: usize,
+    /// Iterations in all; `iterations - stored` of them are implicit zeros.
     iterations: u64,
     /// The mean and sample standard deviation, computed once (every statistic asks for them).
     mean: f64,
@@ -78,8 +81,15 @@ impl Buckets {
 impl LossDistribution {
     /// From the stored values of `iterations` iterations (the rest are zeros).
     /// Zeros, negative values (which policy arithmetic never produces) and NaN count as zero.
-    pub fn new(mut values: Vec<f64>, iterations: u64) -> Self {
-        let iterations = iterations.max(values.len() as u64);
+    pub fn new(values: Vec<f64>, iterations: u64) -> Self {
+        Self::from_segments(vec![values], iterations)
+    }
+
+    /// From the stored values of `iterations` iterations given in segments (in order; the
+    /// same distribution, to the last bit, as their concatenation given to [`LossDistribution::new`]).
+    pub fn from_segments(mut segments: Vec<Vec<f64>>, iterations: u64) -> Self {
+        let given: usize = segments.iter().map(Vec::len).sum();
+        let iterations = iterations.max(given as u64);
         // Zeros (and anything not above zero) are implicit: only losses are indexed. One pass
         // keeps them (in order) and finds the range of their bit patterns and their sum.
         let (mut lowest, mut highest) = (u64::MAX, 0u64);
@@ -87,23 +97,28 @@ impl LossDistribution {
         let mut n = 0;
         // Blocks of SUM_BLOCK kept values (so the sum does not depend on where zeros were).
         let mut block = 0.0;
-        for i in 0..values.len() {
-            let v = values[i];
-            if v > 0.0 {
-                let bits = v.to_bits();
-                lowest = lowest.min(bits);
-                highest = highest.max(bits);
-                block += v;
-                values[n] = v;
-                n += 1;
-                if n % SUM_BLOCK == 0 {
-                    total.add(block);
-                    block = 0.0;
+        for values in &mut segments {
+            let mut kept = 0;
+            for i in 0..values.len() {
+                let v = values[i];
+                if v > 0.0 {
+                    let bits = v.to_bits();
+                    lowest = lowest.min(bits);
+                    highest = highest.max(bits);
+                    block += v;
+                    values[kept] = v;
+                    kept += 1;
+                    n += 1;
+                    if n % SUM_BLOCK == 0 {
+                        total.add(block);
+                        block = 0.0;
+                    }
                 }
             }
+            values.truncate(kept);
         }
         total.add(block);
-        values.truncate(n);
+        segments.retain(|s| !s.is_empty());
         let mean = if iterations == 0 { 0.0 } else { total.value() / iterations as f64 };
         let wanted = if n <= ONE_BUCKET_MAX { 1 } else { (n / BUCKET_TARGET).clamp(1, MAX_BUCKETS) as u64 };
         let span = highest.saturating_sub(lowest);
@@ -125,9 +140,10 @@ impl LossDistribution {
         let mut sums = vec![(0.0f64, 0.0f64); count];
         let all_finite = f64::from_bits(highest).is_finite();
         let mut squares = Neumaier::default();
-        for block in values.chunks(SUM_BLOCK) {
-            let mut block_squares = 0.0;
-            for v in block {
+        let mut block_squares = 0.0;
+        let mut in_block = 0;
+        for values in &segments {
+            for v in values {
                 let b = buckets.of(*v);
                 counts[b] += 1;
                 let (sum, compensation) = &mut sums[b];
@@ -141,9 +157,15 @@ impl LossDistribution {
                     *sum += v;
                 }
                 block_squares += (v - mean) * (v - mean);
+                in_block += 1;
+                if in_block == SUM_BLOCK {
+                    squares.add(block_squares);
+                    block_squares = 0.0;
+                    in_block = 0;
+                }
             }
-            squares.add(block_squares);
         }
+        squares.add(block_squares);
         // Counts become starts (an exclusive prefix sum), sums the totals from each bucket up.
         let mut position = 0;
         for c in counts.iter_mut() {
@@ -169,7 +191,7 @@ impl LossDistribution {
         squares.add(zeros as f64 * mean * mean);
         let sd = if iterations < 2 { 0.0 } else { (squares.value() / (iterations - 1) as f64).max(0.0).sqrt() };
         let max = if n == 0 { 0.0 } else { f64::from_bits(highest) };
-        LossDistribution { values, iterations, mean, sd, max, buckets }
+        LossDistribution { segments, stored: n, iterations, mean, sd, max, buckets }
     }
 
     pub fn iterations(&self) -> u64 {
@@ -177,7 +199,7 @@ impl LossDistribution {
     }
 
     fn zeros(&self) -> u64 {
-        self.iterations - self.values.len() as u64
+        self.iterations - self.stored as u64
     }
 
     /// Bucket `b`'s values, ascending (gathered and sorted now if no one has asked before).
@@ -199,7 +221,7 @@ impl LossDistribution {
         let mut gathered: Vec<Vec<f64>> =
             missing.iter().map(|b| Vec::with_capacity(buckets.starts[b + 1] - buckets.starts[*b])).collect();
         if missing.len() == buckets.count() {
-            for v in &self.values {
+            for v in self.segments.iter().flatten() {
                 gathered[buckets.of(*v)].push(*v);
             }
         } else {
@@ -207,7 +229,7 @@ impl LossDistribution {
             for (i, b) in missing.iter().enumerate() {
                 slot[*b] = i as u32;
             }
-            for v in &self.values {
+            for v in self.segments.iter().flatten() {
                 let s = slot[buckets.of(*v)];
                 if s != u32::MAX {
                     gathered[s as usize].push(*v);
@@ -306,7 +328,7 @@ impl LossDistribution {
 
     /// The number of stored values below `x` (x above zero).
     fn count_below(&self, x: f64) -> usize {
-        let n = self.values.len();
+        let n = self.stored;
         if n == 0 || x.to_bits() <= self.buckets.base {
             return 0;
         }
@@ -319,7 +341,7 @@ impl LossDistribution {
 
     /// The compensated sum of the stored values at sorted positions `start..`.
     fn sum_from(&self, start: usize) -> f64 {
-        if start >= self.values.len() {
+        if start >= self.stored {
             return 0.0;
         }
         let b = self.buckets.holding(start);
@@ -345,7 +367,7 @@ impl LossDistribution {
                     return self.mean();
                 }
                 let start = self.count_below(threshold);
-                let count = self.values.len() - start;
+                let count = self.stored - start;
                 // An empty tail only happens when the threshold is interpolated above the maximum.
                 if count == 0 {
                     self.max()
@@ -365,7 +387,7 @@ impl LossDistribution {
         if self.iterations == 0 {
             return 0.0;
         }
-        self.values.len() as f64 / self.iterations as f64
+        self.stored as f64 / self.iterations as f64
     }
 
     /// The 0-based ranks of [`LossDistribution::quantile_ci`]'s bounds.
@@ -429,7 +451,7 @@ impl LogHistogram {
             counts.push((end - start) as u64);
             start = end;
         }
-        counts.push((losses.values.len() - start) as u64);
+        counts.push((losses.stored - start) as u64);
         LogHistogram { zeros: losses.zeros(), counts, iterations: losses.iterations }
     }
 
@@ -748,6 +770,29 @@ mod tests {
         let histogram = LogHistogram::of(&LossDistribution::new(values.clone(), values.len() as u64 + 5));
         assert_eq!(histogram.counts, by_logarithm(&values));
         assert_eq!(histogram.zeros, 5);
+    }
+
+    /// Segments (with zeros and empty segments among them) give the distribution of their
+    /// concatenation, bit for bit, whatever the cut.
+    #[test]
+    fn segments_give_the_distribution_of_their_concatenation() {
+        let values: Vec<f64> = (0..5_000u32)
+            .map(|i| if i % 7 == 0 { 0.0 } else { f64::from(i.wrapping_mul(2_654_435_761) % 100_003) * 1.37 })
+            .collect();
+        let whole = LossDistribution::new(values.clone(), 9_000);
+        let levels = [0.5, 0.9, 0.99, 0.999];
+        let summary = |d: &LossDistribution| {
+            let mut row = vec![d.mean(), d.sd(), d.max(), d.prob_nonzero()];
+            row.extend(d.quantiles(&levels));
+            row.extend(d.tvars(&levels));
+            row.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+        };
+        for cut in [1usize, 127, 128, 129, 1_000, 4_999] {
+            let segments: Vec<Vec<f64>> =
+                values.chunks(cut).map(<[f64]>::to_vec).chain(std::iter::once(Vec::new())).collect();
+            let parts = LossDistribution::from_segments(segments, 9_000);
+            assert_eq!(summary(&parts), summary(&whole), "cut {cut}");
+        }
     }
 
     #[test]

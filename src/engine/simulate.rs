@@ -228,6 +228,21 @@ impl ExposureOutcomes {
         self.chunks.iter().map(OutcomeChunk::len).sum()
     }
 
+    /// Takes every chunk's gross and largest-breach columns (in iteration order), for a last
+    /// reader that would otherwise copy them: the outcomes are gone afterwards (only the
+    /// component costs, the layer sums and the breach count stay).
+    pub fn take_gross_columns(&mut self) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+        self.chunks
+            .iter_mut()
+            .map(|c| {
+                c.iterations = Vec::new();
+                c.insured = Vec::new();
+                c.independent = Vec::new();
+                (std::mem::take(&mut c.gross), std::mem::take(&mut c.largest_gross))
+            })
+            .unzip()
+    }
+
     /// True when every outcome's insured figures equal its gross ones (nothing retained).
     pub fn insured_is_gross(&self) -> bool {
         self.chunks.iter().all(OutcomeChunk::insured_is_gross)
