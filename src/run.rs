@@ -337,13 +337,13 @@ fn measures(
 /// Statistics of one measure from its per-iteration values (and the year's largest breach),
 /// with the distributions themselves for whoever needs more than the statistics.
 fn measure(
-    values: Vec<Vec<f64>>,
-    largest: Option<Vec<Vec<f64>>>,
+    values: Segments,
+    largest: Option<Segments>,
     iterations: u64,
 ) -> (MeasureResult, LossDistribution, Option<LossDistribution>) {
     let levels: Vec<f64> = RETURN_PERIODS.iter().map(|t| 1.0 - 1.0 / f64::from(*t)).collect();
     // Everything the statistics below read is sorted in one pass per distribution.
-    let prepared = |values: Vec<Vec<f64>>| {
+    let prepared = |values: Segments| {
         let losses = LossDistribution::from_segments(values, iterations);
         Summary::prepare(&losses, &levels);
         losses
@@ -425,7 +425,7 @@ fn summarise_exposure(
     }
     let [gross, largest_gross, retained, largest_retained, insured, largest_insured] = columns.map(|c| vec![c]);
     let (gross, largest_gross) = taken.unwrap_or((gross, largest_gross));
-    let occurrence = |values: Vec<Vec<f64>>| annual.then_some(values);
+    let occurrence = |values: Segments| annual.then_some(values);
     let (measures, gross_losses, largest_losses) = measures(
         (gross, occurrence(largest_gross)),
         (retained, occurrence(largest_retained)),
