@@ -451,7 +451,7 @@ impl Var {
             }
             _ => {
                 for (i, x) in out.iter_mut().enumerate() {
-                    *x = self.dist.sample(&mut rng_of(i)).clamp(self.lo, self.hi);
+                    *x = self.sample_drawn(&mut rng_of(i));
                 }
             }
         }
