@@ -192,16 +192,21 @@ fn check_match_columns(exposures: &Exposures, assumptions: &Assumptions) -> Resu
     Ok(())
 }
 
+/// For tests: the model of exposures (CSV text) and assumptions (TOML text) under `settings`.
+#[cfg(test)]
+pub(crate) fn test_model(csv: &str, toml: &str, settings: RunSettings) -> Model {
+    let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "book.csv").expect("exposures parse");
+    let assumptions = Assumptions::parse(toml, "a.toml").expect("assumptions parse");
+    Model::build(&exposures, assumptions, settings).expect("model builds")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::engine::simulate_exposures;
 
     fn model(csv: &str, toml: &str) -> Model {
-        let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "book.csv").expect("exposures parse");
-        let assumptions = Assumptions::parse(toml, "a.toml").expect("assumptions parse");
-        let settings = RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 7 };
-        Model::build(&exposures, assumptions, settings).expect("model builds")
+        test_model(csv, toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 7 })
     }
 
     /// The static test agrees with what the engine stores: exposures it calls pass-through keep

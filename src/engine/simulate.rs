@@ -372,6 +372,13 @@ impl Layers {
     }
 }
 
+/// The insured part of one breach whose covered cost (after sublimits) is `covered`, after
+/// the retention and the per-breach limit, before the share and the aggregate limit.
+#[inline]
+fn insured_before_share(terms: &PolicyTerms, covered: f64) -> f64 {
+    smaller(larger(covered - terms.retention, 0.0), terms.limit)
+}
+
 /// `a.max(b)` for numbers that are never NaN (costs are finite: the model refuses parameters
 /// that could overflow): one instruction, where `f64::max` must also handle NaN.
 #[inline(always)]
@@ -685,8 +692,7 @@ impl<'m> ExposureSimulator<'m> {
                 covered += cost.min(sublimit);
             }
         }
-        let insured_before_share = (covered - terms.retention).max(0.0).min(terms.limit);
-        BreachCost { gross, covered, insured_before_share }
+        BreachCost { gross, covered, insured_before_share: insured_before_share(terms, covered) }
     }
 
     /// Costs the next [`BATCH`] own breaches of `own`'s block, column by column (see
@@ -841,14 +847,14 @@ impl<'m> ExposureSimulator<'m> {
         }
         let terms = &self.exposure.terms;
         for (insured, covered) in insured.iter_mut().zip(covered.iter()) {
-            *insured = smaller(larger(covered - terms.retention, 0.0), terms.limit);
+            *insured = insured_before_share(terms, *covered);
         }
     }
 
     /// Simulates `wanted`, storing the iterations with at least one breach.
     fn run(&self, wanted: &Wanted, schedule: &SystemicSchedule, out: &mut ExposureOutcomes) {
         let k = self.exposure.components.len();
-        let positions = self.model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len());
+        let positions = positions_of(self.model);
         let mut costs = vec![0.0; k];
         let mut year_costs = vec![0.0; k];
         let mut copula = vec![0.0; positions];
@@ -1480,6 +1486,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::model::{test_model, RunSettings};
 
     /// Poisson draw by sequential inversion, the textbook algorithm the table reproduces.
     fn poisson_by_inversion(u: f64, rate: f64) -> u32 {
@@ -1502,16 +1509,12 @@ mod tests {
     /// so a year's gross is its count; each frequency is within 5 standard errors of the pmf.
     #[test]
     fn yearly_counts_are_poisson_by_arrivals_and_by_years() {
-        use crate::engine::model::RunSettings;
-        use crate::input::{Assumptions, Exposures};
         let years = 400_000u64;
         // (The smallest rate, whose reciprocal overflows: no breach, and none at a block's start.)
         for rate in [0.05, 0.7, ARRIVALS_MAX_RATE, 6.0, 5e-324] {
             let csv = format!("id,records,annual_rate\nx,100,{rate}\n");
-            let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "x.csv").expect("exposures");
-            let assumptions = Assumptions::parse("[[component]]\nname = \"one\"\nfixed = 1\n", "a.toml").expect("toml");
-            let settings = RunSettings { mode: Mode::Annual, iterations: years, seed: 11 };
-            let model = Model::build(&exposures, assumptions, settings).expect("model");
+            let toml = "[[component]]\nname = \"one\"\nfixed = 1\n";
+            let model = test_model(&csv, toml, RunSettings { mode: Mode::Annual, iterations: years, seed: 11 });
             let outcomes = simulate_exposures(&model, 0..1, 0..years, &|_| {});
             let mut frequency = vec![0u64; 64];
             frequency[0] = years - outcomes[0].len() as u64;
@@ -1534,8 +1537,6 @@ mod tests {
     /// range of blocks, and an exposure matched by a systemic event that never hits it.
     #[test]
     fn the_pass_through_shortcut_is_the_general_loop() {
-        use crate::engine::model::RunSettings;
-        use crate::input::{Assumptions, Exposures};
         let one = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n";
         let three = format!(
             "{one}[[component]]\nname = \"b\"\nper_unit = {{ dist = \"uniform\", min = 1, max = 3 }}\n\
@@ -1545,10 +1546,7 @@ mod tests {
         for toml in [one.to_string(), three] {
             for mode in [Mode::Annual, Mode::Breach] {
                 let csv = "id,records,annual_rate\nx,5000,1.3\ny,100,0.02\n";
-                let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "x.csv").expect("exposures");
-                let assumptions = Assumptions::parse(&toml, "a.toml").expect("toml");
-                let settings = RunSettings { mode, iterations: 30_000, seed: 3 };
-                let model = Model::build(&exposures, assumptions, settings).expect("model");
+                let model = test_model(csv, &toml, RunSettings { mode, iterations: 30_000, seed: 3 });
                 let schedule = SystemicSchedule::new(&model, 0..30_000);
                 for index in 0..2 {
                     let wanted = Wanted::Range(1_000, 30_000);
@@ -1579,18 +1577,13 @@ mod tests {
     /// the breaches of the years passed over are not drawn at all.
     #[test]
     fn a_list_of_years_gives_the_full_runs_outcomes_for_them() {
-        use crate::engine::model::RunSettings;
-        use crate::input::{Assumptions, Exposures};
         let toml = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n\
                     [[component]]\nname = \"b\"\nper_unit = { dist = \"pert\", min = 1, mode = 2, max = 9 }\nprobability = 0.4\n\
                     [[component]]\nname = \"c\"\nfixed = 500\nper_unit = 0.5\nexponent = 0.7\n\
                     [correlation]\ncomponents = [\"a\", \"b\"]\nmatrix = [[1, 0.6], [0.6, 1]]\n\
                     [[systemic]]\nname = \"cloud\"\nannual_rate = 0.05\nfootprint = 0.5\n";
         let csv = "id,records,annual_rate,retention,limit\nx,5000,1.3,1000,200000\ny,100,0.02,,\nz,800,9,,\n";
-        let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "x.csv").expect("exposures");
-        let assumptions = Assumptions::parse(toml, "a.toml").expect("toml");
-        let settings = RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 };
-        let model = Model::build(&exposures, assumptions, settings).expect("model");
+        let model = test_model(csv, toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 });
         let full = simulate_exposures(&model, 0..3, 0..20_000, &|_| {});
         let list: Vec<u64> = (0..20_000).filter(|i| i % 7 == 3 || (8_000..8_040).contains(i)).collect();
         let some = simulate_iterations(&model, 0..3, &list);
