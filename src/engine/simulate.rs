@@ -876,6 +876,9 @@ impl<'m> ExposureSimulator<'m> {
         // systemic event that may hit it; each year once, ascending, up to the last wanted one.
         let expected = self.expected_stored(CHUNK_ITERATIONS as usize);
         let mut own_years: Vec<(u64, u32)> = Vec::with_capacity(expected);
+        // Batches are costed up to the last wanted year's breaches (a range of years), or
+        // year by year (a list of years: a few years each needing their own breaches only).
+        let contiguous = matches!(wanted, Wanted::Range(..));
         for block in wanted.blocks() {
             let (start, end) = (block * CHUNK_ITERATIONS, (block + 1) * CHUNK_ITERATIONS);
             let Some(last_wanted) = wanted.last_in(start..end) else { continue };
@@ -883,18 +886,10 @@ impl<'m> ExposureSimulator<'m> {
             own_years.clear();
             self.count_years(block, block_key, &mut own_years);
             own.start(self, block_key);
-            // Batches are costed up to the last wanted year's breaches (a range of years), or
-            // year by year (a list of years: a few years each needing their own breaches only).
-            let contiguous = matches!(wanted, Wanted::Range(..));
-            let wanted_breaches: u64 =
-                own_years.iter().take_while(|(year, _)| *year <= last_wanted).map(|(_, c)| u64::from(*c)).sum();
-            let batch_end = |position: u64, count: u32| {
-                if contiguous {
-                    wanted_breaches
-                } else {
-                    position + u64::from(count)
-                }
-            };
+            let wanted_breaches: Option<u64> = contiguous.then(|| {
+                own_years.iter().take_while(|(year, _)| *year <= last_wanted).map(|(_, c)| u64::from(*c)).sum()
+            });
+            let batch_end = |position: u64, count: u32| wanted_breaches.unwrap_or_else(|| position + u64::from(count));
             let first_event = occurrences.partition_point(|o| o.iteration < start);
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
