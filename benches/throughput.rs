@@ -3,12 +3,14 @@
 //! `cargo bench --bench throughput` (release build). Prints, for 1 thread and for all
 //! cores, the breach-mode throughput on the sample portfolio (every iteration is a breach
 //! with all default components) and the wall time of the default annual run; then the engine
-//! alone (no statistics) on W1's model (README "Performance"), per year with a breach.
+//! alone (no statistics) on W1's model (README "Performance"), per year with a breach, and
+//! W1's statistics alone (the distribution of its annual losses and their summary, one thread).
 
 use std::time::Instant;
 
 use breachcost::engine::{simulate_exposures, Model, RunSettings};
 use breachcost::input::{Assumptions, Exposures, Mode, DEFAULT_ASSUMPTIONS, SAMPLE_PORTFOLIO};
+use breachcost::stats::{LossDistribution, Summary};
 
 fn model(mode: Mode, iterations: u64) -> Model {
     let assumptions = Assumptions::parse(DEFAULT_ASSUMPTIONS, "default.toml").expect("defaults parse");
@@ -30,7 +32,7 @@ fn measure(label: &str, model: &Model, threads: usize) {
 
 /// W1 (one exposure, Poisson 0.3, one lognormal cost), the engine alone: the best of three
 /// runs of 10 million years, in nanoseconds per stored year (a year with a breach).
-fn engine_w1(threads: usize) {
+fn engine_w1(threads: usize) -> Vec<Vec<f64>> {
     let assumptions = Assumptions::parse(
         "[breach]\naffected_share = 1\n[[component]]\nname = \"fixed\"\nfixed = { dist = \"lognormal\", low = 1e5, high = 1e7 }\n",
         "w1.toml",
@@ -43,14 +45,35 @@ fn engine_w1(threads: usize) {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
     let mut best = f64::INFINITY;
     let mut stored = 0;
+    let mut gross = Vec::new();
     for _ in 0..3 {
         let started = Instant::now();
-        let outcomes = pool.install(|| simulate_exposures(&model, 0..1, 0..years, &|_| {}));
+        let mut outcomes = pool.install(|| simulate_exposures(&model, 0..1, 0..years, &|_| {}));
         best = best.min(started.elapsed().as_secs_f64());
         stored = outcomes[0].len();
+        gross = outcomes[0].take_gross_columns().0;
     }
     println!(
         "engine alone, W1, 10M years                  threads {threads}: {stored} years with a breach in {best:.3} s = {:.1} ns each",
+        best * 1e9 / stored as f64
+    );
+    gross
+}
+
+/// W1's statistics alone: the distribution of its annual losses (from the engine's columns)
+/// and its summary row, one thread, the best of three, in nanoseconds per stored value.
+fn statistics_w1(gross: &[Vec<f64>]) {
+    let stored: usize = gross.iter().map(Vec::len).sum();
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let columns = gross.to_vec();
+        let started = Instant::now();
+        let summary = Summary::of(&LossDistribution::from_segments(columns, 10_000_000));
+        best = best.min(started.elapsed().as_secs_f64());
+        assert!(summary.mean > 0.0);
+    }
+    println!(
+        "statistics alone, W1 annual losses           threads 1: {stored} values in {best:.4} s = {:.1} ns each",
         best * 1e9 / stored as f64
     );
 }
@@ -63,7 +86,9 @@ fn main() {
         measure("breach mode, sample portfolio, 200k each", &breach, threads);
         measure("annual mode, sample portfolio, 100k years", &annual, threads);
     }
+    let mut gross = Vec::new();
     for threads in [1, cores] {
-        engine_w1(threads);
+        gross = engine_w1(threads);
     }
+    statistics_w1(&gross);
 }

@@ -13,7 +13,7 @@ const ONE_BUCKET_MAX: usize = 64;
 /// Stored values per bucket that the index aims at, on average.
 const BUCKET_TARGET: usize = 16;
 /// The most buckets an index has.
-const MAX_BUCKETS: usize = 1 << 16;
+const MAX_BUCKETS: usize = 1 << 14;
 
 /// Return periods (years, or breaches in breach mode) reported in the exceedance table.
 pub const RETURN_PERIODS: [u32; 11] = [2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
@@ -42,6 +42,14 @@ pub struct LossDistribution {
     buckets: Buckets,
 }
 
+/// A bucket's count and compensated sum while a [`LossDistribution`] is built.
+#[derive(Debug, Default, Clone, Copy)]
+struct Tally {
+    count: usize,
+    sum: f64,
+    compensation: f64,
+}
+
 /// The bucket index of a [`LossDistribution`].
 #[derive(Debug, Clone)]
 struct Buckets {
@@ -65,7 +73,7 @@ impl Buckets {
     /// The bucket of a bit pattern at or above `base`.
     #[inline]
     fn offset(&self, bits: u64) -> usize {
-        bits.wrapping_sub(self.base).checked_shr(self.shift).unwrap_or(0) as usize
+        (bits.wrapping_sub(self.base) >> self.shift) as usize
     }
 
     fn count(&self) -> usize {
@@ -91,39 +99,34 @@ impl LossDistribution {
         let given: usize = segments.iter().map(Vec::len).sum();
         let iterations = iterations.max(given as u64);
         // Zeros (and anything not above zero) are implicit: only losses are indexed. One pass
-        // keeps them (in order) and finds the range of their bit patterns and their sum.
-        let (mut lowest, mut highest) = (u64::MAX, 0u64);
-        let mut total = Neumaier::default();
-        let mut n = 0;
-        // Blocks of SUM_BLOCK kept values (so the sum does not depend on where zeros were).
-        let mut block = 0.0;
+        // finds the range of the values (positive floats order like their bit patterns) and
+        // their sum, a segment at a time; a segment with anything not above zero (rare: most
+        // columns hold only losses) keeps its losses first.
+        let (mut lowest, mut highest) = ([f64::INFINITY; LANES], [0.0f64; LANES]);
+        let mut total = BlockSum::default();
         for values in &mut segments {
-            let mut kept = 0;
-            for i in 0..values.len() {
-                let v = values[i];
-                if v > 0.0 {
-                    let bits = v.to_bits();
-                    lowest = lowest.min(bits);
-                    highest = highest.max(bits);
-                    block += v;
-                    values[kept] = v;
-                    kept += 1;
-                    n += 1;
-                    if n % SUM_BLOCK == 0 {
-                        total.add(block);
-                        block = 0.0;
-                    }
-                }
+            let (mut low, mut high, mut not_losses) = range(values);
+            if not_losses > 0 {
+                values.retain(|v| is_loss(*v));
+                (low, high, not_losses) = range(values);
             }
-            values.truncate(kept);
+            debug_assert_eq!(not_losses, 0);
+            for lane in 0..LANES {
+                lowest[lane] = lowest[lane].min(low[lane]);
+                highest[lane] = highest[lane].max(high[lane]);
+            }
+            total.extend(values, |v| v);
         }
-        total.add(block);
         segments.retain(|s| !s.is_empty());
+        let n: usize = segments.iter().map(Vec::len).sum();
+        let lowest = lowest.iter().fold(f64::INFINITY, |a, b| a.min(*b)).to_bits();
+        let highest = highest.iter().fold(0.0f64, |a, b| a.max(*b)).to_bits();
         let mean = if iterations == 0 { 0.0 } else { total.value() / iterations as f64 };
         let wanted = if n <= ONE_BUCKET_MAX { 1 } else { (n / BUCKET_TARGET).clamp(1, MAX_BUCKETS) as u64 };
         let span = highest.saturating_sub(lowest);
+        // (At most 63: the bit patterns of positive floats are below 2^63.)
         let mut shift = 0;
-        while span.checked_shr(shift).unwrap_or(0) >= wanted {
+        while span >> shift >= wanted {
             shift += 1;
         }
         let mut buckets = Buckets {
@@ -134,19 +137,16 @@ impl LossDistribution {
             sorted: Vec::new(),
         };
         let count = if n == 0 { 0 } else { buckets.offset(highest) + 1 };
-        let mut counts = vec![0usize; count + 1];
-        // Kahan sums per bucket (branch-free; a bucket's values share a magnitude, where Kahan
-        // is as good as Neumaier), then compensated across buckets below.
-        let mut sums = vec![(0.0f64, 0.0f64); count];
+        // Per bucket: its count and its Kahan sum (a bucket's values share a magnitude, where
+        // Kahan is as good as Neumaier; compensated across buckets below), side by side so
+        // that a value touches one place in memory.
+        let mut tally = vec![Tally::default(); count];
         let all_finite = f64::from_bits(highest).is_finite();
-        let mut squares = Neumaier::default();
-        let mut block_squares = 0.0;
-        let mut in_block = 0;
+        let mut squares = BlockSum::default();
         for values in &segments {
             for v in values {
-                let b = buckets.of(*v);
-                counts[b] += 1;
-                let (sum, compensation) = &mut sums[b];
+                let Tally { count, sum, compensation } = &mut tally[buckets.of(*v)];
+                *count += 1;
                 if all_finite {
                     let y = v - *compensation;
                     let t = *sum + y;
@@ -156,27 +156,22 @@ impl LossDistribution {
                     // Infinite losses (only from hostile inputs) would turn a compensation into NaN.
                     *sum += v;
                 }
-                block_squares += (v - mean) * (v - mean);
-                in_block += 1;
-                if in_block == SUM_BLOCK {
-                    squares.add(block_squares);
-                    block_squares = 0.0;
-                    in_block = 0;
-                }
             }
+            squares.extend(values, |v| (v - mean) * (v - mean));
         }
-        squares.add(block_squares);
+        let mut squares = squares.total();
         // Counts become starts (an exclusive prefix sum), sums the totals from each bucket up.
+        let mut counts = Vec::with_capacity(count + 1);
         let mut position = 0;
-        for c in counts.iter_mut() {
-            let here = *c;
-            *c = position;
-            position += here;
+        for t in &tally {
+            counts.push(position);
+            position += t.count;
         }
+        counts.push(position);
         let mut above = vec![0.0; count + 1];
         let mut running = Neumaier::default();
         for b in (0..count).rev() {
-            let (sum, compensation) = sums[b];
+            let Tally { sum, compensation, .. } = tally[b];
             running.add(sum);
             // (Meaningless once the sum is infinite.)
             if sum.is_finite() {
@@ -221,18 +216,22 @@ impl LossDistribution {
         let mut gathered: Vec<Vec<f64>> =
             missing.iter().map(|b| Vec::with_capacity(buckets.starts[b + 1] - buckets.starts[*b])).collect();
         if missing.len() == buckets.count() {
-            for v in self.segments.iter().flatten() {
-                gathered[buckets.of(*v)].push(*v);
+            for values in &self.segments {
+                for v in values {
+                    gathered[buckets.of(*v)].push(*v);
+                }
             }
         } else {
             let mut slot = vec![u32::MAX; buckets.count()];
             for (i, b) in missing.iter().enumerate() {
                 slot[*b] = i as u32;
             }
-            for v in self.segments.iter().flatten() {
-                let s = slot[buckets.of(*v)];
-                if s != u32::MAX {
-                    gathered[s as usize].push(*v);
+            for values in &self.segments {
+                for v in values {
+                    let s = slot[buckets.of(*v)];
+                    if s != u32::MAX {
+                        gathered[s as usize].push(*v);
+                    }
                 }
             }
         }
@@ -499,6 +498,104 @@ pub fn select_statistics(values: Vec<f64>, iterations: u64, probabilities: &[f64
 /// sum is at most `SUM_BLOCK` roundings of it (relative 3e-14 here), far below the Monte Carlo
 /// error, and the compensated total keeps it from growing with the number of blocks.
 const SUM_BLOCK: usize = 128;
+/// A block is summed in this many interleaved partial sums (the value at position i of the
+/// block into partial sum i mod `LANES`), added together in a fixed order at the block's end:
+/// independent additions a processor runs side by side, where one running sum would wait for
+/// each addition before the next.
+const LANES: usize = 8;
+
+/// A sum of values taken in blocks of [`SUM_BLOCK`] ([`LANES`] partial sums each), the blocks'
+/// sums compensated: the same bits whatever slices the values are given in.
+#[derive(Debug, Default, Clone, Copy)]
+struct BlockSum {
+    lanes: [f64; LANES],
+    /// How many values the block in progress holds.
+    filled: usize,
+    total: Neumaier,
+}
+
+impl BlockSum {
+    /// Adds `term(v)` for each of `values`, in order.
+    #[inline]
+    fn extend(&mut self, values: &[f64], term: impl Fn(f64) -> f64) {
+        let mut rest = values;
+        // The block in progress is finished a value at a time, whole blocks in lanes.
+        while self.filled != 0 && !rest.is_empty() {
+            self.push(term(rest[0]));
+            rest = &rest[1..];
+        }
+        let mut blocks = rest.chunks_exact(SUM_BLOCK);
+        for block in &mut blocks {
+            let mut lanes = [0.0; LANES];
+            for group in block.chunks_exact(LANES) {
+                for (lane, v) in lanes.iter_mut().zip(group) {
+                    *lane += term(*v);
+                }
+            }
+            self.total.add(combine(lanes));
+        }
+        for v in blocks.remainder() {
+            self.push(term(*v));
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, x: f64) {
+        self.lanes[self.filled % LANES] += x;
+        self.filled += 1;
+        if self.filled == SUM_BLOCK {
+            self.total.add(combine(self.lanes));
+            self.lanes = [0.0; LANES];
+            self.filled = 0;
+        }
+    }
+
+    /// The compensated total so far, the block in progress included.
+    fn total(&self) -> Neumaier {
+        let mut total = self.total;
+        total.add(combine(self.lanes));
+        total
+    }
+
+    fn value(&self) -> f64 {
+        self.total().value()
+    }
+}
+
+/// The smallest and largest of `values` in [`LANES`] lanes (lane `i mod LANES` sees value
+/// `i`; NaN is passed over), and how many are not above zero: one pass the compiler
+/// vectorises, where one running minimum would wait on each comparison.
+fn range(values: &[f64]) -> ([f64; LANES], [f64; LANES], usize) {
+    let (mut low, mut high) = ([f64::INFINITY; LANES], [0.0f64; LANES]);
+    let mut not_losses = [0usize; LANES];
+    let groups = values.chunks_exact(LANES);
+    for (lane, v) in groups.remainder().iter().enumerate() {
+        low[lane] = if *v < low[lane] { *v } else { low[lane] };
+        high[lane] = if *v > high[lane] { *v } else { high[lane] };
+        not_losses[lane] += usize::from(!is_loss(*v));
+    }
+    for group in groups {
+        for lane in 0..LANES {
+            let v = group[lane];
+            low[lane] = if v < low[lane] { v } else { low[lane] };
+            high[lane] = if v > high[lane] { v } else { high[lane] };
+            not_losses[lane] += usize::from(!is_loss(v));
+        }
+    }
+    (low, high, not_losses.iter().sum())
+}
+
+/// Whether `v` is a loss (above zero; not NaN).
+#[inline(always)]
+fn is_loss(v: f64) -> bool {
+    v > 0.0
+}
+
+/// A block's partial sums added pairwise in a fixed order.
+#[inline]
+fn combine(l: [f64; LANES]) -> f64 {
+    ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
+}
 
 /// A compensated (Neumaier) sum, accurate to about one rounding whatever the count.
 #[derive(Debug, Default, Clone, Copy)]

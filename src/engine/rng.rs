@@ -6,6 +6,11 @@
 //! SplitMix64 passes BigCrush; the streams used here are short (a handful of draws for a
 //! breach's variable, a few thousand for a block's arrivals), and their starting points are
 //! independent 64-bit hashes, so overlaps are vanishingly rare.
+//!
+//! A block's own breaches draw each variable from a column ([`ColumnDraws`]): breach number i
+//! takes output i of the SplitMix64 generator started at the column's key for its first
+//! value (one hash a draw), and any further values (a rejection, several normals) from a
+//! stream keyed by the column and i.
 
 use std::convert::Infallible;
 
@@ -99,6 +104,61 @@ pub fn stream(key: u64) -> Stream {
     Stream { x: key }
 }
 
+/// The draws of breach number `number` from a column keyed `column`: its first value is
+/// output `number` (from 0) of the SplitMix64 generator started at `column`, where a stream
+/// of its own would hash twice; any further values come from the stream keyed by
+/// (column, number), started only if asked for. The first values of a column's breaches are
+/// consecutive SplitMix64 outputs; the further values of different breaches, independent streams.
+#[derive(Debug, Clone)]
+pub struct ColumnDraws {
+    first: Option<u64>,
+    column: u64,
+    number: u64,
+    rest: Option<Stream>,
+}
+
+impl ColumnDraws {
+    #[inline]
+    pub fn new(column: u64, number: u64) -> Self {
+        let first = fmix64(column.wrapping_add(number.wrapping_add(1).wrapping_mul(PHI)));
+        ColumnDraws { first: Some(first), column, number, rest: None }
+    }
+}
+
+impl rand::TryRng for ColumnDraws {
+    type Error = Infallible;
+
+    #[inline]
+    fn try_next_u32(&mut self) -> Result<u32, Infallible> {
+        Ok((self.try_next_u64()? >> 32) as u32)
+    }
+
+    #[inline]
+    fn try_next_u64(&mut self) -> Result<u64, Infallible> {
+        if let Some(first) = self.first.take() {
+            return Ok(first);
+        }
+        self.further()
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), Infallible> {
+        for chunk in dest.chunks_mut(8) {
+            let word = self.try_next_u64()?.to_le_bytes();
+            chunk.copy_from_slice(&word[..chunk.len()]);
+        }
+        Ok(())
+    }
+}
+
+impl ColumnDraws {
+    /// A value after the first (out of line: most draws need one value).
+    #[inline(never)]
+    fn further(&mut self) -> Result<u64, Infallible> {
+        let (column, number) = (self.column, self.number);
+        rand::TryRng::try_next_u64(self.rest.get_or_insert_with(|| stream(mix(column, number))))
+    }
+}
+
 /// Stream keys that are not breach numbers or component names.
 pub const COUNT_STREAM: u64 = u64::MAX;
 pub const AFFECTED_STREAM: u64 = u64::MAX - 1;
@@ -145,6 +205,31 @@ mod tests {
                 assert_eq!(mix_prepared(parent, prepare_child(child)), mix(parent, child));
             }
         }
+    }
+
+    /// A column's first values are its SplitMix64 generator's outputs in breach order; the
+    /// further values of a breach are its own stream's, distinct from other breaches' and
+    /// from the column's.
+    #[test]
+    fn column_draws_take_the_columns_outputs_then_a_stream_of_their_own() {
+        use rand::SeedableRng;
+        for column in [0u64, 3, u64::MAX, 0x0123_4567_89ab_cdef] {
+            let mut generator = rand_xoshiro::SplitMix64::seed_from_u64(column);
+            for number in 0..50 {
+                let mut draws = ColumnDraws::new(column, number);
+                assert_eq!(draws.next_u64(), generator.next_u64());
+                let mut own = stream(mix(column, number));
+                assert_eq!(draws.next_u64(), own.next_u64());
+                assert_eq!(draws.next_u64(), own.next_u64());
+            }
+        }
+        let further = |number| {
+            let mut draws = ColumnDraws::new(9, number);
+            draws.next_u64();
+            draws.next_u64()
+        };
+        assert_ne!(further(0), further(1));
+        assert_ne!(further(0), ColumnDraws::new(9, 1).next_u64());
     }
 
     #[test]

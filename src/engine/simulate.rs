@@ -16,8 +16,8 @@ use rayon::prelude::*;
 
 use super::model::{ExposureModel, Model};
 use super::rng::{
-    mix, mix_prepared, name_key, prepare_child, stream, Stream, AFFECTED_STREAM, CORRELATION_STREAM, COUNT_STREAM,
-    FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM, SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
+    mix, mix_prepared, name_key, prepare_child, stream, ColumnDraws, Stream, AFFECTED_STREAM, CORRELATION_STREAM,
+    COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM, SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
 };
 use crate::input::dist::{exp_column, open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
@@ -132,18 +132,6 @@ impl OutcomeChunk {
         self.iterations.push(x.iteration);
         self.gross.push(x.gross);
         self.largest_gross.push(x.largest_gross);
-    }
-
-    /// Appends an outcome whose insured figures are its gross ones and that retains nothing
-    /// (what [`OutcomeChunk::push`] does with such an outcome, without comparing).
-    #[inline]
-    fn push_pass_through(&mut self, iteration: u64, gross: f64, largest_gross: f64) {
-        if !self.insured.is_empty() {
-            self.insured.push([gross, largest_gross, 0.0]);
-        }
-        self.iterations.push(iteration);
-        self.gross.push(gross);
-        self.largest_gross.push(largest_gross);
     }
 
     /// The number of outcomes.
@@ -350,6 +338,31 @@ impl Layers {
         for (sum, limit) in sums.iter_mut().zip(ILF_LIMITS) {
             *sum += smaller(above_retention, limit);
         }
+    }
+
+    /// [`Layers::add`] for each of `above_retention` in turn, where the layers are linear
+    /// (the same sums, bit for bit: each layer's additions come in the same order), the
+    /// layers side by side in vector registers.
+    #[inline]
+    fn add_each(&mut self, above_retention: &[f64]) {
+        debug_assert!(self.linear);
+        const LIMITS: [f64; 8] = {
+            let mut limits = [f64::INFINITY; 8];
+            let mut l = 0;
+            while l < ILF_LIMITS.len() {
+                limits[l] = ILF_LIMITS[l];
+                l += 1;
+            }
+            limits
+        };
+        let mut sums = [0.0; 8];
+        sums[..ILF_LIMITS.len()].copy_from_slice(&self.total);
+        for a in above_retention {
+            for (sum, limit) in sums.iter_mut().zip(LIMITS) {
+                *sum += smaller(*a, limit);
+            }
+        }
+        self.total.copy_from_slice(&sums[..ILF_LIMITS.len()]);
     }
 
     #[inline]
@@ -704,8 +717,6 @@ impl<'m> ExposureSimulator<'m> {
             affected_key,
             copula_key,
             keys,
-            children,
-            occurring_children,
             affected,
             log10_affected,
             copula,
@@ -717,32 +728,30 @@ impl<'m> ExposureSimulator<'m> {
             occurring,
             scaled,
             ln_affected,
+            gross_only: own_gross_only,
             ..
         } = own;
+        let own_gross_only = *own_gross_only;
         let (affected, log10_affected, gross, covered, insured) =
             (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut insured[..n]);
         let positions = positions_of(self.model);
         let copula = &mut copula[..n * positions];
-        // Every draw of breach number i of the block comes from its own stream of each column:
-        // keyed by (column, i), whatever else is drawn, and none for breaches passed over.
-        let children = &mut children[..n];
-        for (i, child) in children.iter_mut().enumerate() {
-            *child = prepare_child(first + i as u64);
-        }
-        let children = &*children;
+        // Every draw of breach number i of the block comes from each column's draws for i
+        // ([`ColumnDraws`]): whatever else is drawn, and none for breaches passed over.
+        let number = |i: usize| first + i as u64;
         match self.exposure.affected {
             Some(a) => affected.fill(a),
             None => {
                 let key = *affected_key;
-                assumptions.breach.affected_share.fill_each(affected, |i| stream(mix_prepared(key, children[i])));
+                assumptions.breach.affected_share.fill_each(affected, |i| ColumnDraws::new(key, number(i)));
                 for a in affected.iter_mut() {
                     *a *= self.exposure.records;
                 }
             }
         }
         if let Some(correlation) = &assumptions.correlation {
-            for (uniforms, child) in copula.chunks_exact_mut(positions).zip(children) {
-                correlated_uniforms(&correlation.factor, &mut stream(mix_prepared(*copula_key, *child)), uniforms);
+            for (i, uniforms) in copula.chunks_exact_mut(positions).enumerate() {
+                correlated_uniforms(&correlation.factor, &mut ColumnDraws::new(*copula_key, number(i)), uniforms);
             }
         }
         if self.any_curve {
@@ -757,7 +766,9 @@ impl<'m> ExposureSimulator<'m> {
             }
         }
         gross.fill(0.0);
-        covered.fill(0.0);
+        if !own_gross_only {
+            covered.fill(0.0);
+        }
         for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
             let component = step.component;
             let always = match component.held_occurrence {
@@ -766,66 +777,48 @@ impl<'m> ExposureSimulator<'m> {
                 None => None,
             };
             // The breaches in which the component arises; only they draw its variables (each
-            // variable's stream is taken by them in order).
+            // variable's stream is taken by them in order). A component that always arises
+            // is costed densely: its i-th draw is breach i's.
             occurring.clear();
-            match always {
-                Some(true) => occurring.extend(0..n as u32),
-                Some(false) => {}
-                None => {
-                    for (j, child) in children.iter().enumerate() {
-                        let u = open_unit(&mut stream(mix_prepared(*occurrence_key, *child)));
-                        if u < component.probability.at(log10_affected[j]) {
-                            occurring.push(j as u32);
-                        }
+            let dense = always == Some(true);
+            if always.is_none() {
+                for (j, l) in log10_affected.iter().enumerate() {
+                    let u = open_unit(&mut ColumnDraws::new(*occurrence_key, number(j)));
+                    if u < component.probability.at(*l) {
+                        occurring.push(j as u32);
                     }
                 }
             }
-            let m = occurring.len();
-            for (child, &j) in occurring_children.iter_mut().zip(occurring.iter()) {
-                *child = children[j as usize];
-            }
-            let occurring_children = &occurring_children[..m];
+            let m = if dense { n } else { occurring.len() };
+            // The breach of the component's i-th draw.
+            let breach = |i: usize| if dense { i } else { occurring[i] as usize };
+            // A per-unit cost that is always zero adds `0 × units`, which is +0 (units are
+            // finite): its units are not worked out.
+            let no_units = component.per_unit.fixed_value() == Some(0.0);
             let vars = [&component.fixed, &component.per_unit, &component.unit_share];
             for (v, ((var, key), column)) in vars.iter().zip(var_keys).zip(columns.iter_mut()).enumerate() {
+                if no_units && v != FIXED {
+                    continue;
+                }
                 let column = &mut column[..m];
                 // The copula's uniform drives the leading random variable in place of its draws.
                 match step.leading {
                     Some((position, lead)) if lead == v => {
-                        for (x, &j) in column.iter_mut().zip(occurring.iter()) {
-                            *x = var.value_at(copula[j as usize * positions + position]);
+                        for (i, x) in column.iter_mut().enumerate() {
+                            *x = var.value_at(copula[breach(i) * positions + position]);
                         }
                     }
-                    _ => var.fill_each(column, |i| stream(mix_prepared(*key, occurring_children[i]))),
+                    _ if dense => var.fill_each(column, |i| ColumnDraws::new(*key, number(i))),
+                    _ => var.fill_each(column, |i| ColumnDraws::new(*key, number(occurring[i] as usize))),
                 }
             }
             let [fixed, per_unit, unit_share] = &*columns;
             let scaled = &mut scaled[..m];
-            let exponent = component.exponent;
-            let units = |i: usize, j: u32| affected[j as usize] * unit_share[i];
-            if exponent == 1.0 {
-                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
-                    *x = units(i, j);
-                }
-            } else if exponent == 0.5 {
-                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
-                    *x = units(i, j).sqrt();
-                }
-            } else if step.power_of_affected {
-                // affected^exponent as exp(exponent × ln affected), the logarithm shared by the
-                // breach's components, the exponentials taken a column at a time (to a few
-                // ulps of powf, at a fraction of its cost); powf where nothing is affected.
-                for (x, &j) in scaled.iter_mut().zip(occurring.iter()) {
-                    *x = exponent * ln_affected[j as usize];
-                }
-                exp_column(scaled);
-                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
-                    if affected[j as usize] <= 0.0 {
-                        *x = units(i, j).powf(exponent);
-                    }
-                }
-            } else {
-                for (i, (x, &j)) in scaled.iter_mut().zip(occurring.iter()).enumerate() {
-                    *x = units(i, j).powf(exponent);
+            if !no_units {
+                if dense {
+                    scale_units(step, affected, ln_affected, &unit_share[..m], scaled, |i| i);
+                } else {
+                    scale_units(step, affected, ln_affected, &unit_share[..m], scaled, |i| occurring[i] as usize);
                 }
             }
             if k > 1 {
@@ -833,17 +826,30 @@ impl<'m> ExposureSimulator<'m> {
                     costs[j * k + s] = 0.0;
                 }
             }
-            for (i, &j) in occurring.iter().enumerate() {
-                let j = j as usize;
-                let cost = fixed[i] + per_unit[i] * scaled[i];
+            let sublimit = if own_gross_only { None } else { step.covered_up_to };
+            let mut add = |i: usize, j: usize| {
+                let cost = if no_units { fixed[i] + 0.0 } else { fixed[i] + per_unit[i] * scaled[i] };
                 if k > 1 {
                     costs[j * k + s] = cost;
                 }
                 gross[j] += cost;
-                if let Some(sublimit) = step.covered_up_to {
+                if let Some(sublimit) = sublimit {
                     covered[j] += smaller(cost, sublimit);
                 }
+            };
+            if dense {
+                for i in 0..n {
+                    add(i, i);
+                }
+            } else {
+                for (i, &j) in occurring.iter().enumerate() {
+                    add(i, j as usize);
+                }
             }
+        }
+        if own_gross_only {
+            // (Read only where terms apply.)
+            return;
         }
         let terms = &self.exposure.terms;
         for (insured, covered) in insured.iter_mut().zip(covered.iter()) {
@@ -885,49 +891,72 @@ impl<'m> ExposureSimulator<'m> {
             let block_key = mix(self.exposure_key, block);
             own_years.clear();
             self.count_years(block, block_key, &mut own_years);
-            own.start(self, block_key);
-            let wanted_breaches: Option<u64> = contiguous.then(|| {
-                own_years.iter().take_while(|(year, _)| *year <= last_wanted).map(|(_, c)| u64::from(*c)).sum()
-            });
-            let batch_end = |position: u64, count: u32| wanted_breaches.unwrap_or_else(|| position + u64::from(count));
             let first_event = occurrences.partition_point(|o| o.iteration < start);
             let block_events = &occurrences[first_event..];
             let block_events = &block_events[..block_events.partition_point(|o| o.iteration < end)];
             let hits_this = |o: &SystemicOccurrence| self.exposure.systemic.contains(&o.event);
-            if pass_through && !block_events.iter().any(hits_this) {
+            let short_way = contiguous && pass_through && !block_events.iter().any(hits_this);
+            own.start(self, block_key, short_way);
+            let wanted_breaches: Option<u64> = contiguous.then(|| {
+                own_years.iter().take_while(|(year, _)| *year <= last_wanted).map(|(_, c)| u64::from(*c)).sum()
+            });
+            let batch_end = |position: u64, count: u32| wanted_breaches.unwrap_or_else(|| position + u64::from(count));
+            if short_way {
                 // No term can bite and no event hits: the same outcomes as below, bit for bit
-                // (insured = gross, nothing retained, layers of the gross), without the terms.
-                for &(year, count) in own_years.iter().take_while(|(year, _)| *year <= last_wanted) {
-                    if !wanted.contains(year) {
-                        own.skip(count);
-                        continue;
-                    }
+                // (insured = gross, nothing retained, layers of the gross), without the terms,
+                // for the years of the range (those before its start pass their breaches over).
+                let upto = own_years.partition_point(|(year, _)| *year <= last_wanted);
+                let from = own_years[..upto].partition_point(|(year, _)| !wanted.contains(*year));
+                for &(_, count) in &own_years[..from] {
+                    own.skip(count);
+                }
+                let years = &own_years[from..upto];
+                // (Always known for a range; were it not, batches of one breach would do.)
+                let end = wanted_breaches.unwrap_or(own.position);
+                let first = chunk.len();
+                chunk.iterations.extend(years.iter().map(|(year, _)| *year));
+                chunk.gross.resize(first + years.len(), 0.0);
+                chunk.largest_gross.resize(first + years.len(), 0.0);
+                let mut breaches = 0;
+                let year_columns = chunk.gross[first..].iter_mut().zip(&mut chunk.largest_gross[first..]);
+                for (&(_, count), (year_gross, year_largest)) in years.iter().zip(year_columns) {
                     if k > 1 {
                         year_costs.fill(0.0);
                     }
                     let (mut gross, mut largest) = (0.0, 0.0);
-                    let end = batch_end(own.position, count);
                     for _ in 0..count {
                         let j = own.take(self, end);
+                        if j == 0 {
+                            // A batch just costed: every breach of it is taken, in order, here.
+                            layers.add_each(&own.gross[..own.costed]);
+                        }
                         let g = own.gross[j];
                         gross += g;
                         largest = larger(largest, g);
-                        layers.add(g);
                         if k > 1 {
                             for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
                                 *total += cost;
                             }
                         }
                     }
-                    chunk.push_pass_through(year, gross, largest);
-                    if !self.exposure.systemic.is_empty() {
-                        chunk.independent.push(Independent { gross, insured: gross, largest_gross: largest });
-                    }
+                    (*year_gross, *year_largest) = (gross, largest);
                     if k > 1 {
                         chunk.component_costs.extend_from_slice(&year_costs);
                     }
-                    *simulated_breaches += u64::from(count);
+                    breaches += u64::from(count);
                 }
+                let year_columns = chunk.gross[first..].iter().zip(&chunk.largest_gross[first..]);
+                if !chunk.insured.is_empty() {
+                    chunk.insured.extend(year_columns.clone().map(|(&g, &l)| [g, l, 0.0]));
+                }
+                if !self.exposure.systemic.is_empty() {
+                    chunk.independent.extend(year_columns.map(|(&gross, &largest)| Independent {
+                        gross,
+                        insured: gross,
+                        largest_gross: largest,
+                    }));
+                }
+                *simulated_breaches += breaches;
                 continue;
             }
             let mut own_iter = own_years.iter().copied().peekable();
@@ -1014,6 +1043,47 @@ impl<'m> ExposureSimulator<'m> {
     }
 }
 
+/// A component's scaled units, `(affected × unit share)^exponent`, in the breaches where it
+/// arises (`breach(i)`: the breach of its i-th draw), into `scaled`.
+#[inline(always)]
+fn scale_units(
+    step: &Step,
+    affected: &[f64],
+    ln_affected: &[f64],
+    unit_share: &[f64],
+    scaled: &mut [f64],
+    breach: impl Fn(usize) -> usize,
+) {
+    let exponent = step.component.exponent;
+    let units = |i: usize| affected[breach(i)] * unit_share[i];
+    if exponent == 1.0 {
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = units(i);
+        }
+    } else if exponent == 0.5 {
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = units(i).sqrt();
+        }
+    } else if step.power_of_affected {
+        // affected^exponent as exp(exponent × ln affected), the logarithm shared by the
+        // breach's components, the exponentials taken a column at a time (to a few ulps of
+        // powf, at a fraction of its cost); powf where nothing is affected.
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = exponent * ln_affected[breach(i)];
+        }
+        exp_column(scaled);
+        for (i, x) in scaled.iter_mut().enumerate() {
+            if affected[breach(i)] <= 0.0 {
+                *x = units(i).powf(exponent);
+            }
+        }
+    } else {
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = units(i).powf(exponent);
+        }
+    }
+}
+
 /// The number of positions of the `[correlation]` matrix (0 without one).
 fn positions_of(model: &Model) -> usize {
     model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len())
@@ -1034,8 +1104,6 @@ struct OwnBreaches {
     copula_key: u64,
     /// Per applicable component: the keys of its occurrence, fixed, per-unit and unit-share columns.
     keys: Vec<[u64; 4]>,
-    /// The batch's breach numbers (in the block) prepared as children ([`prepare_child`]).
-    children: Vec<u64>,
     affected: Vec<f64>,
     log10_affected: Vec<f64>,
     /// `batch × positions` copula uniforms, breach by breach.
@@ -1048,13 +1116,14 @@ struct OwnBreaches {
     gross: Vec<f64>,
     covered: Vec<f64>,
     insured: Vec<f64>,
-    /// The breaches (of the batch) in which the component being costed arises, and their children.
+    /// The breaches (of the batch) in which the component being costed arises.
     occurring: Vec<u32>,
-    occurring_children: Vec<u64>,
     /// Its scaled units (units^exponent) in those breaches.
     scaled: Vec<f64>,
     /// ln(affected), for components whose units are the affected records raised to a power.
     ln_affected: Vec<f64>,
+    /// Whether only the gross costs are worked out (not what the policy covers).
+    gross_only: bool,
     /// The block's next own breach, the first breach of the costed batch, and its length.
     position: u64,
     first: u64,
@@ -1075,7 +1144,6 @@ impl OwnBreaches {
             affected_key: 0,
             copula_key: 0,
             keys: Vec::with_capacity(components),
-            children: Vec::new(),
             affected: Vec::new(),
             log10_affected: Vec::new(),
             copula: Vec::new(),
@@ -1085,9 +1153,9 @@ impl OwnBreaches {
             covered: Vec::new(),
             insured: Vec::new(),
             occurring: Vec::new(),
-            occurring_children: Vec::new(),
             scaled: Vec::new(),
             ln_affected: Vec::new(),
+            gross_only: false,
             position: 0,
             first: 0,
             costed: 0,
@@ -1115,16 +1183,16 @@ impl OwnBreaches {
         {
             column.resize(n, 0.0);
         }
-        self.children.resize(n, 0);
-        self.occurring_children.resize(n, 0);
         self.copula.resize(n * self.positions, 0.0);
         if self.components > 1 {
             self.costs.resize(n * self.components, 0.0);
         }
     }
 
-    /// Starts the block whose key is `block_key`.
-    fn start(&mut self, simulator: &ExposureSimulator, block_key: u64) {
+    /// Starts the block whose key is `block_key`; `gross_only` where only the breaches' gross
+    /// costs are read (the short way, where no term can bite).
+    fn start(&mut self, simulator: &ExposureSimulator, block_key: u64, gross_only: bool) {
+        self.gross_only = gross_only;
         self.affected_key = mix(block_key, AFFECTED_STREAM);
         self.copula_key = mix(block_key, CORRELATION_STREAM);
         self.keys.clear();
@@ -1140,17 +1208,24 @@ impl OwnBreaches {
     /// The index (in the batch's columns) of the block's next own breach, costing a batch of
     /// breaches from it up to (at most [`BATCH`], at least one) breach number `end` when it
     /// is not costed yet.
-    #[inline]
+    #[inline(always)]
     fn take(&mut self, simulator: &ExposureSimulator, end: u64) -> usize {
         if self.position < self.first || self.position >= self.first + self.costed as u64 {
-            let n = end.saturating_sub(self.position).clamp(1, BATCH as u64) as usize;
-            self.grow(n);
-            simulator.cost_batch(self, self.position, n);
-            self.first = self.position;
-            self.costed = n;
+            self.cost_from_position(simulator, end);
         }
         self.position += 1;
         (self.position - 1 - self.first) as usize
+    }
+
+    /// Costs the batch starting at the block's next own breach (see [`OwnBreaches::take`]):
+    /// out of line, so that taking an already costed breach is a few instructions.
+    #[inline(never)]
+    fn cost_from_position(&mut self, simulator: &ExposureSimulator, end: u64) {
+        let n = end.saturating_sub(self.position).clamp(1, BATCH as u64) as usize;
+        self.grow(n);
+        simulator.cost_batch(self, self.position, n);
+        self.first = self.position;
+        self.costed = n;
     }
 
     /// Passes over `count` own breaches (of a year not wanted): nothing is drawn for them.
@@ -1181,7 +1256,7 @@ fn not_speculated(f: fn(f64) -> f64, x: f64) -> f64 {
 /// Fills `uniforms` with correlated uniforms: `Φ(L e)` for independent standard normals `e`
 /// drawn from `rng` (in place: row i of the lower-triangular `L` needs `e_0..=e_i`, so the
 /// rows are formed from the last up).
-fn correlated_uniforms(factor: &[Vec<f64>], rng: &mut Stream, uniforms: &mut [f64]) {
+fn correlated_uniforms<R: rand::Rng>(factor: &[Vec<f64>], rng: &mut R, uniforms: &mut [f64]) {
     for e in uniforms.iter_mut() {
         *e = StandardNormal.sample(rng);
     }
