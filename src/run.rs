@@ -297,11 +297,11 @@ pub fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
     }
 }
 
-/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration: an
-/// exposure whose policy terms change nothing stores half of each [`crate::engine::Outcome`].
+/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration: its
+/// iteration (a 16-bit offset in its chunk), gross and largest gross, and where policy terms
+/// can change them the insured, largest insured and largest retained too.
 pub fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
-    let outcome = std::mem::size_of::<crate::engine::Outcome>();
-    let outcome = if e.insured_is_gross(&model.assumptions) { outcome / 2 } else { outcome };
+    let outcome = if e.insured_is_gross(&model.assumptions) { 2 + 2 * 8 } else { 2 + 5 * 8 };
     stored_share(model, e) * (outcome + 8 * e.components.len()) as f64
 }
 

@@ -42,12 +42,11 @@ pub struct LossDistribution {
     buckets: Buckets,
 }
 
-/// A bucket's count and compensated sum while a [`LossDistribution`] is built.
+/// A bucket's count and sum while a [`LossDistribution`] is built.
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
     count: usize,
     sum: f64,
-    compensation: f64,
 }
 
 /// The bucket index of a [`LossDistribution`].
@@ -137,25 +136,20 @@ impl LossDistribution {
             sorted: Vec::new(),
         };
         let count = if n == 0 { 0 } else { buckets.offset(highest) + 1 };
-        // Per bucket: its count and its Kahan sum (a bucket's values share a magnitude, where
-        // Kahan is as good as Neumaier; compensated across buckets below), side by side so
-        // that a value touches one place in memory.
+        // Per bucket: its count and the plain sum of its values, side by side so that a value
+        // touches one place in memory; the buckets' sums are compensated across buckets below.
+        // (A bucket's values are close together: at most 2^shift bit patterns apart, about
+        // n / 2^14 of them for a large n. The plain sum of m positive values is within
+        // (m − 1) roundings of the exact one, relative: 4e-14 for the 160 a bucket holds at
+        // 2.6 million values, and at worst 1e-9 for ten million equal values, far below the
+        // Monte Carlo error of any tail figure summed from it.)
         let mut tally = vec![Tally::default(); count];
-        let all_finite = f64::from_bits(highest).is_finite();
         let mut squares = BlockSum::default();
         for values in &segments {
             for v in values {
-                let Tally { count, sum, compensation } = &mut tally[buckets.of(*v)];
+                let Tally { count, sum } = &mut tally[buckets.of(*v)];
                 *count += 1;
-                if all_finite {
-                    let y = v - *compensation;
-                    let t = *sum + y;
-                    *compensation = (t - *sum) - y;
-                    *sum = t;
-                } else {
-                    // Infinite losses (only from hostile inputs) would turn a compensation into NaN.
-                    *sum += v;
-                }
+                *sum += v;
             }
             squares.extend(values, |v| (v - mean) * (v - mean));
         }
@@ -171,12 +165,7 @@ impl LossDistribution {
         let mut above = vec![0.0; count + 1];
         let mut running = Neumaier::default();
         for b in (0..count).rev() {
-            let Tally { sum, compensation, .. } = tally[b];
-            running.add(sum);
-            // (Meaningless once the sum is infinite.)
-            if sum.is_finite() {
-                running.add(-compensation);
-            }
+            running.add(tally[b].sum);
             above[b] = running.value();
         }
         buckets.starts = counts;

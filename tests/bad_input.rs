@@ -528,8 +528,8 @@ fn zero_threads_is_an_input_error() {
 #[test]
 fn a_breach_mode_run_too_large_for_memory_is_refused_with_an_estimate() {
     let (_dir, out, output) =
-        run_command("simulate", &Input::BuiltIn, &Input::BuiltIn, &["--mode", "breach", "--iterations", "100000000"]);
-    assert_input_error(&output, &["100000000 iterations", "GiB", "budget", "use at most about"]);
+        run_command("simulate", &Input::BuiltIn, &Input::BuiltIn, &["--mode", "breach", "--iterations", "1000000000"]);
+    assert_input_error(&output, &["1000000000 iterations", "GiB", "budget", "use at most about"]);
     assert!(!out.exists());
 }
 

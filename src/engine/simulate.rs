@@ -88,7 +88,7 @@ pub struct ExposureOutcomes {
 /// The outcomes of one chunk of iterations, column by column.
 #[derive(Debug, Clone, Default)]
 pub struct OutcomeChunk {
-    iterations: Vec<u64>,
+    iterations: Iterations,
     gross: Vec<f64>,
     largest_gross: Vec<f64>,
     /// Insured, largest insured and largest retained per outcome; empty while every outcome
@@ -105,11 +105,94 @@ pub struct OutcomeChunk {
     pub component_costs: Vec<f64>,
 }
 
+/// The iterations of a chunk's outcomes, ascending: offsets of 16 bits from the first while
+/// they all fit (2 bytes an outcome where 8 would do for any: a chunk of a run covers
+/// [`CHUNK_ITERATIONS`]), the iterations themselves once one does not.
+#[derive(Debug, Clone)]
+enum Iterations {
+    Near { first: u64, offsets: Vec<u16> },
+    Far(Vec<u64>),
+}
+
+impl Default for Iterations {
+    fn default() -> Self {
+        Iterations::Near { first: 0, offsets: Vec::new() }
+    }
+}
+
+impl Iterations {
+    fn with_capacity(n: usize) -> Self {
+        Iterations::Near { first: 0, offsets: Vec::with_capacity(n) }
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        match self {
+            Iterations::Near { offsets, .. } => offsets.len(),
+            Iterations::Far(iterations) => iterations.len(),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> u64 {
+        match self {
+            Iterations::Near { first, offsets } => first + u64::from(offsets[i]),
+            Iterations::Far(iterations) => iterations[i],
+        }
+    }
+
+    /// Appends iterations (ascending, after those already held).
+    #[inline]
+    fn extend(&mut self, iterations: impl Iterator<Item = u64> + Clone) {
+        if let Iterations::Near { first, offsets } = self {
+            let mut peek = iterations.clone();
+            if let Some(head) = peek.next() {
+                if offsets.is_empty() {
+                    *first = head;
+                }
+                let last = peek.last().unwrap_or(head);
+                // (Ascending: if the first and the last fit, all do.)
+                let fits = |i: u64| i.checked_sub(*first).is_some_and(|o| o <= u64::from(u16::MAX));
+                if fits(head) && fits(last) {
+                    let base = *first;
+                    offsets.extend(iterations.map(|i| (i - base) as u16));
+                    return;
+                }
+            }
+        }
+        for iteration in iterations {
+            self.push(iteration);
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, iteration: u64) {
+        match self {
+            Iterations::Near { first, offsets } => {
+                if offsets.is_empty() {
+                    *first = iteration;
+                }
+                match iteration.checked_sub(*first).and_then(|o| u16::try_from(o).ok()) {
+                    Some(offset) => offsets.push(offset),
+                    None => {
+                        let base = *first;
+                        let mut all: Vec<u64> = Vec::with_capacity(offsets.capacity().max(offsets.len() + 1));
+                        all.extend(offsets.iter().map(|o| base + u64::from(*o)));
+                        all.push(iteration);
+                        *self = Iterations::Far(all);
+                    }
+                }
+            }
+            Iterations::Far(iterations) => iterations.push(iteration),
+        }
+    }
+}
+
 impl OutcomeChunk {
     /// An empty chunk with room for `outcomes` outcomes of `components` component costs.
     pub fn with_capacity(outcomes: usize, components: usize) -> Self {
         OutcomeChunk {
-            iterations: Vec::with_capacity(outcomes),
+            iterations: Iterations::with_capacity(outcomes),
             gross: Vec::with_capacity(outcomes),
             largest_gross: Vec::with_capacity(outcomes),
             component_costs: Vec::with_capacity(if components > 1 { outcomes * components } else { 0 }),
@@ -140,7 +223,7 @@ impl OutcomeChunk {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.iterations.is_empty()
+        self.iterations.len() == 0
     }
 
     /// True when every outcome's insured figures equal its gross ones (nothing retained).
@@ -164,7 +247,7 @@ impl OutcomeChunk {
         let (gross, largest_gross) = (self.gross[i], self.largest_gross[i]);
         let [insured, largest_insured, largest_retained] =
             self.insured.get(i).copied().unwrap_or([gross, largest_gross, 0.0]);
-        Outcome { iteration: self.iterations[i], gross, insured, largest_gross, largest_insured, largest_retained }
+        Outcome { iteration: self.iterations.get(i), gross, insured, largest_gross, largest_insured, largest_retained }
     }
 
     /// The outcomes in iteration order.
@@ -223,7 +306,7 @@ impl ExposureOutcomes {
         self.chunks
             .iter_mut()
             .map(|c| {
-                c.iterations = Vec::new();
+                c.iterations = Iterations::default();
                 c.insured = Vec::new();
                 c.independent = Vec::new();
                 (std::mem::take(&mut c.gross), std::mem::take(&mut c.largest_gross))
@@ -1689,6 +1772,34 @@ mod tests {
             assert_eq!(chunk.insured_is_gross(), !pushed.contains(&bitten));
             assert_eq!(chunk.gross(), pushed.iter().map(|x| x.gross).collect::<Vec<_>>());
             assert_eq!(chunk.largest_gross(), pushed.iter().map(|x| x.largest_gross).collect::<Vec<_>>());
+        }
+    }
+
+    /// Iterations are kept as 16-bit offsets while they fit, as themselves once one does not
+    /// (a list of tail years, a shard), pushed or extended, whatever the first one.
+    #[test]
+    fn a_chunk_keeps_its_iterations_near_or_far() {
+        let far = u64::from(u16::MAX) + 1;
+        for iterations in [
+            vec![7, 9, 7 + u64::from(u16::MAX)],
+            vec![7, 9, 7 + far],
+            vec![far * 3, far * 3 + 1, u64::MAX - 1, u64::MAX],
+            vec![u64::MAX],
+            vec![0, 1 << 40],
+        ] {
+            let mut pushed = Iterations::default();
+            let mut extended = Iterations::with_capacity(2);
+            for i in &iterations {
+                pushed.push(*i);
+            }
+            let (head, tail) = iterations.split_at(1);
+            extended.extend(head.iter().copied());
+            extended.extend(tail.iter().copied());
+            for held in [&pushed, &extended] {
+                assert_eq!((0..held.len()).map(|i| held.get(i)).collect::<Vec<_>>(), iterations);
+            }
+            let near = iterations.last().zip(iterations.first()).is_some_and(|(l, f)| l - f < far);
+            assert_eq!(matches!(pushed, Iterations::Near { .. }), near, "{iterations:?}");
         }
     }
 
