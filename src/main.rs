@@ -59,8 +59,25 @@ fn main() {
         Command::Backtest(args) => backtest::run(args),
         Command::Init(args) => init::run(args),
     };
-    if let Err(error) = result {
-        eprintln!("error: {error}");
-        std::process::exit(error.exit_code());
-    }
+    let code = match result {
+        Ok(()) => 0,
+        Err(error) => {
+            eprintln!("error: {error}");
+            error.exit_code()
+        }
+    };
+    exit_now(code);
+}
+
+/// Ends the process with `code`, the standard streams flushed, without running the exit
+/// handlers: the only one is the allocator's, which hands every free page of the heap back
+/// to the operating system one call at a time (about 200 calls and 2 ms after a run of ten
+/// million years), memory the operating system takes back at once as the process ends.
+fn exit_now(code: i32) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: `_exit` has no preconditions. Everything the command writes is written (reports
+    // renamed into place, files closed as their writers dropped) and the streams are flushed.
+    unsafe { libc::_exit(code) }
 }
