@@ -143,14 +143,14 @@ impl Iterations {
 
     /// Appends iterations (ascending, after those already held).
     #[inline]
-    fn extend(&mut self, iterations: impl Iterator<Item = u64> + Clone) {
+    fn extend(&mut self, iterations: impl DoubleEndedIterator<Item = u64> + Clone) {
         if let Iterations::Near { first, offsets } = self {
             let mut peek = iterations.clone();
             if let Some(head) = peek.next() {
                 if offsets.is_empty() {
                     *first = head;
                 }
-                let last = peek.last().unwrap_or(head);
+                let last = peek.next_back().unwrap_or(head);
                 // (Ascending: if the first and the last fit, all do.)
                 let fits = |i: u64| i.checked_sub(*first).is_some_and(|o| o <= u64::from(u16::MAX));
                 if fits(head) && fits(last) {
@@ -618,6 +618,15 @@ impl<'m> ExposureSimulator<'m> {
         }
     }
 
+    /// Whether no policy term can change the exposure's outcomes (insured = gross, nothing
+    /// retained, increased-limit layers summed straight): its years may take the short way.
+    fn passes_through(&self) -> bool {
+        let terms = &self.exposure.terms;
+        self.shortcut
+            && self.exposure.insured_is_gross(&self.model.assumptions)
+            && Layers::new(terms, self.model.settings.mode).linear
+    }
+
     /// How many of `iterations` to make room for ([`outcome_capacity`]) from the share of years
     /// with a breach of the exposure's own, to size the outcome buffers once. Years hit only by a
     /// systemic event are rare enough to be left to the buffers' growth: over-sized buffers
@@ -960,7 +969,7 @@ impl<'m> ExposureSimulator<'m> {
         let mode = self.model.settings.mode;
         let assumptions = &self.model.assumptions;
         let occurrences = if self.exposure.systemic.is_empty() { &[][..] } else { schedule.occurrences() };
-        let pass_through = self.shortcut && self.exposure.insured_is_gross(assumptions) && layers.linear;
+        let pass_through = self.passes_through();
         // The candidate years: those with breaches of the exposure's own, and those with a
         // systemic event that may hit it; each year once, ascending, up to the last wanted one.
         let expected = self.expected_stored(CHUNK_ITERATIONS as usize);
@@ -997,6 +1006,9 @@ impl<'m> ExposureSimulator<'m> {
                 // (Always known for a range; were it not, batches of one breach would do.)
                 let end = wanted_breaches.unwrap_or(own.position);
                 let first = chunk.len();
+                if k > 1 {
+                    chunk.component_costs.reserve_exact(years.len() * k);
+                }
                 chunk.iterations.extend(years.iter().map(|(year, _)| *year));
                 chunk.gross.resize(first + years.len(), 0.0);
                 chunk.largest_gross.resize(first + years.len(), 0.0);
@@ -1613,7 +1625,12 @@ where
         .map(|(e, chunk)| {
             let simulator = ExposureSimulator::new(model, e);
             let wanted = iterate(chunk);
-            let capacity = simulator.expected_stored(wanted.len() as usize);
+            // Where every year takes the short way, a block's outcomes are written at once at
+            // their exact size: room set aside would only be memory the kernel clears for nothing.
+            let short_way_only = simulator.passes_through()
+                && simulator.exposure.systemic.is_empty()
+                && matches!(wanted, Wanted::Range(..));
+            let capacity = if short_way_only { 0 } else { simulator.expected_stored(wanted.len() as usize) };
             let mut out = ExposureOutcomes {
                 exposure: e,
                 chunks: vec![OutcomeChunk::with_capacity(capacity, simulator.exposure.components.len())],
