@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use crate::engine::simulate::{simulate_iterations, OutcomeChunk, SystemicSchedule, CHUNK_ITERATIONS, ILF_LIMITS};
 use crate::engine::{simulate_exposures, ExposureModel, ExposureOutcomes, Model};
 use crate::input::Mode;
-use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Summary, RETURN_PERIODS};
+use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Segment, Summary, RETURN_PERIODS};
 
 /// Statistics of one measure (gross, retained or insured) of one exposure or the portfolio.
 #[derive(Debug, Clone)]
@@ -309,8 +309,8 @@ pub fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
 /// mode, of the year's largest breach.
 type Years = (Segments, Option<Segments>);
 
-/// Values in the segments they came in (see [`LossDistribution::from_segments`]).
-type Segments = Vec<Vec<f64>>;
+/// Values in the segments they came in (see [`LossDistribution::from_pieces`]).
+type Segments = Vec<Segment>;
 
 /// Gross, retained and insured from their per-iteration values (and largest breaches).
 /// `insured` is `None` where it equals the gross (no policy terms): its statistics are then
@@ -344,7 +344,7 @@ fn measure(
     let levels: Vec<f64> = RETURN_PERIODS.iter().map(|t| 1.0 - 1.0 / f64::from(*t)).collect();
     // Everything the statistics below read is sorted in one pass per distribution.
     let prepared = |values: Segments| {
-        let losses = LossDistribution::from_segments(values, iterations);
+        let losses = LossDistribution::from_pieces(values, iterations);
         Summary::prepare(&losses, &levels);
         losses
     };
@@ -373,9 +373,9 @@ fn independent_measures(o: &ExposureOutcomes, iterations: u64) -> Measures {
 fn independent_from_years(gross: Vec<f64>, insured: Vec<f64>, largest: Vec<f64>, iterations: u64) -> Measures {
     let retained: Vec<f64> = gross.iter().zip(&insured).map(|(g, i)| (g - i).max(0.0)).collect();
     Measures {
-        gross: measure(vec![gross], Some(vec![largest]), iterations).0,
-        retained: measure(vec![retained], None, iterations).0,
-        insured: measure(vec![insured], None, iterations).0,
+        gross: measure(vec![gross.into()], Some(vec![largest.into()]), iterations).0,
+        retained: measure(vec![retained.into()], None, iterations).0,
+        insured: measure(vec![insured.into()], None, iterations).0,
     }
 }
 
@@ -394,7 +394,7 @@ fn summarise_exposure(
     // gathered at all where they equal the gross ones (no policy terms).
     let insured_is_gross = taken.is_some() || o.insured_is_gross();
     let stored = match &taken {
-        Some((gross, _)) => gross.iter().map(Vec::len).sum(),
+        Some((gross, _)) => gross.iter().map(|s| s.values.len()).sum(),
         None => o.len(),
     };
     // Every column in one pass over the outcomes (capacity that stays unused costs nothing:
@@ -423,7 +423,8 @@ fn summarise_exposure(
             }
         }
     }
-    let [gross, largest_gross, retained, largest_retained, insured, largest_insured] = columns.map(|c| vec![c]);
+    let [gross, largest_gross, retained, largest_retained, insured, largest_insured] =
+        columns.map(|c| vec![Segment::from(c)]);
     let (gross, largest_gross) = taken.unwrap_or((gross, largest_gross));
     let occurrence = |values: Segments| annual.then_some(values);
     let (measures, gross_losses, largest_losses) = measures(
@@ -575,7 +576,9 @@ impl PortfolioYears {
             // Nothing retained in any year, and the insured statistics are the gross ones.
             None => ((Vec::new(), Some(Vec::new())), None),
         };
-        let one = |(values, largest): (Vec<f64>, Option<Vec<f64>>)| (vec![values], largest.map(|l| vec![l]));
+        let one = |(values, largest): (Vec<f64>, Option<Vec<f64>>)| {
+            (vec![Segment::from(values)], largest.map(|l| vec![Segment::from(l)]))
+        };
         let (measures, gross_losses, largest_gross) = measures(
             one((positive(&self.gross), Some(positive(&self.largest_gross)))),
             one(retained),

@@ -35,11 +35,51 @@ pub struct LossDistribution {
     stored: usize,
     /// Iterations in all; `iterations - stored` of them are implicit zeros.
     iterations: u64,
-    /// The mean and sample standard deviation, computed once (every statistic asks for them).
+    /// The mean, computed once (every statistic asks for it).
     mean: f64,
-    sd: f64,
+    /// The sample standard deviation: worked out in the first pass that gathers buckets (or
+    /// on its own if asked for first), as it needs the mean and a pass over the values.
+    sd: OnceLock<f64>,
     max: f64,
     buckets: Buckets,
+}
+
+/// The smallest and largest of a segment's values, where its producer knows them and every
+/// value is a loss (above zero, finite or not): the distribution then need not look for them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossRange {
+    pub lowest: f64,
+    pub highest: f64,
+}
+
+/// Values in one piece, with their range where the producer knows it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Segment {
+    pub values: Vec<f64>,
+    pub range: Option<LossRange>,
+}
+
+impl LossRange {
+    /// The range of `values` if there are any and every one is a loss.
+    pub fn of(values: &[f64]) -> Option<LossRange> {
+        range(values)
+    }
+
+    /// The range of values whose bit patterns, read as signed integers, run from `low` to
+    /// `high`, if every one is a loss: a loss's pattern is above zero's and at most infinity's
+    /// (anything negative reads below zero, NaN above infinity), and patterns of losses order
+    /// like the losses. (Integer minima and maxima are exact, whatever their order.)
+    pub fn of_bits(low: i64, high: i64) -> Option<LossRange> {
+        let infinity = f64::INFINITY.to_bits() as i64;
+        (low > 0 && high <= infinity && low <= high)
+            .then(|| LossRange { lowest: f64::from_bits(low as u64), highest: f64::from_bits(high as u64) })
+    }
+}
+
+impl From<Vec<f64>> for Segment {
+    fn from(values: Vec<f64>) -> Self {
+        Segment { values, range: None }
+    }
 }
 
 /// A bucket's count and sum while a [`LossDistribution`] is built.
@@ -94,33 +134,35 @@ impl LossDistribution {
 
     /// From the stored values of `iterations` iterations given in segments (in order; the
     /// same distribution, to the last bit, as their concatenation given to [`LossDistribution::new`]).
-    pub fn from_segments(mut segments: Vec<Vec<f64>>, iterations: u64) -> Self {
-        let given: usize = segments.iter().map(Vec::len).sum();
+    pub fn from_segments(segments: Vec<Vec<f64>>, iterations: u64) -> Self {
+        Self::from_pieces(segments.into_iter().map(Segment::from).collect(), iterations)
+    }
+
+    /// [`LossDistribution::from_segments`] of segments some of which come with their range
+    /// (the same distribution, to the last bit, as without: the ranges only spare a pass).
+    pub fn from_pieces(mut pieces: Vec<Segment>, iterations: u64) -> Self {
+        let given: usize = pieces.iter().map(|p| p.values.len()).sum();
         let iterations = iterations.max(given as u64);
         // Zeros (and anything not above zero) are implicit: only losses are indexed. One pass
-        // finds the range of the values (positive floats order like their bit patterns) and
-        // their sum, a segment at a time; a segment with anything not above zero (rare: most
-        // columns hold only losses) keeps its losses first.
-        let (mut lowest, mut highest) = ([f64::INFINITY; LANES], [0.0f64; LANES]);
-        let mut total = BlockSum::default();
-        for values in &mut segments {
-            let (mut low, mut high, mut not_losses) = range(values);
-            if not_losses > 0 {
-                values.retain(|v| is_loss(*v));
-                (low, high, not_losses) = range(values);
+        // finds the range of a segment's values (positive floats order like their bit
+        // patterns) where it is not known, keeping only its losses where it has anything else
+        // (rare: most columns hold only losses).
+        for piece in &mut pieces {
+            if piece.range.is_some() || piece.values.is_empty() {
+                continue;
             }
-            debug_assert_eq!(not_losses, 0);
-            for lane in 0..LANES {
-                lowest[lane] = lowest[lane].min(low[lane]);
-                highest[lane] = highest[lane].max(high[lane]);
+            piece.range = LossRange::of(&piece.values);
+            if piece.range.is_none() {
+                piece.values.retain(|v| is_loss(*v));
+                piece.range = LossRange::of(&piece.values);
             }
-            total.extend(values, |v| v);
         }
-        segments.retain(|s| !s.is_empty());
-        let n: usize = segments.iter().map(Vec::len).sum();
-        let lowest = lowest.iter().fold(f64::INFINITY, |a, b| a.min(*b)).to_bits();
-        let highest = highest.iter().fold(0.0f64, |a, b| a.max(*b)).to_bits();
-        let mean = if iterations == 0 { 0.0 } else { total.value() / iterations as f64 };
+        pieces.retain(|p| !p.values.is_empty());
+        let n: usize = pieces.iter().map(|p| p.values.len()).sum();
+        let ranges = pieces.iter().filter_map(|p| p.range);
+        let lowest = ranges.clone().fold(f64::INFINITY, |a, r| a.min(r.lowest)).to_bits();
+        let highest = ranges.fold(0.0f64, |a, r| a.max(r.highest)).to_bits();
+        let segments: Vec<Vec<f64>> = pieces.into_iter().map(|p| p.values).collect();
         let wanted = if n <= ONE_BUCKET_MAX { 1 } else { (n / BUCKET_TARGET).clamp(1, MAX_BUCKETS) as u64 };
         let span = highest.saturating_sub(lowest);
         // (At most 63: the bit patterns of positive floats are below 2^63.)
@@ -144,16 +186,16 @@ impl LossDistribution {
         // 2.6 million values, and at worst 1e-9 for ten million equal values, far below the
         // Monte Carlo error of any tail figure summed from it.)
         let mut tally = vec![Tally::default(); count];
-        let mut squares = BlockSum::default();
+        let mut total = BlockSum::default();
         for values in &segments {
             for v in values {
                 let Tally { count, sum } = &mut tally[buckets.of(*v)];
                 *count += 1;
                 *sum += v;
             }
-            squares.extend(values, |v| (v - mean) * (v - mean));
+            total.extend(values, |v| v);
         }
-        let mut squares = squares.total();
+        let mean = if iterations == 0 { 0.0 } else { total.value() / iterations as f64 };
         // Counts become starts (an exclusive prefix sum), sums the totals from each bucket up.
         let mut counts = Vec::with_capacity(count + 1);
         let mut position = 0;
@@ -171,11 +213,8 @@ impl LossDistribution {
         buckets.starts = counts;
         buckets.above = above;
         buckets.sorted = (0..count).map(|_| OnceLock::new()).collect();
-        let zeros = iterations - n as u64;
-        squares.add(zeros as f64 * mean * mean);
-        let sd = if iterations < 2 { 0.0 } else { (squares.value() / (iterations - 1) as f64).max(0.0).sqrt() };
         let max = if n == 0 { 0.0 } else { f64::from_bits(highest) };
-        LossDistribution { segments, stored: n, iterations, mean, sd, max, buckets }
+        LossDistribution { segments, stored: n, iterations, mean, sd: OnceLock::new(), max, buckets }
     }
 
     pub fn iterations(&self) -> u64 {
@@ -204,11 +243,19 @@ impl LossDistribution {
         missing.dedup();
         let mut gathered: Vec<Vec<f64>> =
             missing.iter().map(|b| Vec::with_capacity(buckets.starts[b + 1] - buckets.starts[*b])).collect();
+        // The first such pass works out the standard deviation too (the values are read anyway).
+        let mut squares = self.sd.get().is_none().then(BlockSum::default);
+        let mut add_squares = |values: &[f64]| {
+            if let Some(squares) = squares.as_mut() {
+                squares.extend(values, |v| (v - self.mean) * (v - self.mean));
+            }
+        };
         if missing.len() == buckets.count() {
             for values in &self.segments {
                 for v in values {
                     gathered[buckets.of(*v)].push(*v);
                 }
+                add_squares(values);
             }
         } else {
             let mut slot = vec![u32::MAX; buckets.count()];
@@ -222,7 +269,12 @@ impl LossDistribution {
                         gathered[s as usize].push(*v);
                     }
                 }
+                add_squares(values);
             }
+        }
+        if let Some(squares) = squares {
+            // (Another thread may have set it meanwhile: the same bits either way.)
+            let _ = self.sd.set(self.sd_from(squares));
         }
         for (b, mut values) in missing.into_iter().zip(gathered) {
             values.sort_unstable_by(f64::total_cmp);
@@ -298,7 +350,26 @@ impl LossDistribution {
 
     /// The sample standard deviation (n − 1 denominator).
     pub fn sd(&self) -> f64 {
-        self.sd
+        *self.sd.get_or_init(|| {
+            let mut squares = BlockSum::default();
+            for values in &self.segments {
+                squares.extend(values, |v| (v - self.mean) * (v - self.mean));
+            }
+            self.sd_from(squares)
+        })
+    }
+
+    /// The standard deviation from the blocked sum of the stored values' squared deviations
+    /// (the implicit zeros' are added here).
+    fn sd_from(&self, squares: BlockSum) -> f64 {
+        let mut squares = squares.total();
+        let zeros = self.zeros();
+        squares.add(zeros as f64 * self.mean * self.mean);
+        if self.iterations < 2 {
+            0.0
+        } else {
+            (squares.value() / (self.iterations - 1) as f64).max(0.0).sqrt()
+        }
     }
 
     /// The standard error of the mean, `sd / sqrt(iterations)`.
@@ -551,10 +622,11 @@ impl BlockSum {
     }
 }
 
-/// The smallest and largest of `values` in [`LANES`] lanes (lane `i mod LANES` sees value
-/// `i`; NaN is passed over), and how many are not above zero: one pass the compiler
-/// vectorises, where one running minimum would wait on each comparison.
-fn range(values: &[f64]) -> ([f64; LANES], [f64; LANES], usize) {
+/// The smallest and largest of `values` if there are any and every one is a loss: in
+/// [`LANES`] lanes (lane `i mod LANES` sees value `i`), one pass the compiler vectorises,
+/// where one running minimum would wait on each comparison (comparisons pass NaN over: it
+/// is counted with what is not above zero).
+fn range(values: &[f64]) -> Option<LossRange> {
     let (mut low, mut high) = ([f64::INFINITY; LANES], [0.0f64; LANES]);
     let mut not_losses = [0usize; LANES];
     let groups = values.chunks_exact(LANES);
@@ -571,7 +643,10 @@ fn range(values: &[f64]) -> ([f64; LANES], [f64; LANES], usize) {
             not_losses[lane] += usize::from(!is_loss(v));
         }
     }
-    (low, high, not_losses.iter().sum())
+    (!values.is_empty() && not_losses.iter().all(|n| *n == 0)).then(|| LossRange {
+        lowest: low.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
+        highest: high.iter().fold(0.0f64, |a, b| a.max(*b)),
+    })
 }
 
 /// Whether `v` is a loss (above zero; not NaN).
@@ -876,8 +951,21 @@ mod tests {
         for cut in [1usize, 127, 128, 129, 1_000, 4_999] {
             let segments: Vec<Vec<f64>> =
                 values.chunks(cut).map(<[f64]>::to_vec).chain(std::iter::once(Vec::new())).collect();
-            let parts = LossDistribution::from_segments(segments, 9_000);
+            let parts = LossDistribution::from_segments(segments.clone(), 9_000);
             assert_eq!(summary(&parts), summary(&whole), "cut {cut}");
+            // With their ranges where they hold only losses (as the engine gives them).
+            let pieces = segments
+                .into_iter()
+                .map(|values| {
+                    let range = (!values.is_empty() && values.iter().all(|v| *v > 0.0)).then(|| LossRange {
+                        lowest: values.iter().copied().fold(f64::INFINITY, f64::min),
+                        highest: values.iter().copied().fold(0.0, f64::max),
+                    });
+                    Segment { values, range }
+                })
+                .collect();
+            let ranged = LossDistribution::from_pieces(pieces, 9_000);
+            assert_eq!(summary(&ranged), summary(&whole), "cut {cut}, with ranges");
         }
     }
 

@@ -22,6 +22,7 @@ use super::rng::{
 use crate::input::dist::{exp_column, open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
 use crate::input::{Component, CountModel, Mode, PolicyTerms};
+use crate::stats::{LossRange, Segment};
 
 /// Iterations per chunk of work: small enough to balance threads, large enough that
 /// scheduling costs nothing next to the simulation.
@@ -103,6 +104,11 @@ pub struct OutcomeChunk {
     /// a single component, whose cost in each iteration is the gross.
     /// (See [`ExposureOutcomes::rows`], which reads both layouts.)
     pub component_costs: Vec<f64>,
+    /// The range of the outcomes' gross and largest-breach losses, known where they came the
+    /// short way (worked out as they were written), handed to the statistics with the columns.
+    ranges: Option<[LossRange; 2]>,
+    /// Whether some outcome is outside `ranges` (it came another way, or was not a loss).
+    unranged: bool,
 }
 
 /// The iterations of a chunk's outcomes, ascending: offsets of 16 bits from the first while
@@ -203,6 +209,7 @@ impl OutcomeChunk {
     /// Appends an outcome (iterations ascending).
     #[inline]
     pub fn push(&mut self, x: Outcome) {
+        self.unranged = true;
         let passes_through = x.insured == x.gross && x.largest_insured == x.largest_gross && x.largest_retained == 0.0;
         if !passes_through && self.insured.is_empty() {
             // The first outcome that the terms change: the earlier ones get their columns.
@@ -215,6 +222,23 @@ impl OutcomeChunk {
         self.iterations.push(x.iteration);
         self.gross.push(x.gross);
         self.largest_gross.push(x.largest_gross);
+    }
+
+    /// Takes in the ranges of the gross and largest-breach losses of outcomes just added (the
+    /// short way), `None` where one was not a loss.
+    fn note_ranges(&mut self, added: [Option<LossRange>; 2]) {
+        let [Some(gross), Some(largest)] = added else {
+            self.unranged = true;
+            return;
+        };
+        let added = [gross, largest];
+        self.ranges = Some(match self.ranges {
+            None => added,
+            Some(held) => [0, 1].map(|i| LossRange {
+                lowest: smaller(held[i].lowest, added[i].lowest),
+                highest: larger(held[i].highest, added[i].highest),
+            }),
+        });
     }
 
     /// The number of outcomes.
@@ -302,14 +326,21 @@ impl ExposureOutcomes {
     /// Takes every chunk's gross and largest-breach columns (in iteration order), for a last
     /// reader that would otherwise copy them: the outcomes are gone afterwards (only the
     /// component costs, the layer sums and the breach count stay).
-    pub fn take_gross_columns(&mut self) -> (Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    pub fn take_gross_columns(&mut self) -> (Vec<Segment>, Vec<Segment>) {
         self.chunks
             .iter_mut()
             .map(|c| {
                 c.iterations = Iterations::default();
                 c.insured = Vec::new();
                 c.independent = Vec::new();
-                (std::mem::take(&mut c.gross), std::mem::take(&mut c.largest_gross))
+                let [gross, largest] = match c.ranges {
+                    Some(ranges) if !c.unranged => ranges.map(Some),
+                    _ => [None, None],
+                };
+                (
+                    Segment { values: std::mem::take(&mut c.gross), range: gross },
+                    Segment { values: std::mem::take(&mut c.largest_gross), range: largest },
+                )
             })
             .unzip()
     }
@@ -1013,6 +1044,9 @@ impl<'m> ExposureSimulator<'m> {
                 chunk.gross.resize(first + years.len(), 0.0);
                 chunk.largest_gross.resize(first + years.len(), 0.0);
                 let mut breaches = 0;
+                // The range of the years' gross and largest breach (as bit patterns), for the
+                // statistics ([`LossRange::of_bits`]).
+                let mut bits = [(i64::MAX, i64::MIN); 2];
                 let year_columns = chunk.gross[first..].iter_mut().zip(&mut chunk.largest_gross[first..]);
                 for (&(_, count), (year_gross, year_largest)) in years.iter().zip(year_columns) {
                     if k > 1 {
@@ -1035,10 +1069,17 @@ impl<'m> ExposureSimulator<'m> {
                         }
                     }
                     (*year_gross, *year_largest) = (gross, largest);
+                    for ((low, high), v) in bits.iter_mut().zip([gross, largest]) {
+                        let v = v.to_bits() as i64;
+                        (*low, *high) = ((*low).min(v), (*high).max(v));
+                    }
                     if k > 1 {
                         chunk.component_costs.extend_from_slice(&year_costs);
                     }
                     breaches += u64::from(count);
+                }
+                if !years.is_empty() {
+                    chunk.note_ranges(bits.map(|(low, high)| LossRange::of_bits(low, high)));
                 }
                 let year_columns = chunk.gross[first..].iter().zip(&chunk.largest_gross[first..]);
                 if !chunk.insured.is_empty() {
@@ -1789,6 +1830,34 @@ mod tests {
             assert_eq!(chunk.insured_is_gross(), !pushed.contains(&bitten));
             assert_eq!(chunk.gross(), pushed.iter().map(|x| x.gross).collect::<Vec<_>>());
             assert_eq!(chunk.largest_gross(), pushed.iter().map(|x| x.largest_gross).collect::<Vec<_>>());
+        }
+    }
+
+    /// The ranges handed over with the gross and largest-breach columns are exactly those of
+    /// the columns' values, and given only where every value is a loss (here: years whose only
+    /// component did not arise cost nothing).
+    #[test]
+    fn gross_columns_come_with_their_ranges() {
+        let sure = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n";
+        let maybe =
+            "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\nprobability = 0.5\n";
+        for (toml, expect_unranged) in [(sure, false), (maybe, true)] {
+            let csv = "id,records,annual_rate\nx,5000,0.3\ny,100,3\n";
+            let model = test_model(csv, toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 9 });
+            let (mut ranged, mut unranged) = (0, 0);
+            for mut o in simulate_exposures(&model, 0..2, 0..20_000, &|_| {}) {
+                let (gross, largest) = o.take_gross_columns();
+                for segment in gross.iter().chain(&largest).filter(|s| !s.values.is_empty()) {
+                    assert_eq!(segment.range, LossRange::of(&segment.values));
+                    if segment.range.is_some() {
+                        ranged += 1;
+                    } else {
+                        unranged += 1;
+                    }
+                }
+            }
+            // (Half the breaches of `maybe` cost nothing: every block has a year without a loss.)
+            assert_eq!((ranged > 0, unranged > 0), (!expect_unranged, expect_unranged));
         }
     }
 
