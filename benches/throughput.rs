@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use breachcost::engine::{simulate_exposures, Model, RunSettings};
 use breachcost::input::{Assumptions, Exposures, Mode, DEFAULT_ASSUMPTIONS, SAMPLE_PORTFOLIO};
-use breachcost::stats::{LossDistribution, Summary};
+use breachcost::stats::{LossDistribution, Segment, Summary};
 
 fn model(mode: Mode, iterations: u64) -> Model {
     let assumptions = Assumptions::parse(DEFAULT_ASSUMPTIONS, "default.toml").expect("defaults parse");
@@ -32,7 +32,7 @@ fn measure(label: &str, model: &Model, threads: usize) {
 
 /// W1 (one exposure, Poisson 0.3, one lognormal cost), the engine alone: the best of three
 /// runs of 10 million years, in nanoseconds per stored year (a year with a breach).
-fn engine_w1(threads: usize) -> Vec<Vec<f64>> {
+fn engine_w1(threads: usize) -> Vec<Segment> {
     let assumptions = Assumptions::parse(
         "[breach]\naffected_share = 1\n[[component]]\nname = \"fixed\"\nfixed = { dist = \"lognormal\", low = 1e5, high = 1e7 }\n",
         "w1.toml",
@@ -62,13 +62,13 @@ fn engine_w1(threads: usize) -> Vec<Vec<f64>> {
 
 /// W1's statistics alone: the distribution of its annual losses (from the engine's columns)
 /// and its summary row, one thread, the best of three, in nanoseconds per stored value.
-fn statistics_w1(gross: &[Vec<f64>]) {
-    let stored: usize = gross.iter().map(Vec::len).sum();
+fn statistics_w1(gross: &[Segment]) {
+    let stored: usize = gross.iter().map(|s| s.values.len()).sum();
     let mut best = f64::INFINITY;
     for _ in 0..3 {
         let columns = gross.to_vec();
         let started = Instant::now();
-        let summary = Summary::of(&LossDistribution::from_segments(columns, 10_000_000));
+        let summary = Summary::of(&LossDistribution::from_pieces(columns, 10_000_000));
         best = best.min(started.elapsed().as_secs_f64());
         assert!(summary.mean > 0.0);
     }
