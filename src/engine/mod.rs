@@ -3,6 +3,7 @@
 pub mod model;
 pub mod rng;
 pub mod simulate;
+pub mod ziggurat;
 
 pub use model::{ExposureModel, Model, RunSettings};
 pub use simulate::{simulate_exposures, ExposureOutcomes, Independent, Outcome};

@@ -123,7 +123,15 @@ impl ColumnDraws {
         let first = fmix64(column.wrapping_add(number.wrapping_add(1).wrapping_mul(PHI)));
         ColumnDraws { first: Some(first), column, number, rest: None }
     }
+
+    /// The first value, if it is still to be drawn (without drawing it).
+    #[inline]
+    pub fn peek(&self) -> Option<u64> {
+        self.first
+    }
 }
+
+impl crate::input::dist::NormalDraws for Stream {}
 
 impl rand::TryRng for ColumnDraws {
     type Error = Infallible;

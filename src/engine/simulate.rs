@@ -5,8 +5,10 @@
 //! fall in fixed blocks of [`CHUNK_ITERATIONS`]; an exposure's own breaches in a block (their
 //! years and counts) come from streams keyed by (seed, exposure, block), and breach number i
 //! of the block draws each of its variables (affected share, copula normals, each component's
-//! occurrence, fixed, per-unit and unit-share) from a stream keyed by (seed, exposure, block,
-//! variable, i). Breaches are costed a batch at a time, column by column. A systemic event's
+//! occurrence, fixed, per-unit and unit-share) from that variable's column: output i of a
+//! stream keyed by (seed, exposure, block, variable), then (for a draw needing more) a stream
+//! keyed by (seed, exposure, block, variable, i) ([`ColumnDraws`]). Breaches are costed a batch
+//! at a time, column by column. A systemic event's
 //! breach draws from streams keyed by (seed, event, iteration, occurrence, exposure).
 
 use std::ops::Range;
@@ -19,6 +21,7 @@ use super::rng::{
     mix, mix_prepared, name_key, prepare_child, stream, ColumnDraws, Stream, AFFECTED_STREAM, CORRELATION_STREAM,
     COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM, SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
 };
+use super::ziggurat::standard_exponential;
 use crate::input::dist::{exp_column, open_unit, GammaSampler, Var};
 use crate::input::portfolio_risk::EventCount;
 use crate::input::{Component, CountModel, Mode, PolicyTerms};
@@ -720,7 +723,7 @@ impl<'m> ExposureSimulator<'m> {
                 while year < end {
                     // Years without a breach before the next one: geometric, P(0)^g (1 − P(0)),
                     // the floor of an exponential of mean −1/ln P(0).
-                    let e: f64 = rand_distr::Exp1.sample(&mut rng);
+                    let e = standard_exponential(&mut rng);
                     let gap = e / -ln_p0;
                     if gap.is_nan() || gap >= (end - year) as f64 {
                         break;
@@ -737,7 +740,7 @@ impl<'m> ExposureSimulator<'m> {
                 let span = CHUNK_ITERATIONS as f64;
                 let mean_gap = 1.0 / rate;
                 loop {
-                    let e: f64 = rand_distr::Exp1.sample(&mut rng);
+                    let e = standard_exponential(&mut rng);
                     t += e * mean_gap;
                     // (NaN: 0 × ∞ from a rate so small that its reciprocal overflows.)
                     if t.is_nan() || t >= span {
@@ -1230,8 +1233,8 @@ const BATCH: usize = 256;
 
 /// The exposure's own breaches of one block, in order, costed [`BATCH`] at a time column by
 /// column. Each column (the affected share, the copula's normals, and each component's
-/// occurrence, fixed, per-unit and unit-share draws) takes its own stream of the block, in
-/// breach order: the i-th own breach of a block has draws that depend only on (seed,
+/// occurrence, fixed, per-unit and unit-share draws) has its own draws for each breach number
+/// ([`ColumnDraws`]): the i-th own breach of a block has draws that depend only on (seed,
 /// exposure, block, i), a held or changed variable leaves every other column as it was, and
 /// a column of lognormal draws is exponentiated in one vectorised pass.
 struct OwnBreaches {

@@ -331,6 +331,15 @@ impl Dist {
     }
 }
 
+/// A generator that draws standard normals: rand_distr's `StandardNormal`, or (for the
+/// engine's column draws) the same values with its common case worked out inline.
+pub trait NormalDraws: Rng + Sized {
+    #[inline]
+    fn standard_normal(&mut self) -> f64 {
+        StandardNormal.sample(self)
+    }
+}
+
 /// `exp(x)` of every value, in place, to within 2 ulp of the C library's: `2^k × p(r)` with
 /// `x = k ln 2 + r`, `|r| ≤ ln 2 / 2`, and `p` the degree-13 Taylor polynomial (its truncation
 /// error is below 10⁻¹⁷ relative). Straight-line arithmetic with no call and no branch, so the
@@ -433,7 +442,7 @@ impl Var {
     /// what [`Var::sample`] gives, but a column at a time. A constant or held variable draws
     /// nothing; a lognormal draws all its normals, then exponentiates the column in one pass
     /// the compiler vectorises ([`exp_column`]).
-    pub fn fill_each<R: Rng>(&self, out: &mut [f64], mut rng_of: impl FnMut(usize) -> R) {
+    pub fn fill_each<R: NormalDraws>(&self, out: &mut [f64], mut rng_of: impl FnMut(usize) -> R) {
         if let Some(value) = self.fixed_value() {
             out.fill(value);
             return;
@@ -441,8 +450,7 @@ impl Var {
         match self.dist {
             Dist::LogNormal { mu, sigma } => {
                 for (i, x) in out.iter_mut().enumerate() {
-                    let z: f64 = StandardNormal.sample(&mut rng_of(i));
-                    *x = mu + sigma * z;
+                    *x = mu + sigma * rng_of(i).standard_normal();
                 }
                 exp_column(out);
                 for x in out.iter_mut() {
