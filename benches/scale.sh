@@ -5,7 +5,8 @@
 #           wall time and peak RSS from /usr/bin/time -v
 #   scaling P2's inputs against years, against exposures, and 1 vs 2 threads
 # Usage: benches/scale.sh [--quick]   (--quick: smaller P2 and scaling runs, for a smoke test)
-# Needs: a release build (cargo build --release), python3; numpy for W1's reference
+# Needs: a release build (cargo build --release), python3 (it also times the runs, to the
+# millisecond); numpy for W1's reference
 # (pip install numpy; W1's numpy side is skipped with a note if it is missing).
 set -euo pipefail
 
@@ -27,40 +28,56 @@ fi
 
 (cd "$root" && cargo build --release --quiet)
 
-# The fastest of three runs (wall seconds, peak MiB) of a short command: the first run of a
-# process can pay for cold caches, and load from elsewhere only ever adds time.
-best_of_3() {
-  local best=""
-  for _ in 1 2 3; do
-    read -r s mb < <(measure "$@")
-    if [[ -z "$best" ]] || awk -v a="$s" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then best="$s $mb"; fi
-  done
-  echo "$best"
+# Wall seconds (to the millisecond) and peak RSS (MiB: the kernel's maximum resident set
+# size of the command, the figure /usr/bin/time -v reports) of a command, as "seconds mib".
+measure() {
+  python3 - "$work/stderr" "$@" <<'PY'
+import resource, subprocess, sys, time
+errors, command = sys.argv[1], sys.argv[2:]
+with open(errors, "w") as stderr:
+    start = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=stderr)
+    seconds = time.perf_counter() - start
+if done.returncode != 0:
+    sys.stderr.write(open(errors).read())
+    sys.exit(1)
+print(f"{seconds:.4f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.0f}")
+PY
 }
 
-# Wall seconds and peak RSS (MiB) of a command, as "seconds mib".
-measure() {
-  /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || {
-    cat "$work/stderr" >&2
-    exit 1
-  }
-  awk '{ printf "%.2f %.0f\n", $1, $2 / 1024 }' "$work/time"
+# The smallest and the median of numbers, one per line, as "best median".
+best_and_median() {
+  sort -g | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
 echo "== W1: one exposure, Poisson 0.3, lognormal [1e5, 1e7] 90%, 10,000,000 years"
 printf 'id,records,annual_rate\nw1,1000,0.3\n' >"$work/w1.csv"
 printf '[breach]\naffected_share = 1\n[[component]]\nname = "fixed"\nfixed = { dist = "lognormal", low = 1e5, high = 1e7 }\n' >"$work/w1.toml"
-read -r w1_s w1_mb < <(best_of_3 "$bin" simulate --exposures "$work/w1.csv" --assumptions "$work/w1.toml" \
-  --iterations 10000000 --no-charts --quiet --out "$work/w1-out")
-w1_mean=$(awk -F, '$1 == "w1" && $2 == "gross" { print $3 }' "$work/w1-out/summary.csv")
-echo "breachcost: ${w1_s} s (best of 3), ${w1_mb} MiB peak, mean ${w1_mean}"
+w1=("$bin" simulate --exposures "$work/w1.csv" --assumptions "$work/w1.toml" --iterations 10000000 --no-charts \
+  --quiet --out "$work/w1-out")
+rounds=7
 if python3 -c "import numpy" 2>/dev/null; then
-  read -r np_s np_mb < <(best_of_3 python3 "$root/benches/numpy_w1.py")
+  # Side by side: seven rounds of one run each, so that load on the machine falls on both.
+  for _ in $(seq "$rounds"); do
+    read -r s mb < <(measure "${w1[@]}")
+    echo "$s" >>"$work/w1-times"
+    echo "$mb" >"$work/w1-mb"
+    read -r s mb < <(measure python3 "$root/benches/numpy_w1.py")
+    echo "$s" >>"$work/np-times"
+    echo "$mb" >"$work/np-mb"
+  done
+  read -r w1_best w1_median < <(best_and_median <"$work/w1-times")
+  read -r np_best np_median < <(best_and_median <"$work/np-times")
+  w1_mean=$(awk -F, '$1 == "w1" && $2 == "gross" { print $3 }' "$work/w1-out/summary.csv")
+  echo "breachcost: best ${w1_best} s, median ${w1_median} s of ${rounds}, $(cat "$work/w1-mb") MiB peak, mean ${w1_mean}"
   python3 "$root/benches/numpy_w1.py" >"$work/numpy.txt"
   sed -n 1p "$work/numpy.txt" | sed 's/^/numpy:      /'
-  echo "numpy:      ${np_s} s (best of 3), ${np_mb} MiB peak"
-  awk -v a="$w1_s" -v b="$np_s" 'BEGIN { printf "W1 ratio: breachcost is %.1fx faster than numpy (whole process to whole process)\n", b / a }'
+  echo "numpy:      best ${np_best} s, median ${np_median} s of ${rounds}, $(cat "$work/np-mb") MiB peak"
+  awk -v a="$w1_best" -v b="$np_best" -v c="$w1_median" -v d="$np_median" 'BEGIN {
+    printf "W1 ratio: breachcost is %.1fx faster than numpy best to best, %.1fx median to median (whole process to whole process)\n", b / a, d / c }'
 else
+  read -r w1_s w1_mb < <(measure "${w1[@]}")
+  echo "breachcost: ${w1_s} s, ${w1_mb} MiB peak"
   echo "numpy not installed (pip install numpy): W1 ratio not measured"
 fi
 

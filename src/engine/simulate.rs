@@ -1081,6 +1081,8 @@ impl<'m> ExposureSimulator<'m> {
                     }
                     breaches += u64::from(count);
                 }
+                // (Every breach of every batch was taken, as the layers were summed by batch.)
+                debug_assert!(own.costed == 0 || own.position == own.first + own.costed as u64);
                 if !years.is_empty() {
                     chunk.note_ranges(bits.map(|(low, high)| LossRange::of_bits(low, high)));
                 }
