@@ -1044,14 +1044,16 @@ impl<'m> ExposureSimulator<'m> {
                     chunk.component_costs.reserve_exact(years.len() * k);
                 }
                 chunk.iterations.extend(years.iter().map(|(year, _)| *year));
-                chunk.gross.resize(first + years.len(), 0.0);
-                chunk.largest_gross.resize(first + years.len(), 0.0);
+                chunk.gross.reserve_exact(years.len());
+                chunk.largest_gross.reserve_exact(years.len());
                 let mut breaches = 0;
                 // The range of the years' gross and largest breach (as bit patterns), for the
                 // statistics ([`LossRange::of_bits`]).
                 let mut bits = [(i64::MAX, i64::MIN); 2];
-                let year_columns = chunk.gross[first..].iter_mut().zip(&mut chunk.largest_gross[first..]);
-                for (&(_, count), (year_gross, year_largest)) in years.iter().zip(year_columns) {
+                let OutcomeChunk { gross: gross_column, largest_gross: largest_column, component_costs, .. } =
+                    &mut *chunk;
+                // (Each year's gross is written straight into its column's spare room.)
+                gross_column.extend(years.iter().map(|&(_, count)| {
                     if k > 1 {
                         year_costs.fill(0.0);
                     }
@@ -1071,16 +1073,17 @@ impl<'m> ExposureSimulator<'m> {
                             }
                         }
                     }
-                    (*year_gross, *year_largest) = (gross, largest);
+                    largest_column.push(largest);
                     for ((low, high), v) in bits.iter_mut().zip([gross, largest]) {
                         let v = v.to_bits() as i64;
                         (*low, *high) = ((*low).min(v), (*high).max(v));
                     }
                     if k > 1 {
-                        chunk.component_costs.extend_from_slice(&year_costs);
+                        component_costs.extend_from_slice(&year_costs);
                     }
                     breaches += u64::from(count);
-                }
+                    gross
+                }));
                 // (Every breach of every batch was taken, as the layers were summed by batch.)
                 debug_assert!(own.costed == 0 || own.position == own.first + own.costed as u64);
                 if !years.is_empty() {
