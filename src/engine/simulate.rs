@@ -1046,10 +1046,10 @@ impl<'m> ExposureSimulator<'m> {
                 chunk.iterations.extend(years.iter().map(|(year, _)| *year));
                 chunk.gross.reserve_exact(years.len());
                 chunk.largest_gross.reserve_exact(years.len());
-                let mut breaches = 0;
+                let taken_from = own.position;
                 // The range of the years' gross and largest breach (as bit patterns), for the
                 // statistics ([`LossRange::of_bits`]).
-                let mut bits = [(i64::MAX, i64::MIN); 2];
+                let (mut gross_bits, mut largest_bits) = ((i64::MAX, i64::MIN), (i64::MAX, i64::MIN));
                 let OutcomeChunk { gross: gross_column, largest_gross: largest_column, component_costs, .. } =
                     &mut *chunk;
                 // (Each year's gross is written straight into its column's spare room.)
@@ -1074,20 +1074,18 @@ impl<'m> ExposureSimulator<'m> {
                         }
                     }
                     largest_column.push(largest);
-                    for ((low, high), v) in bits.iter_mut().zip([gross, largest]) {
-                        let v = v.to_bits() as i64;
-                        (*low, *high) = ((*low).min(v), (*high).max(v));
-                    }
+                    let (g, l) = (gross.to_bits() as i64, largest.to_bits() as i64);
+                    gross_bits = (gross_bits.0.min(g), gross_bits.1.max(g));
+                    largest_bits = (largest_bits.0.min(l), largest_bits.1.max(l));
                     if k > 1 {
                         component_costs.extend_from_slice(&year_costs);
                     }
-                    breaches += u64::from(count);
                     gross
                 }));
                 // (Every breach of every batch was taken, as the layers were summed by batch.)
                 debug_assert!(own.costed == 0 || own.position == own.first + own.costed as u64);
                 if !years.is_empty() {
-                    chunk.note_ranges(bits.map(|(low, high)| LossRange::of_bits(low, high)));
+                    chunk.note_ranges([gross_bits, largest_bits].map(|(low, high)| LossRange::of_bits(low, high)));
                 }
                 let year_columns = chunk.gross[first..].iter().zip(&chunk.largest_gross[first..]);
                 if !chunk.insured.is_empty() {
@@ -1100,7 +1098,7 @@ impl<'m> ExposureSimulator<'m> {
                         largest_gross: largest,
                     }));
                 }
-                *simulated_breaches += breaches;
+                *simulated_breaches += own.position - taken_from;
                 continue;
             }
             let mut own_iter = own_years.iter().copied().peekable();
