@@ -60,9 +60,31 @@ pub struct Segment {
 }
 
 impl LossRange {
-    /// The range of `values` if there are any and every one is a loss.
+    /// The range of `values` if there are any and every one is a loss: in [`LANES`] lanes
+    /// (lane `i mod LANES` sees value `i`), one pass the compiler vectorises, where one running
+    /// minimum would wait on each comparison (comparisons pass NaN over: it is counted with
+    /// what is not above zero).
     pub fn of(values: &[f64]) -> Option<LossRange> {
-        range(values)
+        let (mut low, mut high) = ([f64::INFINITY; LANES], [0.0f64; LANES]);
+        let mut not_losses = [0usize; LANES];
+        let groups = values.chunks_exact(LANES);
+        for (lane, v) in groups.remainder().iter().enumerate() {
+            low[lane] = if *v < low[lane] { *v } else { low[lane] };
+            high[lane] = if *v > high[lane] { *v } else { high[lane] };
+            not_losses[lane] += usize::from(!is_loss(*v));
+        }
+        for group in groups {
+            for lane in 0..LANES {
+                let v = group[lane];
+                low[lane] = if v < low[lane] { v } else { low[lane] };
+                high[lane] = if v > high[lane] { v } else { high[lane] };
+                not_losses[lane] += usize::from(!is_loss(v));
+            }
+        }
+        (!values.is_empty() && not_losses.iter().all(|n| *n == 0)).then(|| LossRange {
+            lowest: low.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
+            highest: high.iter().fold(0.0f64, |a, b| a.max(*b)),
+        })
     }
 
     /// The range of values whose bit patterns, read as signed integers, run from `low` to
@@ -620,33 +642,6 @@ impl BlockSum {
     fn value(&self) -> f64 {
         self.total().value()
     }
-}
-
-/// The smallest and largest of `values` if there are any and every one is a loss: in
-/// [`LANES`] lanes (lane `i mod LANES` sees value `i`), one pass the compiler vectorises,
-/// where one running minimum would wait on each comparison (comparisons pass NaN over: it
-/// is counted with what is not above zero).
-fn range(values: &[f64]) -> Option<LossRange> {
-    let (mut low, mut high) = ([f64::INFINITY; LANES], [0.0f64; LANES]);
-    let mut not_losses = [0usize; LANES];
-    let groups = values.chunks_exact(LANES);
-    for (lane, v) in groups.remainder().iter().enumerate() {
-        low[lane] = if *v < low[lane] { *v } else { low[lane] };
-        high[lane] = if *v > high[lane] { *v } else { high[lane] };
-        not_losses[lane] += usize::from(!is_loss(*v));
-    }
-    for group in groups {
-        for lane in 0..LANES {
-            let v = group[lane];
-            low[lane] = if v < low[lane] { v } else { low[lane] };
-            high[lane] = if v > high[lane] { v } else { high[lane] };
-            not_losses[lane] += usize::from(!is_loss(v));
-        }
-    }
-    (!values.is_empty() && not_losses.iter().all(|n| *n == 0)).then(|| LossRange {
-        lowest: low.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
-        highest: high.iter().fold(0.0f64, |a, b| a.max(*b)),
-    })
 }
 
 /// Whether `v` is a loss (above zero; not NaN).
