@@ -13,7 +13,7 @@
 
 use std::ops::Range;
 
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::Distribution;
 use rayon::prelude::*;
 
 use super::model::{ExposureModel, Model};
@@ -22,7 +22,7 @@ use super::rng::{
     COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_BREACH_STREAM, SYSTEMIC_EVENT_STREAM, YEAR_SKIP_STREAM,
 };
 use super::ziggurat::standard_exponential;
-use crate::input::dist::{exp_column, open_unit, GammaSampler, Var};
+use crate::input::dist::{exp_column, open_unit, GammaSampler, NormalDraws, Var};
 use crate::input::portfolio_risk::EventCount;
 use crate::input::{Component, CountModel, Mode, PolicyTerms};
 use crate::stats::{LossRange, Segment};
@@ -107,11 +107,21 @@ pub struct OutcomeChunk {
     /// a single component, whose cost in each iteration is the gross.
     /// (See [`ExposureOutcomes::rows`], which reads both layouts.)
     pub component_costs: Vec<f64>,
-    /// The range of the outcomes' gross and largest-breach losses, known where they came the
-    /// short way (worked out as they were written), handed to the statistics with the columns.
-    ranges: Option<[LossRange; 2]>,
-    /// Whether some outcome is outside `ranges` (it came another way, or was not a loss).
-    unranged: bool,
+    /// The range of the outcomes' gross and largest-breach losses where they came the short
+    /// way (worked out as they were written), handed to the statistics with the columns.
+    ranges: Ranges,
+}
+
+/// What a chunk knows of the range of its outcomes' losses (see [`OutcomeChunk`]).
+#[derive(Debug, Clone, Copy, Default)]
+enum Ranges {
+    /// No outcome yet.
+    #[default]
+    NoneYet,
+    /// Every outcome is a loss, within these gross and largest-breach ranges.
+    Known([LossRange; 2]),
+    /// Some outcome came another way, or was not a loss.
+    Unknown,
 }
 
 /// The iterations of a chunk's outcomes, ascending: offsets of 16 bits from the first while
@@ -212,7 +222,7 @@ impl OutcomeChunk {
     /// Appends an outcome (iterations ascending).
     #[inline]
     pub fn push(&mut self, x: Outcome) {
-        self.unranged = true;
+        self.ranges = Ranges::Unknown;
         let passes_through = x.insured == x.gross && x.largest_insured == x.largest_gross && x.largest_retained == 0.0;
         if !passes_through && self.insured.is_empty() {
             // The first outcome that the terms change: the earlier ones get their columns.
@@ -230,18 +240,17 @@ impl OutcomeChunk {
     /// Takes in the ranges of the gross and largest-breach losses of outcomes just added (the
     /// short way), `None` where one was not a loss.
     fn note_ranges(&mut self, added: [Option<LossRange>; 2]) {
-        let [Some(gross), Some(largest)] = added else {
-            self.unranged = true;
-            return;
+        self.ranges = match (self.ranges, added) {
+            (Ranges::NoneYet, [Some(gross), Some(largest)]) => Ranges::Known([gross, largest]),
+            (Ranges::Known(held), [Some(gross), Some(largest)]) => {
+                let added = [gross, largest];
+                Ranges::Known([0, 1].map(|i| LossRange {
+                    lowest: smaller(held[i].lowest, added[i].lowest),
+                    highest: larger(held[i].highest, added[i].highest),
+                }))
+            }
+            _ => Ranges::Unknown,
         };
-        let added = [gross, largest];
-        self.ranges = Some(match self.ranges {
-            None => added,
-            Some(held) => [0, 1].map(|i| LossRange {
-                lowest: smaller(held[i].lowest, added[i].lowest),
-                highest: larger(held[i].highest, added[i].highest),
-            }),
-        });
     }
 
     /// The number of outcomes.
@@ -337,8 +346,8 @@ impl ExposureOutcomes {
                 c.insured = Vec::new();
                 c.independent = Vec::new();
                 let [gross, largest] = match c.ranges {
-                    Some(ranges) if !c.unranged => ranges.map(Some),
-                    _ => [None, None],
+                    Ranges::Known(ranges) => ranges.map(Some),
+                    Ranges::NoneYet | Ranges::Unknown => [None, None],
                 };
                 (
                     Segment { values: std::mem::take(&mut c.gross), range: gross },
@@ -444,8 +453,12 @@ struct Layers {
 
 impl Layers {
     fn new(terms: &PolicyTerms, mode: Mode) -> Self {
-        let linear = mode == Mode::Breach || terms.aggregate_limit == f64::INFINITY;
-        Layers { linear, year: [0.0; ILF_LIMITS.len()], total: [0.0; ILF_LIMITS.len()] }
+        Layers { linear: Self::linear_for(terms, mode), year: [0.0; ILF_LIMITS.len()], total: [0.0; ILF_LIMITS.len()] }
+    }
+
+    /// Whether the year's terms are linear (see [`Layers`]).
+    fn linear_for(terms: &PolicyTerms, mode: Mode) -> bool {
+        mode == Mode::Breach || terms.aggregate_limit == f64::INFINITY
     }
 
     /// Adds a breach whose covered cost exceeds the retention by `above_retention`.
@@ -655,10 +668,9 @@ impl<'m> ExposureSimulator<'m> {
     /// Whether no policy term can change the exposure's outcomes (insured = gross, nothing
     /// retained, increased-limit layers summed straight): its years may take the short way.
     fn passes_through(&self) -> bool {
-        let terms = &self.exposure.terms;
         self.shortcut
             && self.exposure.insured_is_gross(&self.model.assumptions)
-            && Layers::new(terms, self.model.settings.mode).linear
+            && Layers::linear_for(&self.exposure.terms, self.model.settings.mode)
     }
 
     /// How many of `iterations` to make room for ([`outcome_capacity`]) from the share of years
@@ -1398,9 +1410,9 @@ fn not_speculated(f: fn(f64) -> f64, x: f64) -> f64 {
 /// Fills `uniforms` with correlated uniforms: `Φ(L e)` for independent standard normals `e`
 /// drawn from `rng` (in place: row i of the lower-triangular `L` needs `e_0..=e_i`, so the
 /// rows are formed from the last up).
-fn correlated_uniforms<R: rand::Rng>(factor: &[Vec<f64>], rng: &mut R, uniforms: &mut [f64]) {
+fn correlated_uniforms<R: NormalDraws>(factor: &[Vec<f64>], rng: &mut R, uniforms: &mut [f64]) {
     for e in uniforms.iter_mut() {
-        *e = StandardNormal.sample(rng);
+        *e = rng.standard_normal();
     }
     for i in (0..uniforms.len()).rev() {
         let z: f64 = factor[i].iter().zip(&uniforms[..=i]).map(|(l, e)| l * e).sum();
