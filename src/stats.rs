@@ -60,41 +60,35 @@ pub struct Segment {
 }
 
 impl LossRange {
-    /// The range of `values` if there are any and every one is a loss: in [`LANES`] lanes
-    /// (lane `i mod LANES` sees value `i`), one pass the compiler vectorises, where one running
-    /// minimum would wait on each comparison (comparisons pass NaN over: it is counted with
-    /// what is not above zero).
+    /// The range of `values` if there are any and every one is a loss: in four lanes (lane
+    /// `i mod 4` sees value `i`), one pass the compiler vectorises into minimum, maximum and
+    /// add instructions (with more lanes it runs out of registers), where one running
+    /// minimum would wait on each comparison. Comparisons pass NaN over, so the lanes also sum
+    /// the values: a NaN makes its lane's sum NaN (and anything else not a loss makes the
+    /// minimum not above zero; with every value above zero no sum meets ∞ − ∞).
     pub fn of(values: &[f64]) -> Option<LossRange> {
-        let (mut low, mut high) = ([f64::INFINITY; LANES], [0.0f64; LANES]);
-        let mut not_losses = [0usize; LANES];
-        let groups = values.chunks_exact(LANES);
-        for (lane, v) in groups.remainder().iter().enumerate() {
-            low[lane] = if *v < low[lane] { *v } else { low[lane] };
-            high[lane] = if *v > high[lane] { *v } else { high[lane] };
-            not_losses[lane] += usize::from(!is_loss(*v));
-        }
+        const LANES: usize = 4;
+        let (mut low, mut high, mut sum) = ([f64::INFINITY; LANES], [0.0f64; LANES], [0.0f64; LANES]);
+        let (groups, rest) = values.as_chunks::<LANES>();
+        let mut add = |lane: usize, v: f64| {
+            low[lane] = if v < low[lane] { v } else { low[lane] };
+            high[lane] = if v > high[lane] { v } else { high[lane] };
+            sum[lane] += v;
+        };
         for group in groups {
-            for lane in 0..LANES {
-                let v = group[lane];
-                low[lane] = if v < low[lane] { v } else { low[lane] };
-                high[lane] = if v > high[lane] { v } else { high[lane] };
-                not_losses[lane] += usize::from(!is_loss(v));
+            for (lane, &v) in group.iter().enumerate() {
+                add(lane, v);
             }
         }
-        (!values.is_empty() && not_losses.iter().all(|n| *n == 0)).then(|| LossRange {
-            lowest: low.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
-            highest: high.iter().fold(0.0f64, |a, b| a.max(*b)),
-        })
-    }
-
-    /// The range of values whose bit patterns, read as signed integers, run from `low` to
-    /// `high`, if every one is a loss: a loss's pattern is above zero's and at most infinity's
-    /// (anything negative reads below zero, NaN above infinity), and patterns of losses order
-    /// like the losses. (Integer minima and maxima are exact, whatever their order.)
-    pub fn of_bits(low: i64, high: i64) -> Option<LossRange> {
-        let infinity = f64::INFINITY.to_bits() as i64;
-        (low > 0 && high <= infinity && low <= high)
-            .then(|| LossRange { lowest: f64::from_bits(low as u64), highest: f64::from_bits(high as u64) })
+        // (The rest after the groups: before them, lanes left in different states would keep
+        // the compiler from vectorising the groups.)
+        for (lane, &v) in rest.iter().enumerate() {
+            add(lane, v);
+        }
+        let lowest = low.iter().fold(f64::INFINITY, |a, b| a.min(*b));
+        let no_nan = sum.iter().all(|s| !s.is_nan());
+        (!values.is_empty() && lowest > 0.0 && no_nan)
+            .then(|| LossRange { lowest, highest: high.iter().fold(0.0f64, |a, b| a.max(*b)) })
     }
 }
 
@@ -930,6 +924,31 @@ mod tests {
 
     /// Segments (with zeros and empty segments among them) give the distribution of their
     /// concatenation, bit for bit, whatever the cut.
+    #[test]
+    fn a_range_is_given_exactly_and_only_where_every_value_is_a_loss() {
+        let naive = |values: &[f64]| {
+            values.iter().all(|v| is_loss(*v)).then(|| LossRange {
+                lowest: values.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
+                highest: values.iter().fold(0.0, |a: f64, b| a.max(*b)),
+            })
+        };
+        assert_eq!(LossRange::of(&[]), None);
+        for n in 1..23 {
+            let values: Vec<f64> = (0..n).map(|i| 1.0 + ((i * 7919) % 13) as f64 * 0.5).collect();
+            assert_eq!(LossRange::of(&values), naive(&values), "{n} values");
+            // Anything not a loss, anywhere (in the groups of lanes or in the rest after them).
+            for spoiler in [0.0, -0.0, -1.0, f64::NAN, f64::NEG_INFINITY, f64::INFINITY, f64::MIN_POSITIVE] {
+                for at in 0..n {
+                    let mut spoiled = values.clone();
+                    spoiled[at] = spoiler;
+                    let (ours, reference) = (LossRange::of(&spoiled), naive(&spoiled));
+                    assert_eq!(ours, reference, "{n} values, {spoiler} at {at}");
+                    assert_eq!(ours.is_some(), spoiler > 0.0);
+                }
+            }
+        }
+    }
+
     #[test]
     fn segments_give_the_distribution_of_their_concatenation() {
         let values: Vec<f64> = (0..5_000u32)

@@ -129,6 +129,12 @@ impl ColumnDraws {
     pub fn peek(&self) -> Option<u64> {
         self.first
     }
+
+    /// The column and the breach number the draws were made for.
+    #[inline]
+    pub fn place(&self) -> (u64, u64) {
+        (self.column, self.number)
+    }
 }
 
 impl crate::input::dist::NormalDraws for Stream {}

@@ -473,7 +473,7 @@ impl Layers {
     /// [`Layers::add`] for each of `above_retention` in turn, where the layers are linear
     /// (the same sums, bit for bit: each layer's additions come in the same order), the
     /// layers side by side in vector registers.
-    #[inline]
+    #[inline(never)]
     fn add_each(&mut self, above_retention: &[f64]) {
         debug_assert!(self.linear);
         const LIMITS: [f64; 8] = {
@@ -975,7 +975,20 @@ impl<'m> ExposureSimulator<'m> {
                     covered[j] += smaller(cost, sublimit);
                 }
             };
-            if dense {
+            if dense && k == 1 && sublimit.is_none() {
+                // The common case: a column of costs added to a column of sums, which the
+                // compiler vectorises (the same sums as `add`).
+                let gross = gross.iter_mut().zip(&fixed[..n]);
+                if no_units {
+                    for (sum, fixed) in gross {
+                        *sum += fixed + 0.0;
+                    }
+                } else {
+                    for ((sum, fixed), (per_unit, scaled)) in gross.zip(per_unit[..n].iter().zip(&scaled[..n])) {
+                        *sum += fixed + per_unit * scaled;
+                    }
+                }
+            } else if dense {
                 for i in 0..n {
                     add(i, i);
                 }
@@ -1056,48 +1069,38 @@ impl<'m> ExposureSimulator<'m> {
                     chunk.component_costs.reserve_exact(years.len() * k);
                 }
                 chunk.iterations.extend(years.iter().map(|(year, _)| *year));
-                chunk.gross.reserve_exact(years.len());
-                chunk.largest_gross.reserve_exact(years.len());
                 let taken_from = own.position;
-                // The range of the years' gross and largest breach (as bit patterns), for the
-                // statistics ([`LossRange::of_bits`]).
-                let (mut gross_bits, mut largest_bits) = ((i64::MAX, i64::MIN), (i64::MAX, i64::MIN));
                 let OutcomeChunk { gross: gross_column, largest_gross: largest_column, component_costs, .. } =
                     &mut *chunk;
-                // (Each year's gross is written straight into its column's spare room.)
+                // The costed batch's breaches not yet taken (indices into `own`'s columns).
+                let mut batch = 0..0;
+                // Room for exactly the years' outcomes (no more memory for the kernel to
+                // clear), each year's gross written straight into it.
+                gross_column.reserve_exact(years.len());
+                largest_column.reserve_exact(years.len());
                 gross_column.extend(years.iter().map(|&(_, count)| {
                     if k > 1 {
                         year_costs.fill(0.0);
                     }
-                    let (mut gross, mut largest) = (0.0, 0.0);
-                    for _ in 0..count {
-                        let j = own.take(self, end);
-                        if j == 0 {
-                            // A batch just costed: every breach of it is taken, in order, here.
-                            layers.add_each(&own.gross[..own.costed]);
-                        }
-                        let g = own.gross[j];
-                        gross += g;
-                        largest = larger(largest, g);
-                        if k > 1 {
-                            for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
-                                *total += cost;
-                            }
-                        }
-                    }
+                    let breaches = batch.start..batch.start + count as usize;
+                    // Most years' breaches all lie in the costed batch.
+                    let (gross, largest) = if breaches.end <= batch.end {
+                        batch.start = breaches.end;
+                        own.add_to_year((0.0, 0.0), breaches, &mut year_costs)
+                    } else {
+                        own.take_year_across(self, end, count, &mut batch, &mut layers, &mut year_costs)
+                    };
                     largest_column.push(largest);
-                    let (g, l) = (gross.to_bits() as i64, largest.to_bits() as i64);
-                    gross_bits = (gross_bits.0.min(g), gross_bits.1.max(g));
-                    largest_bits = (largest_bits.0.min(l), largest_bits.1.max(l));
                     if k > 1 {
                         component_costs.extend_from_slice(&year_costs);
                     }
                     gross
                 }));
                 // (Every breach of every batch was taken, as the layers were summed by batch.)
-                debug_assert!(own.costed == 0 || own.position == own.first + own.costed as u64);
+                debug_assert!(batch.is_empty() && own.position == end);
                 if !years.is_empty() {
-                    chunk.note_ranges([gross_bits, largest_bits].map(|(low, high)| LossRange::of_bits(low, high)));
+                    // The range of the years' gross and largest breach, for the statistics.
+                    chunk.note_ranges([&chunk.gross[first..], &chunk.largest_gross[first..]].map(LossRange::of));
                 }
                 let year_columns = chunk.gross[first..].iter().zip(&chunk.largest_gross[first..]);
                 if !chunk.insured.is_empty() {
@@ -1380,6 +1383,63 @@ impl OwnBreaches {
         simulator.cost_batch(self, self.position, n);
         self.first = self.position;
         self.costed = n;
+    }
+
+    /// Costs the next batch of the block's own breaches (see [`OwnBreaches::take`]) and takes
+    /// every one of them: their number, the batch's length in the columns.
+    fn take_batch(&mut self, simulator: &ExposureSimulator, end: u64) -> usize {
+        self.cost_from_position(simulator, end);
+        self.position += self.costed as u64;
+        self.costed
+    }
+
+    /// `totals` (a year's gross and largest breach so far) with breaches `breaches` of the
+    /// costed batch added, and their component costs added to `year_costs` (with several
+    /// components).
+    #[inline(always)]
+    fn add_to_year(&self, totals: (f64, f64), breaches: Range<usize>, year_costs: &mut [f64]) -> (f64, f64) {
+        let k = self.components;
+        if k > 1 {
+            for j in breaches.clone() {
+                for (total, cost) in year_costs.iter_mut().zip(self.component_costs(j, k)) {
+                    *total += cost;
+                }
+            }
+        }
+        match &self.gross[breaches] {
+            [g] => (totals.0 + g, larger(totals.1, *g)),
+            gross => gross.iter().fold(totals, |(gross, largest), &g| (gross + g, larger(largest, g))),
+        }
+    }
+
+    /// A year's totals (see [`OwnBreaches::add_to_year`]) of `count` breaches that run past
+    /// the costed batch's breaches not yet taken (`batch`): those, then the next batch's (and
+    /// on, for a year of more than a batch), each batch's breaches summed into `layers` as it
+    /// is costed. Out of line: most years' breaches lie in one batch.
+    #[inline(never)]
+    fn take_year_across(
+        &mut self,
+        simulator: &ExposureSimulator,
+        end: u64,
+        count: u32,
+        batch: &mut Range<usize>,
+        layers: &mut Layers,
+        year_costs: &mut [f64],
+    ) -> (f64, f64) {
+        let mut left = count as usize;
+        let mut totals = (0.0, 0.0);
+        while left > 0 {
+            if batch.start == batch.end {
+                let n = self.take_batch(simulator, end);
+                layers.add_each(&self.gross[..n]);
+                *batch = 0..n;
+            }
+            let taken = left.min(batch.len());
+            totals = self.add_to_year(totals, batch.start..batch.start + taken, year_costs);
+            batch.start += taken;
+            left -= taken;
+        }
+        totals
     }
 
     /// Passes over `count` own breaches (of a year not wanted): nothing is drawn for them.
@@ -1761,6 +1821,35 @@ mod tests {
         }
     }
 
+    /// A component's costs are the same whether it is costed alone (a column of costs summed
+    /// at once) or beside one that never costs anything (breach by breach): fixed costs only,
+    /// and fixed plus per-unit costs, with and without policy terms.
+    #[test]
+    fn a_lone_component_costs_what_it_costs_beside_others() {
+        let costed = [
+            "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n",
+            "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n\
+             per_unit = { dist = \"uniform\", min = 0.5, max = 2 }\nunit_share = { dist = \"uniform\", min = 0.1, max = 1 }\n",
+        ];
+        let nothing = "[[component]]\nname = \"z\"\nfixed = 0\n";
+        for csv in ["id,records,annual_rate\nx,5000,0.4\n", "id,records,annual_rate,retention\nx,5000,0.4,2e5\n"] {
+            for alone in costed {
+                let settings = RunSettings { mode: Mode::Annual, iterations: 30_000, seed: 5 };
+                let beside = format!("{alone}{nothing}");
+                let [a, b] = [alone, beside.as_str()].map(|toml| {
+                    let model = test_model(csv, toml, settings);
+                    let outcomes = simulate_exposures(&model, 0..1, 0..30_000, &|_| {});
+                    outcomes[0]
+                        .outcomes()
+                        .map(|o| (o.iteration, o.gross.to_bits(), o.insured.to_bits()))
+                        .collect::<Vec<_>>()
+                });
+                assert!(a.len() > 1000);
+                assert_eq!(a, b, "{csv} {alone}");
+            }
+        }
+    }
+
     /// The short way for exposures whose terms cannot bite gives the general loop's outcomes
     /// and layers bit for bit: one and three components, annual and breach mode, a partial
     /// range of blocks, and an exposure matched by a systemic event that never hits it.
@@ -1866,7 +1955,12 @@ mod tests {
             for mut o in simulate_exposures(&model, 0..2, 0..20_000, &|_| {}) {
                 let (gross, largest) = o.take_gross_columns();
                 for segment in gross.iter().chain(&largest).filter(|s| !s.values.is_empty()) {
-                    assert_eq!(segment.range, LossRange::of(&segment.values));
+                    let values = &segment.values;
+                    let naive = values.iter().all(|v| *v > 0.0).then(|| LossRange {
+                        lowest: values.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
+                        highest: values.iter().fold(0.0, |a: f64, b| a.max(*b)),
+                    });
+                    assert_eq!(segment.range, naive);
                     if segment.range.is_some() {
                         ranged += 1;
                     } else {

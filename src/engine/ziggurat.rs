@@ -200,10 +200,29 @@ fn normal_otherwise(draws: &mut ColumnDraws) -> f64 {
     StandardNormal.sample(draws)
 }
 
+/// [`normal_otherwise`] of the draws of breach `number` of column `column`, made again on
+/// this rare path (so that the common one need not lay them out in memory for every draw).
+#[cold]
+#[inline(never)]
+fn normal_otherwise_of(column: u64, number: u64) -> f64 {
+    normal_otherwise(&mut ColumnDraws::new(column, number))
+}
+
 impl NormalDraws for ColumnDraws {
     #[inline(always)]
     fn standard_normal(&mut self) -> f64 {
         standard_normal(self)
+    }
+
+    #[inline(always)]
+    fn only_standard_normal(self) -> f64 {
+        match self.peek().and_then(normal_at_once) {
+            Some(x) => x,
+            None => {
+                let (column, number) = self.place();
+                normal_otherwise_of(column, number)
+            }
+        }
     }
 }
 
@@ -241,6 +260,8 @@ mod tests {
             let ours = standard_normal(&mut ColumnDraws::new(column, number));
             let theirs: f64 = StandardNormal.sample(&mut ColumnDraws::new(column, number));
             assert_eq!(ours.to_bits(), theirs.to_bits(), "number {number}");
+            let only = ColumnDraws::new(column, number).only_standard_normal();
+            assert_eq!(only.to_bits(), theirs.to_bits(), "number {number}");
             accepted += usize::from(ColumnDraws::new(column, number).peek().and_then(normal_at_once).is_some());
             // And what follows a draw is where rand_distr leaves it.
             let (mut a, mut b) = (ColumnDraws::new(column, number), ColumnDraws::new(column, number));
