@@ -487,11 +487,19 @@ impl Layers {
         };
         let mut sums = [0.0; 8];
         sums[..ILF_LIMITS.len()].copy_from_slice(&self.total);
-        for a in above_retention {
-            for (sum, limit) in sums.iter_mut().zip(LIMITS) {
-                *sum += smaller(*a, limit);
+        /// Each layer's sum with each breach added, in order.
+        #[inline(always)]
+        fn add_on(sums: &mut [f64; 8], above_retention: &[f64]) {
+            for a in above_retention {
+                for (sum, limit) in sums.iter_mut().zip(LIMITS) {
+                    *sum += smaller(*a, limit);
+                }
             }
         }
+        fn add(sums: &mut [f64; 8], above_retention: &[f64]) {
+            crate::simd::wide!(add_on(sums, above_retention); sums: &mut [f64; 8], above_retention: &[f64])
+        }
+        add(&mut sums, above_retention);
         self.total.copy_from_slice(&sums[..ILF_LIMITS.len()]);
     }
 
@@ -1083,10 +1091,16 @@ impl<'m> ExposureSimulator<'m> {
                         year_costs.fill(0.0);
                     }
                     let breaches = batch.start..batch.start + count as usize;
-                    // Most years' breaches all lie in the costed batch.
+                    // Most years' breaches all lie in the costed batch; most years have one,
+                    // whose cost is the year's (`add_to_year`'s sums from zero, spelled out).
                     let (gross, largest) = if breaches.end <= batch.end {
                         batch.start = breaches.end;
-                        own.add_to_year((0.0, 0.0), breaches, &mut year_costs)
+                        if k == 1 && count == 1 {
+                            let g = own.gross[breaches.start];
+                            (0.0 + g, larger(0.0, g))
+                        } else {
+                            own.add_to_year((0.0, 0.0), breaches, &mut year_costs)
+                        }
                     } else {
                         own.take_year_across(self, end, count, &mut batch, &mut layers, &mut year_costs)
                     };
@@ -1819,6 +1833,32 @@ mod tests {
                 pmf *= rate / (k + 1) as f64;
             }
         }
+    }
+
+    /// The layers summed a batch at a time (in vector registers, wider where the processor
+    /// has them) are the layers summed breach by breach, bit for bit.
+    #[test]
+    fn layers_summed_by_batch_are_layers_summed_by_breach() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let above: Vec<f64> = (0..5000).map(|_| (open_unit(&mut rng) * 20.0).exp() * 10.0).collect();
+        let terms = PolicyTerms {
+            retention: 0.0,
+            limit: f64::INFINITY,
+            aggregate_limit: f64::INFINITY,
+            share: 1.0,
+            sublimits: Vec::new(),
+        };
+        let (mut batched, mut one_by_one) = (Layers::new(&terms, Mode::Annual), Layers::new(&terms, Mode::Annual));
+        assert!(batched.linear);
+        for batch in above.chunks(256) {
+            batched.add_each(batch);
+            for a in batch {
+                one_by_one.add(*a);
+            }
+        }
+        assert_eq!(batched.total.map(f64::to_bits), one_by_one.total.map(f64::to_bits));
+        assert!(batched.total[0] > 0.0 && batched.total[6] > batched.total[0]);
     }
 
     /// A component's costs are the same whether it is costed alone (a column of costs summed
