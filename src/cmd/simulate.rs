@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::inputs;
 use crate::convergence::{self, Target};
-use crate::engine::simulate::{outcome_room, CHUNK_ITERATIONS};
+use crate::engine::simulate::{outcome_room, CHUNK_ITERATIONS, TASK_BLOCKS};
 use crate::engine::simulate_exposures;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
@@ -507,10 +507,11 @@ pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String,
     let chunk_bytes = (iterations.div_ceil(CHUNK_ITERATIONS) * CHUNK_ITERATIONS) as f64 * CHUNK_BYTES_PER_ITERATION;
     let mut largest: Option<(String, f64)> = None;
     for e in &model.exposures {
-        // The outcomes (with the room each chunk makes for them), and up to seven columns of
+        // The outcomes (with the room each task makes for them), and up to seven columns of
         // them while their statistics are computed.
         let share = stored_share(model, e);
-        let stored = n * outcome_bytes_per_iteration(model, e) * outcome_room(share, CHUNK_ITERATIONS as usize);
+        let task = (TASK_BLOCKS * CHUNK_ITERATIONS).min(iterations.max(1)) as usize;
+        let stored = n * outcome_bytes_per_iteration(model, e) * outcome_room(share, task);
         let bytes = stored + n * share * 7.0 * 8.0 + chunk_bytes;
         if largest.as_ref().is_none_or(|(_, b)| bytes > *b) {
             largest = Some((e.id.clone(), bytes));
