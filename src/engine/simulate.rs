@@ -88,10 +88,10 @@ pub struct ExposureOutcomes {
     pub exposure: usize,
     pub chunks: Vec<OutcomeChunk>,
     pub simulated_breaches: u64,
-    /// Per chunk of [`CHUNK_ITERATIONS`] (in order), the sum over its iterations of the insured
+    /// Per block of [`CHUNK_ITERATIONS`] (in order), the sum over its iterations of the insured
     /// loss had the per-breach limit been each of [`ILF_LIMITS`] (same retention, sublimits,
     /// share and aggregate limit): the same breaches with the terms re-applied. Summing per
-    /// fixed chunk keeps the totals independent of threads and of how a run is split.
+    /// fixed block keeps the totals independent of threads and of how a run is split.
     pub layer_sums: Vec<[f64; ILF_LIMITS.len()]>,
 }
 
@@ -131,8 +131,9 @@ enum Ranges {
 }
 
 /// The iterations of a chunk's outcomes, ascending: offsets of 16 bits from the first while
-/// they all fit (2 bytes an outcome where 8 would do for any: a chunk of a run covers
-/// [`CHUNK_ITERATIONS`]), the iterations themselves once one does not.
+/// they all fit (2 bytes an outcome where 8 would do for any: a chunk of a run covers at most
+/// [`TASK_BLOCKS`] × [`CHUNK_ITERATIONS`] = 65,536 iterations), the iterations themselves once
+/// one does not.
 #[derive(Debug, Clone)]
 enum Iterations {
     Near { first: u64, offsets: Vec<u16> },
