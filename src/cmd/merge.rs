@@ -72,7 +72,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let assumptions =
         InputSource { path: manifest.assumptions.path.clone(), sha256: manifest.assumptions.sha256.clone() };
     let options = args.output.report_options(threads);
-    write_reports(&model, &results, None, &options, [&exposures, &assumptions], staging)?;
+    write_reports(&pool, &model, &results, None, &options, [&exposures, &assumptions], staging)?;
     if !args.output.quiet {
         println!(
             "breachcost {}: merged {} shards ({} exposures, {} mode, {} iterations, seed {}); reports in {}",

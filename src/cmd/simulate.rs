@@ -257,7 +257,15 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         &staging,
     )?;
     let options = args.output.report_options(threads);
-    write_reports(&model, &results, convergence.as_ref(), &options, [&exposures_source, &assumptions_source], staging)?;
+    write_reports(
+        &pool,
+        &model,
+        &results,
+        convergence.as_ref(),
+        &options,
+        [&exposures_source, &assumptions_source],
+        staging,
+    )?;
 
     if !args.output.quiet {
         print_headline(&model, &results, &args.out);
@@ -277,6 +285,7 @@ pub struct ReportOptions {
 
 /// Renders the reports (CSV, charts, run.json) into `staging` and moves it into place.
 pub fn write_reports(
+    pool: &rayon::ThreadPool,
     model: &Model,
     results: &RunResults,
     convergence: Option<&convergence::Convergence>,
@@ -284,13 +293,20 @@ pub fn write_reports(
     [exposures, assumptions]: [&InputSource; 2],
     staging: output_dir::Staging,
 ) -> Result<()> {
-    let mut files: Vec<ReportFile> = report::csv_reports(model, results, options.ord);
+    // The tables and the charts are rendered side by side, on the run's threads.
+    let (mut files, charts) = pool.install(|| {
+        rayon::join(
+            || report::csv_reports(model, results, options.ord),
+            || match options.charts {
+                true => report::visual::render_with_convergence(model, results, convergence),
+                false => Ok(Vec::new()),
+            },
+        )
+    });
     if let Some(c) = convergence {
         files.push(ReportFile { path: "convergence.csv".into(), bytes: report::convergence::render(c) });
     }
-    if options.charts {
-        files.extend(report::visual::render_with_convergence(model, results, convergence)?);
-    }
+    files.extend(charts?);
     files.push(ReportFile {
         path: "run.json".into(),
         bytes: run_json::render(model, results, options.threads, exposures, assumptions),

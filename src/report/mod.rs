@@ -17,9 +17,14 @@ pub mod summary;
 pub mod visual;
 pub mod ylt;
 
+use rayon::prelude::*;
+
 use crate::engine::Model;
 use crate::input::Mode;
 use crate::run::RunResults;
+
+/// A report file's name and what renders its bytes.
+type Render<'a> = (&'static str, Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>);
 
 pub use crate::input::exposures::{PORTFOLIO_EXCL_SYSTEMIC_ID, PORTFOLIO_ID};
 
@@ -30,18 +35,21 @@ pub struct ReportFile {
 }
 
 /// Renders the CSV reports (and the ORD files when `ord`).
+/// The files are rendered side by side (a portfolio of thousands of exposures has sizeable ones).
 pub fn csv_reports(model: &Model, results: &RunResults, ord: bool) -> Vec<ReportFile> {
     let annual = model.settings.mode == Mode::Annual;
-    let mut files = vec![
-        ReportFile { path: "summary.csv".into(), bytes: summary::render(results) },
-        ReportFile { path: "components.csv".into(), bytes: components::render(results) },
-        ReportFile { path: "exceedance.csv".into(), bytes: exceedance::render(results, annual) },
-        ReportFile { path: "ilf.csv".into(), bytes: ilf::render(model, results) },
+    let mut renders: Vec<Render> = vec![
+        ("summary.csv", Box::new(|| summary::render(results))),
+        ("components.csv", Box::new(|| components::render(results))),
+        ("exceedance.csv", Box::new(|| exceedance::render(results, annual))),
+        ("ilf.csv", Box::new(|| ilf::render(model, results))),
     ];
     if annual {
-        files.push(ReportFile { path: "pricing.csv".into(), bytes: pricing::render(model, results) });
-        files.push(ReportFile { path: "contribution.csv".into(), bytes: contribution::render(results) });
+        renders.push(("pricing.csv", Box::new(|| pricing::render(model, results))));
+        renders.push(("contribution.csv", Box::new(|| contribution::render(results))));
     }
+    let mut files: Vec<ReportFile> =
+        renders.par_iter().map(|(path, render)| ReportFile { path: (*path).into(), bytes: render() }).collect();
     if ord {
         files.extend(ord::render(results));
     }

@@ -18,6 +18,7 @@ mod tornado;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use rayon::prelude::*;
 
 use super::ReportFile;
 use crate::convergence::Convergence;
@@ -90,17 +91,20 @@ pub fn render_with_convergence(
 ) -> Result<Vec<ReportFile>> {
     style::register_font()?;
     let label = RunLabel::of(model);
-    let mut rendered = vec![
-        render_chart(&loss_distribution::LossDistributionChart::from_run(results, &label))?,
-        render_chart(&exceedance_curve::ExceedanceChart::from_run(model, results, &label))?,
-        render_chart(&components::ComponentsChart::from_run(model, results, &label))?,
-        render_chart(&cost_vs_records::CostVsRecordsChart::from_run(model)?)?,
+    // The charts are drawn side by side, each on its own canvas.
+    let label = &label;
+    let mut charts: Vec<ChartJob> = vec![
+        Box::new(|| render_chart(&loss_distribution::LossDistributionChart::from_run(results, label))),
+        Box::new(|| render_chart(&exceedance_curve::ExceedanceChart::from_run(model, results, label))),
+        Box::new(|| render_chart(&components::ComponentsChart::from_run(model, results, label))),
+        Box::new(|| render_chart(&cost_vs_records::CostVsRecordsChart::from_run(model)?)),
     ];
     if let Some(c) = convergence {
-        rendered.push(render_chart(&convergence_chart::ConvergenceChart::from_convergence(c, &label))?);
+        charts.push(Box::new(move || render_chart(&convergence_chart::ConvergenceChart::from_convergence(c, label))));
     }
+    let rendered: Vec<Rendered> = charts.par_iter().map(|chart| chart()).collect::<Result<_>>()?;
     let charts: Vec<(&str, &str)> = rendered.iter().map(|r| (r.name, r.svg.as_str())).collect();
-    let page = html::render(model, results, &label, &charts);
+    let page = html::render(model, results, label, &charts);
     let mut files = Vec::with_capacity(rendered.len() * 2 + 1);
     for r in rendered {
         files.push(ReportFile { path: format!("charts/{}.png", r.name), bytes: r.png });
@@ -122,6 +126,9 @@ pub fn render_sensitivity(model: &Model, sensitivity: &Sensitivity) -> Result<Ve
         ReportFile { path: "report.html".into(), bytes: page.into_bytes() },
     ])
 }
+
+/// Draws one chart (see [`render_with_convergence`]).
+type ChartJob<'a> = Box<dyn Fn() -> Result<Rendered> + Send + Sync + 'a>;
 
 fn render_chart(chart: &impl Chart) -> Result<Rendered> {
     let context = format!("chart {}", chart.name());
