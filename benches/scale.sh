@@ -103,7 +103,13 @@ for n in "${scale_exposures[@]}"; do
     --no-charts --quiet --iterations "$scale_base_years" --out "$work/scale")
   echo "  ${n} exposures: ${s} s, ${mb} MiB"
 done
-echo "threads (10,000 exposures, ${scale_base_years} years):"
-read -r one _ < <(measure "$bin" simulate "${p2[@]}" --iterations "$scale_base_years" --threads 1 --out "$work/scale")
-read -r two _ < <(measure "$bin" simulate "${p2[@]}" --iterations "$scale_base_years" --threads 2 --out "$work/scale")
+echo "threads (10,000 exposures, ${scale_base_years} years; best of 3 interleaved rounds):"
+for _ in 1 2 3; do
+  for threads in 1 2; do
+    read -r s _ < <(measure "$bin" simulate "${p2[@]}" --iterations "$scale_base_years" --threads "$threads" --out "$work/scale")
+    echo "$s" >>"$work/threads-$threads"
+  done
+done
+read -r one _ < <(best_and_median <"$work/threads-1")
+read -r two _ < <(best_and_median <"$work/threads-2")
 awk -v a="$one" -v b="$two" 'BEGIN { printf "  1 thread %.2f s, 2 threads %.2f s: speed-up %.2fx\n", a, b, a / b }'
