@@ -1094,8 +1094,9 @@ impl<'m> ExposureSimulator<'m> {
                     &mut *chunk;
                 // The costed batch's breaches not yet taken (indices into `own`'s columns).
                 let mut batch = 0..0;
-                // Room for exactly the years' outcomes (no more memory for the kernel to
-                // clear), each year's gross written straight into it.
+                // Each year's gross written straight into its column's room (the task's
+                // reservation; past it, room for exactly these years: no more memory for the
+                // kernel to clear).
                 gross_column.reserve_exact(years.len());
                 largest_column.reserve_exact(years.len());
                 gross_column.extend(years.iter().map(|&(_, count)| {
