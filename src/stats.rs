@@ -263,7 +263,7 @@ impl LossDistribution {
         let mut squares = self.sd.get().is_none().then(BlockSum::default);
         let mut add_squares = |values: &[f64]| {
             if let Some(squares) = squares.as_mut() {
-                squares.extend(values, |v| (v - self.mean) * (v - self.mean));
+                self.add_squares(squares, values);
             }
         };
         if missing.len() == buckets.count() {
@@ -369,10 +369,15 @@ impl LossDistribution {
         *self.sd.get_or_init(|| {
             let mut squares = BlockSum::default();
             for values in &self.segments {
-                squares.extend(values, |v| (v - self.mean) * (v - self.mean));
+                self.add_squares(&mut squares, values);
             }
             self.sd_from(squares)
         })
+    }
+
+    /// Adds the squared deviations of `values` from the mean to `squares`.
+    fn add_squares(&self, squares: &mut BlockSum, values: &[f64]) {
+        squares.extend(values, |v| (v - self.mean) * (v - self.mean));
     }
 
     /// The standard deviation from the blocked sum of the stored values' squared deviations
@@ -783,6 +788,15 @@ impl Summary {
     }
 }
 
+/// For tests: the range [`LossRange::of`] gives, by plain folds over the values.
+#[cfg(test)]
+pub(crate) fn range_by_folds(values: &[f64]) -> Option<LossRange> {
+    (!values.is_empty() && values.iter().all(|v| is_loss(*v))).then(|| LossRange {
+        lowest: values.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
+        highest: values.iter().fold(0.0, |a: f64, b| a.max(*b)),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -922,16 +936,11 @@ mod tests {
         assert_eq!(histogram.zeros, 5);
     }
 
-    /// Segments (with zeros and empty segments among them) give the distribution of their
-    /// concatenation, bit for bit, whatever the cut.
+    /// A range is given exactly where every value is a loss, and only there: anything else
+    /// (zero, negative, NaN, −∞) anywhere spoils it.
     #[test]
     fn a_range_is_given_exactly_and_only_where_every_value_is_a_loss() {
-        let naive = |values: &[f64]| {
-            values.iter().all(|v| is_loss(*v)).then(|| LossRange {
-                lowest: values.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
-                highest: values.iter().fold(0.0, |a: f64, b| a.max(*b)),
-            })
-        };
+        let naive = range_by_folds;
         assert_eq!(LossRange::of(&[]), None);
         for n in 1..23 {
             let values: Vec<f64> = (0..n).map(|i| 1.0 + ((i * 7919) % 13) as f64 * 0.5).collect();
@@ -949,6 +958,8 @@ mod tests {
         }
     }
 
+    /// Segments (with zeros and empty segments among them) give the distribution of their
+    /// concatenation, bit for bit, whatever the cut, with or without their ranges.
     #[test]
     fn segments_give_the_distribution_of_their_concatenation() {
         let values: Vec<f64> = (0..5_000u32)
@@ -968,16 +979,8 @@ mod tests {
             let parts = LossDistribution::from_segments(segments.clone(), 9_000);
             assert_eq!(summary(&parts), summary(&whole), "cut {cut}");
             // With their ranges where they hold only losses (as the engine gives them).
-            let pieces = segments
-                .into_iter()
-                .map(|values| {
-                    let range = (!values.is_empty() && values.iter().all(|v| *v > 0.0)).then(|| LossRange {
-                        lowest: values.iter().copied().fold(f64::INFINITY, f64::min),
-                        highest: values.iter().copied().fold(0.0, f64::max),
-                    });
-                    Segment { values, range }
-                })
-                .collect();
+            let pieces =
+                segments.into_iter().map(|values| Segment { range: range_by_folds(&values), values }).collect();
             let ranged = LossDistribution::from_pieces(pieces, 9_000);
             assert_eq!(summary(&ranged), summary(&whole), "cut {cut}, with ranges");
         }

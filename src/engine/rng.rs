@@ -135,6 +135,13 @@ impl ColumnDraws {
     pub fn place(&self) -> (u64, u64) {
         (self.column, self.number)
     }
+
+    /// A value after the first (out of line: most draws need one value).
+    #[inline(never)]
+    fn further(&mut self) -> Result<u64, Infallible> {
+        let (column, number) = (self.column, self.number);
+        rand::TryRng::try_next_u64(self.rest.get_or_insert_with(|| stream(mix(column, number))))
+    }
 }
 
 impl crate::input::dist::NormalDraws for Stream {}
@@ -161,15 +168,6 @@ impl rand::TryRng for ColumnDraws {
             chunk.copy_from_slice(&word[..chunk.len()]);
         }
         Ok(())
-    }
-}
-
-impl ColumnDraws {
-    /// A value after the first (out of line: most draws need one value).
-    #[inline(never)]
-    fn further(&mut self) -> Result<u64, Infallible> {
-        let (column, number) = (self.column, self.number);
-        rand::TryRng::try_next_u64(self.rest.get_or_insert_with(|| stream(mix(column, number))))
     }
 }
 

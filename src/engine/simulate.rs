@@ -1433,10 +1433,7 @@ impl OwnBreaches {
                 }
             }
         }
-        match &self.gross[breaches] {
-            [g] => (totals.0 + g, larger(totals.1, *g)),
-            gross => gross.iter().fold(totals, |(gross, largest), &g| (gross + g, larger(largest, g))),
-        }
+        self.gross[breaches].iter().fold(totals, |(gross, largest), &g| (gross + g, larger(largest, g)))
     }
 
     /// A year's totals (see [`OwnBreaches::add_to_year`]) of `count` breaches that run past
@@ -2031,12 +2028,7 @@ mod tests {
             for mut o in simulate_exposures(&model, 0..2, 0..20_000, &|_| {}) {
                 let (gross, largest) = o.take_gross_columns();
                 for segment in gross.iter().chain(&largest).filter(|s| !s.values.is_empty()) {
-                    let values = &segment.values;
-                    let naive = values.iter().all(|v| *v > 0.0).then(|| LossRange {
-                        lowest: values.iter().fold(f64::INFINITY, |a, b| a.min(*b)),
-                        highest: values.iter().fold(0.0, |a: f64, b| a.max(*b)),
-                    });
-                    assert_eq!(segment.range, naive);
+                    assert_eq!(segment.range, crate::stats::range_by_folds(&segment.values));
                     if segment.range.is_some() {
                         ranged += 1;
                     } else {
