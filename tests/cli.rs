@@ -765,10 +765,11 @@ fn a_rerun_replaces_the_report_folder_completely() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("report");
     simulate(&out, &["--iterations", ITERATIONS, "--seed", "1"]);
-    write(&out, "my-notes.txt", "old");
-    simulate(&out, &["--iterations", "1000", "--seed", "2"]);
+    assert!(out.join("charts").is_dir());
+    simulate(&out, &["--iterations", "1000", "--seed", "2", "--no-charts"]);
     has_all_report_files(&out);
-    assert!(!out.join("my-notes.txt").exists(), "the old extra file should be gone");
+    assert!(!out.join("charts").exists(), "the previous run's charts should be gone");
+    assert!(!out.join("report.html").exists(), "the previous run's report.html should be gone");
     assert_eq!(run_json(&out)["seed"].as_u64(), Some(2));
     check_reports(&out, true, 1000);
     assert_eq!(
@@ -776,6 +777,22 @@ fn a_rerun_replaces_the_report_folder_completely() {
         ["report".to_string()].into_iter().collect(),
         "nothing left beside the report folder"
     );
+}
+
+#[test]
+fn a_rerun_refuses_a_report_folder_holding_a_file_breachcost_did_not_write() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("report");
+    simulate(&out, &["--iterations", ITERATIONS, "--seed", "1"]);
+    write(&out, "my-notes.txt", "mine");
+    let before = snapshot(&out);
+    let output = run(&["simulate", "--out", s(&out), "--quiet", "--iterations", "1000"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "one line on stderr: {err}");
+    assert!(err.contains("my-notes.txt"), "the error should name the file: {err}");
+    assert!(before == snapshot(&out), "the report folder was changed");
+    assert_eq!(entries(dir.path()), ["report".to_string()].into_iter().collect());
 }
 
 #[test]
@@ -807,17 +824,11 @@ fn an_empty_existing_out_folder_and_missing_parent_folders_are_fine() {
 }
 
 #[test]
-fn no_temporary_folders_remain_beside_the_out_folder() {
+fn no_temporary_folders_or_locks_remain_beside_the_out_folder() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("report");
-    // Left-overs of a killed run (a process id that cannot exist) are cleaned up.
-    let stale = dir.path().join(".report.breachcost-tmp-4294967295");
-    std::fs::create_dir(&stale).expect("mkdir");
-    write(&stale, "summary.csv", "half-written");
     simulate(&out, &["--iterations", "500"]);
     simulate(&out, &["--iterations", "500"]);
-    let left: Vec<String> = entries(dir.path()).into_iter().filter(|n| n.contains("breachcost-")).collect();
-    assert!(left.is_empty(), "temporary folders remain beside the out folder: {left:?}");
     assert_eq!(entries(dir.path()), ["report".to_string()].into_iter().collect());
 }
 
@@ -931,11 +942,11 @@ fn a_killed_run_leaves_the_previous_reports_as_they_were() {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn a_failure_to_write_the_reports_exits_1_with_one_error_line() {
+fn an_out_folder_that_cannot_be_created_is_refused_before_simulating() {
     // Nothing can be created in /proc, whatever the user's permissions (even root's).
     let target = format!("/proc/breachcost-test-{}", std::process::id());
     let output = run(&["simulate", "--out", &target, "--iterations", "100"]);
-    assert_eq!(output.status.code(), Some(1), "{}", describe(&output));
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
     let err = stderr(&output);
     assert!(err.starts_with("error: ") && err.contains(&target), "{err}");
     assert_eq!(err.lines().count(), 1, "one line on stderr: {err:?}");

@@ -52,7 +52,11 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     if args.iterations == 0 || args.iterations > MAX_ITERATIONS {
         return Err(Error::input(format!("--iterations {}: expected between 1 and {MAX_ITERATIONS}", args.iterations)));
     }
-    output_dir::check_target(&args.out)?;
+    let mut guarded = vec![output_dir::Guarded { what: "the cases", path: &args.cases }];
+    if let Some(path) = &args.assumptions {
+        guarded.push(output_dir::Guarded { what: "the assumptions", path });
+    }
+    let target = output_dir::check(&args.out, &guarded)?;
     let label = args.cases.display().to_string();
     let cases = backtest::parse_cases(&read_text(&args.cases, "a cases CSV file")?, &label)?;
     let (assumptions, _) = super::inputs::load_assumptions(args.assumptions.as_deref())?;
@@ -64,6 +68,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             skipped.len()
         )));
     }
+    let staging = target.stage(output_dir::Kind::Report)?;
     let results = backtest::run_cases(&used, assumptions, args.iterations, seed)?;
     let summary = backtest::summarise(&results, skipped.len());
     let mut files = vec![
@@ -74,7 +79,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         },
     ];
     files.extend(visual::render_backtest(&results, &summary, args.iterations, seed)?);
-    output_dir::write_atomically(&args.out, &files)?;
+    staging.commit(&files)?;
     if !args.quiet {
         print!("{}", describe(&label, &results, &skipped, &summary, args.iterations, seed, &args.out));
     }

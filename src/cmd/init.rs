@@ -21,7 +21,8 @@ pub fn run(args: &InitArgs) -> Result<()> {
     let files = [("exposures.csv", SAMPLE_PORTFOLIO), ("assumptions.toml", DEFAULT_ASSUMPTIONS)];
     for (name, _) in &files {
         let path = dir.join(name);
-        if path.exists() {
+        // symlink_metadata: a link named like the file, even a dangling one, is refused too.
+        if std::fs::symlink_metadata(&path).is_ok() {
             return Err(Error::input(format!("{}: already exists; init never overwrites files", path.display())));
         }
     }
@@ -29,8 +30,19 @@ pub fn run(args: &InitArgs) -> Result<()> {
         .map_err(|e| Error::failure(format!("{}: cannot create the folder: {e}", dir.display())))?;
     for (name, text) in &files {
         let path = dir.join(name);
-        std::fs::write(&path, text)
-            .map_err(|e| Error::failure(format!("{}: cannot be written: {e}", path.display())))?;
+        // create_new never follows a symbolic link (not even a dangling one) nor replaces a
+        // file that appeared since the check above.
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
+        written.map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                Error::input(format!("{}: already exists; init never overwrites files", path.display()))
+            }
+            _ => Error::failure(format!("{}: cannot be written: {e}", path.display())),
+        })?;
     }
     println!(
         "wrote {0}/exposures.csv and {0}/assumptions.toml; run: breachcost simulate --exposures {0}/exposures.csv --assumptions {0}/assumptions.toml",

@@ -21,6 +21,15 @@ pub struct InputFiles {
 }
 
 impl InputFiles {
+    /// The files given, which a run's `--out` must never replace.
+    pub fn guarded(&self) -> Vec<crate::report::output_dir::Guarded<'_>> {
+        let given = [("the exposures", &self.exposures), ("the assumptions", &self.assumptions)];
+        given
+            .into_iter()
+            .filter_map(|(what, path)| path.as_deref().map(|path| crate::report::output_dir::Guarded { what, path }))
+            .collect()
+    }
+
     /// Reads both (see [`load`]).
     pub fn load(&self) -> Result<Inputs> {
         load(self.exposures.as_deref(), self.assumptions.as_deref())

@@ -31,7 +31,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let shards = shard::open_shards(&args.shards)?;
     let manifest = shards[0].manifest.clone();
     let first = shards[0].dir.clone();
-    output_dir::check_target(&args.out)?;
+    let guarded: Vec<output_dir::Guarded> =
+        args.shards.iter().map(|dir| output_dir::Guarded { what: "the shard folder", path: dir }).collect();
+    let target = output_dir::check(&args.out, &guarded)?;
     let loaded =
         inputs::load(Some(&first.join(&manifest.exposures.copy)), Some(&first.join(&manifest.assumptions.copy)))?;
     for (what, copy, expected) in [
@@ -64,7 +66,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
             batches.len()
         )));
     }
-    let staging = output_dir::stage(&args.out)?;
+    let staging = target.stage(output_dir::Kind::Report)?;
     let source = ShardTables { shards, batches };
     let results = run_with_progress(&pool, &model, &source, "merging", args.output.quiet, args.output.ylt, &staging)?;
     // run.json names the inputs the shards read, not the copies.

@@ -52,7 +52,7 @@ pub struct SensitivityArgs {
 
 pub fn run(args: &SensitivityArgs) -> Result<()> {
     let (pool, threads) = super::simulate::thread_pool(args.threads)?;
-    output_dir::check_target(&args.out)?;
+    let target = output_dir::check(&args.out, &args.inputs.guarded())?;
     let mut inputs = args.inputs.load()?;
     let overrides = Overrides {
         mode: args.mode.as_deref(),
@@ -100,6 +100,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         )));
     }
 
+    let staging = target.stage(output_dir::Kind::Report)?;
     let per_run = settings.iterations.saturating_mul(target_exposures(&model).len() as u64);
     let total = sensitivity::planned_runs(&model).saturating_mul(per_run);
     let bar = if !args.quiet && std::io::stderr().is_terminal() {
@@ -137,7 +138,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
             &inputs.assumptions_source,
         ),
     });
-    output_dir::write_atomically(&args.out, &files)?;
+    staging.commit(&files)?;
     if !args.quiet {
         print_summary(&model, &analysis, &args.out);
     }

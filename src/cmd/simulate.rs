@@ -198,7 +198,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
             return Err(Error::input("--shard: --ord and --ylt are written by `breachcost merge`; give them to merge"));
         }
     }
-    output_dir::check_target(&args.out)?;
+    let out = output_dir::check(&args.out, &args.inputs.guarded())?;
     let inputs = args.inputs.load()?;
     let settings = settings(args, &inputs.assumptions)?;
     if !args.output.quiet {
@@ -230,7 +230,8 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
     check_run_memory(&model, planned, &iterations_source)?;
     // The inputs are good: only now is anything created beside --out.
-    let staging = output_dir::stage(&args.out)?;
+    let kind = if shard.is_some() { output_dir::Kind::Shard } else { output_dir::Kind::Report };
+    let staging = out.stage(kind)?;
     if let Some(spec) = shard {
         let copies = ShardInputs {
             exposures: (&exposures_source, exposures_bytes, exposures_format),
@@ -291,7 +292,7 @@ pub fn write_reports(
     convergence: Option<&convergence::Convergence>,
     options: &ReportOptions,
     [exposures, assumptions]: [&InputSource; 2],
-    staging: output_dir::Staging,
+    staging: output_dir::Staging<'_>,
 ) -> Result<()> {
     // The tables and the charts are rendered side by side, on the run's threads.
     let (mut files, charts) = pool.install(|| {
@@ -370,7 +371,7 @@ fn run_shard(
     model: &Model,
     spec: ShardSpec,
     inputs: ShardInputs,
-    staging: output_dir::Staging,
+    staging: output_dir::Staging<'_>,
     args: &SimulateArgs,
 ) -> Result<()> {
     let started = std::time::Instant::now();
