@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::output::outln;
 use crate::error::{Error, Result};
 use crate::input::{DEFAULT_ASSUMPTIONS, SAMPLE_PORTFOLIO};
 
@@ -32,9 +33,8 @@ pub fn run(args: &InitArgs) -> Result<()> {
         std::fs::write(&path, text)
             .map_err(|e| Error::failure(format!("{}: cannot be written: {e}", path.display())))?;
     }
-    println!(
+    outln!(
         "wrote {0}/exposures.csv and {0}/assumptions.toml; run: breachcost simulate --exposures {0}/exposures.csv --assumptions {0}/assumptions.toml",
         dir.display()
-    );
-    Ok(())
+    )
 }
