@@ -8,7 +8,7 @@
 
 use crate::engine::{simulate_exposures, Model, RunSettings};
 use crate::error::{Error, Result};
-use crate::input::{Assumptions, Exposures, Mode};
+use crate::input::{Assumptions, Exposure, Exposures, Mode};
 use crate::report::csv::{num, Csv};
 use crate::stats::LossDistribution;
 
@@ -194,7 +194,12 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn error(&self, column: &str, value: &str, expected: &str) -> Error {
-        Error::input(format!("{} row {}, column {column}: \"{}\" {expected}", self.label, self.row, truncate(value)))
+        Error::input(format!(
+            "{} row {}, column {column}: \"{}\" {expected}",
+            self.label,
+            self.row,
+            crate::text::printable(&truncate(value))
+        ))
     }
 
     fn cell(&self, column: &str) -> Option<&str> {
@@ -204,6 +209,16 @@ impl Row<'_> {
 
     fn parse(&self) -> Result<Case> {
         let id = self.cell("id").ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?.to_string();
+        // Ids are written into the reports and printed: identifiers, as in the exposures.
+        if let Some(problem) = crate::text::id_problem(&id) {
+            return Err(self.error("id", &id, &problem));
+        }
+        for column in ["data_types", "industry", "cost_scope", "year", "source"] {
+            let value = self.cell(column).unwrap_or_default();
+            if let Some(problem) = crate::text::text_problem(value, crate::text::MAX_TEXT_BYTES) {
+                return Err(self.error(column, value, &problem));
+            }
+        }
         let affected_text =
             self.cell("affected").ok_or_else(|| self.error("affected", "", "is empty; expected a whole number ≥ 1"))?;
         let digits = affected_text.strip_prefix('+').unwrap_or(affected_text);
@@ -266,12 +281,27 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
     if cases.is_empty() {
         return Ok(Vec::new());
     }
-    let mut csv = Csv::new(&["id", "records", "affected", "data_types"]);
-    for c in cases {
-        let data_types = c.data_types.as_ref().map(|d| d.join(";")).unwrap_or_default();
-        csv.row([c.id.clone(), c.affected.to_string(), c.affected.to_string(), data_types]);
-    }
-    let exposures = Exposures::from_csv_bytes(&csv.into_bytes(), "cases")?;
+    // One exposure per case, holding exactly the affected records.
+    let rows = cases
+        .iter()
+        .map(|c| Exposure {
+            id: c.id.clone(),
+            name: None,
+            industry: None,
+            records: c.affected,
+            data_types: c.data_types.clone().filter(|d| !d.is_empty()),
+            affected: Some(c.affected),
+            annual_rate: None,
+            revenue: None,
+            retention: None,
+            limit: None,
+            aggregate_limit: None,
+            share: None,
+            sublimits: Vec::new(),
+            extra: Vec::new(),
+        })
+        .collect();
+    let exposures = Exposures { label: "cases".to_string(), rows };
     let settings = RunSettings { mode: Mode::Breach, iterations, seed };
     let model = Model::build(&exposures, assumptions, settings)?;
     let outcomes = simulate_exposures(&model, 0..model.exposures.len(), 0..iterations, &|_| {});

@@ -20,5 +20,6 @@ pub mod sensitivity;
 pub mod shard;
 mod simd;
 pub mod stats;
+pub mod text;
 
 pub use error::{Error, Result};

@@ -1,8 +1,12 @@
 //! The `breachcost` command line: parse arguments, call the library, map errors to exit codes.
 
-use clap::{Parser, Subcommand};
+use std::io::Write;
 
-use breachcost::cmd::{backtest, init, merge, sensitivity, simulate, validate};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, Parser, Subcommand};
+
+use breachcost::cmd::{backtest, flags, init, merge, output, sensitivity, simulate, validate};
+use breachcost::Error;
 
 #[derive(Parser)]
 #[command(
@@ -50,7 +54,10 @@ enum Command {
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => exit_now(parse_failed(&error)),
+    };
     let result = match &cli.command {
         Command::Simulate(c) => simulate::run_with(&c.args, &c.convergence),
         Command::Merge(args) => merge::run(args),
@@ -59,14 +66,40 @@ fn main() {
         Command::Backtest(args) => backtest::run(args),
         Command::Init(args) => init::run(args),
     };
-    let code = match result {
+    // What the command printed is written out here, so that a failure to write it is seen.
+    let result = result.and_then(|()| output::flush());
+    exit_now(match result {
         Ok(()) => 0,
-        Err(error) => {
-            eprintln!("error: {error}");
-            error.exit_code()
+        Err(error) => report(&error),
+    });
+}
+
+/// Prints `error` (one line on stderr; nothing for a closed stdout) and returns the exit code.
+fn report(error: &Error) -> i32 {
+    if *error != Error::StdoutClosed {
+        // A standard error that cannot be written has nowhere to report that.
+        let _ = writeln!(std::io::stderr().lock(), "error: {error}");
+    }
+    error.exit_code()
+}
+
+/// What to do with a command line clap refused: help and `--version` are printed as clap
+/// writes them; anything else is one line naming the flag, the value and what is expected.
+fn parse_failed(error: &clap::Error) -> i32 {
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            match error.print() {
+                Ok(()) => error.exit_code(),
+                Err(e) => report(&output::stdout_error(e)),
+            }
         }
-    };
-    exit_now(code);
+        _ => {
+            let command = Cli::command();
+            let commands: Vec<&str> =
+                command.get_subcommands().map(|c| c.get_name()).filter(|name| *name != "help").collect();
+            report(&flags::usage_error(error, &commands))
+        }
+    }
 }
 
 /// Ends the process with `code`, the standard streams flushed, without running the C
@@ -75,7 +108,7 @@ fn main() {
 /// of ten million years), memory the operating system takes back at once as the process ends.
 /// (Nothing of breachcost's own runs at exit.)
 fn exit_now(code: i32) -> ! {
-    use std::io::Write;
+    // Both flushed before: by `output::flush` (its failure reported) or as clap printed.
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
     // SAFETY: `_exit` has no preconditions. Everything the command writes is written (reports

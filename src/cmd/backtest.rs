@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::simulate::DEFAULT_SEED;
+use super::flags;
+use super::simulate::{thread_pool, DEFAULT_SEED};
 use crate::backtest::{self, Case, CaseResult, Summary};
 use crate::error::{Error, Result};
 use crate::report::{output_dir, visual, ReportFile};
@@ -13,7 +14,7 @@ use crate::report::{output_dir, visual, ReportFile};
 /// Breaches simulated per case unless `--iterations` says otherwise.
 pub const DEFAULT_ITERATIONS: u64 = 20_000;
 /// The most iterations per case: breach mode keeps every simulated breach in memory.
-const MAX_ITERATIONS: u64 = 10_000_000;
+pub const MAX_ITERATIONS: u64 = 10_000_000;
 
 #[derive(Args, Debug, Clone)]
 pub struct BacktestArgs {
@@ -27,11 +28,14 @@ pub struct BacktestArgs {
     #[arg(long, value_name = "DIR", default_value = "reports/backtest")]
     pub out: PathBuf,
     /// Breaches simulated per case
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_ITERATIONS)]
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_ITERATIONS, value_parser = flags::backtest_iterations, allow_negative_numbers = true)]
     pub iterations: u64,
     /// Random seed (default: the assumptions' simulation.seed, else 20231031)
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = flags::seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
+    /// Worker threads (default: all cores); results do not depend on it
+    #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
+    pub threads: Option<usize>,
     /// Print nothing but errors
     #[arg(long)]
     pub quiet: bool,
@@ -52,6 +56,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     if args.iterations == 0 || args.iterations > MAX_ITERATIONS {
         return Err(Error::input(format!("--iterations {}: expected between 1 and {MAX_ITERATIONS}", args.iterations)));
     }
+    let (pool, _) = thread_pool(args.threads)?;
     let mut guarded = vec![output_dir::Guarded { what: "the cases", path: &args.cases }];
     if let Some(path) = &args.assumptions {
         guarded.push(output_dir::Guarded { what: "the assumptions", path });
@@ -69,7 +74,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
         )));
     }
     let staging = target.stage(output_dir::Kind::Report)?;
-    let results = backtest::run_cases(&used, assumptions, args.iterations, seed)?;
+    let results = pool.install(|| backtest::run_cases(&used, assumptions, args.iterations, seed))?;
     let summary = backtest::summarise(&results, skipped.len());
     let mut files = vec![
         ReportFile { path: "backtest.csv".into(), bytes: backtest::render_results(&results) },
@@ -78,10 +83,10 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             bytes: backtest::render_summary(&summary, args.iterations, seed),
         },
     ];
-    files.extend(visual::render_backtest(&results, &summary, args.iterations, seed)?);
+    files.extend(pool.install(|| visual::render_backtest(&results, &summary, args.iterations, seed))?);
     staging.commit(&files)?;
     if !args.quiet {
-        print!("{}", describe(&label, &results, &skipped, &summary, args.iterations, seed, &args.out));
+        super::output::print(&describe(&label, &results, &skipped, &summary, args.iterations, seed, &args.out))?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::output::outln;
 use crate::error::{Error, Result};
 use crate::input::{DEFAULT_ASSUMPTIONS, SAMPLE_PORTFOLIO};
 
@@ -44,9 +45,8 @@ pub fn run(args: &InitArgs) -> Result<()> {
             _ => Error::failure(format!("{}: cannot be written: {e}", path.display())),
         })?;
     }
-    println!(
+    outln!(
         "wrote {0}/exposures.csv and {0}/assumptions.toml; run: breachcost simulate --exposures {0}/exposures.csv --assumptions {0}/assumptions.toml",
         dir.display()
-    );
-    Ok(())
+    )
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::inputs;
+use super::output::outln;
 use super::simulate::{run_with_progress, thread_pool, write_reports, OutputFlags};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
@@ -76,7 +77,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let options = args.output.report_options(threads);
     write_reports(&pool, &model, &results, None, &options, [&exposures, &assumptions], staging)?;
     if !args.output.quiet {
-        println!(
+        outln!(
             "breachcost {}: merged {} shards ({} exposures, {} mode, {} iterations, seed {}); reports in {}",
             env!("CARGO_PKG_VERSION"),
             manifest.shards,
@@ -85,7 +86,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
             manifest.iterations,
             manifest.seed,
             args.out.display()
-        );
+        )?;
     }
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! The subcommands, one module each.
 
 pub mod backtest;
+pub mod flags;
 pub mod init;
 pub mod inputs;
 pub mod merge;
+pub mod output;
 pub mod sensitivity;
 pub mod simulate;
 pub mod validate;

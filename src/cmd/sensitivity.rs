@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::flags::{self, ModeFlag};
 use super::inputs;
+use super::output::outln;
 use super::simulate::{resolve_settings, Overrides};
 use crate::convergence::target_exposures;
 use crate::engine::Model;
@@ -28,16 +30,16 @@ pub struct SensitivityArgs {
     #[arg(long, value_name = "DIR", default_value = "reports/sensitivity")]
     pub out: PathBuf,
     /// `annual`: the portfolio's annual loss; `breach`: one exposure's cost of a breach (needs --id with several exposures)
-    #[arg(long, value_parser = ["annual", "breach"])]
-    pub mode: Option<String>,
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeFlag>,
     /// Iterations per run (default 20,000; not the assumptions' [simulation] iterations)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = flags::iterations, allow_negative_numbers = true)]
     pub iterations: Option<u64>,
     /// Random seed, shared by every run (common random numbers)
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = flags::seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Analyse this exposure alone instead of the portfolio
     #[arg(long, value_name = "ID")]
@@ -55,7 +57,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let target = output_dir::check(&args.out, &args.inputs.guarded())?;
     let mut inputs = args.inputs.load()?;
     let overrides = Overrides {
-        mode: args.mode.as_deref(),
+        mode: args.mode.map(Mode::from),
         iterations: Some(args.iterations.unwrap_or(sensitivity::DEFAULT_ITERATIONS)),
         seed: args.seed,
     };
@@ -140,7 +142,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     });
     staging.commit(&files)?;
     if !args.quiet {
-        print_summary(&model, &analysis, &args.out);
+        print_summary(&model, &analysis, &args.out)?;
     }
     Ok(())
 }
@@ -152,29 +154,35 @@ const MEMORY_BUDGET_BYTES: f64 = 8.0 * GIB;
 /// Inputs listed on the terminal at most; the CSV holds all.
 const SHOWN: usize = 15;
 
-fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) {
+fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) -> Result<()> {
     let settings = model.settings;
     let target = if s.annual && s.exposures > 1 {
         format!("{} ({} exposures)", s.target, s.exposures)
     } else {
         s.target.clone()
     };
-    println!(
+    outln!(
         "breachcost {} sensitivity: {target}, {} mode, {} iterations per run, {} runs, seed {}",
         env!("CARGO_PKG_VERSION"),
         settings.mode.as_str(),
         settings.iterations,
         s.runs,
         settings.seed
-    );
+    )?;
     let what = if s.annual { "annual loss" } else { "breach cost" };
-    println!(
+    outln!(
         "{:<36} {:>12} {:>12} {:>13} {:>13} {:>12} {:>6}",
-        "input", "10th pct", "90th pct", "mean at 10th", "mean at 90th", "swing", "share"
-    );
+        "input",
+        "10th pct",
+        "90th pct",
+        "mean at 10th",
+        "mean at 90th",
+        "swing",
+        "share"
+    )?;
     let moving: Vec<&sensitivity::Row> = s.rows.iter().filter(|r| r.swing > 0.0).collect();
     for r in moving.iter().take(SHOWN) {
-        println!(
+        outln!(
             "{:<36} {:>12} {:>12} {:>13} {:>13} {:>12} {:>6}",
             r.input,
             input_value(r.kind, r.low_value),
@@ -183,14 +191,14 @@ fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) {
             money(r.mean_at_high),
             money(r.swing),
             share(s.share_of_swing(r))
-        );
+        )?;
     }
     if moving.len() > SHOWN {
-        println!("... {} more in sensitivity.csv", moving.len() - SHOWN);
+        outln!("... {} more in sensitivity.csv", moving.len() - SHOWN)?;
     }
     let still = s.rows.len() - moving.len();
     if still > 0 {
-        println!("{still} inputs do not move the mean (constants, or not used by {})", s.target);
+        outln!("{still} inputs do not move the mean (constants, or not used by {})", s.target)?;
     }
     let b = &s.baseline;
     let precision = format!(
@@ -203,12 +211,12 @@ fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) {
         money(b.mean_ci_high)
     );
     match moving.first() {
-        Some(top) => println!(
+        Some(top) => outln!(
             "{} drives {} of the total swing of the mean {what}; {precision}",
             top.input,
             share(s.share_of_swing(top))
-        ),
-        None => println!("no input moves the mean {what}; {precision}"),
+        )?,
+        None => outln!("no input moves the mean {what}; {precision}")?,
     }
     let shares: Vec<String> = s
         .variance_shares
@@ -217,9 +225,9 @@ fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) {
         .map(|v| format!("{} {}", v.component, share(v.variance_share)))
         .collect();
     if !shares.is_empty() {
-        println!("share of the variance of the gross {what}: {}", shares.join(", "));
+        outln!("share of the variance of the gross {what}: {}", shares.join(", "))?;
     }
-    println!("reports in {}", out.display());
+    outln!("reports in {}", out.display())
 }
 
 /// A share as a percentage: whole percents from 10%, one decimal below (9.5%, 0.3%).

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::flags::{self, ModeFlag};
 use super::inputs;
+use super::output::{self, outln};
 use crate::convergence::{self, Target};
 use crate::engine::simulate::{outcome_room, CHUNK_ITERATIONS, TASK_BLOCKS};
 use crate::engine::simulate_exposures;
@@ -31,26 +33,26 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "DIR", default_value = "reports/latest")]
     pub out: PathBuf,
     /// `annual`: one iteration = one policy year; `breach`: one iteration = one breach
-    #[arg(long, value_parser = ["annual", "breach"])]
-    pub mode: Option<String>,
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeFlag>,
     /// Number of iterations (years, or breaches in breach mode)
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = flags::iterations, allow_negative_numbers = true)]
     pub iterations: Option<u64>,
     /// Random seed; the same seed and inputs give byte-identical CSV reports
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", value_parser = flags::seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     #[command(flatten)]
     pub output: OutputFlags,
     /// Simulate only shard K of N (a contiguous share of the iterations) into a shard folder for `merge`
     #[arg(long, value_name = "K/N")]
-    pub shard: Option<String>,
+    pub shard: Option<ShardSpec>,
 }
 
 /// The options `simulate` and `merge` share: threads, printing, and which reports to write.
 #[derive(Args, Debug, Clone)]
 pub struct OutputFlags {
     /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
     pub threads: Option<usize>,
     /// Print nothing but errors
     #[arg(long)]
@@ -87,16 +89,16 @@ pub struct SimulateCommand {
 #[command(next_help_heading = "Convergence")]
 pub struct ConvergenceArgs {
     /// Add batches of iterations until the mean's standard error is at most E × mean (e.g. 0.01); replaces --iterations
-    #[arg(long, value_name = "E", conflicts_with = "iterations")]
+    #[arg(long, value_name = "E", conflicts_with = "iterations", value_parser = flags::rel_error, allow_negative_numbers = true)]
     pub target_rel_error: Option<f64>,
     /// Also require the p99's 95% confidence interval half-width to be at most E × p99
     #[arg(long, requires = "target_rel_error")]
     pub target_quantile: bool,
     /// Stop here even if the target is not met [default: 10000000]
-    #[arg(long, value_name = "N", requires = "target_rel_error")]
+    #[arg(long, value_name = "N", requires = "target_rel_error", value_parser = flags::batch_iterations, allow_negative_numbers = true)]
     pub max_iterations: Option<u64>,
     /// Iterations per batch [default: 10000]
-    #[arg(long, value_name = "N", requires = "target_rel_error")]
+    #[arg(long, value_name = "N", requires = "target_rel_error", value_parser = flags::batch_iterations, allow_negative_numbers = true)]
     pub batch: Option<u64>,
 }
 
@@ -123,25 +125,22 @@ pub const DEFAULT_SEED: u64 = 20231031;
 /// Resolves run settings: flags over the `[simulation]` table over the built-in defaults.
 pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) -> Result<RunSettings> {
     resolve_settings(
-        Overrides { mode: args.mode.as_deref(), iterations: args.iterations, seed: args.seed },
+        Overrides { mode: args.mode.map(Mode::from), iterations: args.iterations, seed: args.seed },
         assumptions,
     )
 }
 
 /// The `[simulation]` values given on a command line (`None`: not given).
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Overrides<'a> {
-    pub mode: Option<&'a str>,
+pub struct Overrides {
+    pub mode: Option<Mode>,
     pub iterations: Option<u64>,
     pub seed: Option<u64>,
 }
 
 /// Resolves run settings: command-line overrides over the `[simulation]` table over the defaults.
 pub fn resolve_settings(args: Overrides, assumptions: &crate::input::Assumptions) -> Result<RunSettings> {
-    let mode = match args.mode {
-        Some(m) => Mode::parse(m).ok_or_else(|| Error::input(format!("--mode {m}: expected annual or breach")))?,
-        None => assumptions.simulation.mode.unwrap_or(Mode::Annual),
-    };
+    let mode = args.mode.or(assumptions.simulation.mode).unwrap_or(Mode::Annual);
     let iterations = args.iterations.or(assumptions.simulation.iterations).unwrap_or(DEFAULT_ITERATIONS);
     let source = iterations_source(args.iterations, assumptions);
     if iterations == 0 {
@@ -165,12 +164,15 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
     run_with(args, &ConvergenceArgs::default())
 }
 
-/// The worker pool for `--threads` (default: all cores), and its size.
+/// The worker pool for `--threads` (default: all cores, at most [`flags::MAX_THREADS`]), and
+/// its size.
 pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)> {
     let threads = match threads {
-        Some(0) => return Err(Error::input("--threads 0: expected at least 1")),
+        Some(t) if t == 0 || t > flags::MAX_THREADS => {
+            return Err(Error::input(format!("--threads {t}: expected from 1 to {}", flags::MAX_THREADS)))
+        }
         Some(t) => t,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(flags::MAX_THREADS),
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
@@ -183,10 +185,7 @@ pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)>
 /// then the full run at that many iterations (the same as `--iterations` that many).
 pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Result<()> {
     let (pool, threads) = thread_pool(args.output.threads)?;
-    let shard = match args.shard.as_deref() {
-        Some(text) => Some(text.parse::<ShardSpec>().map_err(|e| Error::input(format!("--shard {e}")))?),
-        None => None,
-    };
+    let shard = args.shard;
     let target = convergence_args.target();
     if shard.is_some() {
         if target.is_some() {
@@ -203,7 +202,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     let settings = settings(args, &inputs.assumptions)?;
     if !args.output.quiet {
         for warning in inputs.assumptions.warnings() {
-            eprintln!("warning: {warning}");
+            output::warn(&warning);
         }
     }
     if args.output.ord && settings.mode != Mode::Annual {
@@ -269,10 +268,10 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     )?;
 
     if !args.output.quiet {
-        print_headline(&model, &results, &args.out);
+        print_headline(&model, &results, &args.out)?;
     }
     if let Some(c) = &convergence {
-        report_convergence(c, args.output.quiet);
+        report_convergence(c, args.output.quiet)?;
     }
     Ok(())
 }
@@ -426,7 +425,7 @@ fn run_shard(
     ];
     staging.commit(&files)?;
     if !args.output.quiet {
-        println!(
+        outln!(
             "breachcost {}: shard {spec}, iterations {}..{} of {}, {} exposures, seed {}: {breaches} breaches in {:.2} s; shard folder {}",
             env!("CARGO_PKG_VERSION"),
             range.start,
@@ -436,7 +435,7 @@ fn run_shard(
             model.settings.seed,
             started.elapsed().as_secs_f64(),
             args.out.display()
-        );
+        )?;
     }
     Ok(())
 }
@@ -473,8 +472,8 @@ fn converge_with_progress(
 
 /// One line on how the run to the target ended: on stdout, or a warning on stderr when the
 /// target was not met (neither with `--quiet`; `convergence.csv` says it too).
-fn report_convergence(c: &convergence::Convergence, quiet: bool) {
-    let Some(last) = c.rows.last() else { return };
+fn report_convergence(c: &convergence::Convergence, quiet: bool) -> Result<()> {
+    let Some(last) = c.rows.last() else { return Ok(()) };
     let t = &c.target;
     let quantile = if t.quantile {
         format!(", p99's CI half-width {:.3}% of p99", last.rel_error_p99 * 100.0)
@@ -483,24 +482,25 @@ fn report_convergence(c: &convergence::Convergence, quiet: bool) {
     };
     if c.converged {
         if !quiet {
-            println!(
+            outln!(
                 "converged after {} iterations ({} batches of {}): standard error {:.3}% of the mean{quantile} (target {}%); convergence.csv",
                 last.iterations,
                 c.rows.len(),
                 t.batch,
                 last.rel_error_mean * 100.0,
                 t.rel_error * 100.0
-            );
+            )?;
         }
     } else if !quiet {
-        eprintln!(
-            "warning: --target-rel-error {} not met within --max-iterations {}: standard error {:.3}% of the mean{quantile}; the reports are of {} iterations",
+        output::warn(&format!(
+            "--target-rel-error {} not met within --max-iterations {}: standard error {:.3}% of the mean{quantile}; the reports are of {} iterations",
             t.rel_error,
             t.max_iterations,
             last.rel_error_mean * 100.0,
             last.iterations
-        );
+        ));
     }
+    Ok(())
 }
 
 /// Memory a run of `iterations` would need, in bytes: the portfolio's per-year arrays (annual
@@ -580,22 +580,22 @@ fn memory_budget() -> f64 {
     budget
 }
 
-fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) {
+fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) -> Result<()> {
     use crate::report::human::money;
     let s = model.settings;
-    println!(
+    outln!(
         "breachcost {}: {} exposures, {} mode, {} iterations, seed {}",
         env!("CARGO_PKG_VERSION"),
         model.exposures.len(),
         s.mode.as_str(),
         s.iterations,
         s.seed
-    );
+    )?;
     let per = if s.mode == Mode::Annual { "annual loss" } else { "breach cost" };
-    println!("{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", "id", "mean", "p50", "p95", "p99", "tvar_99");
+    outln!("{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", "id", "mean", "p50", "p95", "p99", "tvar_99")?;
     let line = |id: &str, m: &crate::run::MeasureResult| {
         let x = &m.summary;
-        println!(
+        outln!(
             "{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}",
             id,
             money(x.mean),
@@ -603,23 +603,23 @@ fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::pa
             money(x.p95),
             money(x.p99),
             money(x.tvar_99)
-        );
+        )
     };
     const SHOWN: usize = 30;
     for e in results.exposures.iter().take(SHOWN) {
-        line(&e.id, &e.measures.gross);
+        line(&e.id, &e.measures.gross)?;
     }
     if results.exposures.len() > SHOWN {
-        println!("... {} more in summary.csv", results.exposures.len() - SHOWN);
+        outln!("... {} more in summary.csv", results.exposures.len() - SHOWN)?;
     }
     if let Some(p) = &results.portfolio {
-        line(report::PORTFOLIO_ID, &p.gross);
+        line(report::PORTFOLIO_ID, &p.gross)?;
     }
-    println!(
+    outln!(
         "gross {per}; {} breaches in {:.2} s (engine {:.2} million breaches/s); reports in {}",
         results.simulated_breaches,
         results.wall_seconds,
         results.simulated_breaches as f64 / results.simulation_seconds.max(1e-9) / 1e6,
         out.display()
-    );
+    )
 }

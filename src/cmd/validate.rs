@@ -4,6 +4,7 @@
 use clap::Args;
 
 use super::inputs;
+use super::output::{self, outln};
 use super::simulate::{check_run_memory, iterations_source, resolve_settings, Overrides};
 use crate::engine::Model;
 use crate::error::Result;
@@ -19,7 +20,7 @@ pub struct ValidateArgs {
 pub fn run(args: &ValidateArgs) -> Result<()> {
     let inputs = args.inputs.load()?;
     for warning in inputs.assumptions.warnings() {
-        eprintln!("warning: {warning}");
+        output::warn(&warning);
     }
     let settings = resolve_settings(Overrides::default(), &inputs.assumptions)?;
     let source = iterations_source(None, &inputs.assumptions);
@@ -27,17 +28,17 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     // A run of these inputs would be refused for its memory: so is their validation.
     check_run_memory(&model, settings.iterations, &source)?;
     let a = &model.assumptions;
-    println!("assumptions: {} (sha256 {})", inputs.assumptions_source.path, inputs.assumptions_source.sha256);
-    println!(
+    outln!("assumptions: {} (sha256 {})", inputs.assumptions_source.path, inputs.assumptions_source.sha256)?;
+    outln!(
         "  simulation: mode {}, {} iterations, seed {}",
         settings.mode.as_str(),
         settings.iterations,
         settings.seed
-    );
-    println!("  frequency: {:?}, default rate {} breaches per exposure-year", a.frequency.model, a.frequency.rate);
-    println!("  affected share of records: {}", a.breach.affected_share.dist.describe());
-    println!("  default data types: {}", list_or(&a.breach.data_types, "(none)"));
-    println!("  components ({}):", a.components.len());
+    )?;
+    outln!("  frequency: {:?}, default rate {} breaches per exposure-year", a.frequency.model, a.frequency.rate)?;
+    outln!("  affected share of records: {}", a.breach.affected_share.dist.describe())?;
+    outln!("  default data types: {}", list_or(&a.breach.data_types, "(none)"))?;
+    outln!("  components ({}):", a.components.len())?;
     for c in &a.components {
         let probability = match &c.probability {
             Probability::Constant(p) => format!("{p}"),
@@ -45,7 +46,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
                 points.iter().map(|(x, p)| format!("{:.0} records: {p}", 10f64.powf(*x))).collect::<Vec<_>>().join(", ")
             }
         };
-        println!(
+        outln!(
             "    {}{}: probability {}; fixed {}; per_unit {}; unit_share {}; exponent {}; data types {}{}",
             c.name,
             if c.covered { "" } else { " (not covered)" },
@@ -60,32 +61,38 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             } else {
                 format!(" except {}", c.exclude_data_types.join(";"))
             }
-        );
+        )?;
         if !c.source.is_empty() {
-            println!("      source: {}", c.source);
+            outln!("      source: {}", c.source)?;
         }
     }
     let p = &a.policy;
-    println!(
+    outln!(
         "  policy defaults: retention {}, limit {}, aggregate {}, share {}",
         money(p.retention),
         money(p.limit),
         money(p.aggregate_limit),
         p.share
-    );
-    println!(
+    )?;
+    outln!(
         "exposures: {} (sha256 {}), {} rows",
         inputs.exposures_source.path,
         inputs.exposures_source.sha256,
         model.exposures.len()
-    );
-    println!(
+    )?;
+    outln!(
         "  {:<24} {:>14} {:>12} {:>8} {:>10} {:>10} {:>6}  components",
-        "id", "records", "affected", "rate", "retention", "limit", "share"
-    );
+        "id",
+        "records",
+        "affected",
+        "rate",
+        "retention",
+        "limit",
+        "share"
+    )?;
     for e in &model.exposures {
         let names: Vec<&str> = e.components.iter().map(|c| a.components[*c].name.as_str()).collect();
-        println!(
+        outln!(
             "  {:<24} {:>14} {:>12} {:>8} {:>10} {:>10} {:>6}  {}",
             e.id,
             e.records,
@@ -95,10 +102,9 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             money(e.terms.limit),
             e.terms.share,
             names.join(", ")
-        );
+        )?;
     }
-    println!("ok: inputs are valid");
-    Ok(())
+    outln!("ok: inputs are valid")
 }
 
 fn list_or(items: &[String], empty: &str) -> String {

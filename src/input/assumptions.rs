@@ -478,6 +478,11 @@ fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Com
             )))
         }
     };
+    // Names are written into the reports and printed: short, and free of control characters.
+    if let Some(problem) = crate::text::text_problem(&name, crate::text::MAX_ID_BYTES) {
+        let shown = crate::text::excerpt(&name, 60);
+        return Err(Error::input(format!("{label}: component[{}].name: \"{shown}\" {problem}", index + 1)));
+    }
     let mut s = Section::new(label, format!("component \"{name}\""), table);
     s.get("name");
     let probability = match s.get("probability") {

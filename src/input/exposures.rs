@@ -10,6 +10,7 @@ use polars::prelude::*;
 use super::assumptions::MAX_ANNUAL_RATE;
 use super::toml_section::nearest;
 use crate::error::{Error, Result};
+use crate::text;
 
 /// The `id` of the portfolio rows of the reports; no exposure may use it.
 pub const PORTFOLIO_ID: &str = "PORTFOLIO";
@@ -63,6 +64,27 @@ const KNOWN_COLUMNS: [&str; 13] = [
     "share",
     "sublimit_<component>",
 ];
+
+/// The columns of free text, checked by [`text_cell_problem`].
+const TEXT_COLUMNS: [&str; 4] = ["id", "name", "industry", "data_types"];
+
+/// What is wrong with a free-text cell (trimmed), if anything: ids are identifiers (see
+/// [`text::id_problem`]); names, industries and data types are at most
+/// [`text::MAX_TEXT_BYTES`] without control or bidirectional-formatting characters. An empty
+/// cell is left to the row's parser.
+fn text_cell_problem(column: &str, value: &str) -> Option<String> {
+    match column {
+        _ if value.is_empty() => None,
+        "id" => text::id_problem(value),
+        "name" | "industry" | "data_types" => text::text_problem(value, text::MAX_TEXT_BYTES),
+        _ => None,
+    }
+}
+
+/// The error for the cell of `column` in `row` (1-based) holding `value`.
+fn cell_error(label: &str, row: usize, column: &str, value: &str, expected: &str) -> Error {
+    Error::input(format!("{label} row {row}, column {column}: \"{}\" {expected}", text::printable(&truncate(value))))
+}
 
 /// A table of text cells, column-major, as read by polars.
 struct TextTable {
@@ -131,6 +153,12 @@ impl Exposures {
                 return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
             }
         }
+        let text_columns: Vec<(usize, &str)> = header
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, name)| TEXT_COLUMNS.contains(&name.as_str()).then_some((i, name.as_str())))
+            .collect();
         for (row, record) in records.iter().enumerate().skip(1) {
             if record.fields.len() != header.fields.len() {
                 return Err(Error::input(format!(
@@ -139,6 +167,12 @@ impl Exposures {
                     record.fields.len(),
                     header.fields.len()
                 )));
+            }
+            // Before polars copies the text: a 200 MB id is refused here, not in the reports.
+            for &(i, column) in &text_columns {
+                if let Some(problem) = text_cell_problem(column, &record.fields[i]) {
+                    return Err(cell_error(label, row, column, &record.fields[i], &problem));
+                }
             }
         }
         // polars parses the file without its blank lines (skipped, as pandas does).
@@ -367,12 +401,7 @@ struct RowReader<'a> {
 
 impl RowReader<'_> {
     fn error(&self, column: &str, value: &str, expected: &str) -> Error {
-        Error::input(format!(
-            "{} row {}, column {column}: \"{}\" {expected}",
-            self.label,
-            self.row + 1,
-            truncate(value)
-        ))
+        cell_error(self.label, self.row + 1, column, value, expected)
     }
 
     /// The trimmed cell, `None` when empty.
@@ -431,7 +460,14 @@ impl RowReader<'_> {
     }
 
     fn parse(&self) -> Result<Exposure> {
-        let id = self.cell("id").ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?.to_string();
+        let id = self.cell("id").ok_or_else(|| self.error("id", "", "is empty; every row needs an id"))?;
+        for column in TEXT_COLUMNS {
+            let value = self.cell(column).unwrap_or_default();
+            if let Some(problem) = text_cell_problem(column, value) {
+                return Err(self.error(column, value, &problem));
+            }
+        }
+        let id = id.to_string();
         if id == PORTFOLIO_ID || id == PORTFOLIO_EXCL_SYSTEMIC_ID {
             return Err(self.error(
                 "id",

@@ -62,6 +62,11 @@ pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEv
                 )))
             }
         };
+        // Names are written into the reports and printed: short, and free of control characters.
+        if let Some(problem) = crate::text::text_problem(&name, crate::text::MAX_ID_BYTES) {
+            let shown = crate::text::excerpt(&name, 60);
+            return Err(Error::input(format!("{label}: systemic[{}].name: \"{shown}\" {problem}", index + 1)));
+        }
         if events.iter().any(|e| e.name == name) {
             return Err(Error::input(format!("{label}: systemic \"{name}\": the name is used twice")));
         }

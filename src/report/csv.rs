@@ -17,7 +17,8 @@ impl Csv {
         csv
     }
 
-    /// Appends a row of already-formatted cells (quoted if needed).
+    /// Appends a row of already-formatted cells (quoted if needed; text that a spreadsheet
+    /// would run as a formula prefixed with `'`, see [`neutralise`]).
     pub fn row<I: IntoIterator<Item = String>>(&mut self, cells: I) {
         let mut first = true;
         for cell in cells {
@@ -25,6 +26,7 @@ impl Csv {
                 self.text.push(',');
             }
             first = false;
+            let cell = neutralise(cell);
             if cell.contains([',', '"', '\n', '\r']) {
                 self.text.push('"');
                 self.text.push_str(&cell.replace('"', "\"\""));
@@ -39,6 +41,44 @@ impl Csv {
     pub fn into_bytes(self) -> Vec<u8> {
         self.text.into_bytes()
     }
+}
+
+/// `cell` with a `'` in front when a spreadsheet opening the file would read it as a formula
+/// (OWASP's advice on CSV injection, e.g. `=cmd|' /C calc'!A0` in an id or a component name):
+/// a cell beginning with `=`, `+`, `-`, `@`, tab, carriage return or NUL that is not a
+/// number. Numbers (`-0.5`, `+3`, `-1e-7`, and `-inf` as [`num`] writes it) stay numbers;
+/// nothing else the reports write begins with those characters.
+pub fn neutralise(cell: String) -> String {
+    let formula = cell.starts_with(['=', '+', '-', '@', '\t', '\r', '\0']);
+    if formula && !is_number(&cell) {
+        format!("'{cell}")
+    } else {
+        cell
+    }
+}
+
+/// Whether `cell` is a decimal number: a sign, digits with at most one `.` among them, an
+/// optional exponent (`e` or `E`, a sign, digits); or `inf`, `-inf`, `nan` ([`num`]'s
+/// non-finite values).
+fn is_number(cell: &str) -> bool {
+    if matches!(cell, "inf" | "-inf" | "+inf" | "nan") {
+        return true;
+    }
+    let unsigned = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            (digits(whole) || digits(fraction))
+                && (whole.is_empty() || digits(whole))
+                && (fraction.is_empty() || digits(fraction))
+        }
+        None => digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(digits)
 }
 
 /// A number as a plain decimal that parses back to the same value (`-0` written as `0`;
@@ -69,6 +109,23 @@ mod tests {
             assert_eq!(text.parse::<f64>().ok(), Some(x));
         }
         assert_eq!(num(-0.0), "0");
+    }
+
+    #[test]
+    fn text_a_spreadsheet_would_run_as_a_formula_is_prefixed_and_numbers_are_not() {
+        for formula in ["=cmd|' /C calc'!A0", "+A1", "-2+3", "@SUM(A1:A9)", "\tx", "\rx", "-", "+", "-1e", "-.", "--1"]
+        {
+            assert_eq!(neutralise(formula.to_string()), format!("'{formula}"), "{formula:?}");
+        }
+        for number in ["-0.5", "+3", "-1e-7", "-12.", "-.5", "-inf", "1", "0", "-10000000000000000000000"] {
+            assert_eq!(neutralise(number.to_string()), number, "{number:?}");
+        }
+        for text in ["gross", "a=b", "legal_defense", "'quoted", "", " =x"] {
+            assert_eq!(neutralise(text.to_string()), text, "{text:?}");
+        }
+        let mut csv = Csv::new(&["id", "value"]);
+        csv.row(["=1+1,2".to_string(), num(-0.25)]);
+        assert_eq!(String::from_utf8(csv.into_bytes()).ok().as_deref(), Some("id,value\n\"'=1+1,2\",-0.25\n"));
     }
 
     #[test]

@@ -155,10 +155,12 @@ fn resolve(out: &Path, label: &str) -> Result<(PathBuf, OsString)> {
                 match part {
                     Component::Normal(name) => resolved.push(name),
                     Component::CurDir => {}
-                    _ => return Err(bad(format!(
+                    _ => {
+                        return Err(bad(format!(
                         "{} does not exist, so the \"..\" after it cannot be resolved; give the folder without \"..\"",
                         resolved.display()
-                    ))),
+                    )))
+                    }
                 }
             }
             resolved
@@ -611,11 +613,12 @@ impl Staging<'_> {
             let kept =
                 target.parent.join(format!("{}.kept-{:08x}", target.name.to_string_lossy(), rand::random::<u32>()));
             let kept = if fs::rename(&previous, &kept).is_ok() { kept } else { previous };
-            eprintln!(
-                "warning: --out {}: files breachcost did not write appeared in the previous reports during the run; they are kept in {}",
+            let warning = format!(
+                "--out {}: files breachcost did not write appeared in the previous reports during the run; they are kept in {}",
                 target.label,
                 kept.display()
             );
+            let _ = writeln!(std::io::stderr(), "warning: {}", crate::text::printable(&warning));
         }
         Ok(())
     }
