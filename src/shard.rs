@@ -632,8 +632,15 @@ impl ShardTables {
     /// size and hash against the manifest, every amount finite and ≥ 0, every row of an
     /// exposure of the batch and an iteration of the shard (ascending per exposure), one
     /// chunk row per block of the shard's iterations, and breach counts within what the
-    /// years allow. `count` adds the breaches to the run's total (once per batch).
-    fn read_batch(&self, model: &Model, batch: Range<usize>, count: bool) -> Result<Vec<ExposureOutcomes>> {
+    /// years allow. `count` adds the breaches to the run's total (once per batch); `wanted`
+    /// (ascending), when given, keeps the outcomes of those iterations only.
+    fn read_batch(
+        &self,
+        model: &Model,
+        batch: Range<usize>,
+        count: bool,
+        wanted: Option<&[u64]>,
+    ) -> Result<Vec<ExposureOutcomes>> {
         let b = self.batches.iter().position(|r| *r == batch).ok_or_else(|| {
             Error::failure(format!(
                 "merge: exposures {}..{} are not one of the shards' batches",
@@ -686,7 +693,7 @@ impl ShardTables {
             let Some(bytes) = next.take() else { break };
             let bytes = bytes?;
             let (done, following) = rayon::join(
-                || context.add_shard(shard, bytes, &mut results, &mut total),
+                || context.add_shard(shard, bytes, wanted, &mut results, &mut total),
                 || self.shards.get(i + 1).map(read),
             );
             done?;
@@ -718,6 +725,7 @@ impl BatchContext<'_> {
         &self,
         shard: &Shard,
         [outcomes_bytes, chunks_bytes]: [Vec<u8>; 2],
+        wanted: Option<&[u64]>,
         results: &mut [ExposureOutcomes],
         total: &mut u64,
     ) -> Result<()> {
@@ -734,6 +742,15 @@ impl BatchContext<'_> {
         let components: Vec<Vec<f64>> =
             (0..width).map(|j| amount_column(&frame, &format!("component_{j}"), &path)).collect::<Result<_>>()?;
         drop(frame);
+        // Which of the shard's iterations to keep (all without a list); every row is checked.
+        let keep: Option<Vec<bool>> = wanted.map(|list| {
+            let mut keep = vec![false; usize::try_from(shard.iterations()).unwrap_or(0)];
+            let from = list.partition_point(|i| *i < range.start);
+            for i in list[from..].iter().take_while(|i| **i < range.end) {
+                keep[(i - range.start) as usize] = true;
+            }
+            keep
+        });
         let mut chunks: Vec<OutcomeChunk> = batch.clone().map(|_| OutcomeChunk::default()).collect();
         let mut last: Vec<Option<u64>> = vec![None; chunks.len()];
         let mut years = vec![0u64; chunks.len()];
@@ -760,6 +777,9 @@ impl BatchContext<'_> {
             }
             last[slot] = Some(it);
             years[slot] += 1;
+            if keep.as_ref().is_some_and(|keep| !keep[(it - range.start) as usize]) {
+                continue;
+            }
             let v = |c: usize| values[c][row];
             chunks[slot].push(Outcome {
                 iteration: it,
@@ -873,13 +893,13 @@ impl OutcomeSource for ShardTables {
         batch: Range<usize>,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Vec<ExposureOutcomes>> {
-        let outcomes = self.read_batch(model, batch.clone(), true)?;
+        let outcomes = self.read_batch(model, batch.clone(), true, None)?;
         progress(model.settings.iterations.saturating_mul(batch.len() as u64));
         Ok(outcomes)
     }
-    fn iterations(&self, model: &Model, batch: Range<usize>, _iterations: &[u64]) -> Result<Vec<ExposureOutcomes>> {
-        // All of the batch's outcomes: the caller picks the iterations it needs.
-        self.read_batch(model, batch, false)
+    fn iterations(&self, model: &Model, batch: Range<usize>, iterations: &[u64]) -> Result<Vec<ExposureOutcomes>> {
+        // The tables are read (and checked) whole again, but only these iterations are kept.
+        self.read_batch(model, batch, false, Some(iterations))
     }
 }
 
