@@ -72,14 +72,19 @@ fn load_assumptions_bytes(path: Option<&Path>) -> Result<(Assumptions, InputSour
                 return Err(Error::input(format!("{label}: is a directory; expected an assumptions TOML file")));
             }
             let bytes = std::fs::read(path).map_err(|e| Error::input(format!("{label}: cannot be read: {e}")))?;
-            let text = std::str::from_utf8(&bytes)
-                .map_err(|e| Error::input(format!("{label}: is not UTF-8 text (byte {})", e.valid_up_to())))?;
-            let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-            let parsed = Assumptions::parse(text, &label)?;
+            let parsed = assumptions_from_bytes(&bytes, &label)?;
             let sha256 = sha256_hex(&bytes);
             Ok((parsed, InputSource { path: label, sha256 }, bytes))
         }
     }
+}
+
+/// Parses assumptions from the bytes of a file (UTF-8, optional BOM); `label` names it in errors.
+pub fn assumptions_from_bytes(bytes: &[u8], label: &str) -> Result<Assumptions> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| Error::input(format!("{label}: is not UTF-8 text (byte {})", e.valid_up_to())))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Assumptions::parse(text, label)
 }
 
 /// Reads the exposures and assumptions (built-in ones where a path is not given).

@@ -10,7 +10,7 @@ use super::output::outln;
 use super::simulate::{run_with_progress, thread_pool, write_reports, OutputFlags};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
-use crate::input::Mode;
+use crate::input::{Exposures, Mode};
 use crate::report::output_dir;
 use crate::report::run_json::InputSource;
 use crate::shard::{self, ShardTables};
@@ -35,19 +35,14 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let guarded: Vec<output_dir::Guarded> =
         args.shards.iter().map(|dir| output_dir::Guarded { what: "the shard folder", path: dir }).collect();
     let target = output_dir::check(&args.out, &guarded)?;
-    let loaded =
-        inputs::load(Some(&first.join(&manifest.exposures.copy)), Some(&first.join(&manifest.assumptions.copy)))?;
-    for (what, copy, expected) in [
-        ("exposures", &loaded.exposures_source, &manifest.exposures.sha256),
-        ("assumptions", &loaded.assumptions_source, &manifest.assumptions.sha256),
-    ] {
-        if &copy.sha256 != expected {
-            return Err(Error::input(format!(
-                "{}: the copy of the {what} does not match the manifest's sha256 {expected}; the shard folder was altered",
-                copy.path
-            )));
-        }
-    }
+    // The first shard's copies of the inputs, checked against its manifest (size, sha256)
+    // before they are parsed; errors in them name the copy.
+    let exposures_copy = first.join(&manifest.exposures.copy);
+    let assumptions_copy = first.join(&manifest.assumptions.copy);
+    let assumptions_bytes = shard::read_input_copy(&first, &manifest.assumptions)?;
+    let exposures_bytes = shard::read_input_copy(&first, &manifest.exposures)?;
+    let assumptions = inputs::assumptions_from_bytes(&assumptions_bytes, &assumptions_copy.display().to_string())?;
+    let exposures = Exposures::from_file_bytes(&exposures_copy, exposures_bytes)?;
     let mode = Mode::parse(&manifest.mode).ok_or_else(|| {
         Error::input(format!("{}: mode \"{}\" is not annual or breach", first.display(), manifest.mode))
     })?;
@@ -55,7 +50,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         return Err(Error::input("--ord: Open Results Data are annual (AEP/OEP); the shards ran in breach mode"));
     }
     let settings = RunSettings { mode, iterations: manifest.iterations, seed: manifest.seed };
-    let mut model = Model::build(&loaded.exposures, loaded.assumptions, settings)?;
+    let mut model = Model::build(&exposures, assumptions, settings)?;
+    // The reports name the inputs the shards read (as run.json does), not the copies.
+    model.assumptions.label = manifest.assumptions.path.clone();
     model.histograms = !args.output.no_charts;
     let batches = crate::run::batches(&model);
     if batches.len() != manifest.batches || model.exposures.len() != manifest.exposures_count {
@@ -68,7 +65,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         )));
     }
     let staging = target.stage(output_dir::Kind::Report)?;
-    let source = ShardTables { shards, batches };
+    let source = ShardTables::new(shards, batches);
     let results = run_with_progress(&pool, &model, &source, "merging", args.output.quiet, args.output.ylt, &staging)?;
     // run.json names the inputs the shards read, not the copies.
     let exposures = InputSource { path: manifest.exposures.path.clone(), sha256: manifest.exposures.sha256.clone() };

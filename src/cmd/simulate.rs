@@ -380,11 +380,13 @@ fn run_shard(
     let bar = progress_bar(total, &format!("shard {spec}"), args.output.quiet);
     let progress = |done: u64| bar.inc(done);
     let mut breaches = 0;
+    // Each batch's tables' sizes and hashes, for the manifest (merge checks them).
+    let mut tables = Vec::with_capacity(batches.len());
     pool.install(|| -> Result<()> {
         for (b, batch) in batches.iter().enumerate() {
             let outcomes = simulate_exposures(model, batch.clone(), range.clone(), &progress);
             breaches += outcomes.iter().map(|o| o.simulated_breaches).sum::<u64>();
-            shard::write_batch(model, b, &outcomes, staging.path())?;
+            tables.push(shard::write_batch(model, b, &outcomes, staging.path())?);
         }
         Ok(())
     })?;
@@ -409,12 +411,15 @@ fn run_shard(
             path: exposures_source.path.clone(),
             sha256: exposures_source.sha256.clone(),
             copy: exposures_copy.clone(),
+            bytes: exposures_bytes.len() as u64,
         },
         assumptions: shard::ManifestInput {
             path: assumptions_source.path.clone(),
             sha256: assumptions_source.sha256.clone(),
             copy: assumptions_copy.clone(),
+            bytes: assumptions_bytes.len() as u64,
         },
+        tables,
     };
     let manifest = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::failure(format!("shard manifest cannot be written: {e}")))?;

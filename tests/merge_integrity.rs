@@ -1,0 +1,446 @@
+//! `merge` reads shard folders from shared storage that anyone may have edited: it must
+//! verify what it reads (tables against the manifest's hashes, values, iteration ranges,
+//! paths) and refuse anything else with exit status 2, one line on stderr, and nothing written.
+
+mod common;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{describe, s, stderr};
+use polars::prelude::*;
+use serde_json::Value;
+
+/// Writes shards 1..=n of a run of the sample portfolio into `dir/prefix-K` and returns them.
+fn shards(dir: &Path, n: u64, iterations: &str, seed: &str, prefix: &str, extra: &[&str]) -> Vec<PathBuf> {
+    (1..=n)
+        .map(|k| {
+            let out = dir.join(format!("{prefix}-{k}"));
+            let spec = format!("{k}/{n}");
+            let mut args = vec!["simulate", "--iterations", iterations, "--seed", seed, "--shard", &spec];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--quiet", "--out", s(&out)]);
+            common::assert_success(&run(&args));
+            out
+        })
+        .collect()
+}
+
+/// Runs the binary, killing it after a minute: a merge that reads a FIFO or a device would
+/// otherwise block or fill the memory, and the test must fail rather than hang.
+fn run(args: &[&str]) -> Output {
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (out_path, err_path) = (scratch.path().join("stdout"), scratch.path().join("stderr"));
+    let mut child = common::bin()
+        .args(args)
+        .env("BREACHCOST_TEST_SECRET", "s3cr3t-in-the-environment")
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path).expect("stdout file"))
+        .stderr(File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .expect("the breachcost binary should start");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("breachcost {args:?} did not finish within a minute (blocked on a FIFO or reading a device?)");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let read = |p: &Path| std::fs::read(p).expect("captured output");
+    Output { status, stdout: read(&out_path), stderr: read(&err_path) }
+}
+
+fn merge_args<'a>(out: &'a Path, dirs: &'a [PathBuf]) -> Vec<&'a str> {
+    let mut args = vec!["merge", "--quiet", "--no-charts", "--out", s(out)];
+    args.extend(dirs.iter().map(|d| s(d)));
+    args
+}
+
+/// Merges `dirs` and checks the merge is refused: exit 2, one line on stderr containing each
+/// of `expected`, no report folder and no temporary folder beside it.
+fn assert_refused(dir: &Path, dirs: &[PathBuf], expected: &[&str]) -> String {
+    let out = dir.join("merged");
+    let output = run(&merge_args(&out, dirs));
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let message = stderr(&output);
+    assert_eq!(message.trim().lines().count(), 1, "one-line error: {message}");
+    for part in expected {
+        assert!(message.contains(part), "expected {part:?} in: {message}");
+    }
+    assert!(!out.exists(), "nothing written: {}", out.display());
+    let leftovers: Vec<String> = std::fs::read_dir(dir)
+        .expect("dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("breachcost-tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary folders left: {leftovers:?}");
+    message
+}
+
+fn assert_merges(dir: &Path, dirs: &[PathBuf]) -> PathBuf {
+    let out = dir.join("merged-ok");
+    common::assert_success(&run(&merge_args(&out, dirs)));
+    out
+}
+
+/// A copy of the shard folder `from` at `to` (files and folders; links are not followed).
+fn copy_dir(from: &Path, to: &Path) -> PathBuf {
+    std::fs::create_dir_all(to).expect("dir");
+    for entry in std::fs::read_dir(from).expect("read") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+    to.to_path_buf()
+}
+
+/// The shards `set` with shard `k` (1-based) replaced by `replacement`.
+fn with(set: &[PathBuf], k: usize, replacement: &Path) -> Vec<PathBuf> {
+    let mut dirs = set.to_vec();
+    dirs[k - 1] = replacement.to_path_buf();
+    dirs
+}
+
+fn manifest(shard: &Path) -> Value {
+    serde_json::from_str(&common::read_text(&shard.join("manifest.json"))).expect("manifest JSON")
+}
+
+fn write_manifest(shard: &Path, manifest: &Value) {
+    std::fs::write(shard.join("manifest.json"), serde_json::to_vec_pretty(manifest).expect("JSON")).expect("write");
+}
+
+fn edit_manifest(shard: &Path, edit: impl FnOnce(&mut Value)) {
+    let mut m = manifest(shard);
+    edit(&mut m);
+    write_manifest(shard, &m);
+}
+
+/// Records `file`'s new size and hash in the shard's manifest, as a tamperer who knows the
+/// layout would (a manifest without table hashes is left as it is).
+fn rehash(shard: &Path, file: &str) {
+    let bytes = std::fs::read(shard.join(file)).expect("table");
+    let (kind, rest) = file.split_once('-').expect("kind-NNNNN.parquet");
+    let batch: usize = rest.trim_end_matches(".parquet").parse().expect("batch number");
+    edit_manifest(shard, |m| {
+        if let Some(entry) = m.get_mut("tables").and_then(|t| t.get_mut(batch)).and_then(|b| b.get_mut(kind)) {
+            entry["bytes"] = bytes.len().into();
+            entry["sha256"] = common::sha256_hex(&bytes).into();
+        }
+    });
+}
+
+fn read_table(path: &Path) -> DataFrame {
+    ParquetReader::new(File::open(path).expect("table")).finish().expect("a shard table reads back")
+}
+
+fn write_table(path: &Path, frame: &mut DataFrame) {
+    ParquetWriter::new(File::create(path).expect("table")).finish(frame).expect("write table");
+}
+
+/// Sets row `row` of the f64 column `column` of the shard table `file` to `value`.
+fn set_amount(shard: &Path, file: &str, column: &str, row: usize, value: f64) {
+    let path = shard.join(file);
+    let mut frame = read_table(&path);
+    let mut values: Vec<f64> = frame.column(column).expect("column").f64().expect("f64").into_no_null_iter().collect();
+    values[row] = value;
+    frame.with_column(Column::new(column.into(), values)).expect("replace column");
+    write_table(&path, &mut frame);
+}
+
+/// Sets row `row` of the `breaches` column of the chunks table `file` to `value`.
+fn set_breaches(shard: &Path, file: &str, row: usize, value: impl FnOnce(u64) -> u64) {
+    let path = shard.join(file);
+    let mut frame = read_table(&path);
+    let mut values: Vec<u64> =
+        frame.column("breaches").expect("column").u64().expect("u64").into_no_null_iter().collect();
+    values[row] = value(values[row]);
+    frame.with_column(Column::new("breaches".into(), values)).expect("replace column");
+    write_table(&path, &mut frame);
+}
+
+#[test]
+fn a_table_swapped_for_another_studys_or_resized_is_refused_by_its_manifest_hash_and_size() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let ours = shards(d, 2, "10000", "1", "ours", &[]);
+    let theirs = shards(d, 2, "10000", "2", "theirs", &[]);
+    // Same layout, other data: the other study's tables of shard 2.
+    let swapped = copy_dir(&ours[1], &d.join("swapped"));
+    for file in ["outcomes-00000.parquet", "chunks-00000.parquet"] {
+        std::fs::copy(theirs[1].join(file), swapped.join(file)).expect("swap");
+    }
+    let message = assert_refused(d, &with(&ours, 2, &swapped), &["swapped/outcomes-00000.parquet", "sha256 is"]);
+    let expected = manifest(&ours[1])["tables"][0]["outcomes"]["sha256"].as_str().map(str::to_string);
+    assert!(expected.is_some_and(|h| message.contains(&h)), "names the expected hash: {message}");
+    // A table with bytes added, or cut short.
+    let longer = copy_dir(&ours[1], &d.join("longer"));
+    let mut bytes = std::fs::read(longer.join("chunks-00000.parquet")).expect("table");
+    bytes.extend_from_slice(b"appended");
+    std::fs::write(longer.join("chunks-00000.parquet"), &bytes).expect("write");
+    assert_refused(
+        d,
+        &with(&ours, 2, &longer),
+        &["longer/chunks-00000.parquet", "is more than the", "bytes manifest.json says"],
+    );
+    let shorter = copy_dir(&ours[1], &d.join("shorter"));
+    std::fs::write(shorter.join("chunks-00000.parquet"), &bytes[..100]).expect("write");
+    assert_refused(d, &with(&ours, 2, &shorter), &["shorter/chunks-00000.parquet", "sha256 is", "(100 bytes)"]);
+    // Sizes no table or copy can have, as a sparse file would be declared: refused unread.
+    let declared = copy_dir(&ours[1], &d.join("declared"));
+    edit_manifest(&declared, |m| m["tables"][0]["outcomes"]["bytes"] = (1u64 << 50).into());
+    assert_refused(
+        d,
+        &with(&ours, 2, &declared),
+        &["declared/outcomes-00000.parquet", "says it is 1125899906842624 bytes"],
+    );
+    let sparse = copy_dir(&ours[0], &d.join("sparse"));
+    let copy = File::options().write(true).open(sparse.join("inputs/exposures.csv")).expect("copy");
+    copy.set_len(8 << 30).expect("a sparse 8 GiB file");
+    edit_manifest(&sparse, |m| m["exposures"]["bytes"] = (8u64 << 30).into());
+    assert_refused(d, &with(&ours, 1, &sparse), &["sparse/inputs/exposures.csv", "says it is 8589934592 bytes"]);
+    // The untouched shards merge.
+    assert_merges(d, &ours);
+}
+
+#[test]
+fn nan_negative_and_infinite_amounts_are_refused_even_when_the_tamperer_recomputes_the_hash() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let set = shards(d, 2, "10000", "3", "shard", &[]);
+    let cases: [(&str, &str, f64, &str); 6] = [
+        ("outcomes-00000.parquet", "gross", f64::NAN, "NaN"),
+        ("outcomes-00000.parquet", "insured", -1.0, "-1"),
+        ("outcomes-00000.parquet", "component_1", f64::INFINITY, "inf"),
+        ("outcomes-00000.parquet", "independent_largest_gross", f64::NEG_INFINITY, "-inf"),
+        ("chunks-00000.parquet", "layer_3", f64::NAN, "NaN"),
+        ("chunks-00000.parquet", "layer_0", -5e6, "-5000000"),
+    ];
+    for (i, (file, column, value, shown)) in cases.into_iter().enumerate() {
+        let bad = copy_dir(&set[0], &d.join(format!("bad-{i}")));
+        set_amount(&bad, file, column, 4, value);
+        // Without the manifest updated, its size and hash give it away.
+        assert_refused(d, &with(&set, 1, &bad), &[file, "the shard folder was altered"]);
+        rehash(&bad, file);
+        let message = assert_refused(
+            d,
+            &with(&set, 1, &bad),
+            &[&format!("{file} row 5, column {column}: {shown} is not an amount"), "expected a finite number ≥ 0"],
+        );
+        assert!(message.contains(&format!("bad-{i}/")), "names the shard folder: {message}");
+    }
+}
+
+#[test]
+fn a_breach_count_of_u64_max_or_beyond_what_the_years_allow_is_refused_rather_than_summed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let set = shards(d, 2, "10000", "4", "shard", &[]);
+    let file = "chunks-00000.parquet";
+    // u64::MAX would wrap the run's total to one less than it was.
+    let huge = copy_dir(&set[1], &d.join("huge"));
+    set_breaches(&huge, file, 0, |_| u64::MAX);
+    rehash(&huge, file);
+    assert_refused(d, &with(&set, 2, &huge), &["huge/chunks-00000.parquet", "column breaches", "18446744073709551615"]);
+    // Fewer breaches than years with a breach.
+    let few = copy_dir(&set[1], &d.join("few"));
+    set_breaches(&few, file, 0, |_| 0);
+    rehash(&few, file);
+    assert_refused(
+        d,
+        &with(&set, 2, &few),
+        &["few/chunks-00000.parquet", "column breaches", "has 0 breaches", "expected"],
+    );
+    // In breach mode every iteration is exactly one breach.
+    let breach = shards(d, 2, "10000", "4", "breach", &["--mode", "breach"]);
+    let extra = copy_dir(&breach[0], &d.join("extra"));
+    set_breaches(&extra, file, 0, |n| n + 1);
+    rehash(&extra, file);
+    assert_refused(
+        d,
+        &with(&breach, 1, &extra),
+        &["extra/chunks-00000.parquet", "has 4097 breaches", "expected 4096 to 4096"],
+    );
+}
+
+#[test]
+fn shard_ranges_that_overlap_or_leave_a_gap_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // 10,000 iterations are 3 blocks: 2 shards hold 0..4096 and 4096..10000.
+    let two = shards(d, 2, "10000", "5", "two", &[]);
+    // Overlap: a one-shard run of the whole study relabelled as shard 2 of 2.
+    let whole = shards(d, 1, "10000", "5", "whole", &[]);
+    edit_manifest(&whole[0], |m| {
+        m["shard"] = 2.into();
+        m["shards"] = 2.into();
+    });
+    assert_refused(
+        d,
+        &with(&two, 2, &whole[0]),
+        &[
+            "whole-1/manifest.json",
+            "first_iteration..end_iteration is 0..10000",
+            "shard 2/2 of 10000 iterations is 4096..10000",
+        ],
+    );
+    // Gap: shard 3 of 3 (8192..10000) relabelled as shard 2 of 2, leaving 4096..8192 out.
+    let three = shards(d, 3, "10000", "5", "three", &[]);
+    edit_manifest(&three[2], |m| {
+        m["shard"] = 2.into();
+        m["shards"] = 2.into();
+    });
+    assert_refused(
+        d,
+        &[two[0].clone(), three[2].clone()],
+        &["three-3/manifest.json", "is 8192..10000", "is 4096..10000"],
+    );
+}
+
+#[test]
+fn shard_1_of_4_relabelled_as_the_only_shard_is_refused_whatever_range_it_claims() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let four = shards(d, 4, "20000", "6", "four", &[]);
+    let alone = copy_dir(&four[0], &d.join("alone"));
+    edit_manifest(&alone, |m| m["shards"] = 1.into());
+    assert_refused(
+        d,
+        std::slice::from_ref(&alone),
+        &["alone/manifest.json", "is 0..4096", "shard 1/1 of 20000 iterations is 0..20000"],
+    );
+    // Claiming the whole range too: its tables hold one block of each exposure, not five.
+    edit_manifest(&alone, |m| m["end_iteration"] = 20000.into());
+    assert_refused(
+        d,
+        std::slice::from_ref(&alone),
+        &["alone/chunks-00000.parquet", "has 1 row,", "0..20000 are 5 blocks of 4096"],
+    );
+}
+
+#[test]
+fn manifest_copy_paths_outside_the_shard_folder_are_refused_without_being_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let set = shards(d, 2, "10000", "7", "shard", &[]);
+    // Valid copies outside the folder, which a merge following the paths would accept.
+    std::fs::copy(set[0].join("inputs/assumptions.toml"), d.join("x")).expect("copy");
+    let outside = d.join("outside-copy.csv");
+    std::fs::copy(set[0].join("inputs/exposures.csv"), &outside).expect("copy");
+    let cases: [(&str, String); 4] = [
+        ("exposures", "/proc/self/environ".to_string()),
+        ("assumptions", "../x".to_string()),
+        ("exposures", s(&outside).to_string()),
+        ("assumptions", "inputs/../../x".to_string()),
+    ];
+    for (i, (input, copy)) in cases.into_iter().enumerate() {
+        let bad = copy_dir(&set[0], &d.join(format!("bad-{i}")));
+        edit_manifest(&bad, |m| m[input]["copy"] = copy.clone().into());
+        let message = assert_refused(
+            d,
+            &with(&set, 1, &bad),
+            &[&format!("bad-{i}/manifest.json: {input}.copy {copy:?} is not a plain relative path")],
+        );
+        assert!(!message.contains("s3cr3t"), "the environment must never be printed: {message}");
+    }
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+#[test]
+fn copies_tables_and_manifests_that_are_devices_fifos_or_links_out_are_refused_without_reading_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let set = shards(d, 2, "10000", "8", "shard", &[]);
+    let replace = |name: &str, file: &str, how: &dyn Fn(&Path)| -> PathBuf {
+        let bad = copy_dir(&set[0], &d.join(name));
+        std::fs::remove_file(bad.join(file)).expect("remove");
+        how(&bad.join(file));
+        bad
+    };
+    let to_zero = |p: &Path| std::os::unix::fs::symlink("/dev/zero", p).expect("symlink");
+    let bad = replace("zero", "inputs/exposures.csv", &to_zero);
+    assert_refused(
+        d,
+        &with(&set, 1, &bad),
+        &["zero/inputs/exposures.csv", "leads to /dev/zero outside the shard folder"],
+    );
+    let bad = replace("fifo", "inputs/assumptions.toml", &mkfifo);
+    assert_refused(d, &with(&set, 1, &bad), &["fifo/inputs/assumptions.toml", "is a FIFO; expected a regular file"]);
+    let bad = replace("fifo-table", "outcomes-00000.parquet", &mkfifo);
+    assert_refused(d, &with(&set, 1, &bad), &["fifo-table/outcomes-00000.parquet", "is a FIFO"]);
+    // A link to shard 2's table: a regular file, but not this folder's.
+    let other = set[1].join("chunks-00000.parquet");
+    let bad = replace("linked", "chunks-00000.parquet", &|p| std::os::unix::fs::symlink(&other, p).expect("symlink"));
+    assert_refused(d, &with(&set, 1, &bad), &["linked/chunks-00000.parquet", "outside the shard folder"]);
+    let bad = replace("fifo-manifest", "manifest.json", &mkfifo);
+    assert_refused(d, &with(&set, 1, &bad), &["fifo-manifest/manifest.json", "is a FIFO"]);
+    let bad = replace("zero-manifest", "manifest.json", &to_zero);
+    assert_refused(d, &with(&set, 1, &bad), &["zero-manifest/manifest.json", "outside the shard folder"]);
+}
+
+#[test]
+fn a_manifest_over_1_mib_is_refused_before_it_is_parsed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let set = shards(d, 2, "10000", "9", "shard", &[]);
+    let big = copy_dir(&set[1], &d.join("big"));
+    // Valid JSON, the manifest as written, padded with 2 MiB of spaces.
+    let mut text = common::read_text(&big.join("manifest.json"));
+    text.push_str(&" ".repeat(2 << 20));
+    std::fs::write(big.join("manifest.json"), text).expect("write");
+    assert_refused(d, &with(&set, 2, &big), &["big/manifest.json", "is larger than 1048576 bytes"]);
+}
+
+#[test]
+fn shards_of_an_older_layout_are_refused_with_the_layout_message() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let set = shards(d, 2, "10000", "10", "shard", &[]);
+    let old = copy_dir(&set[1], &d.join("old"));
+    edit_manifest(&old, |m| {
+        m["format"] = 1.into();
+        // Layout 1 had no table hashes.
+        if let Some(fields) = m.as_object_mut() {
+            fields.remove("tables");
+        }
+    });
+    assert_refused(d, &with(&set, 2, &old), &["old/manifest.json", "shard layout 1 is not the layout 2"]);
+}
+
+#[test]
+fn the_merged_report_names_the_original_inputs_not_the_shard_copies() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let study = d.join("study");
+    std::fs::create_dir(&study).expect("dir");
+    let assumptions = study.join("my-assumptions.toml");
+    std::fs::copy(common::manifest_path("assumptions/default.toml"), &assumptions).expect("copy");
+    let exposures = study.join("book.csv");
+    std::fs::copy(common::manifest_path("assumptions/sample-portfolio.csv"), &exposures).expect("copy");
+    let set = shards(d, 2, "10000", "11", "shard", &["--exposures", s(&exposures), "--assumptions", s(&assumptions)]);
+    let out = d.join("merged");
+    let mut args = vec!["merge", "--quiet", "--out", s(&out)];
+    args.extend(set.iter().map(|p| s(p)));
+    common::assert_success(&run(&args));
+    let html = common::read_text(&out.join("report.html"));
+    assert!(html.contains(s(&assumptions)), "report.html names {}", assumptions.display());
+    assert!(!html.contains("inputs/assumptions.toml"), "report.html names the shard's copy");
+    assert!(!html.contains(s(&set[0])), "report.html names a shard folder");
+    let run_json = common::run_json(&out);
+    assert_eq!(run_json["inputs"]["assumptions"]["path"], s(&assumptions), "{run_json}");
+}
