@@ -293,6 +293,7 @@ pub fn write_reports(
     [exposures, assumptions]: [&InputSource; 2],
     staging: output_dir::Staging,
 ) -> Result<()> {
+    results.check_finite(model)?;
     // The tables and the charts are rendered side by side, on the run's threads.
     let (mut files, charts) = pool.install(|| {
         rayon::join(
