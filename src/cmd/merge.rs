@@ -53,6 +53,8 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let settings = RunSettings { mode, iterations: manifest.iterations, seed: manifest.seed };
     let mut model = Model::build(&loaded.exposures, loaded.assumptions, settings)?;
+    // The model holds all the merge needs of the rows.
+    drop((loaded.exposures, loaded.exposures_bytes));
     model.histograms = !args.output.no_charts;
     let batches = crate::run::batches(&model);
     if batches.len() != manifest.batches || model.exposures.len() != manifest.exposures_count {
