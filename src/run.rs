@@ -265,12 +265,20 @@ pub const CHUNK_BYTES_PER_ITERATION: f64 =
 /// Consecutive ranges of exposures whose outcomes (and their chunks) fit in [`BATCH_BYTES`]
 /// (the same for a whole run and its shards: it depends on the model and the run's iterations).
 pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
-    let iterations = model.settings.iterations as f64;
+    batches_for(model, model.settings.iterations)
+}
+
+/// [`batches`] for a run of `iterations` (for estimates of other runs).
+pub fn batches_for(model: &Model, iterations: u64) -> Vec<std::ops::Range<usize>> {
+    // Every exposure has a whole chunk for each started block of iterations, however few
+    // iterations the run has (a million exposures of one iteration hold a million chunks).
+    let chunks = (iterations.div_ceil(CHUNK_ITERATIONS) * CHUNK_ITERATIONS) as f64 * CHUNK_BYTES_PER_ITERATION;
+    let iterations = iterations as f64;
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0.0;
     for (i, e) in model.exposures.iter().enumerate() {
-        let estimate = iterations * (outcome_bytes_per_iteration(model, e) + CHUNK_BYTES_PER_ITERATION);
+        let estimate = iterations * outcome_bytes_per_iteration(model, e) + chunks;
         if i > start && bytes + estimate > BATCH_BYTES {
             out.push(start..i);
             start = i;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::inputs;
-use super::simulate::{run_with_progress, thread_pool, write_reports, OutputFlags};
+use super::simulate::{check_run_memory, run_with_progress, thread_pool, write_reports, OutputFlags};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
@@ -56,6 +56,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     // The model holds all the merge needs of the rows.
     drop((loaded.exposures, loaded.exposures_bytes));
     model.histograms = !args.output.no_charts;
+    check_run_memory(&model, manifest.iterations, &format!("{}: iterations {}", first.display(), manifest.iterations))?;
     let batches = crate::run::batches(&model);
     if batches.len() != manifest.batches || model.exposures.len() != manifest.exposures_count {
         return Err(Error::input(format!(
