@@ -207,6 +207,15 @@ pub fn converge(model: &Model, target: &Target, on_batch: &dyn Fn(&Row)) -> Resu
         sample.add(&batch.gross);
         done = end;
         let row = sample.row(target);
+        // The estimate's figures must be numbers (losses whose squares overflow are refused);
+        // a relative error is infinite by design where p99 is 0 but its interval is not.
+        let figures =
+            [("mean", row.mean), ("se_mean", row.se_mean), ("p99", row.p99), ("p99_ci_high", row.p99_ci_high)];
+        if let Some((what, value)) = figures.into_iter().find(|(_, v)| !v.is_finite()) {
+            let largest = sample.tail.last().copied().unwrap_or(0.0);
+            let what = format!("gross {what} after {} iterations", row.iterations);
+            return Err(crate::run::non_finite(model, &format!("\"{}\"", target_label(model)), &what, value, largest));
+        }
         on_batch(&row);
         let stop = row.meets_target || done >= target.max_iterations;
         rows.push(row);

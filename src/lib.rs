@@ -14,6 +14,7 @@ pub mod convergence;
 pub mod engine;
 pub mod error;
 pub mod input;
+pub mod memory;
 pub mod report;
 pub mod run;
 pub mod sensitivity;

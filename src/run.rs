@@ -265,12 +265,20 @@ pub const CHUNK_BYTES_PER_ITERATION: f64 =
 /// Consecutive ranges of exposures whose outcomes (and their chunks) fit in [`BATCH_BYTES`]
 /// (the same for a whole run and its shards: it depends on the model and the run's iterations).
 pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
-    let iterations = model.settings.iterations as f64;
+    batches_for(model, model.settings.iterations)
+}
+
+/// [`batches`] for a run of `iterations` (for estimates of other runs).
+pub fn batches_for(model: &Model, iterations: u64) -> Vec<std::ops::Range<usize>> {
+    // Every exposure has a whole chunk for each started block of iterations, however few
+    // iterations the run has (a million exposures of one iteration hold a million chunks).
+    let chunks = (iterations.div_ceil(CHUNK_ITERATIONS) * CHUNK_ITERATIONS) as f64 * CHUNK_BYTES_PER_ITERATION;
+    let iterations = iterations as f64;
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0.0;
     for (i, e) in model.exposures.iter().enumerate() {
-        let estimate = iterations * (outcome_bytes_per_iteration(model, e) + CHUNK_BYTES_PER_ITERATION);
+        let estimate = iterations * outcome_bytes_per_iteration(model, e) + chunks;
         if i > start && bytes + estimate > BATCH_BYTES {
             out.push(start..i);
             start = i;
@@ -641,4 +649,139 @@ fn contributions<S: OutcomeSource>(
         }
     }
     Ok(out)
+}
+
+impl RunResults {
+    /// Checks that every number the reports would write from these results is finite (the
+    /// summary statistics, return-period losses and TVaRs, component statistics, increased-limit
+    /// means and factors, contributions, and the pricing figures), for the exposures in file
+    /// order and then the portfolio. Validation keeps each breach's cost finite
+    /// ([`crate::engine::model::BREACH_COST_BOUND`]), but a year's or a run's sum of them can
+    /// overflow, and losses above ~1e154 (a heavy tail's rare draw) make their squares, and so
+    /// the sd, overflow: that is found here, after the run, and refused with an input error
+    /// naming the first such figure.
+    pub fn check_finite(&self, model: &Model) -> Result<(), crate::error::Error> {
+        let annual = model.settings.mode == Mode::Annual;
+        for (i, e) in self.exposures.iter().enumerate() {
+            let fail = |what: String, value: f64| {
+                Err(non_finite(model, &format!("exposure \"{}\"", e.id), &what, value, e.measures.gross.summary.max))
+            };
+            if let Some((what, value)) = measures_non_finite(&e.measures, annual.then_some(&model.assumptions.pricing))
+            {
+                return fail(what, value);
+            }
+            if annual {
+                if let Some(terms) = model.exposures.get(i).map(|m| &m.terms) {
+                    let payout = crate::report::pricing::maximum_payout(terms);
+                    let premium =
+                        crate::report::pricing::premium(&e.measures.insured.summary, &model.assumptions.pricing);
+                    if payout.is_finite() && payout > 0.0 && !(premium.technical_premium / payout).is_finite() {
+                        return fail("insured rate_on_line".into(), premium.technical_premium / payout);
+                    }
+                }
+            }
+            for c in &e.components {
+                let values = [c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero]
+                    .into_iter()
+                    .zip(COMPONENT_STATS);
+                if let Some((value, stat)) = values.into_iter().find(|(v, _)| !v.is_finite()) {
+                    return fail(format!("component \"{}\" {stat}", c.name), value);
+                }
+            }
+            let base = e.layer_means.first().copied().unwrap_or(0.0);
+            for (limit, mean) in ILF_LIMITS.iter().zip(&e.layer_means) {
+                if !mean.is_finite() || (base > 0.0 && !(mean / base).is_finite()) {
+                    return fail(format!("expected insured loss at the limit {limit}"), *mean);
+                }
+            }
+            if let Some(c) = self.contributions.get(i) {
+                let values = [c.gross_mean, c.gross_co_tvar_99, c.insured_mean, c.insured_co_tvar_99];
+                let names =
+                    ["gross contribution mean", "gross co_tvar_99", "insured contribution mean", "insured co_tvar_99"];
+                if let Some((value, what)) = values.into_iter().zip(names).find(|(v, _)| !v.is_finite()) {
+                    return fail(what.into(), value);
+                }
+            }
+        }
+        let pricing = annual.then_some(&model.assumptions.pricing);
+        for (id, measures) in [
+            (crate::report::PORTFOLIO_ID, &self.portfolio),
+            (crate::report::PORTFOLIO_EXCL_SYSTEMIC_ID, &self.portfolio_independent),
+        ] {
+            if let Some(m) = measures {
+                if let Some((what, value)) = measures_non_finite(m, pricing) {
+                    return Err(non_finite(model, &format!("the portfolio ({id})"), &what, value, m.gross.summary.max));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The names of a component's statistics, in `components.csv`'s order.
+const COMPONENT_STATS: [&str; 7] = ["mean", "sd", "p50", "p95", "p99", "share_of_mean", "prob_nonzero"];
+
+/// The first figure of `measures` (and, with `pricing`, of the premium built on the insured
+/// loss) that is not finite: its name and value.
+fn measures_non_finite(measures: &Measures, pricing: Option<&crate::input::Pricing>) -> Option<(String, f64)> {
+    for (name, m) in measures.iter() {
+        if let Some((stat, value)) = summary_non_finite(&m.summary) {
+            return Some((format!("{name} {stat}"), value));
+        }
+        let curves = [
+            ("loss at return period", Some(&m.aggregate_ep)),
+            ("TVaR at return period", Some(&m.aggregate_ep_tvar)),
+            ("largest breach at return period", m.occurrence_ep.as_ref()),
+            ("largest breach's TVaR at return period", m.occurrence_ep_tvar.as_ref()),
+        ];
+        for (what, values) in curves {
+            let values = values.map(|v| v.as_slice()).unwrap_or_default();
+            if let Some((t, value)) = RETURN_PERIODS.iter().zip(values).find(|(_, v)| !v.is_finite()) {
+                return Some((format!("{name} {what} {t}"), *value));
+            }
+        }
+    }
+    let premium = crate::report::pricing::premium(&measures.insured.summary, pricing?);
+    let figures = [
+        ("capital", premium.capital),
+        ("risk_load", premium.risk_load),
+        ("expense_load", premium.expense_load),
+        ("technical_premium", premium.technical_premium),
+    ];
+    figures.into_iter().find(|(_, v)| !v.is_finite()).map(|(what, value)| (format!("insured {what}"), value))
+}
+
+/// The first statistic of `summary` (in `summary.csv`'s order) that is not finite: its
+/// name and value.
+pub(crate) fn summary_non_finite(summary: &Summary) -> Option<(&'static str, f64)> {
+    const NAMES: [&str; 18] = [
+        "mean",
+        "sd",
+        "se_mean",
+        "p50",
+        "p75",
+        "p90",
+        "p95",
+        "p99",
+        "p99_5",
+        "p99_9",
+        "tvar_95",
+        "tvar_99",
+        "max",
+        "prob_nonzero",
+        "mean_ci_low",
+        "mean_ci_high",
+        "p99_ci_low",
+        "p99_ci_high",
+    ];
+    NAMES.into_iter().zip(summary.columns()).find(|(_, v)| !v.is_finite())
+}
+
+/// The error for a figure of `whose` (an exposure, the portfolio) that is not finite, whose
+/// losses reach `largest`: what it is, and what to change.
+pub(crate) fn non_finite(model: &Model, whose: &str, what: &str, value: f64, largest: f64) -> crate::error::Error {
+    crate::error::Error::input(format!(
+        "{}: {whose}: the {what} is {value}, not a finite number: its simulated losses reach {largest:.3e}, and their squares (for the sd) or sums pass the largest number a run can hold (1.8e308); lower the components' costs (fixed, per_unit, unit_share; a heavy tail's scale, or a larger shape) so that losses stay below about 1e150",
+        model.assumptions.label
+    ))
 }

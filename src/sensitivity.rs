@@ -289,6 +289,7 @@ pub fn analyse(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> Result<Sensiti
     let mut simulated_breaches = base.simulated_breaches;
     let variance_shares = variance_shares(model, &base.gross, base.components.as_deref().unwrap_or(&[]));
     let baseline = summary_of(base.gross);
+    check_finite(model, &baseline, &variance_shares)?;
 
     let mut runs = 1;
     let mut rows = Vec::new();
@@ -319,6 +320,20 @@ pub fn analyse(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> Result<Sensiti
     }
     // Stable: equal swings keep the input order.
     rows.sort_by(|a, b| b.swing.total_cmp(&a.swing));
+    if let Some(r) = rows
+        .iter()
+        .find(|r| ![r.mean_at_low, r.mean_at_high, r.p99_at_low, r.p99_at_high].iter().all(|v| v.is_finite()))
+    {
+        let value = [r.mean_at_low, r.mean_at_high, r.p99_at_low, r.p99_at_high].into_iter().find(|v| !v.is_finite());
+        let what = format!("mean or p99 with {} held", r.input);
+        return Err(crate::run::non_finite(
+            model,
+            &format!("\"{}\"", target_label(model)),
+            &what,
+            value.unwrap_or(f64::NAN),
+            baseline.max,
+        ));
+    }
     Ok(Sensitivity {
         target: target_label(model),
         annual: model.settings.mode == Mode::Annual,
@@ -330,6 +345,24 @@ pub fn analyse(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> Result<Sensiti
         simulated_breaches,
         wall_seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Refuses a baseline whose statistics or variance shares are not finite (losses so large that
+/// their squares overflow): what `sensitivity.csv` and its companions would write.
+fn check_finite(model: &Model, baseline: &Summary, shares: &[VarianceShare]) -> Result<()> {
+    let whose = format!("\"{}\"", target_label(model));
+    if let Some((stat, value)) = crate::run::summary_non_finite(baseline) {
+        return Err(crate::run::non_finite(model, &whose, &format!("gross {stat}"), value, baseline.max));
+    }
+    for s in shares {
+        let values =
+            [("mean", s.mean), ("sd", s.sd), ("share_of_mean", s.share_of_mean), ("variance_share", s.variance_share)];
+        if let Some((what, value)) = values.into_iter().find(|(_, v)| !v.is_finite()) {
+            let what = format!("component \"{}\" {what}", s.component);
+            return Err(crate::run::non_finite(model, &whose, &what, value, baseline.max));
+        }
+    }
+    Ok(())
 }
 
 /// Each component's mean, sd and Euler share of the variance of the gross, from the

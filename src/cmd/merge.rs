@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::inputs;
 use super::output::outln;
-use super::simulate::{run_with_progress, thread_pool, write_reports, OutputFlags};
+use super::simulate::{check_run_memory, run_with_progress, thread_pool, write_reports, OutputFlags};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::{Exposures, Mode};
@@ -51,9 +51,12 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let settings = RunSettings { mode, iterations: manifest.iterations, seed: manifest.seed };
     let mut model = Model::build(&exposures, assumptions, settings)?;
+    // The model holds all the merge needs of the rows.
+    drop((exposures, assumptions_bytes));
     // The reports name the inputs the shards read (as run.json does), not the copies.
     model.assumptions.label = manifest.assumptions.path.clone();
     model.histograms = !args.output.no_charts;
+    check_run_memory(&model, manifest.iterations, &format!("{}: iterations {}", first.display(), manifest.iterations))?;
     let batches = crate::run::batches(&model);
     if batches.len() != manifest.batches || model.exposures.len() != manifest.exposures_count {
         return Err(Error::input(format!(

@@ -90,6 +90,13 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         None => {}
     }
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
+    let source = format!("--iterations {}", settings.iterations);
+    crate::memory::check(
+        &|n| crate::memory::analysis_estimate(&model, n),
+        model.exposures.len(),
+        settings.iterations,
+        &source,
+    )?;
     // The baseline keeps every iteration's cost per component, for the variance shares.
     let bytes = settings.iterations as f64 * (model.assumptions.components.len() + 3) as f64 * 8.0;
     if bytes > MEMORY_BUDGET_BYTES {

@@ -10,18 +10,15 @@ use super::flags::{self, ModeFlag};
 use super::inputs;
 use super::output::{self, outln};
 use crate::convergence::{self, Target};
-use crate::engine::simulate::{outcome_room, CHUNK_ITERATIONS, TASK_BLOCKS};
 use crate::engine::simulate_exposures;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
+use crate::memory;
 use crate::report::run_json::InputSource;
 use crate::report::ylt::YltWriter;
 use crate::report::{self, output_dir, run_json, ReportFile};
-use crate::run::{
-    outcome_bytes_per_iteration, stored_share, Engine, OutcomeSource, RunResults, BATCH_BYTES,
-    CHUNK_BYTES_PER_ITERATION,
-};
+use crate::run::{Engine, OutcomeSource, RunResults};
 use crate::shard::{self, ShardSpec};
 
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
@@ -113,10 +110,6 @@ impl ConvergenceArgs {
         })
     }
 }
-
-const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-/// Memory a run may plan to use.
-const MEMORY_BUDGET_BYTES: f64 = 16.0 * GIB;
 
 /// Defaults when neither the flags nor the assumptions set them.
 pub const DEFAULT_ITERATIONS: u64 = 100_000;
@@ -225,9 +218,21 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         assumptions_bytes,
     } = inputs;
     let mut model = Model::build(&exposures, assumptions, settings)?;
+    // The model holds all the run needs of the rows (whose parsed text is ~0.5 KB each).
+    drop(exposures);
     model.histograms = !args.output.no_charts;
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
-    check_run_memory(&model, planned, &iterations_source)?;
+    match shard {
+        // A shard keeps only its batches of outcomes, over its share of the iterations.
+        Some(spec) => {
+            let estimate = |n: u64| {
+                let own = spec.iterations(n);
+                memory::shard_estimate(&model, own.end - own.start)
+            };
+            memory::check(&estimate, model.exposures.len(), planned, &iterations_source)?;
+        }
+        None => check_run_memory(&model, planned, &iterations_source)?,
+    }
     // The inputs are good: only now is anything created beside --out.
     let kind = if shard.is_some() { output_dir::Kind::Shard } else { output_dir::Kind::Report };
     let staging = out.stage(kind)?;
@@ -238,6 +243,8 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         };
         return run_shard(&pool, &model, spec, copies, staging, args);
     }
+    // Only a shard keeps a copy of the file.
+    drop((exposures_bytes, assumptions_bytes));
 
     let convergence = match &target {
         Some(t) => {
@@ -293,6 +300,7 @@ pub fn write_reports(
     [exposures, assumptions]: [&InputSource; 2],
     staging: output_dir::Staging<'_>,
 ) -> Result<()> {
+    results.check_finite(model)?;
     // The tables and the charts are rendered side by side, on the run's threads.
     let (mut files, charts) = pool.install(|| {
         rayon::join(
@@ -508,81 +516,11 @@ fn report_convergence(c: &convergence::Convergence, quiet: bool) -> Result<()> {
     Ok(())
 }
 
-/// Memory a run of `iterations` would need, in bytes: the portfolio's per-year arrays (annual
-/// mode, several exposures) and the largest of one batch of stored outcomes or one exposure's
-/// outcomes (an exposure is never split), with the column copies its statistics index.
-pub fn run_memory_bytes(model: &Model, iterations: u64) -> (f64, Option<(String, f64)>) {
-    let n = iterations as f64;
-    let annual = model.settings.mode == Mode::Annual;
-    let systemic = !crate::engine::simulate::SystemicSchedule::is_inactive(model);
-    let portfolio = if annual && model.exposures.len() > 1 {
-        // Six arrays (two where no exposure's terms bite; three more with systemic events), and
-        // positive copies while summarising.
-        let insured_is_gross = model.exposures.iter().all(|e| e.insured_is_gross(&model.assumptions));
-        let arrays = if insured_is_gross { 2.0 } else { 6.0 } + if systemic { 3.0 } else { 0.0 };
-        n * 8.0 * arrays * 2.0
-    } else {
-        0.0
-    };
-    // Per chunk of iterations of each exposure: the chunk's column buffers, its increased-limit
-    // sums and its task, whether or not any breach happens in it (batches count them too).
-    let chunk_bytes = (iterations.div_ceil(CHUNK_ITERATIONS) * CHUNK_ITERATIONS) as f64 * CHUNK_BYTES_PER_ITERATION;
-    let mut largest: Option<(String, f64)> = None;
-    for e in &model.exposures {
-        // The outcomes (with the room each task makes for them), and up to seven columns of
-        // them while their statistics are computed.
-        let share = stored_share(model, e);
-        let task = (TASK_BLOCKS * CHUNK_ITERATIONS).min(iterations.max(1)) as usize;
-        let stored = n * outcome_bytes_per_iteration(model, e) * outcome_room(share, task);
-        let bytes = stored + n * share * 7.0 * 8.0 + chunk_bytes;
-        if largest.as_ref().is_none_or(|(_, b)| bytes > *b) {
-            largest = Some((e.id.clone(), bytes));
-        }
-    }
-    let batch = largest.as_ref().map_or(0.0, |(_, b)| b.max(BATCH_BYTES));
-    (portfolio + batch, largest)
-}
-
-/// Refuses, with an estimate, a run whose outcomes and statistics would not fit in memory;
-/// `source` says where the number of iterations came from.
+/// Refuses, with an estimate and what would fit, a run whose inputs, outcomes, statistics and
+/// reports would not fit in memory ([`crate::memory`]); `source` says where the number of
+/// iterations came from.
 pub fn check_run_memory(model: &Model, iterations: u64, source: &str) -> Result<()> {
-    let (bytes, largest) = run_memory_bytes(model, iterations);
-    let budget = memory_budget();
-    if bytes <= budget {
-        return Ok(());
-    }
-    let fits = (iterations as f64 * budget / bytes).floor() as u64;
-    let detail = match largest {
-        Some((id, b)) => format!(" (exposure {id} alone stores {:.1} GiB of outcomes)", b / GIB),
-        None => String::new(),
-    };
-    Err(Error::input(format!(
-        "{source}: {iterations} iterations need about {:.1} GiB of memory{detail}, more than the {:.1} GiB budget; use at most about {fits} iterations",
-        bytes / GIB,
-        budget / GIB
-    )))
-}
-
-/// What a run may plan to use: [`MEMORY_BUDGET_BYTES`], or 80% of the process's address-space
-/// limit (`ulimit -v`) or of the memory available, where those are smaller (Linux).
-fn memory_budget() -> f64 {
-    let mut budget = MEMORY_BUDGET_BYTES;
-    let field = |text: &str, prefix: &str, index: usize| -> Option<f64> {
-        let line = text.lines().find(|l| l.starts_with(prefix))?;
-        line.split_whitespace().nth(index)?.parse::<f64>().ok()
-    };
-    if let Ok(limits) = std::fs::read_to_string("/proc/self/limits") {
-        // "Max address space  <soft> <hard> bytes"; "unlimited" does not parse.
-        if let Some(bytes) = field(&limits, "Max address space", 3) {
-            budget = budget.min(0.8 * bytes);
-        }
-    }
-    if let Ok(meminfo) = std::fs::read_to_string("/proc/meminfo") {
-        if let Some(kib) = field(&meminfo, "MemAvailable:", 1) {
-            budget = budget.min(0.8 * kib * 1024.0);
-        }
-    }
-    budget
+    memory::check(&|n| memory::estimate(model, n), model.exposures.len(), iterations, source)
 }
 
 fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) -> Result<()> {

@@ -98,29 +98,7 @@ impl Model {
                 })?;
                 terms.sublimits[index] = *amount;
             }
-            // Every component's largest possible cost must be a number: a valid-looking
-            // combination (per_unit 1e300 on 10^12 records) would otherwise fill the reports
-            // with infinities.
-            let most_affected = exposure.affected.unwrap_or(exposure.records) as f64;
-            for &c in &components {
-                let component = &assumptions.components[c];
-                let units = most_affected * component.unit_share.largest();
-                let largest = component.fixed.largest() + component.per_unit.largest() * units.powf(component.exponent);
-                if !largest.is_finite() {
-                    return Err(Error::input(format!(
-                        "{} row {}: exposure \"{}\" with {} records: component \"{}\" can cost more than the largest number a run can hold (fixed up to {:e}, per_unit up to {:e}, units^{} up to {:e}); lower its parameters",
-                        exposures.label,
-                        row + 1,
-                        exposure.id,
-                        exposure.records,
-                        component.name,
-                        component.fixed.largest(),
-                        component.per_unit.largest(),
-                        component.exponent,
-                        units.powf(component.exponent)
-                    )));
-                }
-            }
+            check_largest_breach(exposures, &assumptions, row, exposure, &components)?;
             models.push(ExposureModel {
                 id: exposure.id.clone(),
                 key: name_key(&exposure.id),
@@ -146,6 +124,71 @@ impl Model {
             }
         }
         Ok(Model { settings, assumptions, exposures: models, component_keys, correlated_position, histograms: true })
+    }
+}
+
+/// The most one breach may cost: the largest number, f64::MAX ≈ 1.8e308. A breach whose
+/// components can add up to more would be infinite, whatever the draws. What a year or a run
+/// adds up over many breaches depends on how many are drawn, which validation cannot know:
+/// a bound that kept every sum finite (f64::MAX / 2⁵³ ≈ 2.0e292, for runs of fewer than 2⁵³
+/// breaches) would refuse inputs that run fine for their counts (one `fixed` of up to 1e308,
+/// tests/fuzz_regressions). Sums and squares (the sd, above ~1e154) that overflow are found on
+/// the results instead ([`crate::run::RunResults::check_finite`]), before any report is written.
+pub const BREACH_COST_BOUND: f64 = f64::MAX;
+
+/// Refuses an exposure whose breach could cost more than [`BREACH_COST_BOUND`]: the sum over
+/// the components that apply to it of each one's largest cost (fixed + per_unit × units^exponent
+/// at their largest draws, with every record affected).
+fn check_largest_breach(
+    exposures: &Exposures,
+    assumptions: &Assumptions,
+    row: usize,
+    exposure: &Exposure,
+    components: &[usize],
+) -> Result<()> {
+    let most_affected = exposure.affected.unwrap_or(exposure.records) as f64;
+    let cost = |c: usize| {
+        let component = &assumptions.components[c];
+        let units = most_affected * component.unit_share.largest();
+        component.fixed.largest() + component.per_unit.largest() * units.powf(component.exponent)
+    };
+    let total: f64 = components.iter().map(|&c| cost(c)).sum();
+    // (A NaN, 0 × an infinite power, is refused too.)
+    if total <= BREACH_COST_BOUND {
+        return Ok(());
+    }
+    // Name the component that costs the most (the first of equals), with its parts.
+    let Some(&worst) = components.iter().max_by(|&&a, &&b| cost(a).total_cmp(&cost(b)).then(b.cmp(&a))) else {
+        return Ok(());
+    };
+    let c = &assumptions.components[worst];
+    let units = most_affected * c.unit_share.largest();
+    let per_unit = match c.per_unit.largest() {
+        0.0 => String::new(),
+        p => format!(" + per_unit up to {} × units^{} up to {}", big(p), c.exponent, big(units.powf(c.exponent))),
+    };
+    Err(Error::input(format!(
+        "{}: component \"{}\" costs up to {} (fixed up to {}{per_unit}): one breach of exposure \"{}\" ({} row {}, {} records) can cost up to {} over its {} components, more than the largest number a run can hold ({:.1e}); expected smaller fixed, per_unit or unit_share",
+        assumptions.label,
+        c.name,
+        big(cost(worst)),
+        big(c.fixed.largest()),
+        exposure.id,
+        exposures.label,
+        row + 1,
+        exposure.affected.unwrap_or(exposure.records),
+        big(total),
+        components.len(),
+        BREACH_COST_BOUND
+    )))
+}
+
+/// A number for a message: plain below 10^15 when whole, else in scientific notation.
+fn big(x: f64) -> String {
+    if x.abs() < 1e15 && x == x.trunc() {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
     }
 }
 

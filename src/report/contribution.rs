@@ -8,7 +8,9 @@ use crate::run::RunResults;
 pub const HEADER: [&str; 6] = ["id", "measure", "mean", "share_of_mean", "co_tvar_99", "share_of_tvar_99"];
 
 pub fn render(results: &RunResults) -> Vec<u8> {
-    let mut csv = Csv::new(&HEADER);
+    let ids: usize = results.exposures.iter().map(|e| e.id.len()).sum();
+    let rows = 2 * (results.exposures.len() + 1);
+    let mut csv = Csv::with_capacity(&HEADER, Csv::room(rows, 2 * ids, HEADER.len() - 2));
     let Some(portfolio) = &results.portfolio else { return csv.into_bytes() };
     let share = |part: f64, whole: f64| if whole > 0.0 { num(part / whole) } else { String::new() };
     for (measure, whole_mean, whole_tvar) in [

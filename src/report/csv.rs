@@ -12,9 +12,24 @@ pub struct Csv {
 
 impl Csv {
     pub fn new(header: &[&str]) -> Self {
-        let mut csv = Csv { text: String::new() };
+        Csv::with_capacity(header, 0)
+    }
+
+    /// A table with room for `bytes` of text: a large report (hundreds of MB for a million
+    /// exposures) written into room reserved up front is not reallocated, which would leave
+    /// the smaller copies it outgrew to the allocator besides it. Room never written to takes
+    /// address space but no memory.
+    pub fn with_capacity(header: &[&str], bytes: usize) -> Self {
+        let mut csv = Csv { text: String::with_capacity(bytes) };
         csv.row(header.iter().map(|h| h.to_string()));
         csv
+    }
+
+    /// Room for `rows` rows of `numbers` numbers, an id and short words, with `id_bytes` the
+    /// ids' total length over the rows: a cost or a share written as a plain decimal takes at
+    /// most ~20 characters (13–16 on average); a table that outgrows it is reallocated.
+    pub fn room(rows: usize, id_bytes: usize, numbers: usize) -> usize {
+        id_bytes + rows * (32 + 21 * numbers)
     }
 
     /// Appends a row of already-formatted cells (quoted if needed; text that a spreadsheet

@@ -8,7 +8,11 @@ use crate::stats::RETURN_PERIODS;
 pub const HEADER: [&str; 6] = ["id", "measure", "ep_type", "return_period", "exceedance_probability", "loss"];
 
 pub fn render(results: &RunResults, annual: bool) -> Vec<u8> {
-    let mut csv = Csv::new(&HEADER);
+    // Three measures, of one or two curves, at each return period.
+    let rows_each = 3 * if annual { 2 } else { 1 } * RETURN_PERIODS.len();
+    let ids: usize = results.exposures.iter().map(|e| e.id.len()).sum();
+    let lines = rows_each * (results.exposures.len() + 2);
+    let mut csv = Csv::with_capacity(&HEADER, Csv::room(lines, rows_each * ids, 3));
     let mut rows = |id: &str, measures: &Measures| {
         for (name, m) in measures.iter() {
             let mut curves: Vec<(&str, &Vec<f64>)> = Vec::new();

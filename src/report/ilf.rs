@@ -11,7 +11,9 @@ use crate::run::RunResults;
 pub const HEADER: [&str; 5] = ["id", "retention", "limit", "expected_insured_loss", "ilf"];
 
 pub fn render(model: &Model, results: &RunResults) -> Vec<u8> {
-    let mut csv = Csv::new(&HEADER);
+    let ids: usize = results.exposures.iter().map(|e| e.id.len()).sum();
+    let rows = ILF_LIMITS.len() * results.exposures.len();
+    let mut csv = Csv::with_capacity(&HEADER, Csv::room(rows, ILF_LIMITS.len() * ids, HEADER.len() - 1));
     for (e, model_exposure) in results.exposures.iter().zip(&model.exposures) {
         let base = e.layer_means.first().copied().unwrap_or(0.0);
         for (limit, mean) in ILF_LIMITS.iter().zip(&e.layer_means) {

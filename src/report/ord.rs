@@ -18,7 +18,8 @@ pub fn render(results: &RunResults) -> Vec<ReportFile> {
     if let Some(p) = &results.portfolio {
         ids.push((PORTFOLIO_ID, &p.insured));
     }
-    let mut ept = Csv::new(&["SummaryId", "EPCalc", "EPType", "ReturnPeriod", "Loss"]);
+    let rows = 4 * RETURN_PERIODS.len() * ids.len();
+    let mut ept = Csv::with_capacity(&["SummaryId", "EPCalc", "EPType", "ReturnPeriod", "Loss"], Csv::room(rows, 0, 2));
     let mut alt = Csv::new(&["SummaryId", "SampleType", "MeanLoss", "SDLoss"]);
     let mut map = Csv::new(&["SummaryId", "id"]);
     for (index, (id, insured)) in ids.iter().enumerate() {

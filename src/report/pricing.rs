@@ -71,7 +71,8 @@ fn rate_on_line(premium: f64, payout: f64) -> String {
 
 pub fn render(model: &Model, results: &RunResults) -> Vec<u8> {
     let pricing = &model.assumptions.pricing;
-    let mut csv = Csv::new(&HEADER);
+    let ids: usize = results.exposures.iter().map(|e| e.id.len()).sum();
+    let mut csv = Csv::with_capacity(&HEADER, Csv::room(results.exposures.len() + 1, ids, HEADER.len() - 1));
     let mut row = |id: &str, s: &Summary, payout: f64| {
         let p = premium(s, pricing);
         csv.row([

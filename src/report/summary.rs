@@ -27,7 +27,9 @@ pub const HEADER: [&str; 20] = [
 ];
 
 pub fn render(results: &RunResults) -> Vec<u8> {
-    let mut csv = Csv::new(&HEADER);
+    let ids: usize = results.exposures.iter().map(|e| e.id.len()).sum();
+    let lines = 3 * (results.exposures.len() + 2);
+    let mut csv = Csv::with_capacity(&HEADER, Csv::room(lines, 3 * ids, HEADER.len() - 2));
     let mut rows = |id: &str, measures: &Measures| {
         for (name, m) in measures.iter() {
             let s = &m.summary;
