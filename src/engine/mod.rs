@@ -36,6 +36,7 @@ mod costing;
 pub mod model;
 pub mod outcomes;
 pub mod rng;
+pub mod sample;
 pub mod simulate;
 pub mod systemic;
 pub mod terms;
