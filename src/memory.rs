@@ -9,13 +9,10 @@
 //! the structures that hold them, with the allocator's rounding, and report text at
 //! [`NUMBER_BYTES`] a number; compared with peak RSS in `tests/memory.rs` and the README.
 
-use crate::engine::simulate::{outcome_room, SystemicSchedule, CHUNK_ITERATIONS, ILF_LIMITS, TASK_BLOCKS};
-use crate::engine::{ExposureModel, Model};
+use crate::engine::outcomes::stored_bytes;
+use crate::engine::{ExposureModel, Model, SystemicSchedule, ILF_LIMITS};
 use crate::input::Mode;
-use crate::run::{
-    batches_for, outcome_bytes_per_iteration, stored_share, ComponentResult, Contribution, ExposureResult, BATCH_BYTES,
-    CHUNK_BYTES_PER_ITERATION,
-};
+use crate::run::{batches_for, ComponentResult, Contribution, ExposureResult, BATCH_BYTES};
 use crate::stats::{LogHistogram, RETURN_PERIODS};
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
@@ -168,24 +165,16 @@ fn report_bytes(model: &Model, x: &ExposureModel) -> f64 {
 /// the exposure whose outcomes alone are the largest (an exposure is never split between
 /// batches).
 fn outcome_bytes(model: &Model, iterations: u64) -> (f64, Option<(String, f64)>) {
-    let n = iterations as f64;
-    // Per chunk of iterations of each exposure: the chunk's column buffers, its increased-limit
-    // sums and its task, whether or not any breach happens in it.
-    let chunk_bytes = (iterations.div_ceil(CHUNK_ITERATIONS) * CHUNK_ITERATIONS) as f64 * CHUNK_BYTES_PER_ITERATION;
-    let task = (TASK_BLOCKS * CHUNK_ITERATIONS).min(iterations.max(1)) as usize;
-    // The outcomes (with the room each task makes for them), and up to seven columns of them
-    // while their statistics are computed.
-    let stored = |x: &ExposureModel| {
-        n * outcome_bytes_per_iteration(model, x) * outcome_room(stored_share(model, x), task) + chunk_bytes
-    };
-    let columns = |x: &ExposureModel| n * stored_share(model, x) * 7.0 * 8.0;
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()) as f64;
     let mut largest: Option<(String, f64)> = None;
     let mut batch_bytes: f64 = 0.0;
     for batch in batches_for(model, iterations) {
         let (mut total, mut widest) = (0.0, 0.0f64);
         for x in &model.exposures[batch] {
-            let (s, c) = (stored(x), columns(x));
+            // The outcomes (with the room each task makes for them), and up to seven columns of
+            // them while their statistics are computed.
+            let bytes = stored_bytes(model, x, iterations);
+            let (s, c) = (bytes.reserved, bytes.outcomes * 7.0 * 8.0);
             total += s;
             widest = widest.max(c);
             if largest.as_ref().is_none_or(|(_, l)| s + c > *l) {

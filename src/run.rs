@@ -9,8 +9,10 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
-use crate::engine::simulate::{simulate_iterations, OutcomeChunk, SystemicSchedule, CHUNK_ITERATIONS, ILF_LIMITS};
-use crate::engine::{simulate_exposures, ExposureModel, ExposureOutcomes, Model};
+use crate::engine::outcomes::stored_bytes;
+use crate::engine::{
+    simulate_exposures, simulate_iterations, ExposureOutcomes, Model, OutcomeColumns, SystemicSchedule, ILF_LIMITS,
+};
 use crate::input::Mode;
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Segment, Summary, RETURN_PERIODS};
 
@@ -123,17 +125,17 @@ pub trait OutcomeSource: Sync {
     ) -> Result<Vec<ExposureOutcomes>, Self::Error>;
 }
 
-/// Outcomes simulated by the engine (which cannot fail; `E` is the error type of the caller's
-/// batch hook).
-pub struct Engine<E = Infallible>(PhantomData<fn() -> E>);
+/// Outcomes simulated live by the engine, as they are needed (which cannot fail; `E` is the
+/// error type of the caller's batch hook); the other source is the tables written by shards.
+pub struct LiveEngine<E = Infallible>(PhantomData<fn() -> E>);
 
-impl<E> Default for Engine<E> {
+impl<E> Default for LiveEngine<E> {
     fn default() -> Self {
-        Engine(PhantomData)
+        LiveEngine(PhantomData)
     }
 }
 
-impl<E> OutcomeSource for Engine<E> {
+impl<E> OutcomeSource for LiveEngine<E> {
     type Error = E;
     fn batch(
         &self,
@@ -150,7 +152,7 @@ impl<E> OutcomeSource for Engine<E> {
 
 /// Runs the simulation and computes every statistic the reports need.
 pub fn run(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> RunResults {
-    match run_from(model, &Engine::<Infallible>::default(), progress, &mut |_| Ok(())) {
+    match run_from(model, &LiveEngine::<Infallible>::default(), progress, &mut |_| Ok(())) {
         Ok(results) => results,
         Err(never) => match never {},
     }
@@ -256,13 +258,7 @@ pub fn run_from<S: OutcomeSource>(
     })
 }
 
-/// Bytes a chunk of [`CHUNK_ITERATIONS`] iterations of one exposure holds besides its outcomes
-/// (its column buffers, its increased-limit sums, its task), per iteration.
-pub const CHUNK_BYTES_PER_ITERATION: f64 =
-    (std::mem::size_of::<OutcomeChunk>() + std::mem::size_of::<[f64; ILF_LIMITS.len()]>() + 64) as f64
-        / CHUNK_ITERATIONS as f64;
-
-/// Consecutive ranges of exposures whose outcomes (and their chunks) fit in [`BATCH_BYTES`]
+/// Consecutive ranges of exposures whose stored outcomes fit in [`BATCH_BYTES`]
 /// (the same for a whole run and its shards: it depends on the model and the run's iterations).
 pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     batches_for(model, model.settings.iterations)
@@ -270,15 +266,11 @@ pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
 
 /// [`batches`] for a run of `iterations` (for estimates of other runs).
 pub fn batches_for(model: &Model, iterations: u64) -> Vec<std::ops::Range<usize>> {
-    // Every exposure has a whole chunk for each started block of iterations, however few
-    // iterations the run has (a million exposures of one iteration hold a million chunks).
-    let chunks = (iterations.div_ceil(CHUNK_ITERATIONS) * CHUNK_ITERATIONS) as f64 * CHUNK_BYTES_PER_ITERATION;
-    let iterations = iterations as f64;
     let mut out = Vec::new();
     let mut start = 0;
     let mut bytes = 0.0;
     for (i, e) in model.exposures.iter().enumerate() {
-        let estimate = iterations * outcome_bytes_per_iteration(model, e) + chunks;
+        let estimate = stored_bytes(model, e, iterations).expected;
         if i > start && bytes + estimate > BATCH_BYTES {
             out.push(start..i);
             start = i;
@@ -290,27 +282,6 @@ pub fn batches_for(model: &Model, iterations: u64) -> Vec<std::ops::Range<usize>
         out.push(start..model.exposures.len());
     }
     out
-}
-
-/// The share of iterations in which `e` stores an outcome: all in breach mode; in annual mode
-/// those with a breach of its own or with a systemic event that may hit it (an upper bound:
-/// an event's footprint may spare it).
-pub fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
-    match model.settings.mode {
-        Mode::Breach => 1.0,
-        Mode::Annual => {
-            let events: f64 = e.systemic.iter().map(|&s| model.assumptions.systemic[s].annual_rate).sum();
-            1.0 - (-(e.rate + events)).exp()
-        }
-    }
-}
-
-/// Expected bytes of `e`'s stored outcomes (outcome and component costs) per iteration: its
-/// iteration (a 16-bit offset in its chunk), gross and largest gross, and where policy terms
-/// can change them the insured, largest insured and largest retained too.
-pub fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
-    let outcome = if e.insured_is_gross(&model.assumptions) { 2 + 2 * 8 } else { 2 + 5 * 8 };
-    stored_share(model, e) * (outcome + 8 * e.components.len()) as f64
 }
 
 /// Per-iteration values of one measure (only those above zero need be given) and, in annual
@@ -415,12 +386,12 @@ fn summarise_exposure(
         // Nothing retained, and the insured columns are the gross ones: only those are read,
         // each by a thread of its own.
         let [gross, largest_gross, ..] = &mut columns;
-        let gather = |column: &mut Vec<f64>, values: fn(&OutcomeChunk) -> &[f64]| {
-            for chunk in &o.chunks {
-                column.extend(values(chunk).iter().filter(|v| **v > 0.0));
+        let gather = |column: &mut Vec<f64>, values: fn(&OutcomeColumns) -> &[f64]| {
+            for part in &o.parts {
+                column.extend(values(part).iter().filter(|v| **v > 0.0));
             }
         };
-        rayon::join(|| gather(gross, OutcomeChunk::gross), || gather(largest_gross, OutcomeChunk::largest_gross));
+        rayon::join(|| gather(gross, OutcomeColumns::gross), || gather(largest_gross, OutcomeColumns::largest_gross));
     } else {
         for x in o.outcomes() {
             let values = [x.gross, x.largest_gross, x.retained(), x.largest_retained, x.insured, x.largest_insured];
@@ -448,8 +419,8 @@ fn summarise_exposure(
     // (With one component its costs are the gross: its statistics are the gross's.)
     let mut columns: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(if k > 1 { stored } else { 0 })).collect();
     if k > 1 {
-        for chunk in &o.chunks {
-            for row in chunk.component_costs.chunks_exact(k) {
+        for part in &o.parts {
+            for row in part.component_costs.chunks_exact(k) {
                 // Zero costs (the component did not arise) are implicit, as in the measures.
                 for (column, cost) in columns.iter_mut().zip(row) {
                     if *cost > 0.0 {

@@ -3,7 +3,7 @@
 //! batch of exposures by batch, and computes the same statistics a single run would.
 //!
 //! Exactness: every draw depends only on (seed, exposure, iteration, ...), shards cut the
-//! iterations at multiples of [`CHUNK_ITERATIONS`] (so per-chunk sums are the same chunks),
+//! iterations at multiples of [`BLOCK_ITERATIONS`] (so per-block sums are the same blocks),
 //! the exposure batches are those of the whole run, and the merged outcomes are in
 //! iteration order, so every sum is taken in the same order as in an unsharded run.
 //!
@@ -24,8 +24,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::engine::simulate::{OutcomeChunk, CHUNK_ITERATIONS, ILF_LIMITS};
-use crate::engine::{ExposureOutcomes, Independent, Model, Outcome};
+use crate::engine::{ExposureOutcomes, Independent, Model, Outcome, OutcomeColumns, BLOCK_ITERATIONS, ILF_LIMITS};
 use crate::error::{Error, Result};
 use crate::run::OutcomeSource;
 
@@ -61,14 +60,14 @@ impl std::fmt::Display for ShardSpec {
 }
 
 impl ShardSpec {
-    /// The iterations of this shard: chunks of [`CHUNK_ITERATIONS`] dealt out in contiguous
-    /// runs, shard K getting chunks ⌊(K−1)·C/N⌋ to ⌊K·C/N⌋ of C. Fixed by N and the
+    /// The iterations of this shard: blocks of [`BLOCK_ITERATIONS`] dealt out in contiguous
+    /// runs, shard K getting blocks ⌊(K−1)·C/N⌋ to ⌊K·C/N⌋ of C. Fixed by N and the
     /// iteration count alone; shards beyond C get no iterations.
     pub fn iterations(&self, iterations: u64) -> Range<u64> {
-        let chunks = u128::from(iterations.div_ceil(CHUNK_ITERATIONS));
+        let chunks = u128::from(iterations.div_ceil(BLOCK_ITERATIONS));
         let boundary = |k: u64| {
             let chunk = (u128::from(k) * chunks / u128::from(self.count)) as u64;
-            chunk.saturating_mul(CHUNK_ITERATIONS).min(iterations)
+            chunk.saturating_mul(BLOCK_ITERATIONS).min(iterations)
         };
         boundary(self.index - 1)..boundary(self.index)
     }
@@ -133,7 +132,9 @@ pub fn outcomes_file(batch: usize) -> String {
     format!("outcomes-{batch:05}.parquet")
 }
 
-/// The table of batch `b`'s per-chunk sums (one row per exposure and chunk).
+/// The table of batch `b`'s per-block sums (one row per exposure and block: its breaches and
+/// layer sums). The file name says "chunks", the format's older word for a block: shards
+/// written before keep being read.
 pub fn chunks_file(batch: usize) -> String {
     format!("chunks-{batch:05}.parquet")
 }
@@ -668,7 +669,7 @@ impl ShardTables {
             // of years (chunks) of the shard.
             let exposures = context.batch.len() as u64;
             let outcome_rows = exposures.saturating_mul(shard.iterations());
-            let chunk_rows = exposures.saturating_mul(shard.iterations().div_ceil(CHUNK_ITERATIONS));
+            let chunk_rows = exposures.saturating_mul(shard.iterations().div_ceil(BLOCK_ITERATIONS));
             let outcome_columns = 2 + OUTCOME_COLUMNS.len() + context.width;
             let chunk_columns = 2 + ILF_LIMITS.len();
             Ok([
@@ -731,7 +732,7 @@ impl BatchContext<'_> {
     ) -> Result<()> {
         let (model, b, batch, width, per_year) = (self.model, self.b, &self.batch, self.width, self.per_year);
         let range = shard.range();
-        let blocks = shard.iterations().div_ceil(CHUNK_ITERATIONS);
+        let blocks = shard.iterations().div_ceil(BLOCK_ITERATIONS);
         let outcomes_name = outcomes_file(b);
         let path = shard.dir.join(&outcomes_name);
         let frame = parse_table(&path, outcomes_bytes)?;
@@ -751,7 +752,7 @@ impl BatchContext<'_> {
             }
             keep
         });
-        let mut chunks: Vec<OutcomeChunk> = batch.clone().map(|_| OutcomeChunk::default()).collect();
+        let mut chunks: Vec<OutcomeColumns> = batch.clone().map(|_| OutcomeColumns::default()).collect();
         let mut last: Vec<Option<u64>> = vec![None; chunks.len()];
         let mut years = vec![0u64; chunks.len()];
         for row in 0..exposure.len() {
@@ -797,7 +798,7 @@ impl BatchContext<'_> {
             }
         }
         for (target, chunk) in results.iter_mut().zip(chunks) {
-            target.chunks.push(chunk);
+            target.parts.push(chunk);
         }
 
         let chunks_path = shard.dir.join(chunks_file(b));
@@ -842,7 +843,7 @@ impl BatchContext<'_> {
             let id = &model.exposures[e].id;
             if rows != blocks {
                 return Err(Error::input(format!(
-                    "{}: exposure {e} ({id:?}) has {rows} row{}, but the shard's iterations {}..{} are {blocks} blocks of {CHUNK_ITERATIONS}; expected one row per block",
+                    "{}: exposure {e} ({id:?}) has {rows} row{}, but the shard's iterations {}..{} are {blocks} blocks of {BLOCK_ITERATIONS}; expected one row per block",
                     chunks_path.display(),
                     if rows == 1 { "" } else { "s" },
                     range.start,
@@ -915,7 +916,7 @@ mod tests {
                 for k in 1..=n {
                     let r = ShardSpec { index: k, count: n }.iterations(iterations);
                     assert_eq!(r.start, next, "{k}/{n} of {iterations}");
-                    assert!(r.start.is_multiple_of(CHUNK_ITERATIONS) || r.start == iterations);
+                    assert!(r.start.is_multiple_of(BLOCK_ITERATIONS) || r.start == iterations);
                     next = r.end;
                 }
                 assert_eq!(next, iterations);

@@ -18,7 +18,7 @@ use crate::memory;
 use crate::report::run_json::InputSource;
 use crate::report::ylt::YltWriter;
 use crate::report::{self, output_dir, run_json, ReportFile};
-use crate::run::{Engine, OutcomeSource, RunResults};
+use crate::run::{LiveEngine, OutcomeSource, RunResults};
 use crate::shard::{self, ShardSpec};
 
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
@@ -257,7 +257,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     let results = run_with_progress(
         &pool,
         &model,
-        &Engine::default(),
+        &LiveEngine::default(),
         "simulating",
         args.output.quiet,
         args.output.ylt,

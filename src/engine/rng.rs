@@ -144,7 +144,7 @@ impl ColumnDraws {
     }
 }
 
-impl crate::input::dist::NormalDraws for Stream {}
+impl super::sample::NormalDraws for Stream {}
 
 impl rand::TryRng for ColumnDraws {
     type Error = Infallible;

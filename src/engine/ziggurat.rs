@@ -13,7 +13,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1, StandardNormal};
 
 use super::rng::{ColumnDraws, Stream};
-use crate::input::dist::NormalDraws;
+use super::sample::NormalDraws;
 
 /// The standard normal's layer boundaries (rand_distr's `ZIG_NORM_X`).
 #[rustfmt::skip]

@@ -4,8 +4,7 @@
 //! between limits and always increase with the limit.
 
 use super::csv::{num, Csv};
-use crate::engine::simulate::ILF_LIMITS;
-use crate::engine::Model;
+use crate::engine::{Model, ILF_LIMITS};
 use crate::run::RunResults;
 
 pub const HEADER: [&str; 5] = ["id", "retention", "limit", "expected_insured_loss", "ilf"];

@@ -1,0 +1,606 @@
+//! Costing breaches: each applicable component's occurrence and cost, summed into the
+//! breach's gross and covered cost. An exposure's own breaches of a block are costed a round
+//! of [`ROUND_BREACHES`] at a time, column by column ([`OwnBreaches`]); a systemic breach alone
+//! ([`ExposureSimulator::breach`]).
+
+use std::ops::Range;
+
+use super::model::Model;
+use super::rng::{mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM};
+use super::sample::{exp_column, open_unit, NormalDraws};
+use super::terms::{insured_before_share, larger, smaller, Layers};
+use super::year_loop::ExposureSimulator;
+use crate::input::dist::Var;
+use crate::input::Component;
+
+/// Per-breach results that the year needs.
+pub(super) struct BreachCost {
+    pub(super) gross: f64,
+    /// Covered cost after sublimits, before retention and limits.
+    pub(super) covered: f64,
+    /// After sublimits, retention and per-breach limit; before share and aggregate.
+    pub(super) insured_before_share: f64,
+}
+
+/// One applicable component of an exposure, with what costing it needs looked up once.
+pub(super) struct Step<'m> {
+    pub(super) component: &'m Component,
+    /// Its stream key prepared as a child ([`prepare_child`]).
+    pub(super) child: u64,
+    /// Its units are the affected records themselves (a unit share that is always 1) raised to
+    /// an exponent other than 1 and ½, so that the power can be taken as
+    /// `exp(exponent × ln affected)` with the logarithm shared by the breach's components.
+    pub(super) power_of_affected: bool,
+    /// If it is correlated: its position in the `[correlation]` matrix, and which of its
+    /// variables the copula's uniform drives (its leading random one: [`LEADING`] order).
+    pub(super) leading: Option<(usize, usize)>,
+    /// What the policy covers of one breach's cost of it: its sublimit; `None` if not covered.
+    pub(super) covered_up_to: Option<f64>,
+}
+
+/// A component's variables by index: fixed, per unit, unit share (the order of its columns).
+const FIXED: usize = 0;
+const PER_UNIT: usize = 1;
+const UNIT_SHARE: usize = 2;
+/// Which variable the copula drives: per unit if it is random, else fixed, else unit share.
+pub(super) const LEADING: [usize; 3] = [PER_UNIT, FIXED, UNIT_SHARE];
+
+impl ExposureSimulator<'_> {
+    /// The cost of one breach; component costs go into `costs` (one per applicable component).
+    #[inline]
+    pub(super) fn breach(
+        &self,
+        breach_key: u64,
+        affected_share: &Var,
+        costs: &mut [f64],
+        copula: &mut [f64],
+    ) -> BreachCost {
+        let assumptions = &self.model.assumptions;
+        let affected = match self.exposure.affected {
+            Some(a) => a,
+            None => {
+                // A share that is always the same draws nothing: its stream (its own) need not be set up.
+                let share = match affected_share.fixed_value() {
+                    Some(share) => share,
+                    None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
+                };
+                self.exposure.records * share
+            }
+        };
+        if let Some(correlation) = &assumptions.correlation {
+            correlated_uniforms(&correlation.factor, &mut stream(mix(breach_key, CORRELATION_STREAM)), copula);
+        }
+        let log10_affected = if self.any_curve { not_speculated(f64::log10, affected) } else { 0.0 };
+        // ln(affected), taken by the first component that needs it and shared with the others.
+        let mut ln_affected = None;
+        let terms = &self.exposure.terms;
+        let mut gross = 0.0;
+        let mut covered = 0.0;
+        for (slot, step) in costs.iter_mut().zip(&self.steps) {
+            let component = step.component;
+            let mut rng = stream(mix_prepared(breach_key, step.child));
+            // The occurrence draw comes first and is always made, so a component's other
+            // draws sit at the same place in its stream whatever its probability.
+            let occurs_by_chance = if component.probability.is_certain() {
+                // A uniform below 1 is always below a probability of 1: only its place is needed.
+                rng.skip();
+                true
+            } else {
+                open_unit(&mut rng) < component.probability.at(log10_affected)
+            };
+            let occurs = component.held_occurrence.unwrap_or(occurs_by_chance);
+            let cost = if occurs {
+                let mut fixed = component.fixed.sample(&mut rng);
+                let mut per_unit = component.per_unit.sample(&mut rng);
+                let mut unit_share = component.unit_share.sample(&mut rng);
+                if let Some((position, lead)) = step.leading {
+                    // The copula's uniform drives the component's leading random draw; the
+                    // independent draws above were still made, so the stream stays aligned.
+                    let u = copula[position];
+                    let (var, value) = match lead {
+                        FIXED => (&component.fixed, &mut fixed),
+                        PER_UNIT => (&component.per_unit, &mut per_unit),
+                        _ => (&component.unit_share, &mut unit_share),
+                    };
+                    *value = var.value_at(u);
+                }
+                let units = affected * unit_share;
+                let exponent = component.exponent;
+                let scaled = if exponent == 1.0 {
+                    units
+                } else if exponent == 0.5 {
+                    units.sqrt()
+                } else if step.power_of_affected && affected > 0.0 && units == affected {
+                    // affected^exponent (to a few ulps of powf, at a fraction of its cost).
+                    (exponent * *ln_affected.get_or_insert_with(|| not_speculated(f64::ln, affected))).exp()
+                } else {
+                    units.powf(exponent)
+                };
+                fixed + per_unit * scaled
+            } else {
+                0.0
+            };
+            *slot = cost;
+            gross += cost;
+            if let Some(sublimit) = step.covered_up_to {
+                covered += cost.min(sublimit);
+            }
+        }
+        BreachCost { gross, covered, insured_before_share: insured_before_share(terms, covered) }
+    }
+
+    /// Costs the next [`ROUND_BREACHES`] own breaches of `own`'s block, column by column (see
+    /// [`OwnBreaches`]).
+    fn cost_round(&self, own: &mut OwnBreaches, first: u64, n: usize) {
+        let assumptions = &self.model.assumptions;
+        let k = self.steps.len();
+        let OwnBreaches {
+            affected_key,
+            copula_key,
+            keys,
+            affected,
+            log10_affected,
+            copula,
+            columns,
+            costs,
+            gross,
+            covered,
+            insured,
+            occurring,
+            scaled,
+            ln_affected,
+            gross_only: own_gross_only,
+            ..
+        } = own;
+        let own_gross_only = *own_gross_only;
+        let (affected, log10_affected, gross, covered, insured) =
+            (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut insured[..n]);
+        let positions = positions_of(self.model);
+        let copula = &mut copula[..n * positions];
+        // Every draw of breach number i of the block comes from each column's draws for i
+        // ([`ColumnDraws`]): whatever else is drawn, and none for breaches passed over.
+        let number = |i: usize| first + i as u64;
+        match self.exposure.affected {
+            Some(a) => affected.fill(a),
+            None => {
+                let key = *affected_key;
+                assumptions.breach.affected_share.fill_each(affected, |i| ColumnDraws::new(key, number(i)));
+                for a in affected.iter_mut() {
+                    *a *= self.exposure.records;
+                }
+            }
+        }
+        if let Some(correlation) = &assumptions.correlation {
+            for (i, uniforms) in copula.chunks_exact_mut(positions).enumerate() {
+                correlated_uniforms(&correlation.factor, &mut ColumnDraws::new(*copula_key, number(i)), uniforms);
+            }
+        }
+        if self.any_curve {
+            for (l, a) in log10_affected.iter_mut().zip(affected.iter()) {
+                *l = a.log10();
+            }
+        }
+        if self.steps.iter().any(|step| step.power_of_affected) {
+            for (l, a) in ln_affected[..n].iter_mut().zip(affected.iter()) {
+                // (Where nothing is affected the power is taken otherwise: any number will do.)
+                *l = if *a > 0.0 { a.ln() } else { 0.0 };
+            }
+        }
+        gross.fill(0.0);
+        if !own_gross_only {
+            covered.fill(0.0);
+        }
+        for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
+            let component = step.component;
+            let always = match component.held_occurrence {
+                Some(held) => Some(held),
+                None if component.probability.is_certain() => Some(true),
+                None => None,
+            };
+            // The breaches in which the component arises; only they draw its variables (each
+            // variable's stream is taken by them in order). A component that always arises
+            // is costed densely: its i-th draw is breach i's.
+            occurring.clear();
+            let dense = always == Some(true);
+            if always.is_none() {
+                for (j, l) in log10_affected.iter().enumerate() {
+                    let u = open_unit(&mut ColumnDraws::new(*occurrence_key, number(j)));
+                    if u < component.probability.at(*l) {
+                        occurring.push(j as u32);
+                    }
+                }
+            }
+            let m = if dense { n } else { occurring.len() };
+            // The breach of the component's i-th draw.
+            let breach = |i: usize| if dense { i } else { occurring[i] as usize };
+            // A per-unit cost that is always zero adds `0 × units`, which is +0 (units are
+            // finite): its units are not worked out.
+            let no_units = component.per_unit.fixed_value() == Some(0.0);
+            let vars = [&component.fixed, &component.per_unit, &component.unit_share];
+            for (v, ((var, key), column)) in vars.iter().zip(var_keys).zip(columns.iter_mut()).enumerate() {
+                if no_units && v != FIXED {
+                    continue;
+                }
+                let column = &mut column[..m];
+                // The copula's uniform drives the leading random variable in place of its draws.
+                match step.leading {
+                    Some((position, lead)) if lead == v => {
+                        for (i, x) in column.iter_mut().enumerate() {
+                            *x = var.value_at(copula[breach(i) * positions + position]);
+                        }
+                    }
+                    _ if dense => var.fill_each(column, |i| ColumnDraws::new(*key, number(i))),
+                    _ => var.fill_each(column, |i| ColumnDraws::new(*key, number(occurring[i] as usize))),
+                }
+            }
+            let [fixed, per_unit, unit_share] = &*columns;
+            let scaled = &mut scaled[..m];
+            if !no_units {
+                if dense {
+                    scale_units(step, affected, ln_affected, &unit_share[..m], scaled, |i| i);
+                } else {
+                    scale_units(step, affected, ln_affected, &unit_share[..m], scaled, |i| occurring[i] as usize);
+                }
+            }
+            if k > 1 {
+                for j in 0..n {
+                    costs[j * k + s] = 0.0;
+                }
+            }
+            let sublimit = if own_gross_only { None } else { step.covered_up_to };
+            let mut add = |i: usize, j: usize| {
+                let cost = if no_units { fixed[i] + 0.0 } else { fixed[i] + per_unit[i] * scaled[i] };
+                if k > 1 {
+                    costs[j * k + s] = cost;
+                }
+                gross[j] += cost;
+                if let Some(sublimit) = sublimit {
+                    covered[j] += smaller(cost, sublimit);
+                }
+            };
+            if dense && k == 1 && sublimit.is_none() {
+                // The common case: a column of costs added to a column of sums, which the
+                // compiler vectorises (the same sums as `add`).
+                let gross = gross.iter_mut().zip(&fixed[..n]);
+                if no_units {
+                    for (sum, fixed) in gross {
+                        *sum += fixed + 0.0;
+                    }
+                } else {
+                    for ((sum, fixed), (per_unit, scaled)) in gross.zip(per_unit[..n].iter().zip(&scaled[..n])) {
+                        *sum += fixed + per_unit * scaled;
+                    }
+                }
+            } else if dense {
+                for i in 0..n {
+                    add(i, i);
+                }
+            } else {
+                for (i, &j) in occurring.iter().enumerate() {
+                    add(i, j as usize);
+                }
+            }
+        }
+        if own_gross_only {
+            // (Read only where terms apply.)
+            return;
+        }
+        let terms = &self.exposure.terms;
+        for (insured, covered) in insured.iter_mut().zip(covered.iter()) {
+            *insured = insured_before_share(terms, *covered);
+        }
+    }
+}
+
+/// A component's scaled units, `(affected × unit share)^exponent`, in the breaches where it
+/// arises (`breach(i)`: the breach of its i-th draw), into `scaled`.
+#[inline(always)]
+fn scale_units(
+    step: &Step,
+    affected: &[f64],
+    ln_affected: &[f64],
+    unit_share: &[f64],
+    scaled: &mut [f64],
+    breach: impl Fn(usize) -> usize,
+) {
+    let exponent = step.component.exponent;
+    let units = |i: usize| affected[breach(i)] * unit_share[i];
+    if exponent == 1.0 {
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = units(i);
+        }
+    } else if exponent == 0.5 {
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = units(i).sqrt();
+        }
+    } else if step.power_of_affected {
+        // affected^exponent as exp(exponent × ln affected), the logarithm shared by the
+        // breach's components, the exponentials taken a column at a time (to a few ulps of
+        // powf, at a fraction of its cost); powf where nothing is affected.
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = exponent * ln_affected[breach(i)];
+        }
+        exp_column(scaled);
+        for (i, x) in scaled.iter_mut().enumerate() {
+            if affected[breach(i)] <= 0.0 {
+                *x = units(i).powf(exponent);
+            }
+        }
+    } else {
+        for (i, x) in scaled.iter_mut().enumerate() {
+            *x = units(i).powf(exponent);
+        }
+    }
+}
+
+/// The number of positions of the `[correlation]` matrix (0 without one).
+pub(super) fn positions_of(model: &Model) -> usize {
+    model.assumptions.correlation.as_ref().map_or(0, |c| c.components.len())
+}
+
+/// How many of a block's own breaches are costed at once.
+const ROUND_BREACHES: usize = 256;
+
+/// The exposure's own breaches of one block, in order, costed [`ROUND_BREACHES`] at a time column by
+/// column. Each column (the affected share, the copula's normals, and each component's
+/// occurrence, fixed, per-unit and unit-share draws) has its own draws for each breach number
+/// ([`ColumnDraws`]): the i-th own breach of a block has draws that depend only on (seed,
+/// exposure, block, i), a held or changed variable leaves every other column as it was, and
+/// a column of lognormal draws is exponentiated in one vectorised pass.
+pub(super) struct OwnBreaches {
+    /// Keys of the block's affected-share and copula columns.
+    affected_key: u64,
+    copula_key: u64,
+    /// Per applicable component: the keys of its occurrence, fixed, per-unit and unit-share columns.
+    keys: Vec<[u64; 4]>,
+    affected: Vec<f64>,
+    log10_affected: Vec<f64>,
+    /// `round × positions` copula uniforms, breach by breach.
+    copula: Vec<f64>,
+    /// The fixed, per-unit and unit-share draws of the component being costed, in the
+    /// breaches where it arises.
+    columns: [Vec<f64>; 3],
+    /// `round × components` costs, breach by breach (only with more than one component).
+    costs: Vec<f64>,
+    pub(super) gross: Vec<f64>,
+    covered: Vec<f64>,
+    insured: Vec<f64>,
+    /// The breaches (of the round) in which the component being costed arises.
+    occurring: Vec<u32>,
+    /// Its scaled units (units^exponent) in those breaches.
+    scaled: Vec<f64>,
+    /// ln(affected), for components whose units are the affected records raised to a power.
+    ln_affected: Vec<f64>,
+    /// Whether only the gross costs are worked out (not what the policy covers).
+    gross_only: bool,
+    /// The block's next own breach, the first breach of the costed round, and its length.
+    pub(super) position: u64,
+    first: u64,
+    costed: usize,
+    /// The exposure's applicable components, and the copula's positions.
+    components: usize,
+    positions: usize,
+}
+
+/// The children of a component's key for its four columns.
+const COLUMN_CHILDREN: [u64; 4] = [prepare_child(0), prepare_child(1), prepare_child(2), prepare_child(3)];
+
+impl OwnBreaches {
+    /// Empty: the columns grow to the largest round asked for (a rarely breached exposure's
+    /// task holds a few breaches' worth, not [`ROUND_BREACHES`]).
+    pub(super) fn new(components: usize, positions: usize) -> Self {
+        OwnBreaches {
+            affected_key: 0,
+            copula_key: 0,
+            keys: Vec::with_capacity(components),
+            affected: Vec::new(),
+            log10_affected: Vec::new(),
+            copula: Vec::new(),
+            columns: [Vec::new(), Vec::new(), Vec::new()],
+            costs: Vec::new(),
+            gross: Vec::new(),
+            covered: Vec::new(),
+            insured: Vec::new(),
+            occurring: Vec::new(),
+            scaled: Vec::new(),
+            ln_affected: Vec::new(),
+            gross_only: false,
+            position: 0,
+            first: 0,
+            costed: 0,
+            components,
+            positions,
+        }
+    }
+
+    /// Makes every column hold at least `n` breaches.
+    fn grow(&mut self, n: usize) {
+        if self.gross.len() >= n {
+            return;
+        }
+        for column in [
+            &mut self.affected,
+            &mut self.log10_affected,
+            &mut self.gross,
+            &mut self.covered,
+            &mut self.insured,
+            &mut self.scaled,
+            &mut self.ln_affected,
+        ]
+        .into_iter()
+        .chain(self.columns.iter_mut())
+        {
+            column.resize(n, 0.0);
+        }
+        self.copula.resize(n * self.positions, 0.0);
+        if self.components > 1 {
+            self.costs.resize(n * self.components, 0.0);
+        }
+    }
+
+    /// Starts the block whose key is `block_key`; `gross_only` where only the breaches' gross
+    /// costs are read (the short way, where no term can bite).
+    pub(super) fn start(&mut self, simulator: &ExposureSimulator, block_key: u64, gross_only: bool) {
+        self.gross_only = gross_only;
+        self.affected_key = mix(block_key, AFFECTED_STREAM);
+        self.copula_key = mix(block_key, CORRELATION_STREAM);
+        self.keys.clear();
+        for step in &simulator.steps {
+            let key = mix_prepared(block_key, step.child);
+            self.keys.push(COLUMN_CHILDREN.map(|child| mix_prepared(key, child)));
+        }
+        self.position = 0;
+        self.first = 0;
+        self.costed = 0;
+    }
+
+    /// The index (in the round's columns) of the block's next own breach, costing a round of
+    /// breaches from it up to (at most [`ROUND_BREACHES`], at least one) breach number `end` when it
+    /// is not costed yet.
+    #[inline(always)]
+    pub(super) fn take(&mut self, simulator: &ExposureSimulator, end: u64) -> usize {
+        if self.position < self.first || self.position >= self.first + self.costed as u64 {
+            self.cost_from_position(simulator, end);
+        }
+        self.position += 1;
+        (self.position - 1 - self.first) as usize
+    }
+
+    /// Costs the round starting at the block's next own breach (see [`OwnBreaches::take`]):
+    /// out of line, so that taking an already costed breach is a few instructions.
+    #[inline(never)]
+    fn cost_from_position(&mut self, simulator: &ExposureSimulator, end: u64) {
+        let n = end.saturating_sub(self.position).clamp(1, ROUND_BREACHES as u64) as usize;
+        self.grow(n);
+        simulator.cost_round(self, self.position, n);
+        self.first = self.position;
+        self.costed = n;
+    }
+
+    /// Costs the next round of the block's own breaches (see [`OwnBreaches::take`]) and takes
+    /// every one of them: their number, the round's length in the columns.
+    fn take_round(&mut self, simulator: &ExposureSimulator, end: u64) -> usize {
+        self.cost_from_position(simulator, end);
+        self.position += self.costed as u64;
+        self.costed
+    }
+
+    /// `totals` (a year's gross and largest breach so far) with breaches `breaches` of the
+    /// costed round added, and their component costs added to `year_costs` (with several
+    /// components).
+    #[inline(always)]
+    pub(super) fn add_to_year(&self, totals: (f64, f64), breaches: Range<usize>, year_costs: &mut [f64]) -> (f64, f64) {
+        let k = self.components;
+        if k > 1 {
+            for j in breaches.clone() {
+                for (total, cost) in year_costs.iter_mut().zip(self.component_costs(j, k)) {
+                    *total += cost;
+                }
+            }
+        }
+        self.gross[breaches].iter().fold(totals, |(gross, largest), &g| (gross + g, larger(largest, g)))
+    }
+
+    /// A year's totals (see [`OwnBreaches::add_to_year`]) of `count` breaches that run past
+    /// the costed round's breaches not yet taken (`round`): those, then the next round's (and
+    /// on, for a year of more than a round), each round's breaches summed into `layers` as it
+    /// is costed. Out of line: most years' breaches lie in one round.
+    #[inline(never)]
+    pub(super) fn take_year_across(
+        &mut self,
+        simulator: &ExposureSimulator,
+        end: u64,
+        count: u32,
+        round: &mut Range<usize>,
+        layers: &mut Layers,
+        year_costs: &mut [f64],
+    ) -> (f64, f64) {
+        let mut left = count as usize;
+        let mut totals = (0.0, 0.0);
+        while left > 0 {
+            if round.start == round.end {
+                let n = self.take_round(simulator, end);
+                layers.add_each(&self.gross[..n]);
+                *round = 0..n;
+            }
+            let taken = left.min(round.len());
+            totals = self.add_to_year(totals, round.start..round.start + taken, year_costs);
+            round.start += taken;
+            left -= taken;
+        }
+        totals
+    }
+
+    /// Passes over `count` own breaches (of a year not wanted): nothing is drawn for them.
+    pub(super) fn skip(&mut self, count: u32) {
+        self.position += u64::from(count);
+    }
+
+    #[inline]
+    pub(super) fn cost(&self, j: usize) -> BreachCost {
+        BreachCost { gross: self.gross[j], covered: self.covered[j], insured_before_share: self.insured[j] }
+    }
+
+    /// The component costs of breach `j` (empty with one component: its cost is the gross).
+    #[inline]
+    pub(super) fn component_costs(&self, j: usize, components: usize) -> &[f64] {
+        self.costs.get(j * components..(j + 1) * components).unwrap_or_default()
+    }
+}
+
+/// `f(x)`, in a call the optimiser cannot hoist out of the branch that guards it: it would
+/// otherwise compute a logarithm for every breach, needed or not, as the intrinsics have no
+/// side effects.
+#[inline(never)]
+fn not_speculated(f: fn(f64) -> f64, x: f64) -> f64 {
+    f(x)
+}
+
+/// Fills `uniforms` with correlated uniforms: `Φ(L e)` for independent standard normals `e`
+/// drawn from `rng` (in place: row i of the lower-triangular `L` needs `e_0..=e_i`, so the
+/// rows are formed from the last up).
+fn correlated_uniforms<R: NormalDraws>(factor: &[Vec<f64>], rng: &mut R, uniforms: &mut [f64]) {
+    for e in uniforms.iter_mut() {
+        *e = rng.standard_normal();
+    }
+    for i in (0..uniforms.len()).rev() {
+        let z: f64 = factor[i].iter().zip(&uniforms[..=i]).map(|(l, e)| l * e).sum();
+        uniforms[i] = 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::model::{test_model, RunSettings};
+    use crate::engine::simulate_exposures;
+    use crate::input::Mode;
+
+    /// A component's costs are the same whether it is costed alone (a column of costs summed
+    /// at once) or beside one that never costs anything (breach by breach): fixed costs only,
+    /// and fixed plus per-unit costs, with and without policy terms.
+    #[test]
+    fn a_lone_component_costs_what_it_costs_beside_others() {
+        let costed = [
+            "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n",
+            "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n\
+             per_unit = { dist = \"uniform\", min = 0.5, max = 2 }\nunit_share = { dist = \"uniform\", min = 0.1, max = 1 }\n",
+        ];
+        let nothing = "[[component]]\nname = \"z\"\nfixed = 0\n";
+        for csv in ["id,records,annual_rate\nx,5000,0.4\n", "id,records,annual_rate,retention\nx,5000,0.4,2e5\n"] {
+            for alone in costed {
+                let settings = RunSettings { mode: Mode::Annual, iterations: 30_000, seed: 5 };
+                let beside = format!("{alone}{nothing}");
+                let [a, b] = [alone, beside.as_str()].map(|toml| {
+                    let model = test_model(csv, toml, settings);
+                    let outcomes = simulate_exposures(&model, 0..1, 0..30_000, &|_| {});
+                    outcomes[0]
+                        .outcomes()
+                        .map(|o| (o.iteration, o.gross.to_bits(), o.insured.to_bits()))
+                        .collect::<Vec<_>>()
+                });
+                assert!(a.len() > 1000);
+                assert_eq!(a, b, "{csv} {alone}");
+            }
+        }
+    }
+}

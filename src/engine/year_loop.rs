@@ -1,0 +1,398 @@
+//! The year loop of one exposure: its candidate years block by block (those with breaches of
+//! its own and those a systemic event may hit), each year's breaches costed and the policy
+//! terms applied, its outcomes stored. A block that no term or event can touch takes the short
+//! way ([`ExposureSimulator::short_way`]); any other, the general loop
+//! ([`ExposureSimulator::general_way`]). Both give the same outcomes, bit for bit.
+
+use super::costing::{positions_of, OwnBreaches, Step, LEADING};
+use super::model::{ExposureModel, Model};
+use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
+use super::rng::{mix, prepare_child, stream, SYSTEMIC_BREACH_STREAM};
+use super::sample::open_unit;
+use super::simulate::Wanted;
+use super::systemic::{SystemicOccurrence, SystemicSchedule};
+use super::terms::{larger, year_terms, Layers, YearTotals};
+use super::year_law::YearCounts;
+use super::BLOCK_ITERATIONS;
+use crate::input::dist::Var;
+use crate::stats::LossRange;
+
+/// The simulator of one exposure: resolved references into the model.
+pub(super) struct ExposureSimulator<'m> {
+    pub(super) model: &'m Model,
+    pub(super) exposure: &'m ExposureModel,
+    exposure_key: u64,
+    pub(super) any_curve: bool,
+    /// The applicable components, in order, resolved for the breach loop.
+    pub(super) steps: Vec<Step<'m>>,
+    /// Which years have breaches of the exposure's own, and how many.
+    years: YearCounts,
+    /// Whether years that no term or event can touch take the short way (always, but for the
+    /// test that the short way gives the same outcomes as the general one).
+    shortcut: bool,
+}
+
+/// What the year loop reuses from block to block.
+struct Scratch<'m> {
+    /// The component costs of one systemic breach.
+    costs: Vec<f64>,
+    /// A year's component costs (with more than one component).
+    year_costs: Vec<f64>,
+    /// One systemic breach's copula uniforms.
+    copula: Vec<f64>,
+    own: OwnBreaches,
+    /// The block's years with breaches of the exposure's own, ascending, with their counts.
+    own_years: Vec<(u64, u32)>,
+    /// (breach key, affected share law) of the year's systemic breaches.
+    shared: Vec<(u64, &'m Var)>,
+}
+
+/// What the loop knows of a block before simulating its years.
+struct Block<'a> {
+    /// The last wanted iteration in it.
+    last_wanted: u64,
+    /// The systemic occurrences in it, of any event.
+    events: &'a [SystemicOccurrence],
+    /// For a range of iterations, the number of own breaches up to the last wanted year:
+    /// rounds are costed up to there. For a list (a few years each needing their own
+    /// breaches only), `None`: rounds are costed year by year.
+    wanted_breaches: Option<u64>,
+}
+
+impl<'m> ExposureSimulator<'m> {
+    pub(super) fn new(model: &'m Model, index: usize) -> Self {
+        let exposure = &model.exposures[index];
+        let any_curve = exposure
+            .components
+            .iter()
+            .any(|c| matches!(model.assumptions.components[*c].probability, crate::input::Probability::Curve(_)));
+        ExposureSimulator {
+            model,
+            exposure,
+            exposure_key: mix(model.settings.seed, exposure.key),
+            any_curve,
+            steps: exposure
+                .components
+                .iter()
+                .map(|&c| {
+                    let component = &model.assumptions.components[c];
+                    let exponent = component.exponent;
+                    Step {
+                        component,
+                        child: prepare_child(model.component_keys[c]),
+                        power_of_affected: component.unit_share.fixed_value() == Some(1.0)
+                            && exponent != 1.0
+                            && exponent != 0.5
+                            && exponent.is_finite(),
+                        leading: model.correlated_position[c].map(|position| {
+                            let vars = [&component.per_unit, &component.fixed, &component.unit_share];
+                            let first_random = vars.iter().position(|v| !v.is_constant()).unwrap_or(2);
+                            (position, LEADING[first_random])
+                        }),
+                        covered_up_to: component.covered.then(|| exposure.terms.sublimits[c]),
+                    }
+                })
+                .collect(),
+            years: YearCounts::new(model, exposure.rate),
+            shortcut: true,
+        }
+    }
+
+    /// Whether no policy term can change the exposure's outcomes (insured = gross, nothing
+    /// retained, increased-limit layers summed straight): its years may take the short way.
+    fn passes_through(&self) -> bool {
+        self.shortcut
+            && self.exposure.insured_is_gross(&self.model.assumptions)
+            && Layers::linear_for(&self.exposure.terms, self.model.settings.mode)
+    }
+
+    /// Whether an occurrence is of an event that matches the exposure (its footprint may
+    /// still spare it).
+    #[inline]
+    fn may_be_hit_by(&self, occurrence: &SystemicOccurrence) -> bool {
+        self.exposure.systemic.contains(&occurrence.event)
+    }
+
+    /// How many of `iterations` to make room for ([`outcome_capacity`]) from the share of years
+    /// with a breach of the exposure's own, to size the outcome buffers once. Years hit only by a
+    /// systemic event are rare enough to be left to the buffers' growth: over-sized buffers
+    /// would cost more (memory the kernel must clear) than the odd reallocation.
+    pub(super) fn expected_stored(&self, iterations: usize) -> usize {
+        outcome_capacity(self.years.share_breached(), iterations)
+    }
+
+    /// Simulates `wanted`, storing the iterations with at least one breach, block by block.
+    pub(super) fn run(&self, wanted: &Wanted, schedule: &SystemicSchedule, out: &mut ExposureOutcomes) {
+        let k = self.exposure.components.len();
+        let positions = positions_of(self.model);
+        let mut scratch = Scratch {
+            costs: vec![0.0; k],
+            year_costs: vec![0.0; k],
+            copula: vec![0.0; positions],
+            own: OwnBreaches::new(k, positions),
+            own_years: Vec::with_capacity(self.expected_stored(BLOCK_ITERATIONS as usize)),
+            shared: Vec::new(),
+        };
+        let (terms, mode) = (&self.exposure.terms, self.model.settings.mode);
+        let mut layers = Layers::new(terms, mode);
+        if out.parts.is_empty() {
+            out.parts.push(OutcomeColumns::default());
+        }
+        let ExposureOutcomes { parts, simulated_breaches, layer_sums, .. } = out;
+        let Some(part) = parts.last_mut() else { return };
+        let occurrences = if self.exposure.systemic.is_empty() { &[][..] } else { schedule.occurrences() };
+        let pass_through = self.passes_through();
+        let contiguous = matches!(wanted, Wanted::Range(..));
+        for (b, block) in wanted.blocks().into_iter().enumerate() {
+            let (start, end) = (block * BLOCK_ITERATIONS, (block + 1) * BLOCK_ITERATIONS);
+            let Some(last_wanted) = wanted.last_in(start..end) else { continue };
+            if b > 0 {
+                // The layer sums are kept per block: the previous one's are done.
+                layer_sums.push(layers.finish(terms, mode));
+                layers = Layers::new(terms, mode);
+            }
+            let block_key = mix(self.exposure_key, block);
+            scratch.own_years.clear();
+            self.years.count_years(block, block_key, &mut scratch.own_years);
+            let events = &occurrences[occurrences.partition_point(|o| o.iteration < start)..];
+            let events = &events[..events.partition_point(|o| o.iteration < end)];
+            let short_way = contiguous && pass_through && !events.iter().any(|o| self.may_be_hit_by(o));
+            scratch.own.start(self, block_key, short_way);
+            let wanted_breaches = contiguous.then(|| {
+                let own = scratch.own_years.iter().take_while(|(year, _)| *year <= last_wanted);
+                own.map(|(_, c)| u64::from(*c)).sum()
+            });
+            let block = Block { last_wanted, events, wanted_breaches };
+            *simulated_breaches += if short_way {
+                self.short_way(wanted, &block, &mut scratch, &mut layers, part)
+            } else {
+                self.general_way(wanted, &block, &mut scratch, &mut layers, part)
+            };
+        }
+        layer_sums.push(layers.finish(terms, mode));
+    }
+
+    /// The wanted years of a block that no term can bite and no event hits: the same outcomes
+    /// as [`ExposureSimulator::general_way`], bit for bit (insured = gross, nothing retained,
+    /// layers of the gross), without the terms, each year's gross written straight into its
+    /// column. Returns the number of breaches simulated.
+    fn short_way(
+        &self,
+        wanted: &Wanted,
+        block: &Block,
+        scratch: &mut Scratch,
+        layers: &mut Layers,
+        part: &mut OutcomeColumns,
+    ) -> u64 {
+        let k = self.exposure.components.len();
+        let Scratch { own, own_years, year_costs, .. } = scratch;
+        // The years of the range (those before its start pass their breaches over).
+        let upto = own_years.partition_point(|(year, _)| *year <= block.last_wanted);
+        let from = own_years[..upto].partition_point(|(year, _)| !wanted.contains(*year));
+        for &(_, count) in &own_years[..from] {
+            own.skip(count);
+        }
+        let years = &own_years[from..upto];
+        // (Always known for a range; were it not, rounds of one breach would do.)
+        let end = block.wanted_breaches.unwrap_or(own.position);
+        let first = part.len();
+        if k > 1 {
+            part.component_costs.reserve_exact(years.len() * k);
+        }
+        part.iterations.extend(years.iter().map(|(year, _)| *year));
+        let taken_from = own.position;
+        let OutcomeColumns { gross: gross_column, largest_gross: largest_column, component_costs, .. } = &mut *part;
+        // The costed round's breaches not yet taken (indices into `own`'s columns).
+        let mut round = 0..0;
+        // Each year's gross written straight into its column's room (the task's reservation;
+        // past it, room for exactly these years: no more memory for the kernel to clear).
+        gross_column.reserve_exact(years.len());
+        largest_column.reserve_exact(years.len());
+        gross_column.extend(years.iter().map(|&(_, count)| {
+            if k > 1 {
+                year_costs.fill(0.0);
+            }
+            let breaches = round.start..round.start + count as usize;
+            // Most years' breaches all lie in the costed round; most years have one, whose
+            // cost is the year's (`add_to_year`'s sums from zero, spelled out).
+            let (gross, largest) = if breaches.end <= round.end {
+                round.start = breaches.end;
+                if k == 1 && count == 1 {
+                    let g = own.gross[breaches.start];
+                    (0.0 + g, larger(0.0, g))
+                } else {
+                    own.add_to_year((0.0, 0.0), breaches, year_costs)
+                }
+            } else {
+                own.take_year_across(self, end, count, &mut round, layers, year_costs)
+            };
+            largest_column.push(largest);
+            if k > 1 {
+                component_costs.extend_from_slice(year_costs);
+            }
+            gross
+        }));
+        // (Every breach of every round was taken, as the layers were summed by round.)
+        debug_assert!(round.is_empty() && own.position == end);
+        if !years.is_empty() {
+            // The range of the years' gross and largest breach, for the statistics.
+            part.note_ranges([&part.gross[first..], &part.largest_gross[first..]].map(LossRange::of));
+        }
+        let year_columns = part.gross[first..].iter().zip(&part.largest_gross[first..]);
+        if !part.insured.is_empty() {
+            part.insured.extend(year_columns.clone().map(|(&g, &l)| [g, l, 0.0]));
+        }
+        if !self.exposure.systemic.is_empty() {
+            part.independent.extend(year_columns.map(|(&gross, &largest)| Independent {
+                gross,
+                insured: gross,
+                largest_gross: largest,
+            }));
+        }
+        own.position - taken_from
+    }
+
+    /// The wanted years of a block, one by one in order: each candidate year's own breaches
+    /// and the systemic breaches that hit it, the year's policy terms, its outcome pushed.
+    /// Returns the number of breaches simulated.
+    fn general_way(
+        &self,
+        wanted: &Wanted,
+        block: &Block,
+        scratch: &mut Scratch<'m>,
+        layers: &mut Layers,
+        part: &mut OutcomeColumns,
+    ) -> u64 {
+        let k = self.exposure.components.len();
+        let (terms, mode) = (&self.exposure.terms, self.model.settings.mode);
+        let assumptions = &self.model.assumptions;
+        let Scratch { costs, year_costs, copula, own, own_years, shared } = scratch;
+        let events = block.events;
+        let mut simulated = 0;
+        let mut own_iter = own_years.iter().copied().peekable();
+        let mut next_event = 0;
+        loop {
+            while events.get(next_event).is_some_and(|o| !self.may_be_hit_by(o)) {
+                next_event += 1;
+            }
+            let year = match (own_iter.peek(), events.get(next_event).map(|o| o.iteration)) {
+                (None, None) => break,
+                (Some(&(a, _)), Some(b)) => a.min(b),
+                (Some(&(a, _)), None) => a,
+                (None, Some(b)) => b,
+            };
+            if year > block.last_wanted {
+                break;
+            }
+            let count = own_iter.next_if(|(own, _)| *own == year).map_or(0, |(_, count)| count);
+            let first = next_event;
+            while events.get(next_event).is_some_and(|o| o.iteration == year) {
+                next_event += 1;
+            }
+            if !wanted.contains(year) {
+                // Its own breaches still take their places in the block's columns.
+                own.skip(count);
+                continue;
+            }
+            shared.clear();
+            for occurrence in events[first..next_event].iter().filter(|o| self.may_be_hit_by(o)) {
+                let hit_key = mix(occurrence.key, self.exposure.key);
+                if open_unit(&mut stream(hit_key)) < occurrence.footprint {
+                    let event = &assumptions.systemic[occurrence.event];
+                    let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
+                    shared.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), share));
+                }
+            }
+            if count == 0 && shared.is_empty() {
+                continue;
+            }
+            if k > 1 {
+                year_costs.fill(0.0);
+            }
+            // The year's own breaches first, then the systemic ones. The own ones come a round
+            // at a time, so a year of a very over-dispersed count costs time, never memory.
+            let mut totals = YearTotals::default();
+            let end = block.wanted_breaches.unwrap_or_else(|| own.position + u64::from(count));
+            for _ in 0..count {
+                let j = own.take(self, end);
+                let breach = own.cost(j);
+                if k > 1 {
+                    for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
+                        *total += cost;
+                    }
+                }
+                totals.add(&breach, terms, mode, layers);
+            }
+            let independent = (!self.exposure.systemic.is_empty()).then(|| Independent {
+                gross: totals.gross,
+                insured: year_terms(terms, mode, totals.insured_sum),
+                largest_gross: totals.largest_gross,
+            });
+            for &(breach_key, affected_share) in shared.iter() {
+                let breach = self.breach(breach_key, affected_share, costs, copula);
+                if k > 1 {
+                    for (total, cost) in year_costs.iter_mut().zip(costs.iter()) {
+                        *total += cost;
+                    }
+                }
+                totals.add(&breach, terms, mode, layers);
+            }
+            part.push(totals.close(year, terms, mode, layers));
+            if let Some(independent) = independent {
+                part.independent.push(independent);
+            }
+            if k > 1 {
+                part.component_costs.extend_from_slice(year_costs);
+            }
+            simulated += u64::from(count) + shared.len() as u64;
+        }
+        simulated
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::model::{test_model, RunSettings};
+    use crate::input::Mode;
+
+    /// The short way for exposures whose terms cannot bite gives the general loop's outcomes
+    /// and layers bit for bit: one and three components, annual and breach mode, a partial
+    /// range of blocks, and an exposure matched by a systemic event that never hits it.
+    #[test]
+    fn the_pass_through_shortcut_is_the_general_loop() {
+        let one = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n";
+        let three = format!(
+            "{one}[[component]]\nname = \"b\"\nper_unit = {{ dist = \"uniform\", min = 1, max = 3 }}\n\
+             [[component]]\nname = \"c\"\nfixed = 500\nprobability = 0.3\n\
+             [[systemic]]\nname = \"cloud\"\nannual_rate = 1e-9\nfootprint = 1\n"
+        );
+        for toml in [one.to_string(), three] {
+            for mode in [Mode::Annual, Mode::Breach] {
+                let csv = "id,records,annual_rate\nx,5000,1.3\ny,100,0.02\n";
+                let model = test_model(csv, &toml, RunSettings { mode, iterations: 30_000, seed: 3 });
+                let schedule = SystemicSchedule::new(&model, 0..30_000);
+                for index in 0..2 {
+                    let wanted = Wanted::Range(1_000, 30_000);
+                    let run = |shortcut: bool| {
+                        let mut simulator = ExposureSimulator::new(&model, index);
+                        simulator.shortcut = shortcut;
+                        let mut out = ExposureOutcomes::default();
+                        simulator.run(&wanted, &schedule, &mut out);
+                        out
+                    };
+                    let (short, general) = (run(true), run(false));
+                    assert!(short.len() > 100, "too few outcomes to compare");
+                    assert_eq!(short.outcomes().collect::<Vec<_>>(), general.outcomes().collect::<Vec<_>>());
+                    assert_eq!(short.independent().collect::<Vec<_>>(), general.independent().collect::<Vec<_>>());
+                    assert_eq!(
+                        short.component_costs().collect::<Vec<_>>(),
+                        general.component_costs().collect::<Vec<_>>()
+                    );
+                    assert_eq!(short.layer_sums, general.layer_sums);
+                    assert_eq!(short.simulated_breaches, general.simulated_breaches);
+                }
+            }
+        }
+    }
+}
