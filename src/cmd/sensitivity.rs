@@ -15,7 +15,7 @@ use crate::convergence::target_exposures;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
-use crate::report::human::money;
+use crate::report::format::money;
 use crate::report::sensitivity::input_value;
 use crate::report::{self, output_dir, ReportFile};
 use crate::sensitivity::{self, Sensitivity};

@@ -524,7 +524,7 @@ pub fn check_run_memory(model: &Model, iterations: u64, source: &str) -> Result<
 }
 
 fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) -> Result<()> {
-    use crate::report::human::money;
+    use crate::report::format::money;
     let s = model.settings;
     outln!(
         "breachcost {}: {} exposures, {} mode, {} iterations, seed {}",

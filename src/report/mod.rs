@@ -6,7 +6,7 @@ pub mod contribution;
 pub mod convergence;
 pub mod csv;
 pub mod exceedance;
-pub mod human;
+pub mod format;
 pub mod ilf;
 pub mod ord;
 pub mod output_dir;

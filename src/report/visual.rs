@@ -25,9 +25,10 @@ use crate::convergence::Convergence;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
+use crate::report::format::thousands;
 use crate::run::RunResults;
 use crate::sensitivity::Sensitivity;
-use style::{fail, thousands, SIZE};
+use style::{fail, SIZE};
 
 pub use backtest_chart::render_backtest;
 

@@ -4,12 +4,12 @@
 //! their sources, and the run. Money is rounded for people ($1.2M); the CSVs hold the
 //! exact values.
 
-use super::style::{count_tick, percent, thousands, truncate, SIZE};
+use super::style::{truncate, SIZE};
 use super::RunLabel;
 use crate::engine::Model;
 use crate::input::dist::Var;
 use crate::input::{CountModel, Probability};
-use crate::report::human::money;
+use crate::report::format::{count_tick, money, percent, thousands, Money};
 use crate::report::PORTFOLIO_ID;
 use crate::run::{ExposureResult, RunResults};
 use crate::stats::Summary;
@@ -411,7 +411,7 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
             escape(&applies),
             escape(&probability(&c.probability)),
             amount(&c.fixed, money),
-            amount(&c.per_unit, unit_money),
+            amount(&c.per_unit, |x| Money::Cents.format(x)),
             amount(&c.unit_share, percent),
             c.exponent,
             source
@@ -419,15 +419,6 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
     }
     out.push_str("</tbody>\n</table></div>\n</section>\n");
     out
-}
-
-/// A dollar amount per unit: cents where they matter ($1.5, $7), else [`money`].
-fn unit_money(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        return money(x);
-    }
-    let text = format!("{x:.2}");
-    format!("${}", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// A drawn amount for people: the constant, or the central 90% range (and the distribution).

@@ -4,9 +4,8 @@
 //! style of the simulation report.
 
 use super::html::{escape, inline_svg, CSS};
-use super::style::{percent, thousands};
 use crate::engine::Model;
-use crate::report::human::money;
+use crate::report::format::{money, percent, thousands};
 use crate::report::sensitivity::input_value;
 use crate::sensitivity::Sensitivity;
 
