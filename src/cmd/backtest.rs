@@ -9,7 +9,7 @@ use super::flags;
 use super::simulate::{thread_pool, DEFAULT_SEED};
 use crate::backtest::{self, Case, CaseResult, Summary};
 use crate::error::{Error, Result};
-use crate::report::{output_dir, visual, ReportFile};
+use crate::report::{chart, output_dir, ReportFile};
 
 /// Breaches simulated per case unless `--iterations` says otherwise.
 pub const DEFAULT_ITERATIONS: u64 = 20_000;
@@ -83,7 +83,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             bytes: backtest::render_summary(&summary, args.iterations, seed),
         },
     ];
-    files.extend(pool.install(|| visual::render_backtest(&results, &summary, args.iterations, seed))?);
+    files.extend(pool.install(|| chart::render_backtest(&results, &summary, args.iterations, seed))?);
     staging.commit(&files)?;
     if !args.quiet {
         super::output::print(&describe(&label, &results, &skipped, &summary, args.iterations, seed, &args.out))?;

@@ -16,7 +16,7 @@ use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
 use crate::report::format::money;
-use crate::report::sensitivity::input_value;
+use crate::report::sensitivity_table::input_value;
 use crate::report::{self, output_dir, ReportFile};
 use crate::sensitivity::{self, Sensitivity};
 
@@ -127,19 +127,19 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let analysis = analysis?;
 
     let mut files = vec![
-        ReportFile { path: "sensitivity.csv".into(), bytes: report::sensitivity::render(&analysis) },
+        ReportFile { path: "sensitivity.csv".into(), bytes: report::sensitivity_table::render(&analysis) },
         ReportFile {
             path: "variance_shares.csv".into(),
-            bytes: report::sensitivity::render_variance_shares(&analysis),
+            bytes: report::sensitivity_table::render_variance_shares(&analysis),
         },
-        ReportFile { path: "baseline.csv".into(), bytes: report::sensitivity::render_baseline(&analysis) },
+        ReportFile { path: "baseline.csv".into(), bytes: report::sensitivity_table::render_baseline(&analysis) },
     ];
     if !args.no_charts {
-        files.extend(report::visual::render_sensitivity(&model, &analysis)?);
+        files.extend(report::page::sensitivity::render(&model, &analysis)?);
     }
     files.push(ReportFile {
         path: "run.json".into(),
-        bytes: report::sensitivity::render_run_json(
+        bytes: report::sensitivity_table::render_run_json(
             &model,
             &analysis,
             threads,

@@ -306,7 +306,7 @@ pub fn write_reports(
         rayon::join(
             || report::csv_reports(model, results, options.ord),
             || match options.charts {
-                true => report::visual::render_with_convergence(model, results, convergence),
+                true => report::page::report::render(model, results, convergence),
                 false => Ok(Vec::new()),
             },
         )

@@ -11,7 +11,7 @@ use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
 use crate::error::Result;
 use crate::report::format::{self, money};
-use crate::report::sensitivity::input_value;
+use crate::report::sensitivity_table::input_value;
 use crate::sensitivity::{Row, Sensitivity};
 
 /// Inputs shown at most (the largest swings); the CSV holds all.
