@@ -15,7 +15,7 @@ use crate::convergence::target_exposures;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
-use crate::report::format::money;
+use crate::report::format::{money, percent_one_decimal as share};
 use crate::report::sensitivity_table::input_value;
 use crate::report::{self, output_dir, ReportFile};
 use crate::sensitivity::{self, Sensitivity};
@@ -235,14 +235,4 @@ fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) -> Resul
         outln!("share of the variance of the gross {what}: {}", shares.join(", "))?;
     }
     outln!("reports in {}", out.display())
-}
-
-/// A share as a percentage: whole percents from 10%, one decimal below (9.5%, 0.3%).
-fn share(x: f64) -> String {
-    let pct = x * 100.0;
-    if pct.abs() >= 10.0 {
-        format!("{pct:.0}%")
-    } else {
-        format!("{pct:.1}%")
-    }
 }
