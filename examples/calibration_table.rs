@@ -6,7 +6,7 @@
 
 use breachcost::engine::{Model, RunSettings};
 use breachcost::input::{Assumptions, Exposures, Mode, DEFAULT_ASSUMPTIONS};
-use breachcost::report::human::money;
+use breachcost::report::format::money;
 
 const SIZES: [f64; 9] = [1e3, 1e4, 2.5e4, 1e5, 1e6, 1e7, 1.469e7, 5e7, 1e8];
 

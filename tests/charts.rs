@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use breachcost::report::human::money;
+use breachcost::report::format::money;
 use common::{assert_success, entries, read_text, run, s, snapshot, write, Table};
 
 const ITERATIONS: &str = "2000";

@@ -9,7 +9,8 @@ use super::flags;
 use super::simulate::{thread_pool, DEFAULT_SEED};
 use crate::backtest::{self, Case, CaseResult, Summary};
 use crate::error::{Error, Result};
-use crate::report::{output_dir, visual, ReportFile};
+use crate::report::format::Money;
+use crate::report::{chart, output_dir, ReportFile};
 
 /// Breaches simulated per case unless `--iterations` says otherwise.
 pub const DEFAULT_ITERATIONS: u64 = 20_000;
@@ -83,27 +84,12 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             bytes: backtest::render_summary(&summary, args.iterations, seed),
         },
     ];
-    files.extend(pool.install(|| visual::render_backtest(&results, &summary, args.iterations, seed))?);
+    files.extend(pool.install(|| chart::render_backtest(&results, &summary, args.iterations, seed))?);
     staging.commit(&files)?;
     if !args.quiet {
         super::output::print(&describe(&label, &results, &skipped, &summary, args.iterations, seed, &args.out))?;
     }
     Ok(())
-}
-
-fn money(x: f64) -> String {
-    let a = x.abs();
-    if !x.is_finite() {
-        format!("{x}")
-    } else if a >= 1e9 {
-        format!("${:.2}B", x / 1e9)
-    } else if a >= 1e6 {
-        format!("${:.1}M", x / 1e6)
-    } else if a >= 1e3 {
-        format!("${:.0}K", x / 1e3)
-    } else {
-        format!("${x:.0}")
-    }
 }
 
 /// The printed summary.
@@ -130,10 +116,10 @@ fn describe(
             "  {:<width$}  {:>13}  {:>9}  {:>9}  {:>9}  {:>9}  {:>6.3}  {}\n",
             r.id,
             r.affected,
-            money(r.actual_cost),
-            money(r.p5),
-            money(r.p50),
-            money(r.p95),
+            Money::Fixed.format(r.actual_cost),
+            Money::Fixed.format(r.p5),
+            Money::Fixed.format(r.p50),
+            Money::Fixed.format(r.p95),
             r.percentile_rank,
             if r.inside_90 { "yes" } else { "no" }
         ));

@@ -15,8 +15,8 @@ use crate::convergence::target_exposures;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
-use crate::report::human::money;
-use crate::report::sensitivity::input_value;
+use crate::report::format::{money, percent_one_decimal as share};
+use crate::report::sensitivity_table::input_value;
 use crate::report::{self, output_dir, ReportFile};
 use crate::sensitivity::{self, Sensitivity};
 
@@ -127,19 +127,19 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let analysis = analysis?;
 
     let mut files = vec![
-        ReportFile { path: "sensitivity.csv".into(), bytes: report::sensitivity::render(&analysis) },
+        ReportFile { path: "sensitivity.csv".into(), bytes: report::sensitivity_table::render(&analysis) },
         ReportFile {
             path: "variance_shares.csv".into(),
-            bytes: report::sensitivity::render_variance_shares(&analysis),
+            bytes: report::sensitivity_table::render_variance_shares(&analysis),
         },
-        ReportFile { path: "baseline.csv".into(), bytes: report::sensitivity::render_baseline(&analysis) },
+        ReportFile { path: "baseline.csv".into(), bytes: report::sensitivity_table::render_baseline(&analysis) },
     ];
     if !args.no_charts {
-        files.extend(report::visual::render_sensitivity(&model, &analysis)?);
+        files.extend(report::page::sensitivity::render(&model, &analysis)?);
     }
     files.push(ReportFile {
         path: "run.json".into(),
-        bytes: report::sensitivity::render_run_json(
+        bytes: report::sensitivity_table::render_run_json(
             &model,
             &analysis,
             threads,
@@ -235,14 +235,4 @@ fn print_summary(model: &Model, s: &Sensitivity, out: &std::path::Path) -> Resul
         outln!("share of the variance of the gross {what}: {}", shares.join(", "))?;
     }
     outln!("reports in {}", out.display())
-}
-
-/// A share as a percentage: whole percents from 10%, one decimal below (9.5%, 0.3%).
-fn share(x: f64) -> String {
-    let pct = x * 100.0;
-    if pct.abs() >= 10.0 {
-        format!("{pct:.0}%")
-    } else {
-        format!("{pct:.1}%")
-    }
 }

@@ -306,7 +306,7 @@ pub fn write_reports(
         rayon::join(
             || report::csv_reports(model, results, options.ord),
             || match options.charts {
-                true => report::visual::render_with_convergence(model, results, convergence),
+                true => report::page::report::render(model, results, convergence),
                 false => Ok(Vec::new()),
             },
         )
@@ -524,7 +524,7 @@ pub fn check_run_memory(model: &Model, iterations: u64, source: &str) -> Result<
 }
 
 fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) -> Result<()> {
-    use crate::report::human::money;
+    use crate::report::format::money;
     let s = model.settings;
     outln!(
         "breachcost {}: {} exposures, {} mode, {} iterations, seed {}",

@@ -9,7 +9,7 @@ use super::simulate::{check_run_memory, iterations_source, resolve_settings, Ove
 use crate::engine::Model;
 use crate::error::Result;
 use crate::input::Probability;
-use crate::report::human::money;
+use crate::report::format::money;
 
 #[derive(Args, Debug, Clone)]
 pub struct ValidateArgs {

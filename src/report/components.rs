@@ -1,6 +1,7 @@
 //! `components.csv`: gross statistics per exposure and component.
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use crate::run::RunResults;
 
 pub const HEADER: [&str; 9] = ["id", "component", "mean", "sd", "p50", "p95", "p99", "share_of_mean", "prob_nonzero"];

@@ -2,7 +2,8 @@
 //! portfolio TVaR99 (co-TVaR: its mean loss in the years where the portfolio loss is at or
 //! above its 99th percentile). Both columns sum over exposures to the portfolio figures.
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use crate::run::RunResults;
 
 pub const HEADER: [&str; 6] = ["id", "measure", "mean", "share_of_mean", "co_tvar_99", "share_of_tvar_99"];

@@ -1,6 +1,7 @@
 //! `convergence.csv`: the estimate after each batch of a `--target-rel-error` run.
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use crate::convergence::Convergence;
 
 pub const HEADER: [&str; 11] = [

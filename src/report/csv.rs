@@ -1,9 +1,12 @@
 //! A minimal CSV writer with exact number formatting.
 //!
 //! Numbers are written as plain decimals that read back to the same f64 (Rust's shortest
-//! round-trip formatting, never scientific notation), so that files are byte-identical
-//! across machines and thread counts. polars reads the inputs; the reports are small and
-//! their exact text matters, so they are written here.
+//! round-trip formatting, never scientific notation, [`num`]), so that files are
+//! byte-identical across machines and thread counts. polars reads the inputs; the reports
+//! are small and their exact text matters, so they are written here.
+
+/// CSV cells write numbers with [`num`] (see [`super::format`]).
+pub use super::format::num;
 
 /// A CSV table being built.
 pub struct Csv {
@@ -96,35 +99,9 @@ fn is_number(cell: &str) -> bool {
     mantissa_ok && exponent.is_none_or(digits)
 }
 
-/// A number as a plain decimal that parses back to the same value (`-0` written as `0`;
-/// infinities as `inf`, which never occur in reports of finite inputs).
-pub fn num(x: f64) -> String {
-    if x == 0.0 {
-        "0".to_string()
-    } else if x.is_finite() {
-        format!("{x}")
-    } else if x.is_nan() {
-        "nan".to_string()
-    } else if x > 0.0 {
-        "inf".to_string()
-    } else {
-        "-inf".to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_plain_decimals_that_round_trip() {
-        for x in [0.1, 1e21, 123456789.125, 1e-7, 2.5e15, 7.0] {
-            let text = num(x);
-            assert!(!text.contains('e'), "{text}");
-            assert_eq!(text.parse::<f64>().ok(), Some(x));
-        }
-        assert_eq!(num(-0.0), "0");
-    }
 
     #[test]
     fn text_a_spreadsheet_would_run_as_a_formula_is_prefixed_and_numbers_are_not() {

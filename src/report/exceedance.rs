@@ -1,7 +1,8 @@
 //! `exceedance.csv`: loss at each return period, per exposure, measure and EP type
 //! (`AEP` and `OEP` in annual mode, `BREACH` in breach mode).
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use crate::run::{Measures, RunResults};
 use crate::stats::RETURN_PERIODS;
 

@@ -3,7 +3,8 @@
 //! re-applied to the same simulated breaches, so the factors carry no sampling noise
 //! between limits and always increase with the limit.
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use crate::engine::{Model, ILF_LIMITS};
 use crate::run::RunResults;
 

@@ -1,20 +1,30 @@
-//! Reports: one module per output file, each rendering bytes from the run results; this
-//! module writes them all into the output folder atomically.
+//! Reports: render only, one module per file written, each turning the results it is given
+//! into bytes; [`output_dir`] puts them into the output folder atomically.
+//!
+//! - CSV tables: `<name>.rs` writes `<name>.csv` ([`summary`], [`components`], [`exceedance`],
+//!   [`ilf`], [`pricing`], [`contribution`], [`convergence`]); [`ord`] the Oasis ORD files,
+//!   [`ylt`] `ylt.parquet`, [`run_json`] `run.json`, [`sensitivity_table`] the tables and
+//!   `run.json` of a sensitivity analysis. [`csv`] is the writer they share.
+//! - [`chart`]: `chart/<name>.rs` writes `charts/<name>.png` and `charts/<name>.svg`.
+//! - [`page`]: the `report.html` of a run ([`page::report`]) or of a sensitivity analysis
+//!   ([`page::sensitivity`]), showing the charts inline.
+//! - [`format`]: how every one of them writes numbers, money and percentages.
 
+pub mod chart;
 pub mod components;
 pub mod contribution;
 pub mod convergence;
 pub mod csv;
 pub mod exceedance;
-pub mod human;
+pub mod format;
 pub mod ilf;
 pub mod ord;
 pub mod output_dir;
+pub mod page;
 pub mod pricing;
 pub mod run_json;
-pub mod sensitivity;
+pub mod sensitivity_table;
 pub mod summary;
-pub mod visual;
 pub mod ylt;
 
 use rayon::prelude::*;

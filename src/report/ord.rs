@@ -2,7 +2,8 @@
 //! `ept.csv` (exceedance probability table), `alt.csv` (average loss table) and
 //! `summary_map.csv` (SummaryId → exposure id; the portfolio is the last SummaryId).
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use super::{ReportFile, PORTFOLIO_ID};
 use crate::run::{MeasureResult, RunResults};
 use crate::stats::RETURN_PERIODS;

@@ -9,7 +9,8 @@
 //! rate_on_line      = technical_premium / (share × min(limit, aggregate_limit))   (blank if unlimited)
 //! ```
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use crate::engine::Model;
 use crate::input::{CapitalMeasure, PolicyTerms, Pricing};
 use crate::run::RunResults;

@@ -1,6 +1,7 @@
 //! `summary.csv`: one row per exposure and measure, then the portfolio (annual mode).
 
-use super::csv::{num, Csv};
+use super::csv::Csv;
+use super::format::num;
 use crate::run::{Measures, RunResults};
 
 pub const HEADER: [&str; 20] = [

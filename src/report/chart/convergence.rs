@@ -9,6 +9,7 @@ use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
 use crate::convergence::Convergence;
 use crate::error::Result;
+use crate::report::format;
 
 /// Error bars are drawn up to this many batches (beyond, the band alone reads better).
 const MAX_ERROR_BARS: usize = 40;
@@ -31,7 +32,7 @@ pub struct ConvergenceChart {
 /// A percentage with two significant figures (0.97%, 1.2%, 12%).
 fn share(x: f64) -> String {
     if x.is_finite() {
-        style::percent(x)
+        format::percent(x)
     } else {
         "unbounded".into()
     }
@@ -51,7 +52,7 @@ impl ConvergenceChart {
         let last = c.rows.last();
         let target = c.target;
         let batches = c.rows.len();
-        let iterations = style::thousands(c.iterations());
+        let iterations = format::thousands(c.iterations());
         let mean_error = last.map_or(0.0, |r| r.rel_error_mean);
         let p99_error = last.map_or(0.0, |r| r.rel_error_p99);
         let errors = if target.quantile {
@@ -72,7 +73,7 @@ impl ConvergenceChart {
             format!(
                 "Stopped after {iterations} iterations ({batches} batch{} of {}): {errors}.",
                 if batches == 1 { "" } else { "es" },
-                style::thousands(target.batch),
+                format::thousands(target.batch),
             )
         } else {
             format!("Not converged at the limit of {iterations} iterations: {errors}.")
@@ -99,11 +100,6 @@ impl ConvergenceChart {
     }
 }
 
-/// Tick label of an iteration count: 0, 50K, 1.2M.
-fn iterations_tick(value: &f64) -> String {
-    style::money_axis_tick(value).trim_start_matches('$').to_string()
-}
-
 impl ConvergenceChart {
     fn draw_panel<DB: DrawingBackend>(
         &self,
@@ -127,8 +123,8 @@ impl ConvergenceChart {
             .map_err(fail)?;
         chart
             .configure_mesh()
-            .x_label_formatter(&iterations_tick)
-            .y_label_formatter(&style::money_axis_tick)
+            .x_label_formatter(&format::count_axis_tick)
+            .y_label_formatter(&format::money_axis_tick)
             .x_desc(x_desc)
             .y_desc(format!("{} (USD)", panel.name))
             .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))

@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
 use crate::error::Result;
-use crate::report::human::money;
-use crate::report::sensitivity::input_value;
+use crate::report::format::{self, money};
+use crate::report::sensitivity_table::input_value;
 use crate::sensitivity::{Row, Sensitivity};
 
 /// Inputs shown at most (the largest swings); the CSV holds all.
@@ -47,7 +47,7 @@ impl TornadoChart {
             .iter()
             .take(MAX_BARS)
             .map(|r| Bar {
-                label: format!("{} ({})", style::truncate(&r.input, 34), style::percent(s.share_of_swing(r))),
+                label: format!("{} ({})", style::truncate(&r.input, 34), format::percent(s.share_of_swing(r))),
                 low_mean: r.mean_at_low,
                 high_mean: r.mean_at_high,
                 low_text: input_value(r.kind, r.low_value),
@@ -85,7 +85,7 @@ fn money_or_blank(value: &f64) -> String {
     if *value < 0.0 {
         String::new()
     } else {
-        style::money_axis_tick(value)
+        format::money_axis_tick(value)
     }
 }
 

@@ -10,6 +10,7 @@ use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
 use crate::engine::Model;
 use crate::error::Result;
+use crate::report::format;
 use crate::run::{ExposureResult, RunResults};
 use crate::stats::{LogHistogram, RETURN_PERIODS};
 
@@ -86,7 +87,7 @@ impl ExceedanceChart {
             let nonzero = results.portfolio.as_ref().map_or(0.0, |p| p.gross.summary.prob_nonzero);
             note = format!(
                 "Read across: the chance in any one year that the loss exceeds the amount below. {} of years have a loss, so the curves start there.",
-                style::percent(nonzero)
+                format::percent(nonzero)
             );
         } else {
             for (i, e) in ranked.iter().take(MAX_EXPOSURES).enumerate() {
@@ -100,7 +101,7 @@ impl ExceedanceChart {
             let shown = if results.exposures.len() > MAX_EXPOSURES {
                 format!(
                     " The {MAX_EXPOSURES} exposures with the largest mean of {}.",
-                    style::thousands(results.exposures.len() as u64)
+                    format::thousands(results.exposures.len() as u64)
                 )
             } else {
                 String::new()
@@ -226,8 +227,8 @@ impl Chart for ExceedanceChart {
             .set_secondary_coord(x_range(), y_range());
         chart
             .configure_mesh()
-            .x_label_formatter(&style::money_tick)
-            .y_label_formatter(&style::probability_tick)
+            .x_label_formatter(&format::money_tick)
+            .y_label_formatter(&format::probability_tick)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
             .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
@@ -238,7 +239,7 @@ impl Chart for ExceedanceChart {
             .map_err(fail)?;
         chart
             .configure_secondary_axes()
-            .y_label_formatter(&style::return_period_tick)
+            .y_label_formatter(&format::return_period_tick)
             .y_desc(self.y2_desc)
             .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
             .label_style(style::text(style::TICK_SIZE, style::INK))

@@ -1,19 +1,18 @@
-//! Charts (PNG and SVG, in `charts/`) and the one-page `report.html`.
+//! Charts, each written as `charts/<name>.png` and `charts/<name>.svg` by the module of
+//! that name.
 //!
 //! Each chart is one module: a struct holding the numbers it shows, built from the run
 //! (`from_run`), and a [`Chart`] implementation drawing them on any plotters backend, so
-//! the PNG and the SVG are the same drawing. `html` assembles the page from the SVG text.
+//! the PNG and the SVG are the same drawing. The pages ([`super::page`]) show the SVG text.
 
-mod backtest_chart;
+mod backtest;
 mod components;
-mod convergence_chart;
+mod convergence;
 mod cost_vs_records;
 mod exceedance_curve;
-mod html;
 mod loss_distribution;
 mod raster;
-mod sensitivity_page;
-mod style;
+pub(super) mod style;
 mod tornado;
 
 use plotters::coord::Shift;
@@ -25,11 +24,12 @@ use crate::convergence::Convergence;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
+use crate::report::format::thousands;
 use crate::run::RunResults;
 use crate::sensitivity::Sensitivity;
-use style::{fail, thousands, SIZE};
+use style::{fail, SIZE};
 
-pub use backtest_chart::render_backtest;
+pub use backtest::render_backtest;
 
 /// A chart that can draw itself on any plotters backend.
 trait Chart {
@@ -40,24 +40,34 @@ trait Chart {
 }
 
 /// One chart rendered both ways.
-struct Rendered {
-    name: &'static str,
-    png: Vec<u8>,
-    svg: String,
+pub(super) struct Rendered {
+    pub name: &'static str,
+    pub png: Vec<u8>,
+    pub svg: String,
+}
+
+impl Rendered {
+    /// `charts/<name>.png` and `charts/<name>.svg`.
+    pub fn into_files(self) -> [ReportFile; 2] {
+        [
+            ReportFile { path: format!("charts/{}.png", self.name), bytes: self.png },
+            ReportFile { path: format!("charts/{}.svg", self.name), bytes: self.svg.into_bytes() },
+        ]
+    }
 }
 
 /// How the charts and the page name the run.
 #[derive(Debug, Clone)]
-struct RunLabel {
-    annual: bool,
+pub(super) struct RunLabel {
+    pub annual: bool,
     /// The single exposure's id, or "N exposures".
-    name: String,
+    pub name: String,
     /// One line of run metadata for chart subtitles.
-    subtitle: String,
+    pub subtitle: String,
 }
 
 impl RunLabel {
-    fn of(model: &Model) -> RunLabel {
+    pub fn of(model: &Model) -> RunLabel {
         let s = model.settings;
         let annual = s.mode == Mode::Annual;
         let name = match model.exposures.as_slice() {
@@ -77,22 +87,16 @@ impl RunLabel {
     }
 }
 
-/// Renders the charts and the HTML report of a run.
-pub fn render(model: &Model, results: &RunResults) -> Result<Vec<ReportFile>> {
-    render_with_convergence(model, results, None)
-}
-
-/// Renders the charts and the HTML report of a run, with the convergence chart of a
-/// `--target-rel-error` run when there is one.
-pub fn render_with_convergence(
+/// The charts of a run, with the convergence chart of a `--target-rel-error` run when there
+/// is one.
+pub(super) fn run_charts(
     model: &Model,
     results: &RunResults,
+    label: &RunLabel,
     convergence: Option<&Convergence>,
-) -> Result<Vec<ReportFile>> {
+) -> Result<Vec<Rendered>> {
     style::register_font()?;
-    let label = RunLabel::of(model);
     // The charts are drawn side by side, each on its own canvas.
-    let label = &label;
     let mut charts: Vec<ChartJob> = vec![
         Box::new(|| render_chart(&loss_distribution::LossDistributionChart::from_run(results, label))),
         Box::new(|| render_chart(&exceedance_curve::ExceedanceChart::from_run(model, results, label))),
@@ -100,34 +104,18 @@ pub fn render_with_convergence(
         Box::new(|| render_chart(&cost_vs_records::CostVsRecordsChart::from_run(model)?)),
     ];
     if let Some(c) = convergence {
-        charts.push(Box::new(move || render_chart(&convergence_chart::ConvergenceChart::from_convergence(c, label))));
+        charts.push(Box::new(move || render_chart(&convergence::ConvergenceChart::from_convergence(c, label))));
     }
-    let rendered: Vec<Rendered> = charts.par_iter().map(|chart| chart()).collect::<Result<_>>()?;
-    let charts: Vec<(&str, &str)> = rendered.iter().map(|r| (r.name, r.svg.as_str())).collect();
-    let page = html::render(model, results, label, &charts);
-    let mut files = Vec::with_capacity(rendered.len() * 2 + 1);
-    for r in rendered {
-        files.push(ReportFile { path: format!("charts/{}.png", r.name), bytes: r.png });
-        files.push(ReportFile { path: format!("charts/{}.svg", r.name), bytes: r.svg.into_bytes() });
-    }
-    files.push(ReportFile { path: "report.html".into(), bytes: page.into_bytes() });
-    Ok(files)
+    charts.par_iter().map(|chart| chart()).collect()
 }
 
-/// Renders the tornado chart and the HTML page of a sensitivity analysis.
-pub fn render_sensitivity(model: &Model, sensitivity: &Sensitivity) -> Result<Vec<ReportFile>> {
+/// The tornado chart of a sensitivity analysis.
+pub(super) fn tornado_chart(sensitivity: &Sensitivity, label: &RunLabel) -> Result<Rendered> {
     style::register_font()?;
-    let label = RunLabel::of(model);
-    let tornado = render_chart(&tornado::TornadoChart::from_sensitivity(sensitivity, &label))?;
-    let page = sensitivity_page::render(model, sensitivity, &tornado.svg);
-    Ok(vec![
-        ReportFile { path: format!("charts/{}.png", tornado.name), bytes: tornado.png },
-        ReportFile { path: format!("charts/{}.svg", tornado.name), bytes: tornado.svg.into_bytes() },
-        ReportFile { path: "report.html".into(), bytes: page.into_bytes() },
-    ])
+    render_chart(&tornado::TornadoChart::from_sensitivity(sensitivity, label))
 }
 
-/// Draws one chart (see [`render_with_convergence`]).
+/// Draws one chart (see [`run_charts`]).
 type ChartJob<'a> = Box<dyn Fn() -> Result<Rendered> + Send + Sync + 'a>;
 
 fn render_chart(chart: &impl Chart) -> Result<Rendered> {

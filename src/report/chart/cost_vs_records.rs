@@ -14,6 +14,7 @@ use super::Chart;
 use crate::engine::{simulate_exposures, Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::{Exposures, Mode};
+use crate::report::format;
 use crate::stats::LossDistribution;
 
 /// Breaches simulated per point: enough for a smooth p5–p95 band, fast (well under a second).
@@ -93,7 +94,7 @@ impl CostVsRecordsChart {
             subtitle: format!(
                 "breachcost {} · this run's assumptions · {} simulated breaches per point · seed {}",
                 env!("CARGO_PKG_VERSION"),
-                style::thousands(ITERATIONS),
+                format::thousands(ITERATIONS),
                 model.settings.seed
             ),
             curves,

@@ -9,6 +9,7 @@ use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{render_chart, Chart};
 use crate::backtest::{CaseResult, Summary};
 use crate::error::Result;
+use crate::report::format;
 use crate::report::ReportFile;
 
 /// Renders `charts/backtest.png` and `charts/backtest.svg`.
@@ -60,12 +61,12 @@ impl BacktestChart {
                     "breachcost {} · {} cases · {} simulated breaches per case · seed {}",
                     env!("CARGO_PKG_VERSION"),
                     summary.cases_used,
-                    style::thousands(iterations),
+                    format::thousands(iterations),
                     seed
                 ),
                 format!(
                     "90% interval coverage {} · median actual/p50 {:.2} · KS D = {:.3}, p = {:.3}",
-                    style::percent(summary.coverage_90),
+                    format::percent(summary.coverage_90),
                     summary.median_actual_over_p50,
                     summary.ks_statistic,
                     summary.ks_p_value

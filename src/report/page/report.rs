@@ -4,13 +4,16 @@
 //! their sources, and the run. Money is rounded for people ($1.2M); the CSVs hold the
 //! exact values.
 
-use super::style::{count_tick, percent, thousands, truncate, SIZE};
-use super::RunLabel;
+use super::{card, escape, inline_svg, CSS};
+use crate::convergence::Convergence;
 use crate::engine::Model;
+use crate::error::Result;
 use crate::input::dist::Var;
 use crate::input::{CountModel, Probability};
-use crate::report::human::money;
-use crate::report::PORTFOLIO_ID;
+use crate::report::chart::style::truncate;
+use crate::report::chart::{self, RunLabel};
+use crate::report::format::{count_tick, money, percent, thousands, Money};
+use crate::report::{ReportFile, PORTFOLIO_ID};
 use crate::run::{ExposureResult, RunResults};
 use crate::stats::Summary;
 
@@ -21,24 +24,20 @@ const MAX_COMPONENT_COLUMNS: usize = 5;
 /// Breach mode shows headline cards for this many exposures.
 const MAX_HEADLINE_EXPOSURES: usize = 3;
 
-/// Escapes text for HTML element content and quoted attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// `report.html` of a run and the charts it shows, with the convergence chart of a
+/// `--target-rel-error` run when there is one.
+pub fn render(model: &Model, results: &RunResults, convergence: Option<&Convergence>) -> Result<Vec<ReportFile>> {
+    let label = RunLabel::of(model);
+    let rendered = chart::run_charts(model, results, &label, convergence)?;
+    let charts: Vec<(&str, &str)> = rendered.iter().map(|r| (r.name, r.svg.as_str())).collect();
+    let page = html(model, results, &label, &charts);
+    let mut files: Vec<ReportFile> = rendered.into_iter().flat_map(chart::Rendered::into_files).collect();
+    files.push(ReportFile { path: "report.html".into(), bytes: page.into_bytes() });
+    Ok(files)
 }
 
 /// The page, with `charts` as (name, SVG text) pairs.
-pub fn render(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, &str)]) -> String {
+fn html(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, &str)]) -> String {
     let mut ranked: Vec<&ExposureResult> = results.exposures.iter().collect();
     ranked.sort_by(|a, b| b.measures.gross.summary.mean.total_cmp(&a.measures.gross.summary.mean));
     let mut page = String::with_capacity(200_000);
@@ -74,13 +73,6 @@ fn header(model: &Model, label: &RunLabel) -> String {
         thousands(s.iterations),
         s.seed,
         env!("CARGO_PKG_VERSION")
-    )
-}
-
-fn card(title: &str, value: &str, note: &str) -> String {
-    format!(
-        "<div class=\"card\"><div class=\"card-title\">{title}</div><div class=\"card-value\">{value}</div>\
-         <div class=\"card-note\">{note}</div></div>\n"
     )
 }
 
@@ -245,17 +237,6 @@ fn chart_title(name: &str) -> &'static str {
     }
 }
 
-/// The SVG as an inline element that scales with the page: no fixed size, no namespace
-/// attribute (HTML does not need it).
-pub(super) fn inline_svg(svg: &str, title: &str) -> String {
-    let body = match svg.find('>') {
-        Some(end) if svg.starts_with("<svg") => &svg[end + 1..],
-        _ => svg,
-    };
-    let (w, h) = SIZE;
-    format!("<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\">{}", escape(title), body.trim_start())
-}
-
 fn charts_section(label: &RunLabel, charts: &[(&str, &str)]) -> String {
     let mut out = String::from("<section>\n<h2>Charts</h2>\n");
     for (name, svg) in charts {
@@ -411,7 +392,7 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
             escape(&applies),
             escape(&probability(&c.probability)),
             amount(&c.fixed, money),
-            amount(&c.per_unit, unit_money),
+            amount(&c.per_unit, |x| Money::Cents.format(x)),
             amount(&c.unit_share, percent),
             c.exponent,
             source
@@ -419,15 +400,6 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
     }
     out.push_str("</tbody>\n</table></div>\n</section>\n");
     out
-}
-
-/// A dollar amount per unit: cents where they matter ($1.5, $7), else [`money`].
-fn unit_money(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        return money(x);
-    }
-    let text = format!("{x:.2}");
-    format!("${}", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 /// A drawn amount for people: the constant, or the central 90% range (and the distribution).
@@ -467,69 +439,4 @@ fn run_section(model: &Model, results: &RunResults) -> String {
         thousands(results.simulated_breaches),
         escape(&model.assumptions.label)
     )
-}
-
-pub(super) const CSS: &str = r#"
-:root { --ink: #1f2328; --muted: #5f6670; --line: #d8dde3; --soft: #f5f7f9; --accent: #0072B2; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--ink); background: #fff;
-  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Helvetica, Arial, sans-serif; }
-main { max-width: 1080px; margin: 0 auto; padding: 24px 20px 48px; }
-header { border-bottom: 3px solid var(--accent); margin-bottom: 20px; }
-.kicker { margin: 0; color: var(--accent); font-weight: 600; text-transform: uppercase; letter-spacing: .08em; font-size: 12px; }
-h1 { margin: 4px 0 6px; font-size: 28px; line-height: 1.2; }
-h2 { margin: 36px 0 8px; font-size: 20px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
-h3 { margin: 18px 0 6px; font-size: 16px; }
-.meta, .note { color: var(--muted); margin: 4px 0 12px; }
-.lede { font-size: 18px; margin: 8px 0 16px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
-.card { background: var(--soft); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
-.card-title { font-size: 13px; color: var(--muted); }
-.card-value { font-size: 26px; font-weight: 700; font-variant-numeric: tabular-nums; margin: 2px 0; }
-.card-note { font-size: 12px; color: var(--muted); }
-.scroll { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; font-size: 14px; }
-th, td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: right; white-space: nowrap; }
-th.text, td.text { text-align: left; }
-td.source { white-space: normal; min-width: 220px; color: var(--muted); }
-td code { white-space: normal; }
-table.assumptions td, table.assumptions th { white-space: normal; vertical-align: top; font-size: 13px; min-width: 0; }
-table.assumptions code { font-size: 11px; color: var(--muted); }
-thead th { background: var(--soft); font-weight: 600; position: sticky; top: 0; }
-table.sortable thead th { cursor: pointer; user-select: none; }
-table.sortable thead th::after { content: " \2195"; color: #9aa1a9; font-size: 11px; }
-table.sortable thead th.sorted::after { content: " \25BC"; color: var(--accent); }
-tbody tr:nth-child(even) { background: #fafbfc; }
-tbody tr:hover { background: #eef5fb; }
-tr.total td { font-weight: 700; background: #eef3f8; }
-td.na, span.na { color: #9aa1a9; }
-small { color: var(--muted); }
-figure { margin: 20px 0 28px; }
-figure svg { display: block; width: 100%; height: auto; max-width: 1000px; border: 1px solid var(--line); border-radius: 6px; }
-figcaption { color: var(--muted); font-size: 14px; margin-top: 6px; max-width: 1000px; }
-.files { display: block; font-size: 12px; color: #9aa1a9; }
-dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 8px 0 16px; }
-dl.facts dt { color: var(--muted); }
-dl.facts dd { margin: 0; }
-code { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 13px; }
-footer { margin-top: 40px; padding-top: 12px; border-top: 1px solid var(--line); color: var(--muted); font-size: 13px; }
-@media print { figure, table { break-inside: avoid; } thead th { position: static; } }
-"#;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escape_neutralises_markup() {
-        assert_eq!(escape("<b>&\"'</b>"), "&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;");
-    }
-
-    #[test]
-    fn inline_svg_drops_size_and_namespace() {
-        let svg = "<svg width=\"1000\" height=\"600\" viewBox=\"0 0 1000 600\" xmlns=\"http://www.w3.org/2000/svg\">\n<rect/></svg>";
-        let inline = inline_svg(svg, "T");
-        assert!(inline.starts_with("<svg viewBox=\"0 0 1000 600\" role=\"img\" aria-label=\"T\"><rect/>"));
-        assert!(!inline.contains("http"));
-    }
 }

@@ -1,6 +1,6 @@
 //! What every chart shares: the bundled font, the colour-blind-safe palette, text styles,
-//! log-axis ticks for money, records and probabilities, legends, and labels placed so
-//! that they never overlap.
+//! log axes and their ticks, legends, and labels placed so that they never overlap. The
+//! tick labels' text comes from [`crate::report::format`].
 
 use std::fmt::Display;
 use std::ops::Range;
@@ -14,6 +14,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::error::{Error, Result};
+use crate::report::format::{count_tick, money_tick};
 
 /// Chart size in pixels (PNG) and user units (SVG).
 pub const SIZE: (u32, u32) = (1000, 600);
@@ -292,76 +293,6 @@ pub fn decades(lo: f64, hi: f64, min_span: i32) -> (i32, i32) {
     (a, b)
 }
 
-/// A short number with a suffix, for tick labels: 1, 20, 500, 1K, 2.5M, 10B, 1T.
-fn short_number(x: f64) -> String {
-    let a = x.abs();
-    let (value, suffix) = if a >= 1e12 {
-        (x / 1e12, "T")
-    } else if a >= 1e9 {
-        (x / 1e9, "B")
-    } else if a >= 1e6 {
-        (x / 1e6, "M")
-    } else if a >= 1e3 {
-        (x / 1e3, "K")
-    } else {
-        (x, "")
-    };
-    let rounded = format!("{value:.2}");
-    let trimmed = rounded.trim_end_matches('0').trim_end_matches('.');
-    format!("{trimmed}{suffix}")
-}
-
-/// Tick label of a log10 money axis: `$10K`, `$1M`, `$100M`.
-pub fn money_tick(log10: &f64) -> String {
-    format!("${}", short_number(10f64.powf(*log10)))
-}
-
-/// Tick label of a linear money axis: `$0`, `$500K`, `$1.5M`.
-pub fn money_axis_tick(value: &f64) -> String {
-    format!("${}", short_number(*value))
-}
-
-/// Tick label of a log10 count axis: `1K`, `10M`.
-pub fn count_tick(log10: &f64) -> String {
-    short_number(10f64.powf(*log10))
-}
-
-/// A probability as a percentage with two significant figures: 10%, 5.2%, 0.1%, 0.01%.
-pub fn percent(p: f64) -> String {
-    let pct = p * 100.0;
-    if pct >= 10.0 || pct <= 0.0 {
-        return format!("{pct:.0}%");
-    }
-    let decimals = (1 - pct.log10().floor() as i32).max(0) as usize;
-    let text = format!("{pct:.decimals$}");
-    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
-    format!("{text}%")
-}
-
-/// Tick label of a log10 probability axis.
-pub fn probability_tick(log10: &f64) -> String {
-    percent(10f64.powf(*log10))
-}
-
-/// Tick label of a log10 probability axis as a return period: `1 in 100`.
-pub fn return_period_tick(log10: &f64) -> String {
-    let period = 10f64.powf(-*log10);
-    format!("1 in {}", short_number(period.round()))
-}
-
-/// An integer with thousands separators: 100,000.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `text`, cut to `max` characters with an ellipsis.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -608,37 +539,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn money_ticks_read_like_money() {
-        assert_eq!(money_tick(&4.0), "$10K");
-        assert_eq!(money_tick(&6.0), "$1M");
-        assert_eq!(money_tick(&8.0), "$100M");
-        assert_eq!(money_tick(&0.0), "$1");
-        assert_eq!(money_tick(&(6.0 + 2f64.log10())), "$2M");
-        assert_eq!(money_tick(&(5.0 + 2.5f64.log10())), "$250K");
-        assert_eq!(count_tick(&9.0), "1B");
-    }
-
-    #[test]
-    fn probabilities_read_as_percentages() {
-        assert_eq!(percent(1.0), "100%");
-        assert_eq!(percent(0.1), "10%");
-        assert_eq!(percent(0.01), "1%");
-        assert_eq!(percent(0.001), "0.1%");
-        assert_eq!(percent(0.0001), "0.01%");
-        assert_eq!(percent(0.0523), "5.2%");
-        assert_eq!(return_period_tick(&-2.0), "1 in 100");
-        assert_eq!(return_period_tick(&-3.0), "1 in 1K");
-    }
-
-    #[test]
-    fn thousands_are_separated() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(100_000), "100,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-    }
-
-    #[test]
     fn staggered_labels_do_not_overlap() {
         // Labels 100 px wide: the second overlaps the first, the third clears the first.
         let rows = stagger(&[(100, 100), (150, 100), (210, 100), (400, 100)], 6);
@@ -675,7 +575,7 @@ mod tests {
         let (bold, _) = log_ticks(3.0, 9.0);
         assert_eq!(bold, vec![3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
         let (bold, _) = log_ticks(50e6f64.log10(), 500e6f64.log10());
-        let labels: Vec<String> = bold.iter().map(money_tick).collect();
+        let labels: Vec<String> = bold.iter().map(crate::report::format::money_tick).collect();
         assert_eq!(labels, vec!["$50M", "$100M", "$200M", "$500M"]);
     }
 

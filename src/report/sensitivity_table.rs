@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use super::csv::{num, Csv};
-use super::human::money;
+use super::csv::Csv;
+use super::format::{money, num, percent, Money};
 use super::run_json::InputSource;
 use crate::engine::Model;
 use crate::sensitivity::{Input, Sensitivity, HIGH, LOW};
@@ -15,21 +15,9 @@ use crate::sensitivity::{Input, Sensitivity, HIGH, LOW};
 pub fn input_value(kind: Input, value: f64) -> String {
     match kind {
         Input::Fixed(_) => money(value),
-        Input::PerUnit(_) => {
-            if value.abs() >= 100.0 {
-                money(value)
-            } else {
-                let text = format!("{value:.2}");
-                format!("${}", text.trim_end_matches('0').trim_end_matches('.'))
-            }
-        }
+        Input::PerUnit(_) => Money::Cents.format(value),
         Input::UnitShare(_) | Input::AffectedShare | Input::SystemicFootprint(_) | Input::SystemicAffectedShare(_) => {
-            // Two significant figures: 4.2%, 38%, 0.51%.
-            let pct = value * 100.0;
-            let decimals = if pct <= 0.0 || pct >= 10.0 { 0 } else { (1 - pct.log10().floor() as i32).max(0) as usize };
-            let text = format!("{pct:.decimals$}");
-            let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.') } else { &text };
-            format!("{text}%")
+            percent(value)
         }
         Input::Occurrence(_) => (if value >= 0.5 { "on" } else { "off" }).to_string(),
         Input::Count => {

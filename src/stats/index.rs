@@ -1,12 +1,9 @@
-//! Statistics of simulated losses: moments, quantiles (numpy's default "type 7" linear
-//! interpolation), tail value at risk and exceedance.
-//!
-//! Losses are stored sparsely: the iterations with a loss (or at least one breach) are kept,
-//! the others are zeros that are counted but never materialised. Every statistic is computed
-//! from the values sorted ascending, so the result does not depend on the order in which
-//! iterations were simulated.
+//! The distribution index: the losses of one measure with their implicit zeros, and exact
+//! order statistics (quantiles, TVaR) read from buckets sorted only where asked.
 
 use std::sync::OnceLock;
+
+use super::sum::{BlockSum, Neumaier};
 
 /// Up to this many stored values, one bucket holds them all (sorted on first use).
 const ONE_BUCKET_MAX: usize = 64;
@@ -14,9 +11,6 @@ const ONE_BUCKET_MAX: usize = 64;
 const BUCKET_TARGET: usize = 16;
 /// The most buckets an index has.
 const MAX_BUCKETS: usize = 1 << 14;
-
-/// Return periods (years, or breaches in breach mode) reported in the exceedance table.
-pub const RETURN_PERIODS: [u32; 11] = [2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000];
 
 /// The losses of one measure over all iterations, with implicit zeros.
 ///
@@ -237,7 +231,13 @@ impl LossDistribution {
         self.iterations
     }
 
-    fn zeros(&self) -> u64 {
+    /// How many iterations have a loss (the values stored).
+    pub(super) fn stored(&self) -> usize {
+        self.stored
+    }
+
+    /// How many iterations have no loss (implicit zeros).
+    pub(super) fn zeros(&self) -> u64 {
         self.iterations - self.stored as u64
     }
 
@@ -419,6 +419,19 @@ impl LossDistribution {
         self.buckets.starts[b] + self.bucket(b).partition_point(|v| *v < x)
     }
 
+    /// The number of stored values below each of `thresholds` (ascending, above zero), the
+    /// buckets they fall in sorted together in one pass.
+    pub(super) fn counts_below(&self, thresholds: &[f64]) -> Vec<usize> {
+        let buckets: Vec<usize> = thresholds
+            .iter()
+            .filter(|t| t.to_bits() > self.buckets.base)
+            .map(|t| self.buckets.offset(t.to_bits()))
+            .filter(|b| *b < self.buckets.count())
+            .collect();
+        self.load(&buckets);
+        thresholds.iter().map(|t| self.count_below(*t)).collect()
+    }
+
     /// The compensated sum of the stored values at sorted positions `start..`.
     fn sum_from(&self, start: usize) -> f64 {
         if start >= self.stored {
@@ -471,7 +484,7 @@ impl LossDistribution {
     }
 
     /// The 0-based ranks of [`LossDistribution::quantile_ci`]'s bounds.
-    fn ci_ranks(&self, p: f64, z: f64) -> (u64, u64) {
+    pub(super) fn ci_ranks(&self, p: f64, z: f64) -> (u64, u64) {
         let n = self.iterations as f64;
         let half_width = z * (n * p * (1.0 - p)).sqrt();
         let last = self.iterations - 1;
@@ -499,293 +512,10 @@ impl LossDistribution {
     }
 }
 
-/// Counts of losses in logarithmic bins (for charts): `BINS_PER_DECADE` bins per power of ten
-/// from $1 to $10^13, plus the count of zero losses.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LogHistogram {
-    pub zeros: u64,
-    /// `counts[i]` counts losses in [10^(i/b), 10^((i+1)/b)), b = bins per decade; losses
-    /// below $1 fall in the first bin, above the range in the last.
-    pub counts: Vec<u64>,
-    pub iterations: u64,
-}
-
-impl LogHistogram {
-    pub const BINS_PER_DECADE: usize = 10;
-    pub const DECADES: usize = 13;
-
-    pub fn of(losses: &LossDistribution) -> LogHistogram {
-        let edges = Self::edges();
-        // Each bin's count is the distance between the positions of its edges.
-        let buckets: Vec<usize> = edges
-            .iter()
-            .filter(|e| e.to_bits() > losses.buckets.base)
-            .map(|e| losses.buckets.offset(e.to_bits()))
-            .filter(|b| *b < losses.buckets.count())
-            .collect();
-        losses.load(&buckets);
-        let mut counts = Vec::with_capacity(edges.len() + 1);
-        let mut start = 0;
-        for edge in edges {
-            let end = losses.count_below(*edge);
-            counts.push((end - start) as u64);
-            start = end;
-        }
-        counts.push((losses.stored - start) as u64);
-        LogHistogram { zeros: losses.zeros(), counts, iterations: losses.iterations }
-    }
-
-    /// The inner bin edges: edge `i − 1` is the smallest number whose `log10 × BINS_PER_DECADE`
-    /// is at least `i`, so that a loss falls in bin `floor(log10(loss) × BINS_PER_DECADE)`
-    /// exactly as computing its logarithm would put it.
-    fn edges() -> &'static [f64] {
-        static EDGES: OnceLock<Vec<f64>> = OnceLock::new();
-        EDGES.get_or_init(|| {
-            let bins = Self::BINS_PER_DECADE * Self::DECADES;
-            (1..bins)
-                .map(|i| {
-                    let reaches = |bits: u64| f64::from_bits(bits).log10() * Self::BINS_PER_DECADE as f64 >= i as f64;
-                    // The bit patterns of positive floats order like the numbers: bisect them.
-                    let (mut lo, mut hi) = (1.0f64.to_bits(), f64::INFINITY.to_bits());
-                    while lo < hi {
-                        let mid = lo + (hi - lo) / 2;
-                        if reaches(mid) {
-                            hi = mid;
-                        } else {
-                            lo = mid + 1;
-                        }
-                    }
-                    f64::from_bits(lo)
-                })
-                .collect()
-        })
-    }
-
-    /// The lower edge of bin `i`, in dollars.
-    pub fn bin_start(i: usize) -> f64 {
-        10f64.powf(i as f64 / Self::BINS_PER_DECADE as f64)
-    }
-}
-
-/// Mean, standard deviation, share above zero and a few quantiles of stored values (with
-/// implicit zeros up to `iterations`; NaN and negative values count as zeros).
-pub fn select_statistics(values: Vec<f64>, iterations: u64, probabilities: &[f64]) -> (f64, f64, f64, Vec<f64>) {
-    let losses = LossDistribution::new(values, iterations);
-    let quantiles = losses.quantiles(probabilities);
-    (losses.mean(), losses.sd(), losses.prob_nonzero(), quantiles)
-}
-
-/// Values summed plainly before their sum joins a compensated total: the error of a block's
-/// sum is at most `SUM_BLOCK` roundings of it (relative 3e-14 here), far below the Monte Carlo
-/// error, and the compensated total keeps it from growing with the number of blocks.
-const SUM_BLOCK: usize = 128;
-/// A block is summed in this many interleaved partial sums (the value at position i of the
-/// block into partial sum i mod `LANES`), added together in a fixed order at the block's end:
-/// independent additions a processor runs side by side, where one running sum would wait for
-/// each addition before the next.
-const LANES: usize = 8;
-
-/// A sum of values taken in blocks of [`SUM_BLOCK`] ([`LANES`] partial sums each), the blocks'
-/// sums compensated: the same bits whatever slices the values are given in.
-#[derive(Debug, Default, Clone, Copy)]
-struct BlockSum {
-    lanes: [f64; LANES],
-    /// How many values the block in progress holds.
-    filled: usize,
-    total: Neumaier,
-}
-
-impl BlockSum {
-    /// Adds `term(v)` for each of `values`, in order.
-    #[inline]
-    fn extend(&mut self, values: &[f64], term: impl Fn(f64) -> f64) {
-        let mut rest = values;
-        // The block in progress is finished a value at a time, whole blocks in lanes.
-        while self.filled != 0 && !rest.is_empty() {
-            self.push(term(rest[0]));
-            rest = &rest[1..];
-        }
-        let mut blocks = rest.chunks_exact(SUM_BLOCK);
-        for block in &mut blocks {
-            let mut lanes = [0.0; LANES];
-            for group in block.chunks_exact(LANES) {
-                for (lane, v) in lanes.iter_mut().zip(group) {
-                    *lane += term(*v);
-                }
-            }
-            self.total.add(combine(lanes));
-        }
-        for v in blocks.remainder() {
-            self.push(term(*v));
-        }
-    }
-
-    #[inline]
-    fn push(&mut self, x: f64) {
-        self.lanes[self.filled % LANES] += x;
-        self.filled += 1;
-        if self.filled == SUM_BLOCK {
-            self.total.add(combine(self.lanes));
-            self.lanes = [0.0; LANES];
-            self.filled = 0;
-        }
-    }
-
-    /// The compensated total so far, the block in progress included.
-    fn total(&self) -> Neumaier {
-        let mut total = self.total;
-        total.add(combine(self.lanes));
-        total
-    }
-
-    fn value(&self) -> f64 {
-        self.total().value()
-    }
-}
-
 /// Whether `v` is a loss (above zero; not NaN).
 #[inline(always)]
 fn is_loss(v: f64) -> bool {
     v > 0.0
-}
-
-/// A block's partial sums added pairwise in a fixed order.
-#[inline]
-fn combine(l: [f64; LANES]) -> f64 {
-    ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]))
-}
-
-/// A compensated (Neumaier) sum, accurate to about one rounding whatever the count.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Neumaier {
-    sum: f64,
-    compensation: f64,
-}
-
-impl Neumaier {
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.compensation += (self.sum - t) + x;
-        } else {
-            self.compensation += (x - t) + self.sum;
-        }
-        self.sum = t;
-    }
-
-    pub fn value(&self) -> f64 {
-        // Once the sum is infinite the compensation is meaningless (∞ − ∞).
-        if self.sum.is_finite() {
-            self.sum + self.compensation
-        } else {
-            self.sum
-        }
-    }
-}
-
-/// Compensated sum of `values`.
-pub fn sum(values: &[f64]) -> f64 {
-    let mut total = Neumaier::default();
-    for v in values {
-        total.add(*v);
-    }
-    total.value()
-}
-
-/// The summary row of one measure.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
-    pub mean: f64,
-    pub sd: f64,
-    pub se_mean: f64,
-    pub p50: f64,
-    pub p75: f64,
-    pub p90: f64,
-    pub p95: f64,
-    pub p99: f64,
-    pub p99_5: f64,
-    pub p99_9: f64,
-    pub tvar_95: f64,
-    pub tvar_99: f64,
-    pub max: f64,
-    pub prob_nonzero: f64,
-    /// 95% confidence interval of the mean (normal, mean ± 1.96 se).
-    pub mean_ci_low: f64,
-    pub mean_ci_high: f64,
-    /// 95% confidence interval of p99 (order statistics, see [`LossDistribution::quantile_ci`]).
-    pub p99_ci_low: f64,
-    pub p99_ci_high: f64,
-}
-
-/// The two-sided 95% normal quantile.
-pub const Z95: f64 = 1.959_963_984_540_054;
-
-/// The quantile levels of a [`Summary`].
-const SUMMARY_LEVELS: [f64; 7] = [0.50, 0.75, 0.90, 0.95, 0.99, 0.995, 0.999];
-
-impl Summary {
-    /// Sorts in one pass what [`Summary::of`] and the quantiles at `levels` will read.
-    pub fn prepare(losses: &LossDistribution, levels: &[f64]) {
-        if losses.iterations() == 0 {
-            return;
-        }
-        let (low, high) = losses.ci_ranks(0.99, Z95);
-        let all: Vec<f64> = SUMMARY_LEVELS.iter().chain(levels).copied().collect();
-        losses.prepare(&all, &[low, high]);
-    }
-
-    /// Every statistic, in the order of `summary.csv`'s columns after `id` and `measure`.
-    pub fn columns(&self) -> [f64; 18] {
-        [
-            self.mean,
-            self.sd,
-            self.se_mean,
-            self.p50,
-            self.p75,
-            self.p90,
-            self.p95,
-            self.p99,
-            self.p99_5,
-            self.p99_9,
-            self.tvar_95,
-            self.tvar_99,
-            self.max,
-            self.prob_nonzero,
-            self.mean_ci_low,
-            self.mean_ci_high,
-            self.p99_ci_low,
-            self.p99_ci_high,
-        ]
-    }
-
-    pub fn of(losses: &LossDistribution) -> Summary {
-        Summary::prepare(losses, &[]);
-        let mean = losses.mean();
-        let se_mean = losses.se_mean();
-        let (p99_ci_low, p99_ci_high) = losses.quantile_ci(0.99, Z95);
-        let tvars = losses.tvars(&[0.95, 0.99]);
-        Summary {
-            mean,
-            sd: losses.sd(),
-            se_mean,
-            p50: losses.quantile(0.50),
-            p75: losses.quantile(0.75),
-            p90: losses.quantile(0.90),
-            p95: losses.quantile(0.95),
-            p99: losses.quantile(0.99),
-            p99_5: losses.quantile(0.995),
-            p99_9: losses.quantile(0.999),
-            tvar_95: tvars[0],
-            tvar_99: tvars[1],
-            max: losses.max(),
-            prob_nonzero: losses.prob_nonzero(),
-            mean_ci_low: (mean - Z95 * se_mean).max(0.0),
-            mean_ci_high: mean + Z95 * se_mean,
-            p99_ci_low,
-            p99_ci_high,
-        }
-    }
 }
 
 /// For tests: the range [`LossRange::of`] gives, by plain folds over the values.
@@ -811,22 +541,6 @@ mod tests {
         assert_eq!(d.quantile(0.0), 0.0);
         assert_eq!(d.mean(), 16.0 / 6.0);
         assert_eq!(d.prob_nonzero(), 4.0 / 6.0);
-    }
-
-    #[test]
-    fn selection_agrees_with_sorting() {
-        let values: Vec<f64> = (0..1000u32).map(|i| f64::from((i * 7919) % 1009) * 1.5).collect();
-        for iterations in [1000u64, 1500, 4000] {
-            let sorted = LossDistribution::new(values.clone(), iterations);
-            let ps = [0.0, 0.5, 0.75, 0.95, 0.99, 0.999, 1.0];
-            let (mean, sd, nonzero, quantiles) = select_statistics(values.clone(), iterations, &ps);
-            for (p, q) in ps.iter().zip(&quantiles) {
-                assert_eq!(*q, sorted.quantile(*p), "p = {p}, iterations = {iterations}");
-            }
-            assert!((mean - sorted.mean()).abs() <= 1e-12 * mean);
-            assert!((sd - sorted.sd()).abs() <= 1e-12 * sd);
-            assert_eq!(nonzero, sorted.prob_nonzero());
-        }
     }
 
     /// Quantile, TVaR and histogram of sorted values, the plain way, as a reference.
@@ -900,40 +614,6 @@ mod tests {
                 }
             }
         }
-    }
-
-    #[test]
-    fn histogram_bins_each_value_by_its_decimal_logarithm() {
-        let bins = LogHistogram::BINS_PER_DECADE * LogHistogram::DECADES;
-        let by_logarithm = |values: &[f64]| {
-            let mut expected = vec![0u64; bins];
-            for v in values {
-                let position = (v.log10() * LogHistogram::BINS_PER_DECADE as f64).floor();
-                expected[if position < 0.0 { 0 } else { (position as usize).min(bins - 1) }] += 1;
-            }
-            expected
-        };
-        let values: Vec<f64> =
-            vec![0.5, 1.0, 9.99, 10.0, 1.2589254117941673, 1.2589254117941662, 3e7, 1e13, 1e20, 123_456.0];
-        let histogram = LogHistogram::of(&LossDistribution::new(values.clone(), 12));
-        assert_eq!(histogram.counts, by_logarithm(&values));
-        assert_eq!(histogram.zeros, 2);
-        // Many values (a bucketed index), among them every bin edge and its neighbours.
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut values: Vec<f64> = (0..200_000)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                10f64.powf((state >> 11) as f64 / (1u64 << 53) as f64 * 14.0 - 0.5)
-            })
-            .collect();
-        for edge in LogHistogram::edges() {
-            values.extend([*edge, f64::from_bits(edge.to_bits() - 1), f64::from_bits(edge.to_bits() + 1)]);
-        }
-        let histogram = LogHistogram::of(&LossDistribution::new(values.clone(), values.len() as u64 + 5));
-        assert_eq!(histogram.counts, by_logarithm(&values));
-        assert_eq!(histogram.zeros, 5);
     }
 
     /// A range is given exactly where every value is a loss, and only there: anything else

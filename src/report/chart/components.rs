@@ -11,7 +11,7 @@ use super::style::{self, fail, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
 use crate::engine::Model;
 use crate::error::Result;
-use crate::report::human::money;
+use crate::report::format::{self, money};
 use crate::run::RunResults;
 
 /// Exposures shown at most (the largest means).
@@ -90,7 +90,7 @@ impl ComponentsChart {
         let note = if n > MAX_BARS {
             format!(
                 "The {MAX_BARS} exposures with the largest mean of {}; the portfolio total covers all of them.",
-                style::thousands(n as u64)
+                format::thousands(n as u64)
             )
         } else if portfolio.is_some() {
             "Each exposure, largest first, and the portfolio total: their sum.".to_string()
@@ -149,7 +149,7 @@ impl ComponentsChart {
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .x_label_formatter(&style::money_axis_tick)
+            .x_label_formatter(&format::money_axis_tick)
             .y_label_formatter(&y_tick)
             .x_desc(x_desc)
             .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))

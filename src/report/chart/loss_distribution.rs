@@ -11,7 +11,7 @@ use plotters::style::text_anchor::{HPos, VPos};
 use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
 use crate::error::Result;
-use crate::report::human::money;
+use crate::report::format::{self, money};
 use crate::run::{ExposureResult, RunResults};
 use crate::stats::{LogHistogram, LossDistribution, Summary};
 
@@ -149,7 +149,7 @@ impl LossDistributionChart {
             } else {
                 format!(
                     "{} of simulated years have a loss; the bars show how those losses spread (each bar 1/{} of a decade).{}",
-                    style::percent(s.prob_nonzero),
+                    format::percent(s.prob_nonzero),
                     series.per_decade,
                     zero_quantiles(s)
                 )
@@ -191,13 +191,13 @@ impl LossDistributionChart {
                         "Markers: {}, the largest mean; {} of {} exposures shown. ",
                         style::truncate(&top.id, 30),
                         series.len(),
-                        style::thousands(results.exposures.len() as u64)
+                        format::thousands(results.exposures.len() as u64)
                     )
                 } else {
                     String::new()
                 };
                 let nonzero = if s.prob_nonzero < 1.0 {
-                    format!("{} of iterations cost more than $0; bars show those. ", style::percent(s.prob_nonzero))
+                    format!("{} of iterations cost more than $0; bars show those. ", format::percent(s.prob_nonzero))
                 } else {
                     String::new()
                 };
@@ -281,14 +281,10 @@ impl Chart for LossDistributionChart {
             .y_label_area_size(Y_LABEL_AREA)
             .build_cartesian_2d(style::Ticked::log(lo, hi), 0.0..y_max)
             .map_err(fail)?;
-        let percent_tick = |v: &f64| {
-            let text = format!("{v:.2}");
-            format!("{}%", text.trim_end_matches('0').trim_end_matches('.'))
-        };
         chart
             .configure_mesh()
-            .x_label_formatter(&style::money_tick)
-            .y_label_formatter(&percent_tick)
+            .x_label_formatter(&format::money_tick)
+            .y_label_formatter(&format::percent_axis_tick)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
             .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))

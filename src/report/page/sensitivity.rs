@@ -3,14 +3,25 @@
 //! share of the variance, how the inputs were held, and the run. Self-contained, in the
 //! style of the simulation report.
 
-use super::html::{escape, inline_svg, CSS};
-use super::style::{percent, thousands};
+use super::{card, escape, inline_svg, CSS};
 use crate::engine::Model;
-use crate::report::human::money;
-use crate::report::sensitivity::input_value;
+use crate::error::Result;
+use crate::report::chart::{self, RunLabel};
+use crate::report::format::{money, percent, thousands};
+use crate::report::sensitivity_table::input_value;
+use crate::report::ReportFile;
 use crate::sensitivity::Sensitivity;
 
-pub fn render(model: &Model, s: &Sensitivity, tornado_svg: &str) -> String {
+/// `report.html` of a sensitivity analysis and the tornado chart it shows.
+pub fn render(model: &Model, sensitivity: &Sensitivity) -> Result<Vec<ReportFile>> {
+    let tornado = chart::tornado_chart(sensitivity, &RunLabel::of(model))?;
+    let page = html(model, sensitivity, &tornado.svg);
+    let mut files = Vec::from(tornado.into_files());
+    files.push(ReportFile { path: "report.html".into(), bytes: page.into_bytes() });
+    Ok(files)
+}
+
+fn html(model: &Model, s: &Sensitivity, tornado_svg: &str) -> String {
     let settings = model.settings;
     let what = if s.annual { "annual loss" } else { "cost of one breach" };
     let unit = if s.annual { "simulated years" } else { "simulated breaches" };
@@ -53,12 +64,6 @@ pub fn render(model: &Model, s: &Sensitivity, tornado_svg: &str) -> String {
         money(b.p99_ci_low),
         money(b.p99_ci_high),
     ));
-    let card = |title: &str, value: &str, note: &str| {
-        format!(
-            "<div class=\"card\"><div class=\"card-title\">{title}</div><div class=\"card-value\">{value}</div>\
-             <div class=\"card-note\">{note}</div></div>\n"
-        )
-    };
     page.push_str(&card(
         "Baseline mean",
         &money(b.mean),
