@@ -1,7 +1,7 @@
 //! `convergence.csv`: the estimate after each batch of a `--target-rel-error` run.
 
 use super::csv::{num, Csv};
-use crate::convergence::Convergence;
+use crate::analysis::convergence::Convergence;
 
 pub const HEADER: [&str; 11] = [
     "iterations",

@@ -1,6 +1,7 @@
 //! Reports: one module per output file, each rendering bytes from the run results; this
 //! module writes them all into the output folder atomically.
 
+pub mod backtest;
 pub mod components;
 pub mod contribution;
 pub mod convergence;

@@ -21,12 +21,13 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 
 use super::ReportFile;
-use crate::convergence::Convergence;
+use crate::analysis::convergence::Convergence;
+use crate::analysis::records_curve::RecordsCurve;
+use crate::analysis::sensitivity::Sensitivity;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
 use crate::run::RunResults;
-use crate::sensitivity::Sensitivity;
 use style::{fail, thousands, SIZE};
 
 pub use backtest_chart::render_backtest;
@@ -77,9 +78,10 @@ impl RunLabel {
     }
 }
 
-/// Renders the charts and the HTML report of a run.
-pub fn render(model: &Model, results: &RunResults) -> Result<Vec<ReportFile>> {
-    render_with_convergence(model, results, None)
+/// Renders the charts and the HTML report of a run; `records_curve` is the
+/// `cost_vs_records` chart's points.
+pub fn render(model: &Model, results: &RunResults, records_curve: &RecordsCurve) -> Result<Vec<ReportFile>> {
+    render_with_convergence(model, results, records_curve, None)
 }
 
 /// Renders the charts and the HTML report of a run, with the convergence chart of a
@@ -87,6 +89,7 @@ pub fn render(model: &Model, results: &RunResults) -> Result<Vec<ReportFile>> {
 pub fn render_with_convergence(
     model: &Model,
     results: &RunResults,
+    records_curve: &RecordsCurve,
     convergence: Option<&Convergence>,
 ) -> Result<Vec<ReportFile>> {
     style::register_font()?;
@@ -97,7 +100,7 @@ pub fn render_with_convergence(
         Box::new(|| render_chart(&loss_distribution::LossDistributionChart::from_run(results, label))),
         Box::new(|| render_chart(&exceedance_curve::ExceedanceChart::from_run(model, results, label))),
         Box::new(|| render_chart(&components::ComponentsChart::from_run(model, results, label))),
-        Box::new(|| render_chart(&cost_vs_records::CostVsRecordsChart::from_run(model)?)),
+        Box::new(|| render_chart(&cost_vs_records::CostVsRecordsChart::from_curve(records_curve))),
     ];
     if let Some(c) = convergence {
         charts.push(Box::new(move || render_chart(&convergence_chart::ConvergenceChart::from_convergence(c, label))));

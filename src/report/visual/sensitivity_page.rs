@@ -5,10 +5,10 @@
 
 use super::html::{escape, inline_svg, CSS};
 use super::style::{percent, thousands};
+use crate::analysis::sensitivity::Sensitivity;
 use crate::engine::Model;
 use crate::report::human::money;
 use crate::report::sensitivity::input_value;
-use crate::sensitivity::Sensitivity;
 
 pub fn render(model: &Model, s: &Sensitivity, tornado_svg: &str) -> String {
     let settings = model.settings;
