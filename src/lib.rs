@@ -4,20 +4,20 @@
 //! The data flow is one-way:
 //! [`input`] (exposures, assumptions → typed, validated values) → [`engine`] (breaches,
 //! component costs, policy terms, per iteration) → [`stats`] (moments, quantiles, TVaR,
-//! exceedance) via [`run`] → [`report`] (CSV files, run metadata).
+//! exceedance) via [`run`] → [`report`] (CSV files, charts, run metadata). [`analysis`] runs
+//! the engine for other questions (convergence, sensitivity, backtest, the cost curve) and
+//! hands its numbers to [`report`]; [`cmd`] holds the subcommands.
 // Unsafe code only in `simd`: a call, on processors that have AVX2, of a function compiled for it.
 #![deny(unsafe_code)]
 
-pub mod backtest;
+pub mod analysis;
 pub mod cmd;
-pub mod convergence;
 pub mod engine;
 pub mod error;
 pub mod input;
 pub mod memory;
 pub mod report;
 pub mod run;
-pub mod sensitivity;
 pub mod shard;
 mod simd;
 pub mod stats;

@@ -13,7 +13,7 @@ use crate::engine::outcomes::stored_bytes;
 use crate::engine::{
     simulate_exposures, simulate_iterations, ExposureOutcomes, Model, OutcomeColumns, SystemicSchedule, ILF_LIMITS,
 };
-use crate::input::Mode;
+use crate::input::{CapitalMeasure, Mode, PolicyTerms, Pricing};
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Segment, Summary, RETURN_PERIODS};
 
 /// Statistics of one measure (gross, retained or insured) of one exposure or the portfolio.
@@ -643,9 +643,8 @@ impl RunResults {
             }
             if annual {
                 if let Some(terms) = model.exposures.get(i).map(|m| &m.terms) {
-                    let payout = crate::report::pricing::maximum_payout(terms);
-                    let premium =
-                        crate::report::pricing::premium(&e.measures.insured.summary, &model.assumptions.pricing);
+                    let payout = maximum_payout(terms);
+                    let premium = premium(&e.measures.insured.summary, &model.assumptions.pricing);
                     if payout.is_finite() && payout > 0.0 && !(premium.technical_premium / payout).is_finite() {
                         return fail("insured rate_on_line".into(), premium.technical_premium / payout);
                     }
@@ -676,8 +675,8 @@ impl RunResults {
         }
         let pricing = annual.then_some(&model.assumptions.pricing);
         for (id, measures) in [
-            (crate::report::PORTFOLIO_ID, &self.portfolio),
-            (crate::report::PORTFOLIO_EXCL_SYSTEMIC_ID, &self.portfolio_independent),
+            (crate::input::exposures::PORTFOLIO_ID, &self.portfolio),
+            (crate::input::exposures::PORTFOLIO_EXCL_SYSTEMIC_ID, &self.portfolio_independent),
         ] {
             if let Some(m) = measures {
                 if let Some((what, value)) = measures_non_finite(m, pricing) {
@@ -712,7 +711,7 @@ fn measures_non_finite(measures: &Measures, pricing: Option<&crate::input::Prici
             }
         }
     }
-    let premium = crate::report::pricing::premium(&measures.insured.summary, pricing?);
+    let premium = premium(&measures.insured.summary, pricing?);
     let figures = [
         ("capital", premium.capital),
         ("risk_load", premium.risk_load),
@@ -755,4 +754,40 @@ pub(crate) fn non_finite(model: &Model, whose: &str, what: &str, value: f64, lar
         "{}: {whose}: the {what} is {value}, not a finite number: its simulated losses reach {largest:.3e}, and their squares (for the sd) or sums pass the largest number a run can hold (1.8e308); lower the components' costs (fixed, per_unit, unit_share; a heavy tail's scale, or a larger shape) so that losses stay below about 1e150",
         model.assumptions.label
     ))
+}
+
+// The premium is computed here, below the reports: `check_finite` checks it before any
+// report is written, and `pricing.csv` renders it.
+/// The premium build-up of one insured loss distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Premium {
+    pub expected_loss: f64,
+    pub capital: f64,
+    pub risk_load: f64,
+    pub expense_load: f64,
+    pub technical_premium: f64,
+}
+
+pub fn premium(insured: &Summary, pricing: &Pricing) -> Premium {
+    let expected_loss = insured.mean;
+    let capital = match pricing.capital_measure {
+        CapitalMeasure::Tvar99 => insured.tvar_99 - expected_loss,
+        CapitalMeasure::Var995 => insured.p99_5 - expected_loss,
+        CapitalMeasure::SdMultiple(k) => k * insured.sd,
+    }
+    .max(0.0);
+    let risk_load = pricing.cost_of_capital * capital;
+    let technical_premium = (expected_loss + risk_load) / (1.0 - pricing.expense_ratio);
+    Premium {
+        expected_loss,
+        capital,
+        risk_load,
+        expense_load: pricing.expense_ratio * technical_premium,
+        technical_premium,
+    }
+}
+
+/// The most the insurer can pay in a year: share × min(limit, aggregate limit).
+pub fn maximum_payout(terms: &PolicyTerms) -> f64 {
+    terms.share * terms.limit.min(terms.aggregate_limit)
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use breachcost::backtest::{kolmogorov_survival, ks_uniform, percentile_rank};
+use breachcost::analysis::backtest::{kolmogorov_survival, ks_uniform, percentile_rank};
 
 const BIN: &str = env!("CARGO_BIN_EXE_breachcost");
 
@@ -270,7 +270,7 @@ fn shipped_historical_breaches_run() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let cases = root.join("assumptions/historical-breaches.csv");
     let text = read(&cases);
-    let parsed = breachcost::backtest::parse_cases(&text, "historical-breaches.csv");
+    let parsed = breachcost::analysis::backtest::parse_cases(&text, "historical-breaches.csv");
     let parsed = parsed.unwrap_or_else(|e| panic!("{e}"));
     assert!(parsed.len() >= 10);
     let total = parsed.iter().filter(|c| c.is_total()).count();

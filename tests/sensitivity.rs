@@ -4,9 +4,9 @@
 
 mod common;
 
+use breachcost::analysis::sensitivity::{analyse, Row, Sensitivity};
 use breachcost::engine::{Model, RunSettings};
 use breachcost::input::{Assumptions, Exposures, Mode};
-use breachcost::sensitivity::{analyse, Row, Sensitivity};
 use common::{assert_success, describe, read_text, run, s, stderr, stdout, write, Table};
 
 /// One component (`big`) dwarfs the others; `small` has a constant per_unit and a 50%

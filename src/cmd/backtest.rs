@@ -1,16 +1,16 @@
 //! `breachcost backtest`: where real breaches' actual costs fall in the distributions the
-//! assumptions predict for breaches of their size (see [`crate::backtest`]).
+//! assumptions predict for breaches of their size (see [`crate::analysis::backtest`]).
 
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use super::common::{thread_pool, DEFAULT_SEED};
 use super::flags;
-use super::simulate::{thread_pool, DEFAULT_SEED};
-use crate::backtest::{self, Case, CaseResult, Summary};
+use crate::analysis::backtest::{self, Case, CaseResult, Summary};
 use crate::error::{Error, Result};
 use crate::report::format::Money;
-use crate::report::{chart, output_dir, ReportFile};
+use crate::report::{self, chart, output_dir, ReportFile};
 
 /// Breaches simulated per case unless `--iterations` says otherwise.
 pub const DEFAULT_ITERATIONS: u64 = 20_000;
@@ -78,10 +78,10 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
     let results = pool.install(|| backtest::run_cases(&used, assumptions, args.iterations, seed))?;
     let summary = backtest::summarise(&results, skipped.len());
     let mut files = vec![
-        ReportFile { path: "backtest.csv".into(), bytes: backtest::render_results(&results) },
+        ReportFile { path: "backtest.csv".into(), bytes: report::backtest::render_results(&results) },
         ReportFile {
             path: "backtest_summary.csv".into(),
-            bytes: backtest::render_summary(&summary, args.iterations, seed),
+            bytes: report::backtest::render_summary(&summary, args.iterations, seed),
         },
     ];
     files.extend(pool.install(|| chart::render_backtest(&results, &summary, args.iterations, seed))?);

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::common::{check_run_memory, run_with_progress, thread_pool, write_reports, OutputFlags};
 use super::inputs;
 use super::output::outln;
-use super::simulate::{check_run_memory, run_with_progress, thread_pool, write_reports, OutputFlags};
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::{Exposures, Mode};

@@ -1,6 +1,7 @@
-//! The subcommands, one module each.
+//! The subcommands, one module each, and [`common`]: the run plumbing they share.
 
 pub mod backtest;
+pub mod common;
 pub mod flags;
 pub mod init;
 pub mod inputs;

@@ -1,24 +1,22 @@
 //! `breachcost sensitivity`: which input drives the number (a tornado), and each
-//! component's share of the variance. See [`crate::sensitivity`] for the method.
+//! component's share of the variance. See [`crate::analysis::sensitivity`] for the method.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::common::{check_analysis_memory, progress_bar, resolve_settings, thread_pool, Overrides};
 use super::flags::{self, ModeFlag};
 use super::inputs;
 use super::output::outln;
-use super::simulate::{resolve_settings, Overrides};
-use crate::convergence::target_exposures;
+use crate::analysis::convergence::target_exposures;
+use crate::analysis::sensitivity::{self, Sensitivity};
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
 use crate::report::format::{money, percent_one_decimal as share};
 use crate::report::sensitivity_table::input_value;
 use crate::report::{self, output_dir, ReportFile};
-use crate::sensitivity::{self, Sensitivity};
 
 /// Options of `sensitivity`; flags override the assumptions' `[simulation]` table, except
 /// the iterations, which default to 20,000 per run (the analysis makes about two runs per input).
@@ -53,7 +51,7 @@ pub struct SensitivityArgs {
 }
 
 pub fn run(args: &SensitivityArgs) -> Result<()> {
-    let (pool, threads) = super::simulate::thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.threads)?;
     let target = output_dir::check(&args.out, &args.inputs.guarded())?;
     let mut inputs = args.inputs.load()?;
     let overrides = Overrides {
@@ -91,12 +89,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     }
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
     let source = format!("--iterations {}", settings.iterations);
-    crate::memory::check(
-        &|n| crate::memory::analysis_estimate(&model, n),
-        model.exposures.len(),
-        settings.iterations,
-        &source,
-    )?;
+    check_analysis_memory(&model, settings.iterations, &source)?;
     // The baseline keeps every iteration's cost per component, for the variance shares.
     let bytes = settings.iterations as f64 * (model.assumptions.components.len() + 3) as f64 * 8.0;
     if bytes > MEMORY_BUDGET_BYTES {
@@ -112,15 +105,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let staging = target.stage(output_dir::Kind::Report)?;
     let per_run = settings.iterations.saturating_mul(target_exposures(&model).len() as u64);
     let total = sensitivity::planned_runs(&model).saturating_mul(per_run);
-    let bar = if !args.quiet && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{spinner} sensitivity {bar:40} {percent:>3}% eta {eta}") {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    let bar = progress_bar(total, "sensitivity", args.quiet);
     let progress = |done: u64| bar.inc(done);
     let analysis = pool.install(|| sensitivity::analyse(&model, &progress));
     bar.finish_and_clear();

@@ -6,19 +6,21 @@ use std::path::PathBuf;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::common::{
+    check_run_memory, check_shard_memory, iterations_source, progress_bar, resolve_settings, run_with_progress,
+    thread_pool, write_reports, OutputFlags, Overrides,
+};
 use super::flags::{self, ModeFlag};
 use super::inputs;
 use super::output::{self, outln};
-use crate::convergence::{self, Target};
+use crate::analysis::convergence::{self, Target};
 use crate::engine::simulate_exposures;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
-use crate::memory;
 use crate::report::run_json::InputSource;
-use crate::report::ylt::YltWriter;
-use crate::report::{self, output_dir, run_json, ReportFile};
-use crate::run::{LiveEngine, OutcomeSource, RunResults};
+use crate::report::{self, output_dir, ReportFile};
+use crate::run::LiveEngine;
 use crate::shard::{self, ShardSpec};
 
 /// Options of `simulate`; flags override the assumptions' `[simulation]` table.
@@ -45,33 +47,6 @@ pub struct SimulateArgs {
     pub shard: Option<ShardSpec>,
 }
 
-/// The options `simulate` and `merge` share: threads, printing, and which reports to write.
-#[derive(Args, Debug, Clone)]
-pub struct OutputFlags {
-    /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
-    pub threads: Option<usize>,
-    /// Print nothing but errors
-    #[arg(long)]
-    pub quiet: bool,
-    /// Skip the charts and report.html (for batch runs)
-    #[arg(long)]
-    pub no_charts: bool,
-    /// Also write Open Results Data (Oasis ORD) files of the insured loss into DIR/ord/
-    #[arg(long)]
-    pub ord: bool,
-    /// Also write the year loss table DIR/ylt.parquet (iteration, id, gross, retained, insured)
-    #[arg(long)]
-    pub ylt: bool,
-}
-
-impl OutputFlags {
-    /// What goes into the report folder, for a run on `threads` threads.
-    pub fn report_options(&self, threads: usize) -> ReportOptions {
-        ReportOptions { ord: self.ord, charts: !self.no_charts, threads }
-    }
-}
-
 /// `simulate`'s command line: the run's options and the convergence options.
 #[derive(Args, Debug, Clone)]
 pub struct SimulateCommand {
@@ -81,7 +56,7 @@ pub struct SimulateCommand {
     pub convergence: ConvergenceArgs,
 }
 
-/// Running until the estimate is precise enough (see [`crate::convergence`]).
+/// Running until the estimate is precise enough (see [`crate::analysis::convergence`]).
 #[derive(Args, Debug, Clone, Default)]
 #[command(next_help_heading = "Convergence")]
 pub struct ConvergenceArgs {
@@ -111,10 +86,6 @@ impl ConvergenceArgs {
     }
 }
 
-/// Defaults when neither the flags nor the assumptions set them.
-pub const DEFAULT_ITERATIONS: u64 = 100_000;
-pub const DEFAULT_SEED: u64 = 20231031;
-
 /// Resolves run settings: flags over the `[simulation]` table over the built-in defaults.
 pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) -> Result<RunSettings> {
     resolve_settings(
@@ -123,55 +94,8 @@ pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) ->
     )
 }
 
-/// The `[simulation]` values given on a command line (`None`: not given).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Overrides {
-    pub mode: Option<Mode>,
-    pub iterations: Option<u64>,
-    pub seed: Option<u64>,
-}
-
-/// Resolves run settings: command-line overrides over the `[simulation]` table over the defaults.
-pub fn resolve_settings(args: Overrides, assumptions: &crate::input::Assumptions) -> Result<RunSettings> {
-    let mode = args.mode.or(assumptions.simulation.mode).unwrap_or(Mode::Annual);
-    let iterations = args.iterations.or(assumptions.simulation.iterations).unwrap_or(DEFAULT_ITERATIONS);
-    let source = iterations_source(args.iterations, assumptions);
-    if iterations == 0 {
-        return Err(Error::input(format!("{source}: expected at least 1")));
-    }
-    let seed = args.seed.or(assumptions.simulation.seed).unwrap_or(DEFAULT_SEED);
-    Ok(RunSettings { mode, iterations, seed })
-}
-
-/// Where the number of iterations in force comes from, for error messages: the flag, the
-/// assumptions file's key, or the default.
-pub fn iterations_source(flag: Option<u64>, assumptions: &crate::input::Assumptions) -> String {
-    match (flag, assumptions.simulation.iterations) {
-        (Some(n), _) => format!("--iterations {n}"),
-        (None, Some(n)) => format!("{}: simulation.iterations: {n}", assumptions.label),
-        (None, None) => format!("{DEFAULT_ITERATIONS} iterations (the default)"),
-    }
-}
-
 pub fn run(args: &SimulateArgs) -> Result<()> {
     run_with(args, &ConvergenceArgs::default())
-}
-
-/// The worker pool for `--threads` (default: all cores, at most [`flags::MAX_THREADS`]), and
-/// its size.
-pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)> {
-    let threads = match threads {
-        Some(t) if t == 0 || t > flags::MAX_THREADS => {
-            return Err(Error::input(format!("--threads {t}: expected from 1 to {}", flags::MAX_THREADS)))
-        }
-        Some(t) => t,
-        None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(flags::MAX_THREADS),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::failure(format!("cannot start {threads} threads: {e}")))?;
-    Ok((pool, threads))
 }
 
 /// Runs `simulate`; with a convergence target, first runs batches until the target is met,
@@ -224,13 +148,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
     match shard {
         // A shard keeps only its batches of outcomes, over its share of the iterations.
-        Some(spec) => {
-            let estimate = |n: u64| {
-                let own = spec.iterations(n);
-                memory::shard_estimate(&model, own.end - own.start)
-            };
-            memory::check(&estimate, model.exposures.len(), planned, &iterations_source)?;
-        }
+        Some(spec) => check_shard_memory(&model, spec, planned, &iterations_source)?,
         None => check_run_memory(&model, planned, &iterations_source)?,
     }
     // The inputs are good: only now is anything created beside --out.
@@ -281,88 +199,6 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         report_convergence(c, args.output.quiet)?;
     }
     Ok(())
-}
-
-/// What goes into a report folder besides the CSV reports.
-pub struct ReportOptions {
-    pub ord: bool,
-    pub charts: bool,
-    pub threads: usize,
-}
-
-/// Renders the reports (CSV, charts, run.json) into `staging` and moves it into place.
-pub fn write_reports(
-    pool: &rayon::ThreadPool,
-    model: &Model,
-    results: &RunResults,
-    convergence: Option<&convergence::Convergence>,
-    options: &ReportOptions,
-    [exposures, assumptions]: [&InputSource; 2],
-    staging: output_dir::Staging<'_>,
-) -> Result<()> {
-    results.check_finite(model)?;
-    // The tables and the charts are rendered side by side, on the run's threads.
-    let (mut files, charts) = pool.install(|| {
-        rayon::join(
-            || report::csv_reports(model, results, options.ord),
-            || match options.charts {
-                true => report::page::report::render(model, results, convergence),
-                false => Ok(Vec::new()),
-            },
-        )
-    });
-    if let Some(c) = convergence {
-        files.push(ReportFile { path: "convergence.csv".into(), bytes: report::convergence::render(c) });
-    }
-    files.extend(charts?);
-    files.push(ReportFile {
-        path: "run.json".into(),
-        bytes: run_json::render(model, results, options.threads, exposures, assumptions),
-    });
-    staging.commit(&files)
-}
-
-/// Runs the model over `source`'s outcomes with a progress bar, writing the year loss table
-/// into `staging` as batches arrive when `ylt` is asked for.
-pub fn run_with_progress<S: OutcomeSource<Error = Error>>(
-    pool: &rayon::ThreadPool,
-    model: &Model,
-    source: &S,
-    what: &str,
-    quiet: bool,
-    ylt: bool,
-    staging: &output_dir::Staging,
-) -> Result<RunResults> {
-    let total = model.settings.iterations.saturating_mul(model.exposures.len() as u64);
-    let bar = progress_bar(total, what, quiet);
-    let progress = |done: u64| bar.inc(done);
-    let mut ylt = ylt.then(|| YltWriter::new(staging.path()));
-    let results = pool.install(|| {
-        crate::run::run_from(model, source, &progress, &mut |outcomes| match ylt.as_mut() {
-            Some(writer) => writer.write(model, outcomes),
-            None => Ok(()),
-        })
-    })?;
-    bar.finish_and_clear();
-    if let Some(writer) = ylt {
-        writer.finish(model)?;
-    }
-    Ok(results)
-}
-
-/// A progress bar on a terminal (hidden otherwise, or with `quiet`).
-pub fn progress_bar(total: u64, what: &str, quiet: bool) -> ProgressBar {
-    if !quiet && std::io::stderr().is_terminal() {
-        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        if let Ok(style) =
-            ProgressStyle::with_template(&format!("{{spinner}} {what} {{bar:40}} {{percent:>3}}% eta {{eta}}"))
-        {
-            bar.set_style(style);
-        }
-        bar
-    } else {
-        ProgressBar::hidden()
-    }
 }
 
 /// A shard's copies of its inputs: (source, bytes, format) of the exposures, and the assumptions.
@@ -514,13 +350,6 @@ fn report_convergence(c: &convergence::Convergence, quiet: bool) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Refuses, with an estimate and what would fit, a run whose inputs, outcomes, statistics and
-/// reports would not fit in memory ([`crate::memory`]); `source` says where the number of
-/// iterations came from.
-pub fn check_run_memory(model: &Model, iterations: u64, source: &str) -> Result<()> {
-    memory::check(&|n| memory::estimate(model, n), model.exposures.len(), iterations, source)
 }
 
 fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::path::Path) -> Result<()> {

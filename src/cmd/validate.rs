@@ -3,9 +3,9 @@
 
 use clap::Args;
 
+use super::common::{check_run_memory, iterations_source, resolve_settings, Overrides};
 use super::inputs;
 use super::output::{self, outln};
-use super::simulate::{check_run_memory, iterations_source, resolve_settings, Overrides};
 use crate::engine::Model;
 use crate::error::Result;
 use crate::input::Probability;

@@ -6,10 +6,8 @@ use super::portfolio_risk::{parse_correlation, parse_systemic, Correlation, Syst
 use super::toml_section::{nearest, number, show, Section};
 use crate::error::{Error, Result};
 
-/// The largest expected number of breaches (or systemic events) per exposure-year accepted
-/// in a rate: every breach of a year is simulated and held in memory, so an absurd rate
-/// (a typo like 1e10) would exhaust memory instead of failing with a message.
-pub const MAX_ANNUAL_RATE: f64 = 10_000.0;
+// Lives in `input`, beside the modules that check it (here, `portfolio_risk`, `exposures`).
+pub use super::MAX_ANNUAL_RATE;
 
 /// What one iteration of the simulation is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

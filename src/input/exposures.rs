@@ -535,3 +535,65 @@ impl RowReader<'_> {
         })
     }
 }
+
+impl Exposures {
+    /// Exposures built in memory (e.g. an analysis's synthetic ones), checked by the rules a
+    /// file's rows are held to, so that the model can trust them alike.
+    pub fn from_rows(label: &str, rows: Vec<Exposure>) -> Result<Exposures> {
+        if rows.is_empty() {
+            return Err(Error::input(format!("{label}: has no rows; expected at least one exposure")));
+        }
+        let mut seen_ids = std::collections::HashMap::with_capacity(rows.len());
+        for (index, exposure) in rows.iter().enumerate() {
+            check_row(label, index + 1, exposure)?;
+            if let Some(first) = seen_ids.insert(exposure.id.as_str(), index + 1) {
+                let expected = format!("duplicates the id of row {first}; ids must be unique");
+                return Err(cell_error(label, index + 1, "id", &exposure.id, &expected));
+            }
+        }
+        Ok(Exposures { label: label.to_string(), rows })
+    }
+}
+
+/// What [`RowReader::parse`] checks of a row, for a row built in memory (`row`: 1-based).
+fn check_row(label: &str, row: usize, e: &Exposure) -> Result<()> {
+    let error = |column: &str, value: &str, expected: &str| Err(cell_error(label, row, column, value, expected));
+    if e.id.trim().is_empty() {
+        return error("id", &e.id, "is empty; every row needs an id");
+    }
+    let data_types = e.data_types.as_ref().map(|d| d.join(";"));
+    let texts = [Some(&e.id), e.name.as_ref(), e.industry.as_ref(), data_types.as_ref()];
+    for (column, value) in TEXT_COLUMNS.into_iter().zip(texts) {
+        let value = value.map_or("", |v| v.trim());
+        if let Some(problem) = text_cell_problem(column, value) {
+            return error(column, value, &problem);
+        }
+    }
+    if e.id == PORTFOLIO_ID || e.id == PORTFOLIO_EXCL_SYSTEMIC_ID {
+        return error("id", &e.id, "is reserved for the portfolio rows of the reports; rename this exposure");
+    }
+    if let Some(affected) = e.affected.filter(|a| *a > e.records) {
+        let expected = format!("exceeds records ({}); affected records cannot exceed the records held", e.records);
+        return error("affected", &affected.to_string(), &expected);
+    }
+    let at_least_zero = |v: f64, infinite_ok: bool| v >= 0.0 && (v.is_finite() || infinite_ok);
+    let amounts = [
+        ("annual_rate", e.annual_rate.map(|v| at_least_zero(v, false) && v <= MAX_ANNUAL_RATE), e.annual_rate),
+        ("revenue", e.revenue.map(|v| at_least_zero(v, false)), e.revenue),
+        ("retention", e.retention.map(|v| at_least_zero(v, false)), e.retention),
+        ("limit", e.limit.map(|v| at_least_zero(v, true)), e.limit),
+        ("aggregate_limit", e.aggregate_limit.map(|v| at_least_zero(v, true)), e.aggregate_limit),
+        ("share", e.share.map(|v| at_least_zero(v, false) && v <= 1.0), e.share),
+    ];
+    for (column, ok, value) in amounts {
+        if let (Some(false), Some(v)) = (ok, value) {
+            return error(column, &v.to_string(), "is out of range for this column");
+        }
+    }
+    for (component, amount) in &e.sublimits {
+        if !at_least_zero(*amount, true) {
+            return error(&format!("sublimit_{component}"), &amount.to_string(), "is not a number ≥ 0 (or inf)");
+        }
+    }
+    Ok(())
+}

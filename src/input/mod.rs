@@ -10,6 +10,11 @@ pub mod toml_section;
 pub use assumptions::{Assumptions, CapitalMeasure, Component, CountModel, Mode, PolicyTerms, Pricing, Probability};
 pub use exposures::{Exposure, Exposures};
 
+/// The largest expected number of breaches (or systemic events) per exposure-year accepted
+/// in a rate: every breach of a year is simulated and held in memory, so an absurd rate
+/// (a typo like 1e10) would exhaust memory instead of failing with a message.
+pub const MAX_ANNUAL_RATE: f64 = 10_000.0;
+
 /// The default assumptions shipped with the tool (`assumptions/default.toml`).
 pub const DEFAULT_ASSUMPTIONS: &str = include_str!("../../assumptions/default.toml");
 /// The sample portfolio shipped with the tool (`assumptions/sample-portfolio.csv`).

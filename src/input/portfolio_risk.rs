@@ -1,9 +1,9 @@
 //! Accumulation inputs: `[[systemic]]` events that breach many exposures in the same year,
 //! and the `[correlation]` of component costs within a breach (a Gaussian copula).
 
-use super::assumptions::MAX_ANNUAL_RATE;
 use super::dist::{parse_var, Role, Var};
 use super::toml_section::{nearest, number, show, Section};
+use super::MAX_ANNUAL_RATE;
 use crate::error::{Error, Result};
 
 /// How many times a systemic event happens in a year.

@@ -20,13 +20,14 @@ use plotters::prelude::*;
 use rayon::prelude::*;
 
 use super::ReportFile;
-use crate::convergence::Convergence;
+use crate::analysis::convergence::Convergence;
+use crate::analysis::records_curve::RecordsCurve;
+use crate::analysis::sensitivity::Sensitivity;
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::Mode;
 use crate::report::format::thousands;
 use crate::run::RunResults;
-use crate::sensitivity::Sensitivity;
 use style::{fail, SIZE};
 
 pub use backtest::render_backtest;
@@ -88,11 +89,12 @@ impl RunLabel {
 }
 
 /// The charts of a run, with the convergence chart of a `--target-rel-error` run when there
-/// is one.
+/// is one; `records_curve` is the `cost_vs_records` chart's points.
 pub(super) fn run_charts(
     model: &Model,
     results: &RunResults,
     label: &RunLabel,
+    records_curve: &RecordsCurve,
     convergence: Option<&Convergence>,
 ) -> Result<Vec<Rendered>> {
     style::register_font()?;
@@ -101,7 +103,7 @@ pub(super) fn run_charts(
         Box::new(|| render_chart(&loss_distribution::LossDistributionChart::from_run(results, label))),
         Box::new(|| render_chart(&exceedance_curve::ExceedanceChart::from_run(model, results, label))),
         Box::new(|| render_chart(&components::ComponentsChart::from_run(model, results, label))),
-        Box::new(|| render_chart(&cost_vs_records::CostVsRecordsChart::from_run(model)?)),
+        Box::new(|| render_chart(&cost_vs_records::CostVsRecordsChart::from_curve(records_curve))),
     ];
     if let Some(c) = convergence {
         charts.push(Box::new(move || render_chart(&convergence::ConvergenceChart::from_convergence(c, label))));

@@ -2,7 +2,7 @@
 
 use super::csv::Csv;
 use super::format::num;
-use crate::convergence::Convergence;
+use crate::analysis::convergence::Convergence;
 
 pub const HEADER: [&str; 11] = [
     "iterations",

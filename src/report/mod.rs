@@ -10,6 +10,7 @@
 //!   ([`page::sensitivity`]), showing the charts inline.
 //! - [`format`]: how every one of them writes numbers, money and percentages.
 
+pub mod backtest;
 pub mod chart;
 pub mod components;
 pub mod contribution;

@@ -12,8 +12,7 @@
 use super::csv::Csv;
 use super::format::num;
 use crate::engine::Model;
-use crate::input::{CapitalMeasure, PolicyTerms, Pricing};
-use crate::run::RunResults;
+use crate::run::{maximum_payout, premium, RunResults};
 use crate::stats::Summary;
 
 pub const HEADER: [&str; 9] = [
@@ -27,40 +26,6 @@ pub const HEADER: [&str; 9] = [
     "se_expected_loss",
     "capital",
 ];
-
-/// The premium build-up of one insured loss distribution.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Premium {
-    pub expected_loss: f64,
-    pub capital: f64,
-    pub risk_load: f64,
-    pub expense_load: f64,
-    pub technical_premium: f64,
-}
-
-pub fn premium(insured: &Summary, pricing: &Pricing) -> Premium {
-    let expected_loss = insured.mean;
-    let capital = match pricing.capital_measure {
-        CapitalMeasure::Tvar99 => insured.tvar_99 - expected_loss,
-        CapitalMeasure::Var995 => insured.p99_5 - expected_loss,
-        CapitalMeasure::SdMultiple(k) => k * insured.sd,
-    }
-    .max(0.0);
-    let risk_load = pricing.cost_of_capital * capital;
-    let technical_premium = (expected_loss + risk_load) / (1.0 - pricing.expense_ratio);
-    Premium {
-        expected_loss,
-        capital,
-        risk_load,
-        expense_load: pricing.expense_ratio * technical_premium,
-        technical_premium,
-    }
-}
-
-/// The most the insurer can pay in a year: share × min(limit, aggregate limit).
-pub fn maximum_payout(terms: &PolicyTerms) -> f64 {
-    terms.share * terms.limit.min(terms.aggregate_limit)
-}
 
 fn rate_on_line(premium: f64, payout: f64) -> String {
     if payout.is_finite() && payout > 0.0 {

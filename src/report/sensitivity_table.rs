@@ -7,8 +7,8 @@ use serde_json::{json, Value};
 use super::csv::Csv;
 use super::format::{money, num, percent, Money};
 use super::run_json::InputSource;
+use crate::analysis::sensitivity::{Input, Sensitivity, HIGH, LOW};
 use crate::engine::Model;
-use crate::sensitivity::{Input, Sensitivity, HIGH, LOW};
 
 /// An input's value for people: money for amounts, a percentage for shares, off/on for an
 /// occurrence, a number of breaches for the count.

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{render_chart, Chart};
-use crate::backtest::{CaseResult, Summary};
+use crate::analysis::backtest::{CaseResult, Summary};
 use crate::error::Result;
 use crate::report::format;
 use crate::report::ReportFile;

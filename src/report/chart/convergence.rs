@@ -7,7 +7,7 @@ use plotters::prelude::*;
 
 use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
-use crate::convergence::Convergence;
+use crate::analysis::convergence::Convergence;
 use crate::error::Result;
 use crate::report::format;
 
@@ -40,7 +40,7 @@ fn share(x: f64) -> String {
 
 impl ConvergenceChart {
     pub fn from_convergence(c: &Convergence, label: &RunLabel) -> Self {
-        let pick = |f: fn(&crate::convergence::Row) -> (f64, f64, f64)| {
+        let pick = |f: fn(&crate::analysis::convergence::Row) -> (f64, f64, f64)| {
             c.rows
                 .iter()
                 .map(|r| {

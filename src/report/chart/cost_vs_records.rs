@@ -3,26 +3,16 @@
 //! (sources in assumptions/README.md): the IBM average, the Jacobs (2014) regression, IBM's
 //! mega-breach figures and the per-record cost of large real breaches.
 //!
-//! The curve is its own small simulation: synthetic exposures with a known number of
-//! affected records, in breach mode, with the run's seed.
+//! The curve's points come from [`crate::analysis::records_curve`]; this module draws them.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::Chart;
-use crate::engine::{simulate_exposures, Model, RunSettings};
-use crate::error::{Error, Result};
-use crate::input::{Exposures, Mode};
+use crate::analysis::records_curve::{Point, RecordsCurve, SENSITIVE_MIX};
+use crate::error::Result;
 use crate::report::format;
-use crate::stats::LossDistribution;
-
-/// Breaches simulated per point: enough for a smooth p5–p95 band, fast (well under a second).
-const ITERATIONS: u64 = 4000;
-/// Affected records at each point: 10^3 to 10^9 in half decades.
-const LOG10_RECORDS: std::ops::RangeInclusive<u32> = 6..=18;
-/// A mix with sensitive identifiers, drawn when its components differ from the default mix.
-const SENSITIVE_MIX: &str = "name;ssn;bank_account";
 
 /// IBM/Ponemon Cost of a Data Breach 2024: average total cost, over breaches of about 2,100
 /// to 113,000 records.
@@ -50,55 +40,29 @@ pub struct CostVsRecordsChart {
 }
 
 impl CostVsRecordsChart {
-    pub fn from_run(model: &Model) -> Result<Self> {
-        let records: Vec<u64> = LOG10_RECORDS.map(|h| 10f64.powf(f64::from(h) / 2.0).round() as u64).collect();
-        let defaults = model.assumptions.breach.data_types.join(";");
-        let mut csv = String::from("id,records,affected,data_types\n");
-        for (name, mix) in [("default", ""), ("sensitive", SENSITIVE_MIX)] {
-            for r in &records {
-                csv.push_str(&format!("{name}_{r},{r},{r},{mix}\n"));
-            }
-        }
-        let failed = |e: Error| Error::failure(format!("cost_vs_records: {e}"));
-        let exposures = Exposures::from_csv_bytes(csv.as_bytes(), "cost_vs_records").map_err(failed)?;
-        let settings = RunSettings { mode: Mode::Breach, iterations: ITERATIONS, seed: model.settings.seed };
-        let synthetic = Model::build(&exposures, model.assumptions.clone(), settings).map_err(failed)?;
-        let outcomes = simulate_exposures(&synthetic, 0..synthetic.exposures.len(), 0..ITERATIONS, &|_| {});
-        // Exposures 0..n hold the default mix, n..2n the sensitive one; points with an
-        // infinite cost (a heavy-tailed assumption) cannot be drawn.
-        let (default_points, sensitive_points): (Vec<_>, Vec<_>) = outcomes
-            .iter()
-            .map(|o| {
-                let losses = LossDistribution::new(o.outcomes().map(|x| x.gross).collect(), ITERATIONS);
-                let band = losses.quantiles(&[0.05, 0.95]);
-                let point = (synthetic.exposures[o.exposure].records, losses.mean(), band[0], band[1]);
-                (o.exposure, point)
-            })
-            .filter(|(_, p)| p.1.is_finite() && p.3.is_finite())
-            .partition(|(e, _)| *e < records.len());
-        let points = |tagged: Vec<(usize, (f64, f64, f64, f64))>| tagged.into_iter().map(|(_, p)| p).collect();
+    pub fn from_curve(curve: &RecordsCurve) -> Self {
+        let tuples = |points: &[Point]| points.iter().map(|p| (p.records, p.mean, p.p5, p.p95)).collect();
         let mut curves = vec![ModelCurve {
-            label: format!("default data types ({})", defaults.replace(';', ", ")),
+            label: format!("default data types ({})", curve.default_mix.join(";").replace(';', ", ")),
             colour: okabe_ito::BLUE,
-            points: points(default_points),
+            points: tuples(&curve.default),
         }];
-        let same_components = synthetic.exposures[0].components == synthetic.exposures[records.len()].components;
-        if !same_components {
+        if let Some(sensitive) = &curve.sensitive {
             curves.push(ModelCurve {
-                label: SENSITIVE_MIX.replace(';', ", "),
+                label: SENSITIVE_MIX.join(", "),
                 colour: okabe_ito::REDDISH_PURPLE,
-                points: points(sensitive_points),
+                points: tuples(sensitive),
             });
         }
-        Ok(CostVsRecordsChart {
+        CostVsRecordsChart {
             subtitle: format!(
                 "breachcost {} · this run's assumptions · {} simulated breaches per point · seed {}",
                 env!("CARGO_PKG_VERSION"),
-                format::thousands(ITERATIONS),
-                model.settings.seed
+                format::thousands(curve.iterations),
+                curve.seed
             ),
             curves,
-        })
+        }
     }
 }
 

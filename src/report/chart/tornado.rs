@@ -9,10 +9,10 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::style::{self, fail, okabe_ito, Corner, LegendEntry, Swatch};
 use super::{Chart, RunLabel};
+use crate::analysis::sensitivity::{Row, Sensitivity};
 use crate::error::Result;
 use crate::report::format::{self, money};
 use crate::report::sensitivity_table::input_value;
-use crate::sensitivity::{Row, Sensitivity};
 
 /// Inputs shown at most (the largest swings); the CSV holds all.
 const MAX_BARS: usize = 14;

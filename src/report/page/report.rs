@@ -5,7 +5,8 @@
 //! exact values.
 
 use super::{card, escape, inline_svg, CSS};
-use crate::convergence::Convergence;
+use crate::analysis::convergence::Convergence;
+use crate::analysis::records_curve::RecordsCurve;
 use crate::engine::Model;
 use crate::error::Result;
 use crate::input::dist::Var;
@@ -25,10 +26,16 @@ const MAX_COMPONENT_COLUMNS: usize = 5;
 const MAX_HEADLINE_EXPOSURES: usize = 3;
 
 /// `report.html` of a run and the charts it shows, with the convergence chart of a
-/// `--target-rel-error` run when there is one.
-pub fn render(model: &Model, results: &RunResults, convergence: Option<&Convergence>) -> Result<Vec<ReportFile>> {
+/// `--target-rel-error` run when there is one; `records_curve` is the `cost_vs_records`
+/// chart's points.
+pub fn render(
+    model: &Model,
+    results: &RunResults,
+    records_curve: &RecordsCurve,
+    convergence: Option<&Convergence>,
+) -> Result<Vec<ReportFile>> {
     let label = RunLabel::of(model);
-    let rendered = chart::run_charts(model, results, &label, convergence)?;
+    let rendered = chart::run_charts(model, results, &label, records_curve, convergence)?;
     let charts: Vec<(&str, &str)> = rendered.iter().map(|r| (r.name, r.svg.as_str())).collect();
     let page = html(model, results, &label, &charts);
     let mut files: Vec<ReportFile> = rendered.into_iter().flat_map(chart::Rendered::into_files).collect();

@@ -4,13 +4,13 @@
 //! style of the simulation report.
 
 use super::{card, escape, inline_svg, CSS};
+use crate::analysis::sensitivity::Sensitivity;
 use crate::engine::Model;
 use crate::error::Result;
 use crate::report::chart::{self, RunLabel};
 use crate::report::format::{money, percent, thousands};
 use crate::report::sensitivity_table::input_value;
 use crate::report::ReportFile;
-use crate::sensitivity::Sensitivity;
 
 /// `report.html` of a sensitivity analysis and the tornado chart it shows.
 pub fn render(model: &Model, sensitivity: &Sensitivity) -> Result<Vec<ReportFile>> {

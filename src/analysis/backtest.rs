@@ -9,7 +9,6 @@
 use crate::engine::{simulate_exposures, Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::{Assumptions, Exposure, Exposures, Mode};
-use crate::report::csv::{num, Csv};
 use crate::stats::LossDistribution;
 
 /// The columns a cases file must have.
@@ -301,7 +300,7 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
             extra: Vec::new(),
         })
         .collect();
-    let exposures = Exposures { label: "cases".to_string(), rows };
+    let exposures = Exposures::from_rows("cases", rows)?;
     let settings = RunSettings { mode: Mode::Breach, iterations, seed };
     let model = Model::build(&exposures, assumptions, settings)?;
     let outcomes = simulate_exposures(&model, 0..model.exposures.len(), 0..iterations, &|_| {});
@@ -416,45 +415,6 @@ pub fn summarise(results: &[CaseResult], skipped: usize) -> Summary {
         below_p5: results.iter().filter(|r| r.actual_cost < r.p5).count(),
         above_p95: results.iter().filter(|r| r.actual_cost > r.p95).count(),
     }
-}
-
-/// `backtest.csv`: one row per case used.
-pub fn render_results(results: &[CaseResult]) -> Vec<u8> {
-    let mut csv = Csv::new(&["id", "affected", "actual_cost", "p5", "p50", "p95", "percentile_rank", "inside_90"]);
-    for r in results {
-        csv.row([
-            r.id.clone(),
-            r.affected.to_string(),
-            num(r.actual_cost),
-            num(r.p5),
-            num(r.p50),
-            num(r.p95),
-            num(r.percentile_rank),
-            r.inside_90.to_string(),
-        ]);
-    }
-    csv.into_bytes()
-}
-
-/// `backtest_summary.csv`: metric,value.
-pub fn render_summary(summary: &Summary, iterations: u64, seed: u64) -> Vec<u8> {
-    let mut csv = Csv::new(&["metric", "value"]);
-    let rows: [(&str, String); 10] = [
-        ("cases_used", summary.cases_used.to_string()),
-        ("cases_skipped", summary.cases_skipped.to_string()),
-        ("coverage_90", num(summary.coverage_90)),
-        ("below_p5", summary.below_p5.to_string()),
-        ("above_p95", summary.above_p95.to_string()),
-        ("median_actual_over_p50", num(summary.median_actual_over_p50)),
-        ("ks_statistic", num(summary.ks_statistic)),
-        ("ks_p_value", num(summary.ks_p_value)),
-        ("iterations", iterations.to_string()),
-        ("seed", seed.to_string()),
-    ];
-    for (metric, value) in rows {
-        csv.row([metric.to_string(), value]);
-    }
-    csv.into_bytes()
 }
 
 #[cfg(test)]

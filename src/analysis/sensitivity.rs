@@ -36,7 +36,7 @@ use std::time::Instant;
 
 use statrs::distribution::{Discrete, NegativeBinomial, Poisson};
 
-use crate::convergence::{simulate_target, target_exposures, target_label};
+use super::convergence::{simulate_target, target_exposures, target_label};
 use crate::engine::Model;
 use crate::error::{Error, Result};
 use crate::input::{CountModel, Mode, Probability};

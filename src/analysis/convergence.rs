@@ -20,8 +20,8 @@ use std::time::Instant;
 
 use crate::engine::{simulate_exposures, Model};
 use crate::error::{Error, Result};
+use crate::input::exposures::PORTFOLIO_ID;
 use crate::input::Mode;
-use crate::report::PORTFOLIO_ID;
 use crate::stats::{Neumaier, Z95};
 
 /// Iterations per batch unless `--batch` says otherwise.
