@@ -18,6 +18,7 @@ pub mod input;
 pub mod memory;
 pub mod report;
 pub mod run;
+pub mod sampler;
 pub mod shard;
 mod simd;
 pub mod stats;

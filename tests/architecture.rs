@@ -2,7 +2,7 @@
 //! report runs the engine, and a subcommand never imports another subcommand. Read from
 //! the `crate::` and `super::` paths of every `src/**/*.rs` file (comments left out).
 //!
-//! From the bottom: `error`, `text`, `simd` (used by all) → `input` → `stats` → `engine` →
+//! From the bottom: `error`, `text`, `simd`, `sampler` (used by all) → `input` → `stats` → `engine` →
 //! `run` (`run.rs`, `shard.rs`, `memory.rs`) → `analysis` → `report` → `cmd`. (`stats` sits
 //! below `engine`: the engine summarises its sorted segments with `stats` types, and `stats`
 //! needs nothing of the crate.)
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, bottom first, and the top-level modules each holds.
 const LAYERS: [(&str, &[&str]); 8] = [
-    ("base", &["error", "text", "simd"]),
+    ("base", &["error", "text", "simd", "sampler"]),
     ("input", &["input"]),
     ("stats", &["stats"]),
     ("engine", &["engine"]),

@@ -11,6 +11,9 @@ use crate::error::{Error, Result};
 use crate::input::{Assumptions, Exposure, Exposures, Mode};
 use crate::stats::LossDistribution;
 
+/// The most iterations per case: breach mode keeps every simulated breach in memory.
+pub const MAX_ITERATIONS: u64 = 10_000_000;
+
 /// The columns a cases file must have.
 pub const REQUIRED_COLUMNS: [&str; 3] = ["id", "affected", "actual_cost"];
 

@@ -14,8 +14,6 @@ use crate::report::{self, chart, output_dir, ReportFile};
 
 /// Breaches simulated per case unless `--iterations` says otherwise.
 pub const DEFAULT_ITERATIONS: u64 = 20_000;
-/// The most iterations per case: breach mode keeps every simulated breach in memory.
-pub const MAX_ITERATIONS: u64 = 10_000_000;
 
 #[derive(Args, Debug, Clone)]
 pub struct BacktestArgs {
@@ -54,8 +52,12 @@ fn read_text(path: &Path, what: &str) -> Result<String> {
 }
 
 pub fn run(args: &BacktestArgs) -> Result<()> {
-    if args.iterations == 0 || args.iterations > MAX_ITERATIONS {
-        return Err(Error::input(format!("--iterations {}: expected between 1 and {MAX_ITERATIONS}", args.iterations)));
+    if args.iterations == 0 || args.iterations > backtest::MAX_ITERATIONS {
+        return Err(Error::input(format!(
+            "--iterations {}: expected between 1 and {}",
+            args.iterations,
+            backtest::MAX_ITERATIONS
+        )));
     }
     let (pool, _) = thread_pool(args.threads)?;
     let mut guarded = vec![output_dir::Guarded { what: "the cases", path: &args.cases }];

@@ -52,7 +52,7 @@ pub fn backtest_iterations(text: &str) -> Result<u64, String> {
     whole_between(
         text,
         1,
-        super::backtest::MAX_ITERATIONS,
+        crate::analysis::backtest::MAX_ITERATIONS,
         "a whole number of breaches per case from 1 to 10000000 (e.g. 20000)",
     )
 }

@@ -7,11 +7,12 @@ use std::ops::Range;
 
 use super::model::Model;
 use super::rng::{mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM};
-use super::sample::{exp_column, open_unit, NormalDraws};
+use super::sample::{exp_column, NormalDraws};
 use super::terms::{insured_before_share, larger, smaller, Layers};
 use super::year_loop::ExposureSimulator;
 use crate::input::dist::Var;
 use crate::input::Component;
+use crate::sampler::open_unit;
 
 /// Per-breach results that the year needs.
 pub(super) struct BreachCost {

@@ -4,10 +4,10 @@ use rand_distr::Distribution;
 
 use super::model::Model;
 use super::rng::{mix, name_key, stream, COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_EVENT_STREAM};
-use super::sample::open_unit;
 use super::year_law::{invert, poisson_cdf, INVERSION_MAX_RATE};
 use crate::input::portfolio_risk::EventCount;
 use crate::input::Mode;
+use crate::sampler::open_unit;
 
 /// One occurrence of a systemic event in an iteration.
 #[derive(Debug, Clone, Copy)]

@@ -171,7 +171,7 @@ pub(super) fn year_terms(terms: &PolicyTerms, mode: Mode, sum: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::sample::open_unit;
+    use crate::sampler::open_unit;
 
     /// The layers summed a round at a time (in vector registers, wider where the processor
     /// has them) are the layers summed breach by breach, bit for bit.

@@ -5,10 +5,10 @@ use rand_distr::Distribution;
 
 use super::model::Model;
 use super::rng::{mix, stream, Stream, COUNT_STREAM, YEAR_SKIP_STREAM};
-use super::sample::{open_unit, GammaSampler};
 use super::ziggurat::standard_exponential;
 use super::BLOCK_ITERATIONS;
 use crate::input::{CountModel, Mode};
+use crate::sampler::{open_unit, GammaSampler};
 
 /// How an exposure's own breach counts are drawn.
 #[derive(Debug, Clone)]

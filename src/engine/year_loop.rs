@@ -8,13 +8,13 @@ use super::costing::{positions_of, OwnBreaches, Step, LEADING};
 use super::model::{ExposureModel, Model};
 use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
 use super::rng::{mix, prepare_child, stream, SYSTEMIC_BREACH_STREAM};
-use super::sample::open_unit;
 use super::simulate::Wanted;
 use super::systemic::{SystemicOccurrence, SystemicSchedule};
 use super::terms::{larger, year_terms, Layers, YearTotals};
 use super::year_law::YearCounts;
 use super::BLOCK_ITERATIONS;
 use crate::input::dist::Var;
+use crate::sampler::open_unit;
 use crate::stats::LossRange;
 
 /// The simulator of one exposure: resolved references into the model.

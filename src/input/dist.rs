@@ -5,8 +5,8 @@
 use statrs::distribution::{ContinuousCDF, Normal as StatrsNormal};
 
 use super::toml_section::{number, show, Section};
-use crate::engine::sample::{BetaSampler, GammaSampler, NORMAL_DRAW_MAX};
 use crate::error::Result;
+use crate::sampler::{BetaSampler, GammaSampler, NORMAL_DRAW_MAX};
 
 /// What a drawn value stands for, which bounds it: costs are never negative, shares lie in [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
