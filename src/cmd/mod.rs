@@ -1,6 +1,7 @@
 //! The subcommands, one module each.
 
 pub mod backtest;
+pub mod completions;
 pub mod flags;
 pub mod init;
 pub mod inputs;
