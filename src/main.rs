@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
-use breachcost::cmd::{backtest, flags, init, merge, output, sensitivity, simulate, validate};
+use breachcost::cmd::{backtest, completions, flags, init, merge, output, sensitivity, simulate, validate};
 use breachcost::Error;
 
 #[derive(Parser)]
@@ -46,6 +46,16 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Write a starter exposures.csv and assumptions.toml into a folder
     Init(init::InitArgs),
+    /// Print a shell completion script on standard output
+    #[command(
+        after_help = "Examples:\n  breachcost completions bash > ~/.local/share/bash-completion/completions/breachcost\n  breachcost completions zsh > ~/.zfunc/_breachcost"
+    )]
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) on standard output
+    #[command(
+        after_help = "Examples:\n  breachcost man > ~/.local/share/man/man1/breachcost.1\n  breachcost man | man -l -"
+    )]
+    Man,
 }
 
 /// mimalloc keeps freed memory for reuse, so the large per-run buffers do not go back to
@@ -65,6 +75,8 @@ fn main() {
         Command::Validate(args) => validate::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Init(args) => init::run(args),
+        Command::Completions(args) => completions::completions(args.shell, Cli::command()),
+        Command::Man => completions::man(Cli::command()),
     };
     // What the command printed is written out here, so that a failure to write it is seen.
     let result = result.and_then(|()| output::flush());

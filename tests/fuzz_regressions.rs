@@ -126,23 +126,42 @@ fn a_misnamed_regression_input_is_reported() {
     }
 }
 
-/// Parquet versions of the CSV regression inputs and seeds, as strings and with the types
-/// polars infers, read back to the same exposures as the CSV.
+/// Parquet versions of the CSV regression inputs and seeds: every column as strings, and each
+/// column typed as a CSV reader would infer it (integers, else floats, else strings), read
+/// back to the same exposures as the CSV.
 fn parquet_versions(csv: &[u8]) -> Vec<(&'static str, Vec<u8>)> {
     use polars::prelude::*;
-    // polars keeps blank lines and a BOM that the exposures reader skips: drop them first.
+    // The exposures reader skips a BOM and blank lines: drop them first.
     let text = String::from_utf8_lossy(csv);
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let csv: String = text.split_inclusive('\n').filter(|line| !line.trim().is_empty()).collect();
-    let csv = csv.as_bytes();
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(text.as_bytes());
+    let Ok(header) = reader.headers().cloned() else { return Vec::new() };
+    let Ok(records) = reader.records().collect::<Result<Vec<_>, _>>() else { return Vec::new() };
+    let records: Vec<_> = records.into_iter().filter(|r| r.iter().any(|cell| !cell.trim().is_empty())).collect();
+    let cells = |column: usize| -> Vec<&str> { records.iter().map(|r| r.get(column).unwrap_or("")).collect() };
     let mut out = Vec::new();
-    for (kind, infer) in [("text", Some(0)), ("typed", None)] {
-        let frame = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(infer)
-            .into_reader_with_file_handle(std::io::Cursor::new(csv.to_vec()))
-            .finish();
-        let Ok(mut frame) = frame else { continue };
+    for kind in ["text", "typed"] {
+        let columns: Vec<Column> = header
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let values = cells(i);
+                let name = PlSmallStr::from(name);
+                let parsed = |parse: &dyn Fn(&str) -> bool| values.iter().all(|v| v.is_empty() || parse(v));
+                if kind == "typed" && parsed(&|v| v.parse::<i64>().is_ok()) {
+                    let ints: Vec<Option<i64>> = values.iter().map(|v| v.parse().ok()).collect();
+                    return Column::new(name, ints);
+                }
+                if kind == "typed" && parsed(&|v| v.parse::<f64>().is_ok()) {
+                    let floats: Vec<Option<f64>> = values.iter().map(|v| v.parse().ok()).collect();
+                    return Column::new(name, floats);
+                }
+                // As CSV readers do, an empty cell is missing.
+                let values: Vec<Option<&str>> = values.iter().map(|v| (!v.is_empty()).then_some(*v)).collect();
+                Column::new(name, values)
+            })
+            .collect();
+        let Ok(mut frame) = DataFrame::new(records.len(), columns) else { continue };
         let mut bytes = Vec::new();
         if ParquetWriter::new(&mut bytes).finish(&mut frame).is_ok() {
             out.push((kind, bytes));

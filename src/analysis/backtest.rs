@@ -8,7 +8,7 @@
 
 use crate::engine::{simulate_exposures, Model, RunSettings};
 use crate::error::{Error, Result};
-use crate::input::{Assumptions, Exposure, Exposures, Mode};
+use crate::input::{csv_rows, Assumptions, Exposure, Exposures, Mode};
 use crate::stats::LossDistribution;
 
 /// The most iterations per case: breach mode keeps every simulated breach in memory.
@@ -66,65 +66,15 @@ pub struct Summary {
     pub above_p95: usize,
 }
 
-/// Splits CSV text into records of fields (RFC 4180 quoting), with each record's line.
+/// Splits CSV text into records of fields, with each record's line.
 fn split_csv(text: &str, label: &str) -> Result<Vec<(usize, Vec<String>)>> {
+    if let Some(open) = csv_rows::unclosed_quote(text.as_bytes()) {
+        return Err(Error::input(format!("{label} line {}: a quoted field is never closed", open.record_line)));
+    }
     let mut records = Vec::new();
-    let mut fields: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let mut in_quotes = false;
-    let mut line = 1;
-    let mut record_line = 1;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if in_quotes {
-            match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' => {
-                in_quotes = true;
-                any = true;
-            }
-            ',' => {
-                fields.push(std::mem::take(&mut field));
-                any = true;
-            }
-            '\r' => {}
-            '\n' => {
-                fields.push(std::mem::take(&mut field));
-                if any || fields.iter().any(|f| !f.trim().is_empty()) {
-                    records.push((record_line, std::mem::take(&mut fields)));
-                } else {
-                    fields.clear();
-                }
-                any = false;
-                line += 1;
-                record_line = line;
-            }
-            _ => {
-                field.push(c);
-                any = true;
-            }
-        }
-    }
-    if in_quotes {
-        return Err(Error::input(format!("{label} line {record_line}: a quoted field is never closed")));
-    }
-    fields.push(field);
-    if any || fields.iter().any(|f| !f.trim().is_empty()) {
-        records.push((record_line, fields));
+    let mut reader = csv_rows::Records::new(text, label);
+    while let Some((line, record)) = reader.next_record()? {
+        records.push((line, record.iter().map(str::to_string).collect()));
     }
     Ok(records)
 }

@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod common;
+pub mod completions;
 pub mod flags;
 pub mod init;
 pub mod inputs;

@@ -1,6 +1,6 @@
 //! The exposures table (CSV, or Parquet by extension): one row per organisation, policy or
-//! scenario. polars reads the file; every cell is then parsed here, so that each error
-//! names the file, row, column and value.
+//! scenario. The CSV reader ([`csv_rows`]) or polars (Parquet) reads the file; every cell is
+//! then parsed here, so that each error names the file, row, column and value.
 
 use std::io::Cursor;
 use std::path::Path;
@@ -8,6 +8,7 @@ use std::path::Path;
 use polars::prelude::*;
 
 use super::assumptions::MAX_ANNUAL_RATE;
+use super::csv_rows;
 use super::toml_section::nearest;
 use crate::error::{Error, Result};
 use crate::text;
@@ -86,7 +87,7 @@ fn cell_error(label: &str, row: usize, column: &str, value: &str, expected: &str
     Error::input(format!("{label} row {row}, column {column}: \"{}\" {expected}", text::printable(&truncate(value))))
 }
 
-/// A table of text cells, column-major, as read by polars.
+/// A table of text cells, column-major, as read from the file.
 struct TextTable {
     names: Vec<String>,
     columns: Vec<Vec<Option<String>>>,
@@ -146,55 +147,61 @@ impl Exposures {
                 "{label} line 1: the header has no commas but has tabs; exposures files are comma-separated"
             )));
         }
-        let records = scan_csv(text, label)?;
-        let header = &records[0];
-        for (i, name) in header.fields.iter().enumerate() {
-            if header.fields[..i].contains(name) {
-                return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
-            }
+        if let Some(open) = csv_rows::unclosed_quote(text.as_bytes()) {
+            return Err(Error::input(format!(
+                "{label} line {}: a quoted field is never closed; check the \" characters on that line",
+                open.quote_line
+            )));
         }
-        let text_columns: Vec<(usize, &str)> = header
-            .fields
-            .iter()
-            .enumerate()
-            .filter_map(|(i, name)| TEXT_COLUMNS.contains(&name.as_str()).then_some((i, name.as_str())))
-            .collect();
-        for (row, record) in records.iter().enumerate().skip(1) {
-            if record.fields.len() != header.fields.len() {
+        let mut records = csv_rows::Records::new(text, label);
+        let mut names: Vec<String> = Vec::new();
+        let mut columns: Vec<Vec<Option<String>>> = Vec::new();
+        let mut text_columns: Vec<(usize, &str)> = Vec::new();
+        let mut row = 0;
+        while let Some((line, record)) = records.next_record()? {
+            // Blank lines are skipped, as pandas does; so is a line of spaces or `""`.
+            if record.len() == 1 && record[0].trim().is_empty() {
+                continue;
+            }
+            if row == 0 {
+                names = record.iter().map(|name| name.trim().trim_start_matches('\u{feff}').to_string()).collect();
+                for (i, name) in names.iter().enumerate() {
+                    if names[..i].contains(name) {
+                        return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
+                    }
+                }
+                text_columns = TEXT_COLUMNS
+                    .iter()
+                    .filter_map(|&column| names.iter().position(|n| n == column).map(|i| (i, column)))
+                    .collect();
+                text_columns.sort_unstable();
+                columns = vec![Vec::new(); names.len()];
+                row = 1;
+                continue;
+            }
+            if record.len() != names.len() {
                 return Err(Error::input(format!(
-                    "{label} row {row} (line {}): has {} fields but the header has {}; quote fields that contain commas",
-                    record.line,
-                    record.fields.len(),
-                    header.fields.len()
+                    "{label} row {row} (line {line}): has {} fields but the header has {}; quote fields that contain commas",
+                    record.len(),
+                    names.len()
                 )));
             }
-            // Before polars copies the text: a 200 MB id is refused here, not in the reports.
+            // Checked before the row is kept: a 200 MB id is refused here, not in the reports.
             for &(i, column) in &text_columns {
-                if let Some(problem) = text_cell_problem(column, &record.fields[i]) {
-                    return Err(cell_error(label, row, column, &record.fields[i], &problem));
+                let value = record[i].trim();
+                if let Some(problem) = text_cell_problem(column, value) {
+                    return Err(cell_error(label, row, column, value, &problem));
                 }
             }
+            for (cells, value) in columns.iter_mut().zip(record.iter()) {
+                cells.push((!value.is_empty()).then(|| value.to_string()));
+            }
+            row += 1;
         }
-        // polars parses the file without its blank lines (skipped, as pandas does).
-        let mut cleaned = String::with_capacity(text.len());
-        for record in &records {
-            cleaned.push_str(&text[record.span.clone()]);
-            cleaned.push('\n');
+        if row == 0 {
+            return Err(Error::input(format!("{label}: is empty; expected a header line with at least id,records")));
         }
-        // Each stage's copy of the rows is freed once the next is built (a million rows take
-        // ~0.5 KB each per stage).
-        drop(records);
-        let parse_options = CsvParseOptions::default().with_missing_is_null(true);
-        let frame = CsvReadOptions::default()
-            .with_has_header(true)
-            .with_infer_schema_length(Some(0))
-            .with_parse_options(parse_options)
-            .into_reader_with_file_handle(Cursor::new(cleaned.into_bytes()))
-            .finish()
-            .map_err(|e| Error::input(format!("{label}: cannot be read as CSV: {e}")))?;
-        let table = text_table(&frame, label)?;
-        drop(frame);
-        Exposures::from_table(table, label)
+        Exposures::from_table(TextTable { names, columns, height: row - 1 }, label)
     }
 
     /// Parses a Parquet file's bytes.
@@ -279,87 +286,6 @@ impl Exposures {
         }
         Ok(Exposures { label: label.to_string(), rows })
     }
-}
-
-/// One CSV record as scanned: its unquoted, trimmed field texts (for checks only), the line
-/// it starts on, and its byte span in the file (without the line end).
-struct ScannedRecord {
-    fields: Vec<String>,
-    line: usize,
-    span: std::ops::Range<usize>,
-}
-
-/// Splits CSV text into records (RFC 4180 quoting; LF or CRLF), skipping blank lines, so
-/// that structural problems get an error naming the row and line rather than a parser's.
-fn scan_csv(text: &str, label: &str) -> Result<Vec<ScannedRecord>> {
-    let mut records = Vec::new();
-    let mut fields = Vec::new();
-    let mut field: Vec<u8> = Vec::new();
-    let mut in_quotes = false;
-    let mut quote_line = 0;
-    let mut line = 1;
-    let mut record_line = 1;
-    let mut start = 0;
-    let text_of = |field: &mut Vec<u8>| String::from_utf8_lossy(&std::mem::take(field)).trim().to_string();
-    let mut finish = |fields: &mut Vec<String>, field: &mut Vec<u8>, start: usize, end: usize, record_line: usize| {
-        fields.push(text_of(field));
-        let record = ScannedRecord { fields: std::mem::take(fields), line: record_line, span: start..end };
-        let blank = record.fields.len() == 1 && record.fields[0].is_empty();
-        if !blank {
-            records.push(record);
-        }
-    };
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if in_quotes {
-            if c == b'"' {
-                if bytes.get(i + 1) == Some(&b'"') {
-                    field.push(b'"');
-                    i += 1;
-                } else {
-                    in_quotes = false;
-                }
-            } else {
-                if c == b'\n' {
-                    line += 1;
-                }
-                field.push(c);
-            }
-        } else {
-            match c {
-                b'"' => {
-                    in_quotes = true;
-                    quote_line = line;
-                }
-                b',' => fields.push(text_of(&mut field)),
-                b'\n' => {
-                    let end = if i > start && bytes[i - 1] == b'\r' { i - 1 } else { i };
-                    finish(&mut fields, &mut field, start, end, record_line);
-                    line += 1;
-                    record_line = line;
-                    start = i + 1;
-                }
-                b'\r' => {}
-                _ => field.push(c),
-            }
-        }
-        i += 1;
-    }
-    if in_quotes {
-        return Err(Error::input(format!(
-            "{label} line {quote_line}: a quoted field is never closed; check the \" characters on that line"
-        )));
-    }
-    if start < bytes.len() {
-        let end = if bytes.ends_with(b"\r") { bytes.len() - 1 } else { bytes.len() };
-        finish(&mut fields, &mut field, start, end, record_line);
-    }
-    if records.is_empty() {
-        return Err(Error::input(format!("{label}: is empty; expected a header line with at least id,records")));
-    }
-    Ok(records)
 }
 
 fn truncate(text: &str) -> String {
