@@ -1,5 +1,6 @@
 //! The layers of the source run one way: a file never imports a layer above its own, no
-//! report runs the engine, and a subcommand never imports another subcommand. Read from
+//! report runs the engine, a subcommand never imports another subcommand, and no module
+//! imports one that imports it back (no loops, at any depth). Read from
 //! the `crate::` and `super::` paths of every `src/**/*.rs` file (comments left out).
 //!
 //! From the bottom: `error`, `text`, `simd`, `sampler` (used by all) → `input` → `stats` → `engine` →
@@ -215,4 +216,156 @@ fn the_reader_sees_every_form_of_path() {
     assert!(calls("let c = records_curve(model)?;", "records_curve"));
     assert!(!calls("use crate::analysis::records_curve::RecordsCurve;", "records_curve"));
     assert!(!calls("fn simulate_exposures_fast()", "simulate_exposures"));
+}
+
+/// The module a file is (`src/engine/costing.rs` → engine::costing, `src/engine/mod.rs` →
+/// engine; `lib.rs` and `main.rs` → the crate root, empty).
+fn module_path(relative: &Path) -> Vec<String> {
+    let mut parts: Vec<String> = relative
+        .strip_prefix("src")
+        .unwrap_or(relative)
+        .components()
+        .filter_map(|c| c.as_os_str().to_str().map(|s| s.trim_end_matches(".rs").to_string()))
+        .collect();
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+        parts.pop();
+    }
+    parts
+}
+
+/// The paths after `prefix` in `code` as segments (`crate::engine::costing::Step` → engine,
+/// costing, Step), one per item of a `{...}` group, nested groups included.
+fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find(prefix) {
+        let before = &rest[..at];
+        rest = &rest[at + prefix.len()..];
+        if before.ends_with(|c: char| c == '$' || c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        tree(rest, Vec::new(), &mut found);
+    }
+    found
+}
+
+/// Reads one use tree (`a::b`, `a::{b, c::{d}}`) from the start of `text` onto `head`,
+/// pushing each full path; returns what follows it.
+fn tree<'a>(text: &'a str, mut head: Vec<String>, found: &mut Vec<Vec<String>>) -> &'a str {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(group) = rest.strip_prefix('{') {
+            rest = group;
+            loop {
+                rest = tree(rest, head.clone(), found).trim_start();
+                match rest.chars().next() {
+                    Some(',') => rest = &rest[1..],
+                    Some('}') => return &rest[1..],
+                    _ => return rest,
+                }
+            }
+        }
+        let name = identifier_at(rest);
+        if name.is_empty() {
+            found.push(head);
+            return rest;
+        }
+        head.push(name.to_string());
+        rest = &rest[name.len()..];
+        match rest.strip_prefix("::") {
+            Some(after) => rest = after,
+            None => {
+                found.push(head);
+                return rest;
+            }
+        }
+    }
+}
+
+/// Module loops: a cycle of imports between modules neither of which holds the other (a
+/// parent and its children share what they declare). Each as "a → b → a".
+fn module_loops(root: &Path) -> Vec<String> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let modules: BTreeMap<Vec<String>, PathBuf> =
+        files.iter().map(|path| (module_path(path.strip_prefix(root).unwrap_or(path)), path.clone())).collect();
+    let holds = |a: &[String], b: &[String]| b.starts_with(a) || a.starts_with(b);
+    let mut imports: BTreeMap<Vec<String>, BTreeSet<Vec<String>>> = BTreeMap::new();
+    for (module, path) in &modules {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        // Test modules sit at the end of a file and see it as `super`.
+        let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+        // `super` of `engine::costing` (costing.rs) and of `engine::model` (model/mod.rs) alike.
+        let super_of: Vec<String> = module[..module.len().saturating_sub(1)].to_vec();
+        for line in text.lines() {
+            let code = code_of(line);
+            let absolute = paths_after(code, "crate::").into_iter();
+            let relative =
+                paths_after(code, "super::").into_iter().map(|p| super_of.iter().cloned().chain(p).collect());
+            for path in absolute.chain(relative) {
+                let Some(target) = (1..=path.len()).rev().map(|n| path[..n].to_vec()).find(|p| modules.contains_key(p))
+                else {
+                    continue;
+                };
+                if !holds(module, &target) {
+                    imports.entry(module.clone()).or_default().insert(target);
+                }
+            }
+        }
+    }
+    // A loop is an import a → b where b reaches a.
+    let reaches = |from: &Vec<String>, to: &Vec<String>| -> Option<Vec<Vec<String>>> {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![vec![from.clone()]];
+        while let Some(trail) = stack.pop() {
+            let last = trail.last().cloned().unwrap_or_default();
+            if &last == to {
+                return Some(trail);
+            }
+            if !seen.insert(last.clone()) {
+                continue;
+            }
+            for next in imports.get(&last).into_iter().flatten() {
+                let mut longer = trail.clone();
+                longer.push(next.clone());
+                stack.push(longer);
+            }
+        }
+        None
+    };
+    let mut loops = BTreeSet::new();
+    for (a, targets) in &imports {
+        for b in targets {
+            if let Some(trail) = reaches(b, a) {
+                let names: Vec<String> = std::iter::once(a).chain(&trail).map(|m| m.join("::")).collect();
+                loops.insert(names.join(" → "));
+            }
+        }
+    }
+    loops.into_iter().collect()
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let loops = module_loops(Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(loops.is_empty(), "{} import loops:\n{}", loops.len(), loops.join("\n"));
+}
+
+#[test]
+fn the_loop_finder_finds_a_loop() {
+    let root = std::env::temp_dir().join(format!("breachcost-architecture-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("src/engine")).expect("temp folder");
+    std::fs::write(root.join("src/engine/mod.rs"), "mod a;\nmod b;\n").expect("write");
+    std::fs::write(root.join("src/engine/a.rs"), "use super::b::B;\npub struct A;\n").expect("write");
+    std::fs::write(root.join("src/engine/b.rs"), "use crate::engine::{a::A, x};\npub struct B;\n").expect("write");
+    let loops = module_loops(&root);
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(loops.contains(&"engine::a → engine::b → engine::a".to_string()), "{loops:?}");
+    assert_eq!(
+        paths_after("use crate::{engine::Model, report::{self, csv}};", "crate::"),
+        [vec!["engine", "Model"], vec!["report", "self"], vec!["report", "csv"]]
+            .map(|p| p.into_iter().map(String::from).collect::<Vec<_>>())
+    );
 }

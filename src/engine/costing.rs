@@ -1,30 +1,21 @@
 //! Costing breaches: each applicable component's occurrence and cost, summed into the
 //! breach's gross and covered cost. An exposure's own breaches of a block are costed a round
 //! of [`ROUND_BREACHES`] at a time, column by column ([`OwnBreaches`]); a systemic breach alone
-//! ([`ExposureSimulator::breach`]).
+//! ([`Costing::breach`]).
 
 use std::ops::Range;
 
-use super::model::Model;
+use super::minmax::{larger, smaller};
+use super::model::{ExposureModel, Model};
 use super::rng::{mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM};
 use super::sample::{exp_column, NormalDraws};
-use super::terms::{insured_before_share, larger, smaller, Layers};
-use super::year_loop::ExposureSimulator;
+use super::terms::{insured_before_share, BreachCost, Layers};
 use crate::input::dist::Var;
 use crate::input::Component;
 use crate::sampler::open_unit;
 
-/// Per-breach results that the year needs.
-pub(super) struct BreachCost {
-    pub(super) gross: f64,
-    /// Covered cost after sublimits, before retention and limits.
-    pub(super) covered: f64,
-    /// After sublimits, retention and per-breach limit; before share and aggregate.
-    pub(super) insured_before_share: f64,
-}
-
 /// One applicable component of an exposure, with what costing it needs looked up once.
-pub(super) struct Step<'m> {
+struct Step<'m> {
     pub(super) component: &'m Component,
     /// Its stream key prepared as a child ([`prepare_child`]).
     pub(super) child: u64,
@@ -44,9 +35,51 @@ const FIXED: usize = 0;
 const PER_UNIT: usize = 1;
 const UNIT_SHARE: usize = 2;
 /// Which variable the copula drives: per unit if it is random, else fixed, else unit share.
-pub(super) const LEADING: [usize; 3] = [PER_UNIT, FIXED, UNIT_SHARE];
+const LEADING: [usize; 3] = [PER_UNIT, FIXED, UNIT_SHARE];
 
-impl ExposureSimulator<'_> {
+/// What costing one exposure's breaches needs, resolved once.
+pub(super) struct Costing<'m> {
+    model: &'m Model,
+    exposure: &'m ExposureModel,
+    /// Whether any applicable component's probability is a curve of the affected records.
+    any_curve: bool,
+    /// The applicable components, in order, resolved for the breach loop.
+    steps: Vec<Step<'m>>,
+}
+
+impl<'m> Costing<'m> {
+    pub(super) fn new(model: &'m Model, exposure: &'m ExposureModel) -> Self {
+        let any_curve = exposure
+            .components
+            .iter()
+            .any(|c| matches!(model.assumptions.components[*c].probability, crate::input::Probability::Curve(_)));
+        let steps = exposure
+            .components
+            .iter()
+            .map(|&c| {
+                let component = &model.assumptions.components[c];
+                let exponent = component.exponent;
+                Step {
+                    component,
+                    child: prepare_child(model.component_keys[c]),
+                    power_of_affected: component.unit_share.fixed_value() == Some(1.0)
+                        && exponent != 1.0
+                        && exponent != 0.5
+                        && exponent.is_finite(),
+                    leading: model.correlated_position[c].map(|position| {
+                        let vars = [&component.per_unit, &component.fixed, &component.unit_share];
+                        let first_random = vars.iter().position(|v| !v.is_constant()).unwrap_or(2);
+                        (position, LEADING[first_random])
+                    }),
+                    covered_up_to: component.covered.then(|| exposure.terms.sublimits[c]),
+                }
+            })
+            .collect();
+        Costing { model, exposure, any_curve, steps }
+    }
+}
+
+impl Costing<'_> {
     /// The cost of one breach; component costs go into `costs` (one per applicable component).
     #[inline]
     pub(super) fn breach(
@@ -441,12 +474,12 @@ impl OwnBreaches {
 
     /// Starts the block whose key is `block_key`; `gross_only` where only the breaches' gross
     /// costs are read (the short way, where no term can bite).
-    pub(super) fn start(&mut self, simulator: &ExposureSimulator, block_key: u64, gross_only: bool) {
+    pub(super) fn start(&mut self, costing: &Costing, block_key: u64, gross_only: bool) {
         self.gross_only = gross_only;
         self.affected_key = mix(block_key, AFFECTED_STREAM);
         self.copula_key = mix(block_key, CORRELATION_STREAM);
         self.keys.clear();
-        for step in &simulator.steps {
+        for step in &costing.steps {
             let key = mix_prepared(block_key, step.child);
             self.keys.push(COLUMN_CHILDREN.map(|child| mix_prepared(key, child)));
         }
@@ -459,9 +492,9 @@ impl OwnBreaches {
     /// breaches from it up to (at most [`ROUND_BREACHES`], at least one) breach number `end` when it
     /// is not costed yet.
     #[inline(always)]
-    pub(super) fn take(&mut self, simulator: &ExposureSimulator, end: u64) -> usize {
+    pub(super) fn take(&mut self, costing: &Costing, end: u64) -> usize {
         if self.position < self.first || self.position >= self.first + self.costed as u64 {
-            self.cost_from_position(simulator, end);
+            self.cost_from_position(costing, end);
         }
         self.position += 1;
         (self.position - 1 - self.first) as usize
@@ -470,18 +503,18 @@ impl OwnBreaches {
     /// Costs the round starting at the block's next own breach (see [`OwnBreaches::take`]):
     /// out of line, so that taking an already costed breach is a few instructions.
     #[inline(never)]
-    fn cost_from_position(&mut self, simulator: &ExposureSimulator, end: u64) {
+    fn cost_from_position(&mut self, costing: &Costing, end: u64) {
         let n = end.saturating_sub(self.position).clamp(1, ROUND_BREACHES as u64) as usize;
         self.grow(n);
-        simulator.cost_round(self, self.position, n);
+        costing.cost_round(self, self.position, n);
         self.first = self.position;
         self.costed = n;
     }
 
     /// Costs the next round of the block's own breaches (see [`OwnBreaches::take`]) and takes
     /// every one of them: their number, the round's length in the columns.
-    fn take_round(&mut self, simulator: &ExposureSimulator, end: u64) -> usize {
-        self.cost_from_position(simulator, end);
+    fn take_round(&mut self, costing: &Costing, end: u64) -> usize {
+        self.cost_from_position(costing, end);
         self.position += self.costed as u64;
         self.costed
     }
@@ -509,7 +542,7 @@ impl OwnBreaches {
     #[inline(never)]
     pub(super) fn take_year_across(
         &mut self,
-        simulator: &ExposureSimulator,
+        costing: &Costing,
         end: u64,
         count: u32,
         round: &mut Range<usize>,
@@ -520,7 +553,7 @@ impl OwnBreaches {
         let mut totals = (0.0, 0.0);
         while left > 0 {
             if round.start == round.end {
-                let n = self.take_round(simulator, end);
+                let n = self.take_round(costing, end);
                 layers.add_each(&self.gross[..n]);
                 *round = 0..n;
             }

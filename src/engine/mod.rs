@@ -33,6 +33,7 @@
 //! [`simulate`] (the entry points).
 
 mod costing;
+mod minmax;
 pub mod model;
 pub mod outcomes;
 pub mod rng;
@@ -40,15 +41,16 @@ pub mod sample;
 pub mod simulate;
 pub mod systemic;
 pub mod terms;
+mod wanted;
 mod year_law;
 mod year_loop;
 pub mod ziggurat;
 
 pub use model::{ExposureModel, Model, RunSettings};
-pub use outcomes::{ExposureOutcomes, Independent, Outcome, OutcomeColumns};
-pub use simulate::{simulate_exposures, simulate_iterations, Wanted};
+pub use outcomes::{ExposureOutcomes, Independent, Outcome, OutcomeColumns, ILF_LIMITS};
+pub use simulate::{simulate_exposures, simulate_iterations};
 pub use systemic::SystemicSchedule;
-pub use terms::ILF_LIMITS;
+pub use wanted::Wanted;
 
 /// Iterations per block, the unit of randomness (see the module's vocabulary).
 pub const BLOCK_ITERATIONS: u64 = 4096;

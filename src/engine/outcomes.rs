@@ -1,11 +1,14 @@
 //! What the engine keeps of each iteration: an exposure's [`Outcome`]s, stored column by
 //! column in one [`OutcomeColumns`] a task, and what they take in memory.
 
+use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
-use super::terms::{larger, smaller, ILF_LIMITS};
 use super::{BLOCK_ITERATIONS, TASK_BLOCKS};
 use crate::input::Mode;
 use crate::stats::{LossRange, Segment};
+
+/// Per-breach limits at which increased-limit factors are reported.
+pub const ILF_LIMITS: [f64; 7] = [1e6, 2e6, 5e6, 10e6, 25e6, 50e6, 100e6];
 
 /// What one iteration (a policy year, or one breach in breach mode) produced for one
 /// exposure. Only iterations with at least one breach are stored: the others are zero.

@@ -1,12 +1,18 @@
 //! Policy terms applied to breaches and years: retention, limits, sublimits, share and
 //! aggregate limit, and the increased-limit layers summed beside them.
 
-use super::costing::BreachCost;
-use super::outcomes::Outcome;
+use super::minmax::{larger, smaller};
+use super::outcomes::{Outcome, ILF_LIMITS};
 use crate::input::{Mode, PolicyTerms};
 
-/// Per-breach limits at which increased-limit factors are reported.
-pub const ILF_LIMITS: [f64; 7] = [1e6, 2e6, 5e6, 10e6, 25e6, 50e6, 100e6];
+/// Per-breach results that the year needs.
+pub(super) struct BreachCost {
+    pub(super) gross: f64,
+    /// Covered cost after sublimits, before retention and limits.
+    pub(super) covered: f64,
+    /// After sublimits, retention and per-breach limit; before share and aggregate.
+    pub(super) insured_before_share: f64,
+}
 
 /// What a year's breaches add up to, before the year's aggregate limit and share.
 #[derive(Debug, Default)]
@@ -134,27 +140,6 @@ impl Layers {
 #[inline]
 pub(super) fn insured_before_share(terms: &PolicyTerms, covered: f64) -> f64 {
     smaller(larger(covered - terms.retention, 0.0), terms.limit)
-}
-
-/// `a.max(b)` for numbers that are never NaN (costs are finite: the model refuses parameters
-/// that could overflow): one instruction, where `f64::max` must also handle NaN.
-#[inline(always)]
-pub(super) fn larger(a: f64, b: f64) -> f64 {
-    if a > b {
-        a
-    } else {
-        b
-    }
-}
-
-/// `a.min(b)` for numbers that are never NaN (see [`larger`]).
-#[inline(always)]
-pub(super) fn smaller(a: f64, b: f64) -> f64 {
-    if a < b {
-        a
-    } else {
-        b
-    }
 }
 
 /// The insured part of `sum` (breaches' insured parts before share and aggregate): the

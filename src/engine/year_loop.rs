@@ -4,13 +4,14 @@
 //! way ([`ExposureSimulator::short_way`]); any other, the general loop
 //! ([`ExposureSimulator::general_way`]). Both give the same outcomes, bit for bit.
 
-use super::costing::{positions_of, OwnBreaches, Step, LEADING};
+use super::costing::{positions_of, Costing, OwnBreaches};
+use super::minmax::larger;
 use super::model::{ExposureModel, Model};
 use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
-use super::rng::{mix, prepare_child, stream, SYSTEMIC_BREACH_STREAM};
-use super::simulate::Wanted;
+use super::rng::{mix, stream, SYSTEMIC_BREACH_STREAM};
 use super::systemic::{SystemicOccurrence, SystemicSchedule};
-use super::terms::{larger, year_terms, Layers, YearTotals};
+use super::terms::{year_terms, Layers, YearTotals};
+use super::wanted::Wanted;
 use super::year_law::YearCounts;
 use super::BLOCK_ITERATIONS;
 use crate::input::dist::Var;
@@ -22,9 +23,8 @@ pub(super) struct ExposureSimulator<'m> {
     pub(super) model: &'m Model,
     pub(super) exposure: &'m ExposureModel,
     exposure_key: u64,
-    pub(super) any_curve: bool,
-    /// The applicable components, in order, resolved for the breach loop.
-    pub(super) steps: Vec<Step<'m>>,
+    /// What costing the exposure's breaches needs.
+    costing: Costing<'m>,
     /// Which years have breaches of the exposure's own, and how many.
     years: YearCounts,
     /// Whether years that no term or event can touch take the short way (always, but for the
@@ -62,37 +62,11 @@ struct Block<'a> {
 impl<'m> ExposureSimulator<'m> {
     pub(super) fn new(model: &'m Model, index: usize) -> Self {
         let exposure = &model.exposures[index];
-        let any_curve = exposure
-            .components
-            .iter()
-            .any(|c| matches!(model.assumptions.components[*c].probability, crate::input::Probability::Curve(_)));
         ExposureSimulator {
             model,
             exposure,
             exposure_key: mix(model.settings.seed, exposure.key),
-            any_curve,
-            steps: exposure
-                .components
-                .iter()
-                .map(|&c| {
-                    let component = &model.assumptions.components[c];
-                    let exponent = component.exponent;
-                    Step {
-                        component,
-                        child: prepare_child(model.component_keys[c]),
-                        power_of_affected: component.unit_share.fixed_value() == Some(1.0)
-                            && exponent != 1.0
-                            && exponent != 0.5
-                            && exponent.is_finite(),
-                        leading: model.correlated_position[c].map(|position| {
-                            let vars = [&component.per_unit, &component.fixed, &component.unit_share];
-                            let first_random = vars.iter().position(|v| !v.is_constant()).unwrap_or(2);
-                            (position, LEADING[first_random])
-                        }),
-                        covered_up_to: component.covered.then(|| exposure.terms.sublimits[c]),
-                    }
-                })
-                .collect(),
+            costing: Costing::new(model, exposure),
             years: YearCounts::new(model, exposure.rate),
             shortcut: true,
         }
@@ -157,7 +131,7 @@ impl<'m> ExposureSimulator<'m> {
             let events = &occurrences[occurrences.partition_point(|o| o.iteration < start)..];
             let events = &events[..events.partition_point(|o| o.iteration < end)];
             let short_way = contiguous && pass_through && !events.iter().any(|o| self.may_be_hit_by(o));
-            scratch.own.start(self, block_key, short_way);
+            scratch.own.start(&self.costing, block_key, short_way);
             let wanted_breaches = contiguous.then(|| {
                 let own = scratch.own_years.iter().take_while(|(year, _)| *year <= last_wanted);
                 own.map(|(_, c)| u64::from(*c)).sum()
@@ -224,7 +198,7 @@ impl<'m> ExposureSimulator<'m> {
                     own.add_to_year((0.0, 0.0), breaches, year_costs)
                 }
             } else {
-                own.take_year_across(self, end, count, &mut round, layers, year_costs)
+                own.take_year_across(&self.costing, end, count, &mut round, layers, year_costs)
             };
             largest_column.push(largest);
             if k > 1 {
@@ -314,7 +288,7 @@ impl<'m> ExposureSimulator<'m> {
             let mut totals = YearTotals::default();
             let end = block.wanted_breaches.unwrap_or_else(|| own.position + u64::from(count));
             for _ in 0..count {
-                let j = own.take(self, end);
+                let j = own.take(&self.costing, end);
                 let breach = own.cost(j);
                 if k > 1 {
                     for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
@@ -329,7 +303,7 @@ impl<'m> ExposureSimulator<'m> {
                 largest_gross: totals.largest_gross,
             });
             for &(breach_key, affected_share) in shared.iter() {
-                let breach = self.breach(breach_key, affected_share, costs, copula);
+                let breach = self.costing.breach(breach_key, affected_share, costs, copula);
                 if k > 1 {
                     for (total, cost) in year_costs.iter_mut().zip(costs.iter()) {
                         *total += cost;
