@@ -51,6 +51,28 @@ impl OutputFlags {
 pub const DEFAULT_ITERATIONS: u64 = 100_000;
 pub const DEFAULT_SEED: u64 = 20231031;
 
+/// The `[simulation]` flags `simulate` and `sensitivity` share (`sensitivity` words their
+/// help for its analysis).
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct RunFlags {
+    /// `annual`: one iteration = one policy year; `breach`: one iteration = one breach
+    #[arg(long, value_enum)]
+    pub mode: Option<flags::ModeFlag>,
+    /// Number of iterations (years, or breaches in breach mode)
+    #[arg(long, value_name = "N", value_parser = flags::iterations, allow_negative_numbers = true)]
+    pub iterations: Option<u64>,
+    /// Random seed; the same seed and inputs give byte-identical CSV reports
+    #[arg(long, value_name = "S", value_parser = flags::seed, allow_negative_numbers = true)]
+    pub seed: Option<u64>,
+}
+
+impl RunFlags {
+    /// The settings given, to lay over the assumptions' `[simulation]` table.
+    pub fn overrides(&self) -> Overrides {
+        Overrides { mode: self.mode.map(Mode::from), iterations: self.iterations, seed: self.seed }
+    }
+}
+
 /// The `[simulation]` values given on a command line (`None`: not given).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Overrides {

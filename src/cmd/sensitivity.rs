@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_analysis_memory, progress_bar, resolve_settings, thread_pool, Overrides};
-use super::flags::{self, ModeFlag};
+use super::common::{check_analysis_memory, progress_bar, resolve_settings, thread_pool, Overrides, RunFlags};
+use super::flags;
 use super::inputs;
 use super::output::outln;
 use crate::analysis::convergence::target_exposures;
@@ -21,21 +21,19 @@ use crate::report::{self, output_dir, ReportFile};
 /// Options of `sensitivity`; flags override the assumptions' `[simulation]` table, except
 /// the iterations, which default to 20,000 per run (the analysis makes about two runs per input).
 #[derive(Args, Debug, Clone)]
+#[command(
+    mut_arg("mode", |a| a.help("`annual`: the portfolio's annual loss; `breach`: one exposure's cost of a breach (needs --id with several exposures)")),
+    mut_arg("iterations", |a| a.help("Iterations per run (default 20,000; not the assumptions' [simulation] iterations)")),
+    mut_arg("seed", |a| a.help("Random seed, shared by every run (common random numbers)")),
+)]
 pub struct SensitivityArgs {
     #[command(flatten)]
     pub inputs: inputs::InputFiles,
     /// Folder for the reports; replaced atomically when the analysis completes
     #[arg(long, value_name = "DIR", default_value = "reports/sensitivity")]
     pub out: PathBuf,
-    /// `annual`: the portfolio's annual loss; `breach`: one exposure's cost of a breach (needs --id with several exposures)
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeFlag>,
-    /// Iterations per run (default 20,000; not the assumptions' [simulation] iterations)
-    #[arg(long, value_name = "N", value_parser = flags::iterations, allow_negative_numbers = true)]
-    pub iterations: Option<u64>,
-    /// Random seed, shared by every run (common random numbers)
-    #[arg(long, value_name = "S", value_parser = flags::seed, allow_negative_numbers = true)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub run: RunFlags,
     /// Worker threads (default: all cores); results do not depend on it
     #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
     pub threads: Option<usize>,
@@ -54,11 +52,9 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let (pool, threads) = thread_pool(args.threads)?;
     let target = output_dir::check(&args.out, &args.inputs.guarded())?;
     let mut inputs = args.inputs.load()?;
-    let overrides = Overrides {
-        mode: args.mode.map(Mode::from),
-        iterations: Some(args.iterations.unwrap_or(sensitivity::DEFAULT_ITERATIONS)),
-        seed: args.seed,
-    };
+    let given = args.run.overrides();
+    let overrides =
+        Overrides { iterations: Some(given.iterations.unwrap_or(sensitivity::DEFAULT_ITERATIONS)), ..given };
     let settings = resolve_settings(overrides, &inputs.assumptions)?;
     let rows = &mut inputs.exposures.rows;
     match &args.id {

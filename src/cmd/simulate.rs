@@ -8,9 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::common::{
     check_run_memory, check_shard_memory, iterations_source, progress_bar, resolve_settings, run_with_progress,
-    thread_pool, write_reports, OutputFlags, Overrides,
+    thread_pool, write_reports, OutputFlags, RunFlags,
 };
-use super::flags::{self, ModeFlag};
+use super::flags;
 use super::inputs;
 use super::output::{self, outln};
 use crate::analysis::convergence::{self, Target};
@@ -31,15 +31,8 @@ pub struct SimulateArgs {
     /// Folder for the reports; replaced atomically when the run completes
     #[arg(long, value_name = "DIR", default_value = "reports/latest")]
     pub out: PathBuf,
-    /// `annual`: one iteration = one policy year; `breach`: one iteration = one breach
-    #[arg(long, value_enum)]
-    pub mode: Option<ModeFlag>,
-    /// Number of iterations (years, or breaches in breach mode)
-    #[arg(long, value_name = "N", value_parser = flags::iterations, allow_negative_numbers = true)]
-    pub iterations: Option<u64>,
-    /// Random seed; the same seed and inputs give byte-identical CSV reports
-    #[arg(long, value_name = "S", value_parser = flags::seed, allow_negative_numbers = true)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub run: RunFlags,
     #[command(flatten)]
     pub output: OutputFlags,
     /// Simulate only shard K of N (a contiguous share of the iterations) into a shard folder for `merge`
@@ -88,10 +81,7 @@ impl ConvergenceArgs {
 
 /// Resolves run settings: flags over the `[simulation]` table over the built-in defaults.
 pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) -> Result<RunSettings> {
-    resolve_settings(
-        Overrides { mode: args.mode.map(Mode::from), iterations: args.iterations, seed: args.seed },
-        assumptions,
-    )
+    resolve_settings(args.run.overrides(), assumptions)
 }
 
 pub fn run(args: &SimulateArgs) -> Result<()> {
@@ -130,7 +120,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     }
     let iterations_source = match &target {
         Some(t) => format!("--max-iterations {}", t.max_iterations),
-        None => iterations_source(args.iterations, &inputs.assumptions),
+        None => iterations_source(args.run.iterations, &inputs.assumptions),
     };
     let inputs::Inputs {
         exposures,
