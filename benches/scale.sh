@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Portfolio-scale benchmarks, printed side by side in one run (see README "Performance"):
+# Portfolio-scale benchmarks, printed side by side in one run (see docs/performance.md):
 #   W1      one exposure, 10M years: breachcost vs numpy (benches/numpy_w1.py), wall-clock ratio
 #   P2      10,000 exposures (benches/p2_inputs.py), 100,000 years, defaults + 2 systemic events:
 #           wall time and peak RSS from /usr/bin/time -v

@@ -3,7 +3,7 @@
 //! `cargo bench --bench throughput` (release build). Prints, for 1 thread and for all
 //! cores, the breach-mode throughput on the sample portfolio (every iteration is a breach
 //! with all default components) and the wall time of the default annual run; then the engine
-//! alone (no statistics) on W1's model (README "Performance"), per year with a breach, and
+//! alone (no statistics) on W1's model (docs/performance.md), per year with a breach, and
 //! W1's statistics alone (the distribution of its annual losses and their summary, one thread).
 
 use std::time::Instant;

@@ -7,7 +7,7 @@
 //! batch of stored outcomes (while simulating) and the rendered reports (at the end; every file
 //! is held until the folder is written). The per-exposure figures are the sizes of
 //! the structures that hold them, with the allocator's rounding, and report text at
-//! [`NUMBER_BYTES`] a number; compared with peak RSS in `tests/memory.rs` and the README.
+//! [`NUMBER_BYTES`] a number; compared with peak RSS in `tests/memory.rs` and `docs/performance.md`.
 
 use crate::engine::outcomes::stored_bytes;
 use crate::engine::{ExposureModel, Model, SystemicSchedule, ILF_LIMITS};
