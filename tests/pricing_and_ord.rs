@@ -1,4 +1,5 @@
-//! pricing.csv, ilf.csv and the Open Results Data export, end to end through the binary.
+//! ilf.csv and the Open Results Data export, end to end through the binary (pricing.csv:
+//! tests/pricing.rs).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -51,49 +52,6 @@ fn run_annual(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
         .expect("binary runs");
     assert!(status.success());
     out
-}
-
-#[test]
-fn pricing_follows_the_stated_formula_from_the_insured_summary() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let out = run_annual(dir.path(), &[]);
-    let (header, pricing) = read_csv(&out.join("pricing.csv"));
-    assert_eq!(
-        header,
-        [
-            "id",
-            "expected_loss",
-            "sd",
-            "risk_load",
-            "expense_load",
-            "technical_premium",
-            "rate_on_line",
-            "se_expected_loss",
-            "capital"
-        ]
-    );
-    let (_, summary) = read_csv(&out.join("summary.csv"));
-    let insured: HashMap<&str, &HashMap<String, String>> =
-        summary.iter().filter(|r| r["measure"] == "insured").map(|r| (r["id"].as_str(), r)).collect();
-    assert_eq!(pricing.len(), 4, "three policies and the portfolio");
-    for row in &pricing {
-        let s = insured[row["id"].as_str()];
-        let expected = number(s, "mean");
-        assert_eq!(number(row, "expected_loss"), expected);
-        assert_eq!(number(row, "se_expected_loss"), number(s, "se_mean"));
-        let capital = (number(s, "tvar_99") - expected).max(0.0);
-        let premium = (expected + 0.08 * capital) / (1.0 - 0.25);
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
-        assert!(close(number(row, "technical_premium"), premium), "{row:?}");
-        assert!(close(number(row, "expense_load"), 0.25 * premium));
-        assert!(close(number(row, "risk_load"), 0.08 * capital));
-        assert!(number(row, "technical_premium") >= expected);
-    }
-    let by_id: HashMap<&str, &HashMap<String, String>> = pricing.iter().map(|r| (r["id"].as_str(), r)).collect();
-    // Rate on line = premium / (share × min(limit, aggregate)); blank when unlimited.
-    let large = by_id["large"];
-    assert!((number(large, "rate_on_line") - number(large, "technical_premium") / 5_000_000.0).abs() < 1e-12);
-    assert_eq!(by_id["unlimited"]["rate_on_line"], "");
 }
 
 #[test]

@@ -309,9 +309,9 @@ fn a_closed_stdout_ends_the_command_quietly_with_exit_0_and_keeps_the_reports() 
     let (code, err) = run_into_closed_pipe(dir.path(), &["simulate", "--iterations", "1000", "--out", "x"], 0);
     assert_eq!((code, err.as_str()), (Some(0), ""), "simulate | true");
     assert!(dir.path().join("x/summary.csv").is_file(), "the reports should be in place");
-    let mut rows = String::from("id,records\n");
+    let mut rows = String::from("id,records,limit\n");
     for i in 0..20_000 {
-        rows.push_str(&format!("e{i},{}\n", 1000 + i));
+        rows.push_str(&format!("e{i},{},1000000\n", 1000 + i));
     }
     write(dir.path(), "rows.csv", rows);
     let (code, err) = run_into_closed_pipe(dir.path(), &["validate", "--exposures", "rows.csv"], 1);

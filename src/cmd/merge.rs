@@ -56,6 +56,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     // The reports name the inputs the shards read (as run.json does), not the copies.
     model.assumptions.label = manifest.assumptions.path.clone();
     model.histograms = !args.output.no_charts;
+
     check_run_memory(&model, manifest.iterations, &format!("{}: iterations {}", first.display(), manifest.iterations))?;
     let batches = crate::run::batches(&model);
     if batches.len() != manifest.batches || model.exposures.len() != manifest.exposures_count {
@@ -77,6 +78,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let options = args.output.report_options(threads);
     write_reports(&pool, &model, &results, None, &options, [&exposures, &assumptions], staging)?;
     if !args.output.quiet {
+        if let Some(warning) = crate::run::premium::unlimited_warning(&model) {
+            super::output::warn(&warning);
+        }
         outln!(
             "breachcost {}: merged {} shards ({} exposures, {} mode, {} iterations, seed {}); reports in {}",
             env!("CARGO_PKG_VERSION"),

@@ -183,6 +183,9 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     )?;
 
     if !args.output.quiet {
+        if let Some(warning) = crate::run::premium::unlimited_warning(&model) {
+            output::warn(&warning);
+        }
         print_headline(&model, &results, &args.out)?;
     }
     if let Some(c) = &convergence {

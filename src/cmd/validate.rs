@@ -27,6 +27,9 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
     // A run of these inputs would be refused for its memory: so is their validation.
     check_run_memory(&model, settings.iterations, &source)?;
+    if let Some(warning) = crate::run::premium::unlimited_warning(&model) {
+        output::warn(&warning);
+    }
     let a = &model.assumptions;
     outln!("assumptions: {} (sha256 {})", inputs.assumptions_source.path, inputs.assumptions_source.sha256)?;
     outln!(

@@ -27,6 +27,8 @@ pub struct ExposureModel {
     pub affected: Option<f64>,
     /// Expected breaches per year.
     pub rate: f64,
+    /// Annual revenue, where the row gives it (for the market check of its premium).
+    pub revenue: Option<f64>,
     /// Indices (into [`Model::assumptions`]' components) of the components that apply.
     pub components: Vec<usize>,
     pub terms: PolicyTerms,
@@ -105,6 +107,7 @@ impl Model {
                 records: exposure.records as f64,
                 affected: exposure.affected.map(|a| a as f64),
                 rate: exposure.annual_rate.unwrap_or(assumptions.frequency.rate),
+                revenue: exposure.revenue,
                 components,
                 terms,
                 systemic: assumptions

@@ -158,11 +158,26 @@ pub struct Pricing {
     pub expense_ratio: f64,
     pub cost_of_capital: f64,
     pub capital_measure: CapitalMeasure,
+    pub capital_allocation: CapitalAllocation,
+}
+
+/// Which capital a policy's risk load is charged on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapitalAllocation {
+    /// Its Euler allocation of the portfolio's capital (co-TVaR for `tvar_99`).
+    Portfolio,
+    /// The capital it would need as the insurer's only policy.
+    Standalone,
 }
 
 impl Default for Pricing {
     fn default() -> Self {
-        Pricing { expense_ratio: 0.30, cost_of_capital: 0.10, capital_measure: CapitalMeasure::Tvar99 }
+        Pricing {
+            expense_ratio: 0.30,
+            cost_of_capital: 0.10,
+            capital_measure: CapitalMeasure::Tvar99,
+            capital_allocation: CapitalAllocation::Portfolio,
+        }
     }
 }
 
@@ -184,6 +199,8 @@ pub struct Assumptions {
     pub components: Vec<Component>,
     pub policy: PolicyTerms,
     pub pricing: Pricing,
+    /// Published market figures the premiums are checked against.
+    pub market: super::market::Market,
     pub systemic: Vec<SystemicEvent>,
     pub correlation: Option<Correlation>,
     /// The parsed document, echoed into run.json.
@@ -413,15 +430,32 @@ impl Assumptions {
                 if multiple.is_some() && !matches!(capital_measure, CapitalMeasure::SdMultiple(_)) {
                     return Err(s.error("sd_multiple", "only goes with capital_measure = \"sd_multiple\""));
                 }
+                let capital_allocation = match s.str_opt("capital_allocation")?.unwrap_or("portfolio") {
+                    "portfolio" => CapitalAllocation::Portfolio,
+                    "standalone" => CapitalAllocation::Standalone,
+                    other => {
+                        return Err(s.error(
+                            "capital_allocation",
+                            format!(
+                                "\"{other}\" is not a capital allocation; expected \"portfolio\" or \"standalone\""
+                            ),
+                        ))
+                    }
+                };
                 s.str_opt("source")?;
                 s.finish()?;
-                Pricing { expense_ratio, cost_of_capital, capital_measure }
+                Pricing { expense_ratio, cost_of_capital, capital_measure, capital_allocation }
             }
+        };
+        let market = match root.table_opt("market")? {
+            None => super::market::Market::default(),
+            Some(section) => super::market::parse(section)?,
         };
         root.finish()?;
 
         Ok(Assumptions {
             pricing,
+            market,
             systemic,
             correlation,
             label: label.to_string(),

@@ -4,11 +4,14 @@ pub mod assumptions;
 pub mod csv_rows;
 pub mod dist;
 pub mod exposures;
+pub mod market;
 mod parquet_footer;
 pub mod portfolio_risk;
 pub mod toml_section;
 
-pub use assumptions::{Assumptions, CapitalMeasure, Component, CountModel, Mode, PolicyTerms, Pricing, Probability};
+pub use assumptions::{
+    Assumptions, CapitalAllocation, CapitalMeasure, Component, CountModel, Mode, PolicyTerms, Pricing, Probability,
+};
 pub use exposures::{Exposure, Exposures};
 
 /// The largest expected number of breaches (or systemic events) per exposure-year accepted

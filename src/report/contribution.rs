@@ -1,6 +1,7 @@
 //! `contribution.csv` (annual mode): each exposure's share of the portfolio mean and of the
-//! portfolio TVaR99 (co-TVaR: its mean loss in the years where the portfolio loss is at or
-//! above its 99th percentile). Both columns sum over exposures to the portfolio figures.
+//! portfolio TVaR99 (co-TVaR: its loss averaged over exactly the portfolio's worst 1% of
+//! years, the years the portfolio's TVaR99 averages; see `run::allocation`). Both columns
+//! sum over exposures to the portfolio figures.
 
 use super::csv::Csv;
 use super::format::num;

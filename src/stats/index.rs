@@ -401,7 +401,10 @@ impl LossDistribution {
         self.sd() / (self.iterations as f64).sqrt()
     }
 
-    /// Tail value at risk: the mean of the values at or above the q-quantile.
+    /// Tail value at risk as expected shortfall: the mean of the worst `(1 − q)·n` of the n
+    /// values, the boundary value weighted by the fraction where `(1 − q)·n` is not whole
+    /// (see [`tail_weights`]). With a mass of zeros it is `E[L·1{worst}] / (1 − q)`, never
+    /// the plain mean; it is never below the q-quantile.
     pub fn tvar(&self, q: f64) -> f64 {
         self.tvars(&[q])[0]
     }
@@ -451,22 +454,27 @@ impl LossDistribution {
         if self.iterations == 0 {
             return vec![0.0; levels.len()];
         }
-        self.prepare(levels, &[]);
+        let n = self.iterations;
+        let tails: Vec<TailWeights> = levels.iter().map(|q| tail_weights(*q, n)).collect();
+        // The quantiles (the floor under each TVaR) and the boundary values, sorted in one pass.
+        let boundaries: Vec<u64> = tails.iter().filter(|t| t.whole < n).map(|t| n - t.whole - 1).collect();
+        self.prepare(levels, &boundaries);
         levels
             .iter()
-            .map(|q| {
-                let threshold = self.quantile(*q);
-                if threshold <= 0.0 {
+            .zip(&tails)
+            .map(|(q, tail)| {
+                if tail.whole >= n {
                     return self.mean();
                 }
-                let start = self.count_below(threshold);
-                let count = self.stored - start;
-                // An empty tail only happens when the threshold is interpolated above the maximum.
-                if count == 0 {
-                    self.max()
-                } else {
-                    self.sum_from(start) / count as f64
+                if tail.size <= 0.0 {
+                    return self.max();
                 }
+                let whole = tail.whole.min(self.stored as u64) as usize;
+                let top = self.sum_from(self.stored - whole);
+                let boundary = self.order_statistic(n - tail.whole - 1);
+                let shortfall = (top + tail.fraction * boundary) / tail.size;
+                // (Rounding alone could put a tail of equal values an ulp below its quantile.)
+                shortfall.max(self.quantile(*q))
             })
             .collect()
     }
@@ -512,6 +520,26 @@ impl LossDistribution {
     }
 }
 
+/// The worst `(1 − q)·n` of n values that a TVaR at level q averages: `whole` values with
+/// weight 1 and the next one with weight `fraction`, `size` in all.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TailWeights {
+    pub size: f64,
+    pub whole: u64,
+    pub fraction: f64,
+}
+
+/// The tail of a TVaR at level `q` over `n` values. `(1 − q)·n` is taken as whole when it
+/// is within a billionth of a whole number, so that `q = 0.99` over 100,000 years averages
+/// exactly the worst 1,000 (`1 − 0.99` is not exactly 0.01 in binary).
+pub fn tail_weights(q: f64, n: u64) -> TailWeights {
+    let exact = ((1.0 - q.clamp(0.0, 1.0)) * n as f64).clamp(0.0, n as f64);
+    let rounded = exact.round();
+    let size = if (exact - rounded).abs() <= 1e-9 * rounded.max(1.0) { rounded } else { exact };
+    let whole = size.floor();
+    TailWeights { size, whole: whole as u64, fraction: size - whole }
+}
+
 /// Whether `v` is a loss (above zero; not NaN).
 #[inline(always)]
 fn is_loss(v: f64) -> bool {
@@ -553,13 +581,18 @@ mod tests {
         let lo = h.floor() as u64;
         let hi = (lo + 1).min(iterations - 1);
         let q = at(lo) + (h - lo as f64) * (at(hi) - at(lo));
-        let tail: Vec<f64> = sorted.iter().copied().filter(|v| *v >= q).collect();
-        let tvar = if q <= 0.0 {
-            sorted.iter().sum::<f64>() / iterations as f64
-        } else if tail.is_empty() {
-            sorted.last().copied().unwrap_or(0.0)
+        // Expected shortfall the plain way: the worst m values, the boundary one by its fraction.
+        let m = (1.0 - p) * iterations as f64;
+        let m = if (m - m.round()).abs() <= 1e-9 * m.round().max(1.0) { m.round() } else { m };
+        let tvar = if m <= 0.0 {
+            at(iterations - 1)
         } else {
-            tail.iter().sum::<f64>() / tail.len() as f64
+            let whole = m.floor() as u64;
+            let mut sum: f64 = (iterations - whole..iterations).map(at).sum();
+            if whole < iterations {
+                sum += (m - whole as f64) * at(iterations - whole - 1);
+            }
+            (sum / m).max(q)
         };
         (q, tvar)
     }
@@ -604,7 +637,9 @@ mod tests {
                             "n {n}, spread {spread}, p {p}: {got} vs {q}"
                         );
                         let close =
-                            (tvar - expected_tvar).abs() <= 1e-12 * expected_tvar.abs() || tvar == expected_tvar;
+                            (tvar - expected_tvar).abs() <= 1e-12 * expected_tvar.abs()
+                            || tvar == expected_tvar
+                            || (tvar.is_nan() && expected_tvar.is_nan());
                         assert!(close, "n {n}, spread {spread}, p {p}: TVaR {tvar} vs {expected_tvar}");
                     }
                     let expected_max = values.iter().copied().fold(0.0, f64::max);
@@ -667,10 +702,35 @@ mod tests {
     }
 
     #[test]
-    fn tvar_is_the_mean_at_or_above_the_quantile() {
+    fn tvar_is_the_mean_of_the_worst_share_of_values() {
         let d = LossDistribution::new((1..=100).map(f64::from).collect(), 100);
-        // 0.95-quantile = 95.05; values ≥ it: 96..=100, mean 98.
+        // The worst 5 of 100: 96..=100, mean 98.
         assert_eq!(d.tvar(0.95), 98.0);
+        // The worst 2.5: 99 and 100, and half of 98.
+        assert_eq!(d.tvar(0.975), (99.0 + 100.0 + 0.5 * 98.0) / 2.5);
+        assert_eq!(d.tvar(1.0), 100.0);
+        assert_eq!(d.tvar(0.0), d.mean());
+    }
+
+    /// A mass of zeros: 3 losses in 1,000 years. TVaR95 averages the worst 50 years (47 of
+    /// them zeros), not every year; TVaR99.9 is the worst year alone.
+    #[test]
+    fn tvar_at_a_mass_of_zeros_is_the_expected_shortfall_not_the_mean() {
+        let d = LossDistribution::new(vec![1000.0, 4000.0, 10_000.0], 1000);
+        assert_eq!(d.quantile(0.95), 0.0);
+        assert_eq!(d.tvar(0.95), 15_000.0 / 50.0);
+        assert_eq!(d.tvar(0.99), 15_000.0 / 10.0);
+        assert_eq!(d.tvar(0.999), 10_000.0);
+        assert!(d.tvar(0.95) > d.mean());
+    }
+
+    #[test]
+    fn tail_weights_take_near_whole_sizes_as_whole() {
+        assert_eq!(tail_weights(0.99, 100_000), TailWeights { size: 1000.0, whole: 1000, fraction: 0.0 });
+        let t = tail_weights(0.99, 150);
+        assert_eq!((t.whole, (t.fraction * 1e9).round() / 1e9), (1, 0.5));
+        assert_eq!(tail_weights(1.0, 10).size, 0.0);
+        assert_eq!(tail_weights(0.0, 10).whole, 10);
     }
 
     #[test]

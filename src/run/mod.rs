@@ -13,8 +13,14 @@ use crate::engine::outcomes::stored_bytes;
 use crate::engine::{
     simulate_exposures, simulate_iterations, ExposureOutcomes, Model, OutcomeColumns, SystemicSchedule, ILF_LIMITS,
 };
-use crate::input::{CapitalMeasure, Mode, PolicyTerms, Pricing};
+use crate::input::Mode;
+
+pub mod allocation;
+pub mod premium;
+
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Segment, Summary, RETURN_PERIODS};
+pub use allocation::Contribution;
+pub use premium::{maximum_payout, premium, Book, Premium};
 
 /// Statistics of one measure (gross, retained or insured) of one exposure or the portfolio.
 #[derive(Debug, Clone)]
@@ -90,17 +96,6 @@ pub struct RunResults {
     pub wall_seconds: f64,
     /// Seconds spent simulating breaches (the engine alone).
     pub simulation_seconds: f64,
-}
-
-/// One exposure's contribution to the portfolio: its mean, and its mean loss in the years
-/// where the portfolio loss is at or above its 99th percentile (co-TVaR), which sum over
-/// exposures to the portfolio mean and TVaR99.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Contribution {
-    pub gross_mean: f64,
-    pub gross_co_tvar_99: f64,
-    pub insured_mean: f64,
-    pub insured_co_tvar_99: f64,
 }
 
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
@@ -223,20 +218,15 @@ pub fn run_from<S: OutcomeSource>(
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();
-            let contributions = contributions(model, source, &p, &summarised.0, &exposures)?;
+            let totals = allocation::PortfolioTotals { gross: &p.gross, insured: p.insured() };
+            let contributions = allocation::contributions(model, source, totals, &summarised.0, &exposures)?;
             (Some(summarised), contributions)
         }
         (None, Some(summarised)) => {
             let measures = &summarised.0;
-            let contributions = exposures
-                .iter()
-                .map(|e| Contribution {
-                    gross_mean: e.measures.gross.summary.mean,
-                    gross_co_tvar_99: measures.gross.summary.tvar_99,
-                    insured_mean: e.measures.insured.summary.mean,
-                    insured_co_tvar_99: measures.insured.summary.tvar_99,
-                })
-                .collect();
+            let measure = model.assumptions.pricing.capital_measure;
+            let capital = premium::standalone_capital(&measures.insured.summary, measure);
+            let contributions = exposures.iter().map(|e| allocation::own_contribution(e, measures, capital)).collect();
             (Some(summarised), contributions)
         }
         (None, None) => (None, Vec::new()),
@@ -576,52 +566,6 @@ impl PortfolioYears {
 /// without systemic events (when there are any).
 type PortfolioSummary = (Measures, LossDistribution, LossDistribution, Option<Measures>);
 
-/// The iterations where `totals` is at or above `threshold` (the years a TVaR averages).
-fn tail_iterations(totals: &[f64], threshold: f64) -> Vec<u64> {
-    totals.iter().enumerate().filter(|(_, t)| **t >= threshold).map(|(i, _)| i as u64).collect()
-}
-
-/// Co-TVaR allocation: the tail years are simulated again for every exposure (draws depend
-/// only on seed, exposure and iteration, so this reproduces the run's losses exactly).
-fn contributions<S: OutcomeSource>(
-    model: &Model,
-    source: &S,
-    portfolio: &PortfolioYears,
-    measures: &Measures,
-    exposures: &[ExposureResult],
-) -> Result<Vec<Contribution>, S::Error> {
-    // The thresholds are the portfolio's p99s, the same quantiles its TVaR99 starts at.
-    let gross_tail = tail_iterations(&portfolio.gross, measures.gross.summary.p99);
-    let insured_tail = tail_iterations(portfolio.insured(), measures.insured.summary.p99);
-    let mut union: Vec<u64> = gross_tail.iter().chain(&insured_tail).copied().collect();
-    union.sort_unstable();
-    union.dedup();
-    let mut out = Vec::with_capacity(exposures.len());
-    for batch in batches(model) {
-        for o in source.iterations(model, batch, &union)? {
-            let tail_mean = |tail: &[u64], value: fn(&crate::engine::Outcome) -> f64| {
-                let mut total = Neumaier::default();
-                for x in o.outcomes().filter(|x| tail.binary_search(&x.iteration).is_ok()) {
-                    total.add(value(&x));
-                }
-                if tail.is_empty() {
-                    0.0
-                } else {
-                    total.value() / tail.len() as f64
-                }
-            };
-            let result = &exposures[o.exposure];
-            out.push(Contribution {
-                gross_mean: result.measures.gross.summary.mean,
-                gross_co_tvar_99: tail_mean(&gross_tail, |x| x.gross),
-                insured_mean: result.measures.insured.summary.mean,
-                insured_co_tvar_99: tail_mean(&insured_tail, |x| x.insured),
-            });
-        }
-    }
-    Ok(out)
-}
-
 impl RunResults {
     /// Checks that every number the reports would write from these results is finite (the
     /// summary statistics, return-period losses and TVaRs, component statistics, increased-limit
@@ -633,18 +577,18 @@ impl RunResults {
     /// naming the first such figure.
     pub fn check_finite(&self, model: &Model) -> Result<(), crate::error::Error> {
         let annual = model.settings.mode == Mode::Annual;
+        let book = annual.then(|| premium::book(model, self));
         for (i, e) in self.exposures.iter().enumerate() {
             let fail = |what: String, value: f64| {
                 Err(non_finite(model, &format!("exposure \"{}\"", e.id), &what, value, e.measures.gross.summary.max))
             };
-            if let Some((what, value)) = measures_non_finite(&e.measures, annual.then_some(&model.assumptions.pricing))
-            {
+            let premium = book.as_ref().and_then(|b| b.policies.get(i).copied());
+            if let Some((what, value)) = measures_non_finite(&e.measures, premium) {
                 return fail(what, value);
             }
-            if annual {
+            if let Some(premium) = premium {
                 if let Some(terms) = model.exposures.get(i).map(|m| &m.terms) {
                     let payout = maximum_payout(terms);
-                    let premium = premium(&e.measures.insured.summary, &model.assumptions.pricing);
                     if payout.is_finite() && payout > 0.0 && !(premium.technical_premium / payout).is_finite() {
                         return fail("insured rate_on_line".into(), premium.technical_premium / payout);
                     }
@@ -665,21 +609,33 @@ impl RunResults {
                 }
             }
             if let Some(c) = self.contributions.get(i) {
-                let values = [c.gross_mean, c.gross_co_tvar_99, c.insured_mean, c.insured_co_tvar_99];
-                let names =
-                    ["gross contribution mean", "gross co_tvar_99", "insured contribution mean", "insured co_tvar_99"];
+                let values = [
+                    c.gross_mean,
+                    c.gross_co_tvar_99,
+                    c.insured_mean,
+                    c.insured_co_tvar_99,
+                    c.insured_allocated_capital,
+                ];
+                let names = [
+                    "gross contribution mean",
+                    "gross co_tvar_99",
+                    "insured contribution mean",
+                    "insured co_tvar_99",
+                    "insured allocated capital",
+                ];
                 if let Some((value, what)) = values.into_iter().zip(names).find(|(v, _)| !v.is_finite()) {
                     return fail(what.into(), value);
                 }
             }
         }
         let pricing = annual.then_some(&model.assumptions.pricing);
-        for (id, measures) in [
-            (crate::input::exposures::PORTFOLIO_ID, &self.portfolio),
-            (crate::input::exposures::PORTFOLIO_EXCL_SYSTEMIC_ID, &self.portfolio_independent),
+        for (id, measures, book_total) in [
+            (crate::input::exposures::PORTFOLIO_ID, &self.portfolio, book.as_ref().and_then(|b| b.total)),
+            (crate::input::exposures::PORTFOLIO_EXCL_SYSTEMIC_ID, &self.portfolio_independent, None),
         ] {
             if let Some(m) = measures {
-                if let Some((what, value)) = measures_non_finite(m, pricing) {
+                let premium = book_total.or_else(|| pricing.map(|p| premium(&m.insured.summary, p, None)));
+                if let Some((what, value)) = measures_non_finite(m, premium) {
                     return Err(non_finite(model, &format!("the portfolio ({id})"), &what, value, m.gross.summary.max));
                 }
             }
@@ -691,9 +647,9 @@ impl RunResults {
 /// The names of a component's statistics, in `components.csv`'s order.
 const COMPONENT_STATS: [&str; 7] = ["mean", "sd", "p50", "p95", "p99", "share_of_mean", "prob_nonzero"];
 
-/// The first figure of `measures` (and, with `pricing`, of the premium built on the insured
-/// loss) that is not finite: its name and value.
-fn measures_non_finite(measures: &Measures, pricing: Option<&crate::input::Pricing>) -> Option<(String, f64)> {
+/// The first figure of `measures` (and of the premium built on its insured loss, if given)
+/// that is not finite: its name and value.
+fn measures_non_finite(measures: &Measures, premium: Option<Premium>) -> Option<(String, f64)> {
     for (name, m) in measures.iter() {
         if let Some((stat, value)) = summary_non_finite(&m.summary) {
             return Some((format!("{name} {stat}"), value));
@@ -711,8 +667,9 @@ fn measures_non_finite(measures: &Measures, pricing: Option<&crate::input::Prici
             }
         }
     }
-    let premium = premium(&measures.insured.summary, pricing?);
+    let premium = premium?;
     let figures = [
+        ("standalone capital", premium.standalone_capital),
         ("capital", premium.capital),
         ("risk_load", premium.risk_load),
         ("expense_load", premium.expense_load),
@@ -754,40 +711,4 @@ pub(crate) fn non_finite(model: &Model, whose: &str, what: &str, value: f64, lar
         "{}: {whose}: the {what} is {value}, not a finite number: its simulated losses reach {largest:.3e}, and their squares (for the sd) or sums pass the largest number a run can hold (1.8e308); lower the components' costs (fixed, per_unit, unit_share; a heavy tail's scale, or a larger shape) so that losses stay below about 1e150",
         model.assumptions.label
     ))
-}
-
-// The premium is computed here, below the reports: `check_finite` checks it before any
-// report is written, and `pricing.csv` renders it.
-/// The premium build-up of one insured loss distribution.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Premium {
-    pub expected_loss: f64,
-    pub capital: f64,
-    pub risk_load: f64,
-    pub expense_load: f64,
-    pub technical_premium: f64,
-}
-
-pub fn premium(insured: &Summary, pricing: &Pricing) -> Premium {
-    let expected_loss = insured.mean;
-    let capital = match pricing.capital_measure {
-        CapitalMeasure::Tvar99 => insured.tvar_99 - expected_loss,
-        CapitalMeasure::Var995 => insured.p99_5 - expected_loss,
-        CapitalMeasure::SdMultiple(k) => k * insured.sd,
-    }
-    .max(0.0);
-    let risk_load = pricing.cost_of_capital * capital;
-    let technical_premium = (expected_loss + risk_load) / (1.0 - pricing.expense_ratio);
-    Premium {
-        expected_loss,
-        capital,
-        risk_load,
-        expense_load: pricing.expense_ratio * technical_premium,
-        technical_premium,
-    }
-}
-
-/// The most the insurer can pay in a year: share × min(limit, aggregate limit).
-pub fn maximum_payout(terms: &PolicyTerms) -> f64 {
-    terms.share * terms.limit.min(terms.aggregate_limit)
 }
