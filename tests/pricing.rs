@@ -76,9 +76,11 @@ fn years(ylt: &Path) -> HashMap<(String, &'static str), Vec<f64>> {
     for measure in ["gross", "insured"] {
         let values = table.column(measure).expect("measure").f64().expect("f64").clone();
         for r in 0..table.height() {
-            let (id, i, v) = (ids.get(r).expect("id"), iterations.get(r).expect("iteration"), values.get(r).expect("value"));
+            let (id, i, v) =
+                (ids.get(r).expect("id"), iterations.get(r).expect("iteration"), values.get(r).expect("value"));
             for key in [id, "PORTFOLIO"] {
-                out.entry((key.to_string(), measure)).or_insert_with(|| vec![0.0; ITERATIONS as usize])[i as usize] += v;
+                out.entry((key.to_string(), measure)).or_insert_with(|| vec![0.0; ITERATIONS as usize])[i as usize] +=
+                    v;
             }
         }
     }
@@ -250,7 +252,7 @@ fn the_sample_book_prices_at_loss_ratios_a_market_would_recognise() {
     let dir = tempfile::tempdir().expect("tempdir");
     let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
         .current_dir(dir.path())
-        .args(["simulate", "--quiet", "--no-charts", "--out", "out"])
+        .args(["simulate", "--quiet", "--out", "out"])
         .status()
         .expect("binary runs");
     assert!(status.success());
@@ -260,6 +262,10 @@ fn the_sample_book_prices_at_loss_ratios_a_market_would_recognise() {
         assert!((0.35..=0.72).contains(&ratio), "{}: loss ratio {ratio}", p["id"]);
         assert!(!p["rate_on_line"].is_empty(), "{} has a limit", p["id"]);
     }
+    let page = std::fs::read_to_string(dir.path().join("out/report.html")).expect("report.html");
+    assert!(page.contains("<h2>Pricing</h2>") && page.contains("a loss ratio of"), "the page prices the book");
+    let flagged = pricing.iter().filter(|p| p["market_check"] == "above" || p["market_check"] == "below").count();
+    assert!(page.contains(&format!("{flagged} of 20 policies price outside")), "the page counts the flagged policies");
     let book = row(&pricing, "PORTFOLIO", None);
     let ratio = number(book, "loss_ratio");
     assert!((0.40..=0.65).contains(&ratio), "book loss ratio {ratio}");

@@ -3,6 +3,7 @@
 //! fonts, images or anything else fetched) and share what is here: escaping, cards, the
 //! inline charts and the style sheet.
 
+pub mod pricing;
 pub mod report;
 pub mod sensitivity;
 
@@ -77,6 +78,7 @@ table.sortable thead th.sorted::after { content: " \25BC"; color: var(--accent);
 tbody tr:nth-child(even) { background: #fafbfc; }
 tbody tr:hover { background: #eef5fb; }
 tr.total td { font-weight: 700; background: #eef3f8; }
+td.flag { color: #9a3412; font-weight: 700; }
 td.na, span.na { color: #9aa1a9; }
 small { color: var(--muted); }
 figure { margin: 20px 0 28px; }

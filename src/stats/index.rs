@@ -636,8 +636,7 @@ mod tests {
                             got.to_bits() == q.to_bits() || (got.is_nan() && q.is_nan()),
                             "n {n}, spread {spread}, p {p}: {got} vs {q}"
                         );
-                        let close =
-                            (tvar - expected_tvar).abs() <= 1e-12 * expected_tvar.abs()
+                        let close = (tvar - expected_tvar).abs() <= 1e-12 * expected_tvar.abs()
                             || tvar == expected_tvar
                             || (tvar.is_nan() && expected_tvar.is_nan());
                         assert!(close, "n {n}, spread {spread}, p {p}: TVaR {tvar} vs {expected_tvar}");

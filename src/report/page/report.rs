@@ -58,12 +58,13 @@ fn html(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, 
     page.push_str(&headline(results, label, &ranked));
     page.push_str(&exposures_table(results, label, &ranked));
     page.push_str(&charts_section(label, charts));
+    page.push_str(&super::pricing::section(model, results));
     page.push_str(&components_section(model, results, label, &ranked));
     page.push_str(&assumptions_section(model, label));
     page.push_str(&run_section(model, results));
     page.push_str(
         "<footer>Amounts are rounded for reading; the exact values are in <code>summary.csv</code>, \
-         <code>components.csv</code> and <code>exceedance.csv</code> next to this page. \
+         <code>components.csv</code>, <code>exceedance.csv</code> and <code>pricing.csv</code> next to this page. \
          Charts are also in <code>charts/</code> as PNG and SVG.</footer>\n</main>\n</body>\n</html>\n",
     );
     page
