@@ -71,54 +71,107 @@ fn ilf_table_has_seven_limits_per_exposure_rising_from_one() {
     }
 }
 
+/// The `(SummaryId → name)` of a summary set's `summary-info` file, with the name's column.
+fn summary_info(out: &Path, set: u32) -> (String, HashMap<String, String>) {
+    let (header, rows) = read_csv(&out.join(format!("ord/il_S{set}_summary-info.csv")));
+    assert_eq!(header.len(), 2, "summary_id and one grouping field: {header:?}");
+    assert_eq!(header[0], "summary_id");
+    let names = rows.iter().map(|r| (r["summary_id"].clone(), r[&header[1]].clone())).collect();
+    (header[1].clone(), names)
+}
+
 #[test]
-fn ord_files_have_the_standard_columns_and_agree_with_the_exceedance_table() {
+fn ord_files_are_oasis_summary_sets_for_the_portfolio_and_the_exposures() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run_annual(dir.path(), &["--ord"]);
-    let (ept_header, ept) = read_csv(&out.join("ord/ept.csv"));
-    assert_eq!(ept_header, ["SummaryId", "EPCalc", "EPType", "ReturnPeriod", "Loss"]);
-    let (alt_header, alt) = read_csv(&out.join("ord/alt.csv"));
-    assert_eq!(alt_header, ["SummaryId", "SampleType", "MeanLoss", "SDLoss"]);
-    let (map_header, map) = read_csv(&out.join("ord/summary_map.csv"));
-    assert_eq!(map_header, ["SummaryId", "id"]);
-    let ids: HashMap<String, String> = map.iter().map(|r| (r["SummaryId"].clone(), r["id"].clone())).collect();
-    assert_eq!(ids.len(), 4);
+    let mut names: Vec<String> = std::fs::read_dir(out.join("ord"))
+        .expect("ord folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "il_S1_ept.csv",
+            "il_S1_palt.csv",
+            "il_S1_summary-info.csv",
+            "il_S2_ept.csv",
+            "il_S2_palt.csv",
+            "il_S2_summary-info.csv"
+        ]
+    );
+    // Set 1 is the whole portfolio, described as Oasis describes a set grouped by no field.
+    let (field, portfolio) = summary_info(&out, 1);
+    assert_eq!((field.as_str(), portfolio.len(), portfolio["1"].as_str()), ("_not_set_", 1, "All-Risks"));
+    let (field, exposures) = summary_info(&out, 2);
+    assert_eq!(field, "id");
+    let mut ids: Vec<&str> = exposures.values().map(String::as_str).collect();
+    ids.sort();
+    assert_eq!(ids, ["large", "small", "unlimited"]);
 
     let (_, exceedance) = read_csv(&out.join("exceedance.csv"));
     let mut expected: HashMap<(String, String, String), String> = HashMap::new();
     for r in exceedance.iter().filter(|r| r["measure"] == "insured") {
         expected.insert((r["id"].clone(), r["ep_type"].clone(), r["return_period"].clone()), r["loss"].clone());
     }
-    let mut checked = 0;
-    for r in &ept {
-        assert_eq!(r["EPCalc"], "2");
-        let ep_type = match r["EPType"].as_str() {
-            "1" => "OEP",
-            "3" => "AEP",
-            "2" | "4" => continue,
-            other => panic!("unexpected EPType {other}"),
-        };
-        let key = (ids[&r["SummaryId"]].clone(), ep_type.to_string(), r["ReturnPeriod"].clone());
-        assert_eq!(r["Loss"], expected[&key], "{key:?}");
-        checked += 1;
-    }
-    assert_eq!(checked, 4 * 2 * 11);
-    // TVaR at a return period is at least the loss at that return period.
-    for pair in ept.chunks(11 * 4) {
-        let loss = |ep_type: &str, t: &str| {
-            number(pair.iter().find(|r| r["EPType"] == ep_type && r["ReturnPeriod"] == t).expect("row"), "Loss")
-        };
-        assert!(loss("4", "100") >= loss("3", "100"));
-        assert!(loss("2", "100") >= loss("1", "100"));
-    }
     let (_, summary) = read_csv(&out.join("summary.csv"));
-    for r in &alt {
-        assert_eq!(r["SampleType"], "2");
-        let id = &ids[&r["SummaryId"]];
-        let s = summary.iter().find(|s| &s["id"] == id && s["measure"] == "insured").expect("summary row");
-        assert_eq!(r["MeanLoss"], s["mean"]);
-        assert_eq!(r["SDLoss"], s["sd"]);
+    let mut checked = 0;
+    for set in [1, 2] {
+        let (_, info) = summary_info(&out, set);
+        // Our reports' id for a SummaryId: set 1's only one is the portfolio.
+        let id = |summary_id: &str| if set == 1 { "PORTFOLIO".to_string() } else { info[summary_id].clone() };
+        let (ept_header, ept) = read_csv(&out.join(format!("ord/il_S{set}_ept.csv")));
+        assert_eq!(ept_header, ["SummaryId", "EPCalc", "EPType", "ReturnPeriod", "Loss"]);
+        for r in &ept {
+            assert_eq!(r["EPCalc"], "2");
+            let ep_type = match r["EPType"].as_str() {
+                "1" => "OEP",
+                "3" => "AEP",
+                "2" | "4" => continue,
+                other => panic!("unexpected EPType {other}"),
+            };
+            let key = (id(&r["SummaryId"]), ep_type.to_string(), r["ReturnPeriod"].clone());
+            assert_eq!(r["Loss"], expected[&key], "{key:?}");
+            checked += 1;
+        }
+        // TVaR at a return period is at least the loss at that return period.
+        for rows in ept.chunks(11 * 4) {
+            let loss = |ep_type: &str, t: &str| {
+                number(rows.iter().find(|r| r["EPType"] == ep_type && r["ReturnPeriod"] == t).expect("row"), "Loss")
+            };
+            assert!(loss("4", "100") >= loss("3", "100"));
+            assert!(loss("2", "100") >= loss("1", "100"));
+        }
+        let (palt_header, palt) = read_csv(&out.join(format!("ord/il_S{set}_palt.csv")));
+        assert_eq!(palt_header, ["SummaryId", "SampleType", "MeanLoss", "SDLoss"]);
+        assert_eq!(palt.len(), info.len(), "one row per SummaryId of set {set}");
+        for r in &palt {
+            assert_eq!(r["SampleType"], "2");
+            let id = id(&r["SummaryId"]);
+            let s = summary.iter().find(|s| s["id"] == id && s["measure"] == "insured").expect("summary row");
+            assert_eq!(r["MeanLoss"], s["mean"]);
+            assert_eq!(r["SDLoss"], s["sd"]);
+        }
     }
+    assert_eq!(checked, (1 + 3) * 2 * 11, "OEP and AEP at 11 return periods for the portfolio and 3 exposures");
+}
+
+#[test]
+fn ord_portfolio_mean_loss_appears_once_and_is_the_sum_of_the_exposures_mean_losses() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = run_annual(dir.path(), &["--ord"]);
+    let (_, portfolio) = read_csv(&out.join("ord/il_S1_palt.csv"));
+    let (_, exposures) = read_csv(&out.join("ord/il_S2_palt.csv"));
+    assert_eq!(portfolio.len(), 1, "the portfolio is set 1's only SummaryId");
+    let (_, info) = summary_info(&out, 2);
+    assert!(!info.values().any(|id| id == "PORTFOLIO"), "set 2 holds the exposures only: {info:?}");
+    let total = number(&portfolio[0], "MeanLoss");
+    let sum: f64 = exposures.iter().map(|r| number(r, "MeanLoss")).sum();
+    assert!(total > 0.0);
+    // The portfolio mean sums each year's losses, the exposures' means each exposure's: the
+    // same non-negative terms added in another order, which in f64 differ by at most about
+    // (20,000 years + 3 exposures) × 2^-53 ≈ 2e-12 of the total.
+    assert!((total - sum).abs() <= 1e-9 * total, "portfolio {total} vs sum of exposures {sum}");
 }
 
 #[test]

@@ -98,10 +98,11 @@ fn single_run(dir: &Path, extra: &[&str]) -> PathBuf {
 #[test]
 fn annual_runs_in_1_3_and_4_shards_merge_to_the_unsharded_reports_byte_for_byte() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let single = single_run(dir.path(), &["--ylt"]);
+    let single = single_run(dir.path(), &["--ylt", "--ord"]);
     for n in [1, 3, 4] {
-        let merged = shard_and_merge(dir.path(), &[], n, &["--ylt"]);
+        let merged = shard_and_merge(dir.path(), &[], n, &["--ylt", "--ord"]);
         assert_same_reports(&single, &merged);
+        assert_same_reports(&single.join("ord"), &merged.join("ord"));
         let (a, b) = (read_ylt(&single.join("ylt.parquet")), read_ylt(&merged.join("ylt.parquet")));
         assert!(a.equals(&b), "the merged year loss table should equal the unsharded one ({n} shards)");
     }

@@ -1,10 +1,13 @@
-//! Open Results Data (the Oasis LMF output standard) for the insured loss, in `ord/`:
-//! `ept.csv` (exceedance probability table), `alt.csv` (average loss table) and
-//! `summary_map.csv` (SummaryId → exposure id; the portfolio is the last SummaryId).
+//! Open Results Data (the Oasis LMF output standard) for the insured loss, in `ord/`, laid out
+//! as an Oasis analysis lays out its insured-loss ("il") perspective: one summary set per level
+//! of detail, each with its own files `il_S<set>_<table>.csv`. Set 1 is the portfolio (one
+//! SummaryId), set 2 the exposures (one SummaryId each), so summing a table's MeanLoss counts
+//! each loss once. Per set: `ept` (exceedance probability table), `palt` (period average loss
+//! table) and `summary-info` (what each SummaryId stands for).
 
 use super::csv::Csv;
 use super::format::num;
-use super::{ReportFile, PORTFOLIO_ID};
+use super::ReportFile;
 use crate::run::{MeasureResult, RunResults};
 use crate::stats::RETURN_PERIODS;
 
@@ -14,18 +17,27 @@ const FULL_UNCERTAINTY: u32 = 2;
 const SAMPLE_STATISTICS: u32 = 2;
 
 pub fn render(results: &RunResults) -> Vec<ReportFile> {
-    let mut ids: Vec<(&str, &MeasureResult)> =
-        results.exposures.iter().map(|e| (e.id.as_str(), &e.measures.insured)).collect();
+    let mut files = Vec::new();
+    // Oasis describes a summary set grouped by no field (the whole portfolio) this way.
     if let Some(p) = &results.portfolio {
-        ids.push((PORTFOLIO_ID, &p.insured));
+        files.extend(summary_set(1, "_not_set_", vec![("All-Risks", &p.insured)]));
     }
-    let rows = 4 * RETURN_PERIODS.len() * ids.len();
+    let exposures = results.exposures.iter().map(|e| (e.id.as_str(), &e.measures.insured)).collect();
+    files.extend(summary_set(2, "id", exposures));
+    files
+}
+
+/// The files of summary set `set`: SummaryId k (from 1) is `members[k - 1]`, whose
+/// summary-info names it by `field`.
+fn summary_set(set: u32, field: &str, members: Vec<(&str, &MeasureResult)>) -> [ReportFile; 3] {
+    let rows = 4 * RETURN_PERIODS.len() * members.len();
     let mut ept = Csv::with_capacity(&["SummaryId", "EPCalc", "EPType", "ReturnPeriod", "Loss"], Csv::room(rows, 0, 2));
-    let mut alt = Csv::new(&["SummaryId", "SampleType", "MeanLoss", "SDLoss"]);
-    let mut map = Csv::new(&["SummaryId", "id"]);
-    for (index, (id, insured)) in ids.iter().enumerate() {
+    let mut palt = Csv::new(&["SummaryId", "SampleType", "MeanLoss", "SDLoss"]);
+    // Oasis' summary-info also carries `tiv`, the total insured value: cyber cover has none.
+    let mut info = Csv::new(&["summary_id", field]);
+    let none = Vec::new();
+    for (index, (name, insured)) in members.iter().enumerate() {
         let summary_id = (index + 1).to_string();
-        let none = Vec::new();
         // EPType 1 OEP, 2 OEP TVaR, 3 AEP, 4 AEP TVaR; return periods from the longest.
         let curves: [(u32, &Vec<f64>); 4] = [
             (1, insured.occurrence_ep.as_ref().unwrap_or(&none)),
@@ -44,17 +56,15 @@ pub fn render(results: &RunResults) -> Vec<ReportFile> {
                 ]);
             }
         }
-        alt.row([
+        palt.row([
             summary_id.clone(),
             SAMPLE_STATISTICS.to_string(),
             num(insured.summary.mean),
             num(insured.summary.sd),
         ]);
-        map.row([summary_id, id.to_string()]);
+        info.row([summary_id, name.to_string()]);
     }
-    vec![
-        ReportFile { path: "ord/ept.csv".into(), bytes: ept.into_bytes() },
-        ReportFile { path: "ord/alt.csv".into(), bytes: alt.into_bytes() },
-        ReportFile { path: "ord/summary_map.csv".into(), bytes: map.into_bytes() },
-    ]
+    let file =
+        |table: &str, csv: Csv| ReportFile { path: format!("ord/il_S{set}_{table}.csv"), bytes: csv.into_bytes() };
+    [file("ept", ept), file("palt", palt), file("summary-info", info)]
 }
