@@ -306,8 +306,8 @@ impl LossDistribution {
         (lo, (lo + 1).min(self.iterations - 1), h - lo as f64)
     }
 
-    /// Sorts, in one pass over the data, what the quantiles at `levels` (and TVaRs from
-    /// them) and the listed 0-based `ranks` will read: call it before asking for many.
+    /// Sorts, in one pass over the data, what the quantiles and TVaRs at `levels` and the
+    /// listed 0-based `ranks` will read: call it before asking for many.
     pub fn prepare(&self, levels: &[f64], ranks: &[u64]) {
         if self.iterations == 0 {
             return;
@@ -323,6 +323,12 @@ impl LossDistribution {
             let (lo, hi, _) = self.ranks(*p);
             want(lo);
             want(hi);
+            // The TVaR at the level reads its boundary value and the first of its whole tail.
+            let whole = tail_weights(*p, self.iterations).whole;
+            if whole < self.iterations {
+                want(self.iterations - whole - 1);
+            }
+            want(self.iterations - whole);
         }
         for rank in ranks {
             want(*rank);
@@ -441,6 +447,10 @@ impl LossDistribution {
             return 0.0;
         }
         let b = self.buckets.holding(start);
+        if start == self.buckets.starts[b] {
+            // Whole buckets from b up: their sum is known without sorting any of them.
+            return self.buckets.above[b];
+        }
         let mut total = Neumaier::default();
         total.add(self.buckets.above[b + 1]);
         for v in self.bucket(b)[start - self.buckets.starts[b]..].iter().rev() {
