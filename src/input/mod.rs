@@ -8,7 +8,10 @@ mod parquet_footer;
 pub mod portfolio_risk;
 pub mod toml_section;
 
-pub use assumptions::{Assumptions, CapitalMeasure, Component, CountModel, Mode, PolicyTerms, Pricing, Probability};
+pub use assumptions::{
+    Assumptions, CapitalMeasure, Component, CountModel, IlfAggregate, IlfSettings, Mode, PolicyTerms, Pricing,
+    Probability,
+};
 pub use exposures::{Exposure, Exposures};
 
 /// The largest expected number of breaches (or systemic events) per exposure-year accepted

@@ -53,7 +53,7 @@ pub struct TableFile {
     pub sha256: String,
 }
 
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 pub const MANIFEST: &str = "manifest.json";
 
