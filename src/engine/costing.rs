@@ -301,9 +301,6 @@ impl Costing<'_> {
                 gross[j] += cost;
                 if let Some(sublimit) = sublimit {
                     capped[j] += smaller(cost, sublimit);
-                    if whole {
-                        covered[j] += cost;
-                    }
                 }
             };
             if dense && k == 1 && sublimit.is_none() {
@@ -332,6 +329,15 @@ impl Costing<'_> {
         if own_gross_only {
             // (Read only where terms apply.)
             return;
+        }
+        if whole {
+            // The covered cost before the sublimits, added in the components' order as
+            // [`Costing::breach`] adds it.
+            for (s, _) in self.steps.iter().enumerate().filter(|(_, step)| step.covered_up_to.is_some()) {
+                for j in 0..n {
+                    covered[j] += if k > 1 { costs[j * k + s] } else { gross[j] };
+                }
+            }
         }
         let covered: &[f64] = if whole { covered } else { capped };
         for j in 0..n {
@@ -661,7 +667,8 @@ mod tests {
 
     /// A component's costs are the same whether it is costed alone (a column of costs summed
     /// at once) or beside one that never costs anything (breach by breach): fixed costs only,
-    /// and fixed plus per-unit costs, with and without policy terms.
+    /// and fixed plus per-unit costs, with and without policy terms (a retention alone, or
+    /// with a per-breach and an aggregate sublimit).
     #[test]
     fn a_lone_component_costs_what_it_costs_beside_others() {
         let costed = [
@@ -670,7 +677,12 @@ mod tests {
              per_unit = { dist = \"uniform\", min = 0.5, max = 2 }\nunit_share = { dist = \"uniform\", min = 0.1, max = 1 }\n",
         ];
         let nothing = "[[component]]\nname = \"z\"\nfixed = 0\n";
-        for csv in ["id,records,annual_rate\nx,5000,0.4\n", "id,records,annual_rate,retention\nx,5000,0.4,2e5\n"] {
+        for csv in [
+            "id,records,annual_rate\nx,5000,0.4\n",
+            "id,records,annual_rate,retention\nx,5000,0.4,2e5\n",
+            // The retention shared across the components before a sublimit, and an aggregate one.
+            "id,records,annual_rate,retention,sublimit_a,aggregate_sublimit_a\nx,5000,0.4,2e5,3e5,6e5\n",
+        ] {
             for alone in costed {
                 let settings = RunSettings { mode: Mode::Annual, iterations: 30_000, seed: 5 };
                 let beside = format!("{alone}{nothing}");

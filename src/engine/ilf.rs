@@ -96,15 +96,22 @@ impl Layers {
 
     /// Adds a breach of the iteration (the general way) whose applicable components cost
     /// `costs`.
-    #[inline]
+    #[inline(always)]
     pub(super) fn add(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) {
-        let payables = [breach.payable, breach.payable_base];
         if self.linear {
-            for (basis, &payable) in payables.iter().enumerate().take(self.bases) {
-                self.payable[basis].push(payable);
+            self.payable[0].push(breach.payable);
+            if self.bases == 2 {
+                self.payable[1].push(breach.payable_base);
             }
-            return;
+        } else {
+            self.add_to_year(breach, costs, cover);
         }
+    }
+
+    /// [`Layers::add`] where the year's terms are not linear. Out of line: it weighs.
+    #[inline(never)]
+    fn add_to_year(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) {
+        let payables = [breach.payable, breach.payable_base];
         let m = cover.aggregate_sublimits.len();
         for (basis, &payable) in payables.iter().enumerate().take(self.bases) {
             for (lane, (year, limit)) in self.year[basis].iter_mut().zip(LIMITS).enumerate() {
@@ -128,7 +135,7 @@ impl Layers {
 
     /// Closes the iteration (the general way): its payments at each limit go through the
     /// year's terms (but the share, applied to the block's sums) into the sums.
-    #[inline]
+    #[inline(always)]
     pub(super) fn close_year(&mut self, cover: &Cover) {
         if self.linear {
             let end = self.payable[0].len();
@@ -136,8 +143,14 @@ impl Layers {
                 self.several.push((self.start as u32, (end - self.start) as u32));
             }
             self.start = end;
-            return;
+        } else {
+            self.close_through_terms(cover);
         }
+    }
+
+    /// [`Layers::close_year`] where the year's terms are not linear.
+    #[inline(never)]
+    fn close_through_terms(&mut self, cover: &Cover) {
         let m = cover.aggregate_sublimits.len();
         for basis in 0..self.bases {
             for lane in 0..LANES {
@@ -221,6 +234,13 @@ fn linear_sums(payable: &[f64], several: &[(u32, u32)], sums: &mut [f64; LANES],
         let mut cross = [0.0; LANES];
         for &(first, count) in several {
             let breaches = &payable[first as usize..][..count as usize];
+            if let [a, b] = breaches {
+                // Most such iterations: the loop below, spelled out (the same products).
+                for (c, limit) in cross.iter_mut().zip(LIMITS) {
+                    *c += smaller(*b, limit) * smaller(*a, limit);
+                }
+                continue;
+            }
             // Each lane's iteration so far, and the products of its breaches' parts.
             let mut year = LIMITS.map(|l| smaller(breaches[0], l));
             let mut products = [0.0; LANES];

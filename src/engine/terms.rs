@@ -182,50 +182,56 @@ impl YearTotals {
     }
 
     /// Starts a new year.
-    #[inline]
+    #[inline(always)]
     pub(super) fn reset(&mut self) {
-        let parts = std::mem::take(&mut self.parts);
-        *self = YearTotals { parts, ..Default::default() };
-        self.parts.fill(0.0);
+        (self.gross, self.insured_sum) = (0.0, 0.0);
+        (self.largest_gross, self.largest_insured, self.largest_retained) = (0.0, 0.0, 0.0);
+        if !self.parts.is_empty() {
+            self.parts.fill(0.0);
+        }
     }
 
     /// Adds a breach whose applicable components cost `costs` (its gross, with one).
-    #[inline]
+    #[inline(always)]
     pub(super) fn add(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) {
         self.gross += breach.gross;
         self.insured_sum += breach.insured_before_share;
-        let mut excess_alone = 0.0;
-        if !cover.aggregate_sublimits.is_empty() {
-            let (parts, caps) = (&mut self.parts, &cover.aggregate_sublimits);
-            let (payable, paid) = (breach.payable, breach.insured_before_share);
-            cover.aggregate_parts(
-                cover.retention,
-                breach.covered,
-                payable,
-                paid,
-                |p| costs[p],
-                |i, part| {
-                    parts[i] += part;
-                    excess_alone += larger(part - caps[i].1, 0.0);
-                },
-            );
-        }
+        let excess_alone =
+            if cover.aggregate_sublimits.is_empty() { 0.0 } else { self.add_parts(breach, costs, cover) };
         let insured_alone = cover.year(breach.insured_before_share, excess_alone);
         self.largest_gross = larger(self.largest_gross, breach.gross);
         self.largest_insured = larger(self.largest_insured, insured_alone);
         self.largest_retained = larger(self.largest_retained, larger(breach.gross - insured_alone, 0.0));
     }
 
+    /// Adds a breach's payments for the aggregate-sublimited components; returns by how much
+    /// they exceed their aggregate sublimits on their own. Out of line: few policies have any.
+    #[inline(never)]
+    fn add_parts(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) -> f64 {
+        let mut excess_alone = 0.0;
+        let (parts, caps) = (&mut self.parts, &cover.aggregate_sublimits);
+        let (payable, paid) = (breach.payable, breach.insured_before_share);
+        let mut add = |i: usize, part: f64| {
+            parts[i] += part;
+            excess_alone += larger(part - caps[i].1, 0.0);
+        };
+        cover.aggregate_parts(cover.retention, breach.covered, payable, paid, |p| costs[p], &mut add);
+        excess_alone
+    }
+
     /// The insured part of the year so far (after its terms).
-    #[inline]
+    #[inline(always)]
     pub(super) fn insured(&self, cover: &Cover) -> f64 {
+        if self.parts.is_empty() {
+            return cover.year(self.insured_sum, 0.0);
+        }
         let excess: f64 =
             self.parts.iter().zip(&cover.aggregate_sublimits).map(|(paid, (_, cap))| larger(paid - cap, 0.0)).sum();
         cover.year(self.insured_sum, excess)
     }
 
     /// The year's outcome.
-    #[inline]
+    #[inline(always)]
     pub(super) fn close(&self, iteration: u64, cover: &Cover) -> Outcome {
         Outcome {
             iteration,
