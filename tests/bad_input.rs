@@ -254,6 +254,19 @@ fn an_unknown_sublimit_component_column_is_an_input_error() {
 }
 
 #[test]
+fn an_unknown_aggregate_sublimit_component_column_is_an_input_error() {
+    bad_exposures(
+        "id,records,aggregate_sublimit_legl\na,10,500\n",
+        &["row 1", "aggregate_sublimit_legl", "no component", "\"legl\"", "aggregate_sublimit_legal"],
+    );
+}
+
+#[test]
+fn a_negative_aggregate_sublimit_in_the_exposures_is_an_input_error() {
+    bad_exposures("id,records,aggregate_sublimit_legal\na,10,-5\n", &["row 1", "aggregate_sublimit_legal", "-5"]);
+}
+
+#[test]
 fn a_negative_policy_amount_in_the_exposures_is_an_input_error() {
     bad_exposures("id,records,retention\na,10,-100\n", &["row 1", "column retention", "\"-100\""]);
     bad_exposures("id,records,limit\na,10,-1\n", &["row 1", "column limit", "\"-1\""]);
@@ -473,6 +486,31 @@ fn an_unknown_component_in_policy_sublimits_is_an_input_error() {
         &format!("{GOOD_TOML}\n[policy]\nsublimits = {{ legl = 5000 }}\n"),
         &["policy.sublimits.legl", "\"legal\""],
     );
+}
+
+#[test]
+fn an_unknown_component_in_policy_aggregate_sublimits_is_an_input_error() {
+    bad_assumptions(
+        &format!("{GOOD_TOML}\n[policy]\naggregate_sublimits = {{ legl = 5000 }}\n"),
+        &["policy.aggregate_sublimits.legl", "\"legal\""],
+    );
+}
+
+#[test]
+fn an_unknown_ilf_aggregate_choice_is_an_input_error() {
+    bad_assumptions(
+        &format!("{GOOD_TOML}\n[pricing]\nilf_aggregate = \"floats\"\n"),
+        &["pricing.ilf_aggregate", "\"moves\""],
+    );
+}
+
+#[test]
+fn a_negative_ilf_base_retention_or_sd_multiple_is_an_input_error() {
+    bad_assumptions(
+        &format!("{GOOD_TOML}\n[pricing]\nilf_base_retention = -1\n"),
+        &["pricing.ilf_base_retention", "-1"],
+    );
+    bad_assumptions(&format!("{GOOD_TOML}\n[pricing]\nilf_sd_multiple = -2\n"), &["pricing.ilf_sd_multiple", "-2"]);
 }
 
 #[test]

@@ -518,7 +518,7 @@ sublimits = { response = 800 }
             assert_eq!(summary.num(row, "sd"), 0.0, "{id}/{measure}: constant losses have sd 0");
         }
     };
-    // min(max(min(1000, 800) - 300, 0), 500) = 500, times share 0.5.
+    // The retention first: 1000 − 300 = 700 (under the 800 sublimit), limit 500, share 0.5.
     expect("defaults", 1400.0, 250.0);
     // No retention, no limit, full share, sublimit above the cost.
     expect("overridden", 1400.0, 1000.0);

@@ -109,14 +109,14 @@ fn insured_loss_rises_with_the_limit_and_falls_with_the_retention_iteration_by_i
 fn increased_limit_factors_increase_with_the_limit_and_equal_the_insured_mean_at_the_policy_limit() {
     let csv = "id,records,retention,limit\nx,1000,100000,5000000\n";
     let results = simulate(csv, &lognormal_assumptions(0.8), Mode::Annual, 50_000, 400);
-    let e = &results.exposures[0];
-    for pair in e.layer_means.windows(2) {
-        assert!(pair[1] >= pair[0], "layer means must increase: {:?}", e.layer_means);
+    let means = results.exposures[0].layers.mean[0];
+    for pair in means.windows(2) {
+        assert!(pair[1] >= pair[0], "layer means must increase: {means:?}");
     }
-    assert!(e.layer_means[6] > e.layer_means[0]);
+    assert!(means[6] > means[0]);
     // The 5M layer re-applied to the same breaches is exactly the policy's insured loss.
-    let insured = e.measures.insured.summary.mean;
-    assert!((e.layer_means[2] - insured).abs() <= 1e-9 * insured, "{} vs {insured}", e.layer_means[2]);
+    let insured = results.exposures[0].measures.insured.summary.mean;
+    assert!((means[2] - insured).abs() <= 1e-9 * insured, "{} vs {insured}", means[2]);
 }
 
 #[test]
@@ -138,10 +138,10 @@ fn a_sublimit_caps_only_its_component_and_uncovered_components_are_never_insured
 }
 
 #[test]
-fn a_retention_applies_after_sublimits_and_the_limit_after_the_retention() {
+fn the_retention_is_shared_across_components_before_their_sublimits_and_the_limit_comes_last() {
     let toml = "[breach]\naffected_share = 1\n[[component]]\nname = \"a\"\nfixed = 1000\n[[component]]\nname = \"b\"\nfixed = 500\n[policy]\nsublimits = { a = 600 }\nretention = 300\nlimit = 700\nshare = 0.5\n";
     let results = simulate("id,records\nx,1\n", toml, Mode::Breach, 3, 501);
-    // covered = 600 + 500 = 1100; minus retention 300 = 800; limit 700; share 0.5 = 350.
+    // 1500 covered, 80% above the retention: a 800 capped at 600, b 400; limit 700; share 0.5.
     assert_eq!(summary(&results, "x", "insured").mean, 350.0);
     assert_eq!(summary(&results, "x", "retained").mean, 1500.0 - 350.0);
 }

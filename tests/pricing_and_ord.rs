@@ -55,18 +55,34 @@ fn run_annual(dir: &Path, extra: &[&str]) -> std::path::PathBuf {
 }
 
 #[test]
-fn ilf_table_has_seven_limits_per_exposure_rising_from_one() {
+fn ilf_table_has_seven_limits_per_exposure_and_basis_rising_from_one() {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = run_annual(dir.path(), &[]);
     let (header, ilf) = read_csv(&out.join("ilf.csv"));
-    assert_eq!(header, ["id", "retention", "limit", "expected_insured_loss", "ilf"]);
-    assert_eq!(ilf.len(), 3 * 7);
-    for rows in ilf.chunks(7) {
+    assert_eq!(
+        header,
+        [
+            "id",
+            "basis",
+            "retention",
+            "limit",
+            "aggregate_limit",
+            "expected_insured_loss",
+            "sd",
+            "ilf",
+            "ilf_with_risk_load"
+        ]
+    );
+    assert_eq!(ilf.len(), 3 * 2 * 7);
+    for (i, rows) in ilf.chunks(7).enumerate() {
+        assert_eq!(rows[0]["basis"], if i % 2 == 0 { "own" } else { "base" });
         let limits: Vec<f64> = rows.iter().map(|r| number(r, "limit")).collect();
         assert_eq!(limits, [1e6, 2e6, 5e6, 10e6, 25e6, 50e6, 100e6]);
         assert_eq!(number(&rows[0], "ilf"), 1.0);
+        assert_eq!(number(&rows[0], "ilf_with_risk_load"), 1.0);
         for pair in rows.windows(2) {
             assert!(number(&pair[1], "ilf") >= number(&pair[0], "ilf"));
+            assert!(number(&pair[1], "ilf_with_risk_load") >= number(&pair[0], "ilf_with_risk_load"));
         }
     }
 }

@@ -441,9 +441,11 @@ fn check_results(model: &Model, results: &RunResults) -> Result<(), String> {
         ensure((component_total - gross_mean).abs() <= ROUNDING * gross_mean.max(1.0), || {
             format!("{}: component means sum to {component_total}, gross mean {gross_mean}", e.id)
         })?;
-        ensure(e.layer_means.windows(2).all(|w| w[0] <= w[1]) && e.layer_means.iter().all(|x| x.is_finite()), || {
-            format!("{}: layer means not finite and increasing: {:?}", e.id, e.layer_means)
-        })?;
+        for means in &e.layers.mean {
+            ensure(means.windows(2).all(|w| w[0] <= w[1]) && means.iter().all(|x| x.is_finite()), || {
+                format!("{}: layer means not finite and increasing: {:?}", e.id, e.layers)
+            })?;
+        }
     }
     ensure(results.portfolio.is_some() == annual, || "a portfolio only in annual mode".to_string())?;
     if let Some(p) = &results.portfolio {
@@ -498,8 +500,9 @@ fn check_outcomes(model: &Model) -> Result<(), String> {
             let costs: f64 = costs.iter().sum();
             ensure((costs - x.gross).abs() <= ROUNDING * x.gross.max(1.0), what)?;
         }
-        // The ILF layers: a higher per-breach limit never pays less, chunk by chunk.
-        for sums in &o.layer_sums {
+        // The ILF layers: a higher per-breach limit never pays less, block by block (each
+        // basis's sums, and sums of squares, over the limits).
+        for sums in o.layer_sums.iter().flat_map(|block| block.chunks(breachcost::engine::ILF_LIMITS.len())) {
             ensure(sums.windows(2).all(|w| w[0] <= w[1] * (1.0 + ROUNDING)), || {
                 format!("{}: layers {sums:?}", exposure.id)
             })?;

@@ -250,6 +250,7 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
             aggregate_limit: None,
             share: None,
             sublimits: Vec::new(),
+            aggregate_sublimits: Vec::new(),
             extra: Vec::new(),
         })
         .collect();

@@ -54,6 +54,7 @@ fn synthetic(name: &str, records: u64, mix: Option<Vec<String>>) -> Exposure {
         aggregate_limit: None,
         share: None,
         sublimits: Vec::new(),
+        aggregate_sublimits: Vec::new(),
         extra: Vec::new(),
     }
 }

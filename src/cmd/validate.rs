@@ -77,6 +77,27 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         money(p.aggregate_limit),
         p.share
     )?;
+    for (what, amounts) in [("sublimits", &p.sublimits), ("aggregate sublimits", &p.aggregate_sublimits)] {
+        let finite: Vec<String> = a
+            .components
+            .iter()
+            .zip(amounts)
+            .filter(|(_, s)| s.is_finite())
+            .map(|(c, s)| format!("{} {}", c.name, money(*s)))
+            .collect();
+        if !finite.is_empty() {
+            outln!("  policy {what}: {}", finite.join(", "))?;
+        }
+    }
+    let ilf = &a.pricing.ilf;
+    outln!(
+        "  increased-limit factors: aggregate {} with the limit, base retention {} ({}), risk load {} × {} sd",
+        if ilf.aggregate == crate::input::IlfAggregate::Moves { "moves" } else { "fixed" },
+        money(model.ilf_base_retention),
+        if ilf.base_retention.is_some() { "given" } else { "the most common retention" },
+        a.pricing.cost_of_capital,
+        ilf.sd_multiple
+    )?;
     outln!(
         "exposures: {} (sha256 {}), {} rows",
         inputs.exposures_source.path,

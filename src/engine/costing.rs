@@ -5,11 +5,12 @@
 
 use std::ops::Range;
 
+use super::ilf::Layers;
 use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
 use super::rng::{mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM};
 use super::sample::{exp_column, NormalDraws};
-use super::terms::{insured_before_share, BreachCost, Layers};
+use super::terms::{BreachCost, Cover};
 use crate::input::dist::Var;
 use crate::input::Component;
 use crate::sampler::open_unit;
@@ -45,6 +46,8 @@ pub(super) struct Costing<'m> {
     any_curve: bool,
     /// The applicable components, in order, resolved for the breach loop.
     steps: Vec<Step<'m>>,
+    /// The exposure's policy terms, resolved for its breaches and years.
+    pub(super) cover: Cover,
 }
 
 impl<'m> Costing<'m> {
@@ -75,7 +78,7 @@ impl<'m> Costing<'m> {
                 }
             })
             .collect();
-        Costing { model, exposure, any_curve, steps }
+        Costing { model, exposure, any_curve, steps, cover: Cover::new(model, exposure) }
     }
 }
 
@@ -107,9 +110,8 @@ impl Costing<'_> {
         let log10_affected = if self.any_curve { not_speculated(f64::log10, affected) } else { 0.0 };
         // ln(affected), taken by the first component that needs it and shared with the others.
         let mut ln_affected = None;
-        let terms = &self.exposure.terms;
         let mut gross = 0.0;
-        let mut covered = 0.0;
+        let (mut covered, mut capped) = (0.0, 0.0);
         for (slot, step) in costs.iter_mut().zip(&self.steps) {
             let component = step.component;
             let mut rng = stream(mix_prepared(breach_key, step.child));
@@ -157,10 +159,11 @@ impl Costing<'_> {
             *slot = cost;
             gross += cost;
             if let Some(sublimit) = step.covered_up_to {
-                covered += cost.min(sublimit);
+                covered += cost;
+                capped += cost.min(sublimit);
             }
         }
-        BreachCost { gross, covered, insured_before_share: insured_before_share(terms, covered) }
+        self.cover.breach(gross, covered, capped, |p| costs[p])
     }
 
     /// Costs the next [`ROUND_BREACHES`] own breaches of `own`'s block, column by column (see
@@ -179,6 +182,9 @@ impl Costing<'_> {
             costs,
             gross,
             covered,
+            capped,
+            payable,
+            payable_base,
             insured,
             occurring,
             scaled,
@@ -187,8 +193,10 @@ impl Costing<'_> {
             ..
         } = own;
         let own_gross_only = *own_gross_only;
-        let (affected, log10_affected, gross, covered, insured) =
-            (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut insured[..n]);
+        let (affected, log10_affected, gross, covered, capped) =
+            (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut capped[..n]);
+        // Without a finite sublimit the covered cost is the capped one: it is summed once.
+        let whole = self.cover.any_sublimit;
         let positions = positions_of(self.model);
         let copula = &mut copula[..n * positions];
         // Every draw of breach number i of the block comes from each column's draws for i
@@ -222,7 +230,10 @@ impl Costing<'_> {
         }
         gross.fill(0.0);
         if !own_gross_only {
-            covered.fill(0.0);
+            capped.fill(0.0);
+            if whole {
+                covered.fill(0.0);
+            }
         }
         for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
             let component = step.component;
@@ -289,7 +300,7 @@ impl Costing<'_> {
                 }
                 gross[j] += cost;
                 if let Some(sublimit) = sublimit {
-                    covered[j] += smaller(cost, sublimit);
+                    capped[j] += smaller(cost, sublimit);
                 }
             };
             if dense && k == 1 && sublimit.is_none() {
@@ -319,9 +330,21 @@ impl Costing<'_> {
             // (Read only where terms apply.)
             return;
         }
-        let terms = &self.exposure.terms;
-        for (insured, covered) in insured.iter_mut().zip(covered.iter()) {
-            *insured = insured_before_share(terms, *covered);
+        if whole {
+            // The covered cost before the sublimits, added in the components' order as
+            // [`Costing::breach`] adds it.
+            for (s, _) in self.steps.iter().enumerate().filter(|(_, step)| step.covered_up_to.is_some()) {
+                for j in 0..n {
+                    covered[j] += if k > 1 { costs[j * k + s] } else { gross[j] };
+                }
+            }
+        }
+        let covered: &[f64] = if whole { covered } else { capped };
+        for j in 0..n {
+            let cost = |p: usize| if k > 1 { costs[j * k + p] } else { gross[j] };
+            let breach = self.cover.breach(gross[j], covered[j], capped[j], cost);
+            (payable[j], payable_base[j], insured[j]) =
+                (breach.payable, breach.payable_base, breach.insured_before_share);
         }
     }
 }
@@ -397,7 +420,14 @@ pub(super) struct OwnBreaches {
     /// `round × components` costs, breach by breach (only with more than one component).
     costs: Vec<f64>,
     pub(super) gross: Vec<f64>,
+    /// The covered components' cost (only with a finite sublimit: it is `capped` otherwise),
+    /// and after their sublimits.
     covered: Vec<f64>,
+    capped: Vec<f64>,
+    /// What the policy pays before the per-breach limit, at its retention and at the base
+    /// retention, and after the limit ([`BreachCost`]).
+    payable: Vec<f64>,
+    payable_base: Vec<f64>,
     insured: Vec<f64>,
     /// The breaches (of the round) in which the component being costed arises.
     occurring: Vec<u32>,
@@ -434,6 +464,9 @@ impl OwnBreaches {
             costs: Vec::new(),
             gross: Vec::new(),
             covered: Vec::new(),
+            capped: Vec::new(),
+            payable: Vec::new(),
+            payable_base: Vec::new(),
             insured: Vec::new(),
             occurring: Vec::new(),
             scaled: Vec::new(),
@@ -457,6 +490,9 @@ impl OwnBreaches {
             &mut self.log10_affected,
             &mut self.gross,
             &mut self.covered,
+            &mut self.capped,
+            &mut self.payable,
+            &mut self.payable_base,
             &mut self.insured,
             &mut self.scaled,
             &mut self.ln_affected,
@@ -537,7 +573,7 @@ impl OwnBreaches {
 
     /// A year's totals (see [`OwnBreaches::add_to_year`]) of `count` breaches that run past
     /// the costed round's breaches not yet taken (`round`): those, then the next round's (and
-    /// on, for a year of more than a round), each round's breaches summed into `layers` as it
+    /// on, for a year of more than a round), each round's breaches handed to `layers` as it
     /// is costed. Out of line: most years' breaches lie in one round.
     #[inline(never)]
     pub(super) fn take_year_across(
@@ -549,12 +585,16 @@ impl OwnBreaches {
         layers: &mut Layers,
         year_costs: &mut [f64],
     ) -> (f64, f64) {
+        if count > 1 {
+            // (Where the costed round is all taken, its end: the next round's start.)
+            layers.several(round.start, count);
+        }
         let mut left = count as usize;
         let mut totals = (0.0, 0.0);
         while left > 0 {
             if round.start == round.end {
                 let n = self.take_round(costing, end);
-                layers.add_each(&self.gross[..n]);
+                layers.take_round(&self.gross[..n]);
                 *round = 0..n;
             }
             let taken = left.min(round.len());
@@ -571,8 +611,24 @@ impl OwnBreaches {
     }
 
     #[inline]
-    pub(super) fn cost(&self, j: usize) -> BreachCost {
-        BreachCost { gross: self.gross[j], covered: self.covered[j], insured_before_share: self.insured[j] }
+    pub(super) fn cost(&self, j: usize, cover: &Cover) -> BreachCost {
+        BreachCost {
+            gross: self.gross[j],
+            covered: if cover.any_sublimit { self.covered[j] } else { self.capped[j] },
+            payable: self.payable[j],
+            payable_base: self.payable_base[j],
+            insured_before_share: self.insured[j],
+        }
+    }
+
+    /// The cost of each applicable component of breach `j` (its gross, with one).
+    #[inline]
+    pub(super) fn breach_costs(&self, j: usize) -> &[f64] {
+        if self.components > 1 {
+            self.component_costs(j, self.components)
+        } else {
+            &self.gross[j..=j]
+        }
     }
 
     /// The component costs of breach `j` (empty with one component: its cost is the gross).
@@ -611,7 +667,8 @@ mod tests {
 
     /// A component's costs are the same whether it is costed alone (a column of costs summed
     /// at once) or beside one that never costs anything (breach by breach): fixed costs only,
-    /// and fixed plus per-unit costs, with and without policy terms.
+    /// and fixed plus per-unit costs, with and without policy terms (a retention alone, or
+    /// with a per-breach and an aggregate sublimit).
     #[test]
     fn a_lone_component_costs_what_it_costs_beside_others() {
         let costed = [
@@ -620,7 +677,12 @@ mod tests {
              per_unit = { dist = \"uniform\", min = 0.5, max = 2 }\nunit_share = { dist = \"uniform\", min = 0.1, max = 1 }\n",
         ];
         let nothing = "[[component]]\nname = \"z\"\nfixed = 0\n";
-        for csv in ["id,records,annual_rate\nx,5000,0.4\n", "id,records,annual_rate,retention\nx,5000,0.4,2e5\n"] {
+        for csv in [
+            "id,records,annual_rate\nx,5000,0.4\n",
+            "id,records,annual_rate,retention\nx,5000,0.4,2e5\n",
+            // The retention shared across the components before a sublimit, and an aggregate one.
+            "id,records,annual_rate,retention,sublimit_a,aggregate_sublimit_a\nx,5000,0.4,2e5,3e5,6e5\n",
+        ] {
             for alone in costed {
                 let settings = RunSettings { mode: Mode::Annual, iterations: 30_000, seed: 5 };
                 let beside = format!("{alone}{nothing}");

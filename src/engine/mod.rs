@@ -28,11 +28,12 @@
 //!
 //! Files, in the order data flows: [`model`] (the model resolved for the loop), [`rng`],
 //! [`ziggurat`] and [`sample`] (streams and draws), [`year_law`] (which years have breaches),
-//! [`systemic`], [`costing`] (breaches and their components), [`terms`] (policy terms and
-//! layers), [`year_loop`] (one exposure, block by block), [`outcomes`] (what is stored), and
-//! [`simulate`] (the entry points).
+//! [`systemic`], [`costing`] (breaches and their components), [`terms`] (policy terms),
+//! [`ilf`] (increased-limit layers), [`year_loop`] (one exposure, block by block), [`outcomes`]
+//! (what is stored), and [`simulate`] (the entry points).
 
 mod costing;
+pub mod ilf;
 mod minmax;
 pub mod model;
 pub mod outcomes;
@@ -46,6 +47,7 @@ mod year_law;
 mod year_loop;
 pub mod ziggurat;
 
+pub use ilf::{LayerFigures, LayerSums};
 pub use model::{ExposureModel, Model, RunSettings};
 pub use outcomes::{ExposureOutcomes, Independent, Outcome, OutcomeColumns, ILF_LIMITS};
 pub use simulate::{simulate_exposures, simulate_iterations};

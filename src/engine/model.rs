@@ -46,10 +46,10 @@ impl ExposureModel {
             && t.limit == f64::INFINITY
             && t.aggregate_limit == f64::INFINITY
             && t.share == 1.0
-            && self
-                .components
-                .iter()
-                .all(|&c| assumptions.components[c].covered && t.sublimits.get(c).is_none_or(|s| *s == f64::INFINITY))
+            && self.components.iter().all(|&c| {
+                let unlimited = |amounts: &[f64]| amounts.get(c).is_none_or(|s| *s == f64::INFINITY);
+                assumptions.components[c].covered && unlimited(&t.sublimits) && unlimited(&t.aggregate_sublimits)
+            })
     }
 }
 
@@ -66,6 +66,9 @@ pub struct Model {
     /// Whether each exposure's loss histogram is computed (only the charts draw it; true
     /// unless a command writes none).
     pub histograms: bool,
+    /// The retention of the book's common basis for increased-limit factors: `[pricing]
+    /// ilf_base_retention`, or the exposures' most common retention (the smaller of equals).
+    pub ilf_base_retention: f64,
 }
 
 impl Model {
@@ -86,19 +89,26 @@ impl Model {
                 aggregate_limit: exposure.aggregate_limit.unwrap_or(defaults.aggregate_limit),
                 share: exposure.share.unwrap_or(defaults.share),
                 sublimits: defaults.sublimits.clone(),
+                aggregate_sublimits: defaults.aggregate_sublimits.clone(),
             };
-            for (component, amount) in &exposure.sublimits {
-                let index = assumptions.component_index(component).ok_or_else(|| {
-                    let hint = nearest(component, &names)
-                        .map(|k| format!(" (did you mean \"sublimit_{k}\"?)"))
-                        .unwrap_or_default();
-                    Error::input(format!(
-                        "{} row {}, column sublimit_{component}: no component is called \"{component}\"{hint}",
-                        exposures.label,
-                        row + 1
-                    ))
-                })?;
-                terms.sublimits[index] = *amount;
+            let columns = [
+                ("sublimit_", &exposure.sublimits, &mut terms.sublimits),
+                ("aggregate_sublimit_", &exposure.aggregate_sublimits, &mut terms.aggregate_sublimits),
+            ];
+            for (prefix, given, amounts) in columns {
+                for (component, amount) in given {
+                    let index = assumptions.component_index(component).ok_or_else(|| {
+                        let hint = nearest(component, &names)
+                            .map(|k| format!(" (did you mean \"{prefix}{k}\"?)"))
+                            .unwrap_or_default();
+                        Error::input(format!(
+                            "{} row {}, column {prefix}{component}: no component is called \"{component}\"{hint}",
+                            exposures.label,
+                            row + 1
+                        ))
+                    })?;
+                    amounts[index] = *amount;
+                }
             }
             check_largest_breach(exposures, &assumptions, row, exposure, &components)?;
             models.push(ExposureModel {
@@ -126,8 +136,31 @@ impl Model {
                 correlated_position[c] = Some(position);
             }
         }
-        Ok(Model { settings, assumptions, exposures: models, component_keys, correlated_position, histograms: true })
+        let ilf_base_retention =
+            assumptions.pricing.ilf.base_retention.unwrap_or_else(|| most_common_retention(&models));
+        Ok(Model {
+            settings,
+            assumptions,
+            exposures: models,
+            component_keys,
+            correlated_position,
+            histograms: true,
+            ilf_base_retention,
+        })
     }
+}
+
+/// The retention most of the exposures have (the smaller of equally common ones; 0 for none).
+pub fn most_common_retention(exposures: &[ExposureModel]) -> f64 {
+    let mut retentions: Vec<f64> = exposures.iter().map(|e| e.terms.retention).collect();
+    retentions.sort_by(f64::total_cmp);
+    let mut best = (0, 0.0);
+    for run in retentions.chunk_by(|a, b| a == b) {
+        if run.len() > best.0 {
+            best = (run.len(), run[0]);
+        }
+    }
+    best.1
 }
 
 /// The most one breach may cost: the largest number, f64::MAX ≈ 1.8e308. A breach whose

@@ -10,6 +10,22 @@ use crate::stats::{LossRange, Segment};
 /// Per-breach limits at which increased-limit factors are reported.
 pub const ILF_LIMITS: [f64; 7] = [1e6, 2e6, 5e6, 10e6, 25e6, 50e6, 100e6];
 
+/// The retentions the layers are summed over: the policy's own, then the book's base.
+pub const BASES: [&str; 2] = ["own", "base"];
+
+/// Figures a block sums per exposure: per basis, the sums then the sums of squares, each per
+/// limit ([`layer_index`]).
+pub const LAYER_SUMS: usize = BASES.len() * 2 * ILF_LIMITS.len();
+
+/// One block's layer sums (see [`LAYER_SUMS`]).
+pub type LayerSums = [f64; LAYER_SUMS];
+
+/// Where the sum (or, `square`, the sum of squares) of basis `basis` at limit number `limit`
+/// sits in a [`LayerSums`].
+pub const fn layer_index(basis: usize, square: bool, limit: usize) -> usize {
+    (basis * 2 + square as usize) * ILF_LIMITS.len() + limit
+}
+
 /// What one iteration (a policy year, or one breach in breach mode) produced for one
 /// exposure. Only iterations with at least one breach are stored: the others are zero.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,11 +75,12 @@ pub struct ExposureOutcomes {
     pub exposure: usize,
     pub parts: Vec<OutcomeColumns>,
     pub simulated_breaches: u64,
-    /// Per block of [`BLOCK_ITERATIONS`] (in order), the sum over its iterations of the insured
-    /// loss had the per-breach limit been each of [`ILF_LIMITS`] (same retention, sublimits,
-    /// share and aggregate limit): the same breaches with the terms re-applied. Summing per
-    /// fixed block keeps the totals independent of threads and of how a run is split.
-    pub layer_sums: Vec<[f64; ILF_LIMITS.len()]>,
+    /// Per block of [`BLOCK_ITERATIONS`] (in order), the sums and sums of squares over its
+    /// iterations of the insured loss had the per-breach limit been each of [`ILF_LIMITS`]
+    /// (the aggregate limit moved with it), over the policy's retention and the book's base
+    /// ([`super::ilf`]): the same breaches with the terms re-applied. Summing per fixed block
+    /// keeps the totals independent of threads and of how a run is split.
+    pub layer_sums: Vec<LayerSums>,
 }
 
 /// The outcomes of one task (or one shard table) of one exposure, column by column.
@@ -394,8 +411,7 @@ pub fn stored_bytes(model: &Model, e: &ExposureModel, iterations: u64) -> Stored
 /// Bytes each block of one exposure holds besides its outcomes (its layer sums, the buffers of
 /// at most one [`OutcomeColumns`], its task), per iteration.
 const BLOCK_BYTES_PER_ITERATION: f64 =
-    (std::mem::size_of::<OutcomeColumns>() + std::mem::size_of::<[f64; ILF_LIMITS.len()]>() + 64) as f64
-        / BLOCK_ITERATIONS as f64;
+    (std::mem::size_of::<OutcomeColumns>() + std::mem::size_of::<LayerSums>() + 64) as f64 / BLOCK_ITERATIONS as f64;
 
 /// The share of iterations in which `e` stores an outcome: all in breach mode; in annual mode
 /// those with a breach of its own or with a systemic event that may hit it (an upper bound:

@@ -1,186 +1,245 @@
-//! Policy terms applied to breaches and years: retention, limits, sublimits, share and
-//! aggregate limit, and the increased-limit layers summed beside them.
+//! Policy terms applied to breaches and years, in the market's order (docs/model.md): per
+//! breach the retention on the covered cost (shared across the covered components by cost),
+//! each component's sublimit, the per-breach limit; per year each component's aggregate
+//! sublimit, the aggregate limit, the share.
 
 use super::minmax::{larger, smaller};
-use super::outcomes::{Outcome, ILF_LIMITS};
-use crate::input::{Mode, PolicyTerms};
+use super::model::{ExposureModel, Model};
+use super::outcomes::Outcome;
+use crate::input::Mode;
 
 /// Per-breach results that the year needs.
 pub(super) struct BreachCost {
     pub(super) gross: f64,
-    /// Covered cost after sublimits, before retention and limits.
+    /// The covered components' cost, before any term.
     pub(super) covered: f64,
-    /// After sublimits, retention and per-breach limit; before share and aggregate.
+    /// What the policy pays of it before the per-breach limit: after the retention and each
+    /// component's sublimit.
+    pub(super) payable: f64,
+    /// The same at the increased-limit factors' base retention (`payable` where it is the
+    /// policy's own).
+    pub(super) payable_base: f64,
+    /// `min(payable, limit)`: before the year's terms and the share.
     pub(super) insured_before_share: f64,
 }
 
-/// What a year's breaches add up to, before the year's aggregate limit and share.
+/// An exposure's policy terms as its breaches and years need them, resolved once.
+pub(super) struct Cover {
+    pub(super) mode: Mode,
+    pub(super) retention: f64,
+    pub(super) limit: f64,
+    pub(super) aggregate_limit: f64,
+    pub(super) share: f64,
+    /// Per applicable component (in order): its per-breach sublimit if it is covered.
+    pub(super) up_to: Vec<Option<f64>>,
+    /// The applicable covered components with a finite aggregate sublimit (annual mode):
+    /// (position among the applicable ones, aggregate sublimit).
+    pub(super) aggregate_sublimits: Vec<(usize, f64)>,
+    /// Whether a covered component has a finite per-breach sublimit: the covered cost after
+    /// the sublimits is then not the covered cost.
+    pub(super) any_sublimit: bool,
+    /// The increased-limit factors' base retention ([`Model::ilf_base_retention`]).
+    pub(super) base_retention: f64,
+}
+
+impl Cover {
+    pub(super) fn new(model: &Model, exposure: &ExposureModel) -> Self {
+        let terms = &exposure.terms;
+        let components = &model.assumptions.components;
+        let up_to: Vec<Option<f64>> =
+            exposure.components.iter().map(|&c| components[c].covered.then(|| terms.sublimits[c])).collect();
+        let aggregate_sublimits = match model.settings.mode {
+            Mode::Breach => Vec::new(),
+            Mode::Annual => exposure
+                .components
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| components[c].covered && terms.aggregate_sublimits[c] < f64::INFINITY)
+                .map(|(position, &c)| (position, terms.aggregate_sublimits[c]))
+                .collect(),
+        };
+        Cover {
+            mode: model.settings.mode,
+            retention: terms.retention,
+            limit: terms.limit,
+            aggregate_limit: terms.aggregate_limit,
+            share: terms.share,
+            any_sublimit: up_to.iter().flatten().any(|s| *s < f64::INFINITY),
+            up_to,
+            aggregate_sublimits,
+            base_retention: model.ilf_base_retention,
+        }
+    }
+
+    /// Whether the increased-limit factors' base retention is not the policy's own.
+    pub(super) fn two_bases(&self) -> bool {
+        self.base_retention != self.retention
+    }
+
+    /// One breach's terms, from its gross and covered cost, its covered cost after the
+    /// sublimits (`capped`: Σ min(cost, sublimit) over the covered components) and the cost
+    /// of each applicable component (`cost(position)`).
+    #[inline]
+    pub(super) fn breach(
+        &self,
+        gross: f64,
+        covered: f64,
+        capped: f64,
+        cost: impl Fn(usize) -> f64 + Copy,
+    ) -> BreachCost {
+        let payable = self.payable(self.retention, covered, capped, cost);
+        let payable_base =
+            if self.two_bases() { self.payable(self.base_retention, covered, capped, cost) } else { payable };
+        BreachCost { gross, covered, payable, payable_base, insured_before_share: smaller(payable, self.limit) }
+    }
+
+    /// What the policy pays of a breach before the per-breach limit at `retention` (see
+    /// [`Cover::breach`]). Without a finite sublimit, or without a retention, that is
+    /// `max(capped − retention, 0)`; with both, each covered component keeps its part of the
+    /// covered cost above the retention, capped at its sublimit.
+    #[inline]
+    pub(super) fn payable(&self, retention: f64, covered: f64, capped: f64, cost: impl Fn(usize) -> f64) -> f64 {
+        if !(self.any_sublimit && retention > 0.0) {
+            return larger(capped - retention, 0.0);
+        }
+        let kept = kept(retention, covered);
+        let mut sum = 0.0;
+        for (position, up_to) in self.up_to.iter().enumerate() {
+            if let Some(sublimit) = up_to {
+                sum += smaller(cost(position) * kept, *sublimit);
+            }
+        }
+        sum
+    }
+
+    /// Calls `part(i, amount)` with what the insurer pays for each aggregate-sublimited
+    /// component (entry `i` of [`Cover::aggregate_sublimits`]) of a breach whose payment before
+    /// the limit at `retention` is `payable`, of which `paid` is paid: the payment shared
+    /// pro rata to the components' parts, `p_k × paid / payable`.
+    #[inline]
+    pub(super) fn aggregate_parts(
+        &self,
+        retention: f64,
+        covered: f64,
+        payable: f64,
+        paid: f64,
+        cost: impl Fn(usize) -> f64,
+        mut part: impl FnMut(usize, f64),
+    ) {
+        if payable <= 0.0 {
+            return;
+        }
+        let (kept, scale) = (kept(retention, covered), paid / payable);
+        for (i, &(position, _)) in self.aggregate_sublimits.iter().enumerate() {
+            let sublimit = self.up_to[position].unwrap_or(f64::INFINITY);
+            part(i, smaller(cost(position) * kept, sublimit) * scale);
+        }
+    }
+
+    /// The insured part of a year (or a breach, in breach mode) whose breaches' insured parts
+    /// before the year's terms add up to `sum`, of which `excess` is over the components'
+    /// aggregate sublimits: the aggregate limit caps the rest, then the share applies. In
+    /// breach mode the share alone (an iteration is one breach).
+    #[inline]
+    pub(super) fn year(&self, sum: f64, excess: f64) -> f64 {
+        match self.mode {
+            Mode::Breach => self.share * sum,
+            Mode::Annual => self.share * smaller(larger(sum - excess, 0.0), self.aggregate_limit),
+        }
+    }
+}
+
+/// The share of a breach's covered cost that is above `retention`, the same for each covered
+/// component (the retention is shared in proportion to their cost).
+#[inline]
+fn kept(retention: f64, covered: f64) -> f64 {
+    if retention == 0.0 {
+        1.0
+    } else if covered > retention {
+        (covered - retention) / covered
+    } else {
+        0.0
+    }
+}
+
+/// What a year's breaches add up to, before the year's terms.
 #[derive(Debug, Default)]
 pub(super) struct YearTotals {
     pub(super) gross: f64,
-    /// Sum of the breaches' insured parts before share and aggregate limit.
+    /// Sum of the breaches' insured parts before the year's terms.
     pub(super) insured_sum: f64,
     pub(super) largest_gross: f64,
     largest_insured: f64,
     largest_retained: f64,
+    /// Per aggregate-sublimited component ([`Cover::aggregate_sublimits`]): what the year's
+    /// breaches have paid for it so far.
+    parts: Vec<f64>,
 }
 
 impl YearTotals {
-    #[inline]
-    pub(super) fn add(&mut self, breach: &BreachCost, terms: &PolicyTerms, mode: Mode, layers: &mut Layers) {
+    pub(super) fn new(cover: &Cover) -> Self {
+        YearTotals { parts: vec![0.0; cover.aggregate_sublimits.len()], ..Default::default() }
+    }
+
+    /// Starts a new year.
+    #[inline(always)]
+    pub(super) fn reset(&mut self) {
+        (self.gross, self.insured_sum) = (0.0, 0.0);
+        (self.largest_gross, self.largest_insured, self.largest_retained) = (0.0, 0.0, 0.0);
+        if !self.parts.is_empty() {
+            self.parts.fill(0.0);
+        }
+    }
+
+    /// Adds a breach whose applicable components cost `costs` (its gross, with one).
+    #[inline(always)]
+    pub(super) fn add(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) {
         self.gross += breach.gross;
         self.insured_sum += breach.insured_before_share;
-        layers.add(larger(breach.covered - terms.retention, 0.0));
-        let insured_alone = year_terms(terms, mode, breach.insured_before_share);
+        let excess_alone =
+            if cover.aggregate_sublimits.is_empty() { 0.0 } else { self.add_parts(breach, costs, cover) };
+        let insured_alone = cover.year(breach.insured_before_share, excess_alone);
         self.largest_gross = larger(self.largest_gross, breach.gross);
         self.largest_insured = larger(self.largest_insured, insured_alone);
         self.largest_retained = larger(self.largest_retained, larger(breach.gross - insured_alone, 0.0));
     }
 
-    /// The year's outcome (its layers are closed too).
-    #[inline]
-    pub(super) fn close(&self, iteration: u64, terms: &PolicyTerms, mode: Mode, layers: &mut Layers) -> Outcome {
-        layers.close_year(terms, mode);
+    /// Adds a breach's payments for the aggregate-sublimited components; returns by how much
+    /// they exceed their aggregate sublimits on their own. Out of line: few policies have any.
+    #[inline(never)]
+    fn add_parts(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) -> f64 {
+        let mut excess_alone = 0.0;
+        let (parts, caps) = (&mut self.parts, &cover.aggregate_sublimits);
+        let (payable, paid) = (breach.payable, breach.insured_before_share);
+        let mut add = |i: usize, part: f64| {
+            parts[i] += part;
+            excess_alone += larger(part - caps[i].1, 0.0);
+        };
+        cover.aggregate_parts(cover.retention, breach.covered, payable, paid, |p| costs[p], &mut add);
+        excess_alone
+    }
+
+    /// The insured part of the year so far (after its terms).
+    #[inline(always)]
+    pub(super) fn insured(&self, cover: &Cover) -> f64 {
+        if self.parts.is_empty() {
+            return cover.year(self.insured_sum, 0.0);
+        }
+        let excess: f64 =
+            self.parts.iter().zip(&cover.aggregate_sublimits).map(|(paid, (_, cap))| larger(paid - cap, 0.0)).sum();
+        cover.year(self.insured_sum, excess)
+    }
+
+    /// The year's outcome.
+    #[inline(always)]
+    pub(super) fn close(&self, iteration: u64, cover: &Cover) -> Outcome {
         Outcome {
             iteration,
             gross: self.gross,
-            insured: year_terms(terms, mode, self.insured_sum),
+            insured: self.insured(cover),
             largest_gross: self.largest_gross,
             largest_insured: self.largest_insured,
             largest_retained: self.largest_retained,
         }
-    }
-}
-
-/// A chunk's increased-limit layers: per [`ILF_LIMITS`] entry, the sum over its years of the
-/// insured loss had the per-breach limit been that entry. Where the year's terms are linear
-/// (no aggregate limit, or breach mode: the share times the sum) the breaches' layers are
-/// summed straight into the chunk's and the share applied once at the end; otherwise each
-/// year's sum goes through the year's terms.
-pub(super) struct Layers {
-    linear: bool,
-    year: [f64; ILF_LIMITS.len()],
-    total: [f64; ILF_LIMITS.len()],
-}
-
-impl Layers {
-    pub(super) fn new(terms: &PolicyTerms, mode: Mode) -> Self {
-        Layers { linear: Self::linear_for(terms, mode), year: [0.0; ILF_LIMITS.len()], total: [0.0; ILF_LIMITS.len()] }
-    }
-
-    /// Whether the year's terms are linear (see [`Layers`]).
-    pub(super) fn linear_for(terms: &PolicyTerms, mode: Mode) -> bool {
-        mode == Mode::Breach || terms.aggregate_limit == f64::INFINITY
-    }
-
-    /// Adds a breach whose covered cost exceeds the retention by `above_retention`.
-    #[inline]
-    fn add(&mut self, above_retention: f64) {
-        let sums = if self.linear { &mut self.total } else { &mut self.year };
-        for (sum, limit) in sums.iter_mut().zip(ILF_LIMITS) {
-            *sum += smaller(above_retention, limit);
-        }
-    }
-
-    /// [`Layers::add`] for each of `above_retention` in turn, where the layers are linear
-    /// (the same sums, bit for bit: each layer's additions come in the same order), the
-    /// layers side by side in vector registers.
-    #[inline(never)]
-    pub(super) fn add_each(&mut self, above_retention: &[f64]) {
-        debug_assert!(self.linear);
-        const LIMITS: [f64; 8] = {
-            let mut limits = [f64::INFINITY; 8];
-            let mut l = 0;
-            while l < ILF_LIMITS.len() {
-                limits[l] = ILF_LIMITS[l];
-                l += 1;
-            }
-            limits
-        };
-        let mut sums = [0.0; 8];
-        sums[..ILF_LIMITS.len()].copy_from_slice(&self.total);
-        /// Each layer's sum with each breach added, in order.
-        #[inline(always)]
-        fn add_on(sums: &mut [f64; 8], above_retention: &[f64]) {
-            for a in above_retention {
-                for (sum, limit) in sums.iter_mut().zip(LIMITS) {
-                    *sum += smaller(*a, limit);
-                }
-            }
-        }
-        fn add(sums: &mut [f64; 8], above_retention: &[f64]) {
-            crate::simd::wide!(add_on(sums, above_retention); sums: &mut [f64; 8], above_retention: &[f64])
-        }
-        add(&mut sums, above_retention);
-        self.total.copy_from_slice(&sums[..ILF_LIMITS.len()]);
-    }
-
-    #[inline]
-    fn close_year(&mut self, terms: &PolicyTerms, mode: Mode) {
-        if !self.linear {
-            for (total, year) in self.total.iter_mut().zip(&mut self.year) {
-                *total += year_terms(terms, mode, *year);
-                *year = 0.0;
-            }
-        }
-    }
-
-    /// The chunk's layer sums.
-    pub(super) fn finish(&self, terms: &PolicyTerms, mode: Mode) -> [f64; ILF_LIMITS.len()] {
-        if self.linear {
-            self.total.map(|sum| year_terms(terms, mode, sum))
-        } else {
-            self.total
-        }
-    }
-}
-
-/// The insured part of one breach whose covered cost (after sublimits) is `covered`, after
-/// the retention and the per-breach limit, before the share and the aggregate limit.
-#[inline]
-pub(super) fn insured_before_share(terms: &PolicyTerms, covered: f64) -> f64 {
-    smaller(larger(covered - terms.retention, 0.0), terms.limit)
-}
-
-/// The insured part of `sum` (breaches' insured parts before share and aggregate): the
-/// contract's terms of the year. In breach mode the retention, limit and share apply to the
-/// one breach; in annual mode the aggregate limit caps the year, then the share applies.
-#[inline]
-pub(super) fn year_terms(terms: &PolicyTerms, mode: Mode, sum: f64) -> f64 {
-    match mode {
-        Mode::Breach => terms.share * sum,
-        Mode::Annual => terms.share * smaller(sum, terms.aggregate_limit),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::sampler::open_unit;
-
-    /// The layers summed a round at a time (in vector registers, wider where the processor
-    /// has them) are the layers summed breach by breach, bit for bit.
-    #[test]
-    fn layers_summed_by_batch_are_layers_summed_by_breach() {
-        use rand::SeedableRng;
-        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
-        let above: Vec<f64> = (0..5000).map(|_| (open_unit(&mut rng) * 20.0).exp() * 10.0).collect();
-        let terms = PolicyTerms {
-            retention: 0.0,
-            limit: f64::INFINITY,
-            aggregate_limit: f64::INFINITY,
-            share: 1.0,
-            sublimits: Vec::new(),
-        };
-        let (mut batched, mut one_by_one) = (Layers::new(&terms, Mode::Annual), Layers::new(&terms, Mode::Annual));
-        assert!(batched.linear);
-        for batch in above.chunks(256) {
-            batched.add_each(batch);
-            for a in batch {
-                one_by_one.add(*a);
-            }
-        }
-        assert_eq!(batched.total.map(f64::to_bits), one_by_one.total.map(f64::to_bits));
-        assert!(batched.total[0] > 0.0 && batched.total[6] > batched.total[0]);
     }
 }

@@ -5,12 +5,13 @@
 //! ([`ExposureSimulator::general_way`]). Both give the same outcomes, bit for bit.
 
 use super::costing::{positions_of, Costing, OwnBreaches};
+use super::ilf::Layers;
 use super::minmax::larger;
 use super::model::{ExposureModel, Model};
 use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
 use super::rng::{mix, stream, SYSTEMIC_BREACH_STREAM};
 use super::systemic::{SystemicOccurrence, SystemicSchedule};
-use super::terms::{year_terms, Layers, YearTotals};
+use super::terms::YearTotals;
 use super::wanted::Wanted;
 use super::year_law::YearCounts;
 use super::BLOCK_ITERATIONS;
@@ -45,6 +46,8 @@ struct Scratch<'m> {
     own_years: Vec<(u64, u32)>,
     /// (breach key, affected share law) of the year's systemic breaches.
     shared: Vec<(u64, &'m Var)>,
+    /// The year being simulated (the general way).
+    totals: YearTotals,
 }
 
 /// What the loop knows of a block before simulating its years.
@@ -73,11 +76,9 @@ impl<'m> ExposureSimulator<'m> {
     }
 
     /// Whether no policy term can change the exposure's outcomes (insured = gross, nothing
-    /// retained, increased-limit layers summed straight): its years may take the short way.
+    /// retained, increased-limit layers of the gross): its years may take the short way.
     fn passes_through(&self) -> bool {
-        self.shortcut
-            && self.exposure.insured_is_gross(&self.model.assumptions)
-            && Layers::linear_for(&self.exposure.terms, self.model.settings.mode)
+        self.shortcut && self.exposure.insured_is_gross(&self.model.assumptions)
     }
 
     /// Whether an occurrence is of an event that matches the exposure (its footprint may
@@ -106,9 +107,9 @@ impl<'m> ExposureSimulator<'m> {
             own: OwnBreaches::new(k, positions),
             own_years: Vec::with_capacity(self.expected_stored(BLOCK_ITERATIONS as usize)),
             shared: Vec::new(),
+            totals: YearTotals::new(&self.costing.cover),
         };
-        let (terms, mode) = (&self.exposure.terms, self.model.settings.mode);
-        let mut layers = Layers::new(terms, mode);
+        let mut layers = Layers::new(self.model, &self.exposure.terms, &self.costing.cover);
         if out.parts.is_empty() {
             out.parts.push(OutcomeColumns::default());
         }
@@ -122,8 +123,7 @@ impl<'m> ExposureSimulator<'m> {
             let Some(last_wanted) = wanted.last_in(start..end) else { continue };
             if b > 0 {
                 // The layer sums are kept per block: the previous one's are done.
-                layer_sums.push(layers.finish(terms, mode));
-                layers = Layers::new(terms, mode);
+                layer_sums.push(layers.finish());
             }
             let block_key = mix(self.exposure_key, block);
             scratch.own_years.clear();
@@ -143,7 +143,7 @@ impl<'m> ExposureSimulator<'m> {
                 self.general_way(wanted, &block, &mut scratch, &mut layers, part)
             };
         }
-        layer_sums.push(layers.finish(terms, mode));
+        layer_sums.push(layers.finish());
     }
 
     /// The wanted years of a block that no term can bite and no event hits: the same outcomes
@@ -195,6 +195,9 @@ impl<'m> ExposureSimulator<'m> {
                     let g = own.gross[breaches.start];
                     (0.0 + g, larger(0.0, g))
                 } else {
+                    if count > 1 {
+                        layers.several(breaches.start, count);
+                    }
                     own.add_to_year((0.0, 0.0), breaches, year_costs)
                 }
             } else {
@@ -206,7 +209,7 @@ impl<'m> ExposureSimulator<'m> {
             }
             gross
         }));
-        // (Every breach of every round was taken, as the layers were summed by round.)
+        // (Every breach of every round was taken, and handed to the layers by round.)
         debug_assert!(round.is_empty() && own.position == end);
         if !years.is_empty() {
             // The range of the years' gross and largest breach, for the statistics.
@@ -238,9 +241,9 @@ impl<'m> ExposureSimulator<'m> {
         part: &mut OutcomeColumns,
     ) -> u64 {
         let k = self.exposure.components.len();
-        let (terms, mode) = (&self.exposure.terms, self.model.settings.mode);
+        let cover = &self.costing.cover;
         let assumptions = &self.model.assumptions;
-        let Scratch { costs, year_costs, copula, own, own_years, shared } = scratch;
+        let Scratch { costs, year_costs, copula, own, own_years, shared, totals } = scratch;
         let events = block.events;
         let mut simulated = 0;
         let mut own_iter = own_years.iter().copied().peekable();
@@ -285,21 +288,22 @@ impl<'m> ExposureSimulator<'m> {
             }
             // The year's own breaches first, then the systemic ones. The own ones come a round
             // at a time, so a year of a very over-dispersed count costs time, never memory.
-            let mut totals = YearTotals::default();
+            totals.reset();
             let end = block.wanted_breaches.unwrap_or_else(|| own.position + u64::from(count));
             for _ in 0..count {
                 let j = own.take(&self.costing, end);
-                let breach = own.cost(j);
+                let breach = own.cost(j, cover);
                 if k > 1 {
                     for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
                         *total += cost;
                     }
                 }
-                totals.add(&breach, terms, mode, layers);
+                totals.add(&breach, own.breach_costs(j), cover);
+                layers.add(&breach, own.breach_costs(j), cover);
             }
             let independent = (!self.exposure.systemic.is_empty()).then(|| Independent {
                 gross: totals.gross,
-                insured: year_terms(terms, mode, totals.insured_sum),
+                insured: totals.insured(cover),
                 largest_gross: totals.largest_gross,
             });
             for &(breach_key, affected_share) in shared.iter() {
@@ -309,9 +313,11 @@ impl<'m> ExposureSimulator<'m> {
                         *total += cost;
                     }
                 }
-                totals.add(&breach, terms, mode, layers);
+                totals.add(&breach, costs, cover);
+                layers.add(&breach, costs, cover);
             }
-            part.push(totals.close(year, terms, mode, layers));
+            layers.close_year(cover);
+            part.push(totals.close(year, cover));
             if let Some(independent) = independent {
                 part.independent.push(independent);
             }
@@ -332,14 +338,16 @@ mod tests {
 
     /// The short way for exposures whose terms cannot bite gives the general loop's outcomes
     /// and layers bit for bit: one and three components, annual and breach mode, a partial
-    /// range of blocks, and an exposure matched by a systemic event that never hits it.
+    /// range of blocks, an exposure matched by a systemic event that never hits it, and layers
+    /// over a base retention of their own.
     #[test]
     fn the_pass_through_shortcut_is_the_general_loop() {
         let one = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n";
         let three = format!(
             "{one}[[component]]\nname = \"b\"\nper_unit = {{ dist = \"uniform\", min = 1, max = 3 }}\n\
              [[component]]\nname = \"c\"\nfixed = 500\nprobability = 0.3\n\
-             [[systemic]]\nname = \"cloud\"\nannual_rate = 1e-9\nfootprint = 1\n"
+             [[systemic]]\nname = \"cloud\"\nannual_rate = 1e-9\nfootprint = 1\n\
+             [pricing]\nilf_base_retention = 20000\n"
         );
         for toml in [one.to_string(), three] {
             for mode in [Mode::Annual, Mode::Breach] {

@@ -138,6 +138,8 @@ pub struct PolicyTerms {
     pub share: f64,
     /// Per component (same order as [`Assumptions::components`]); infinity = no sublimit.
     pub sublimits: Vec<f64>,
+    /// Per component, what the insurer pays for it over a policy year; infinity = none.
+    pub aggregate_sublimits: Vec<f64>,
 }
 
 /// How much capital a policy ties up, for the risk load.
@@ -159,6 +161,7 @@ pub struct Pricing {
     pub cost_of_capital: f64,
     pub capital_measure: CapitalMeasure,
     pub capital_allocation: CapitalAllocation,
+    pub ilf: IlfSettings,
 }
 
 /// Which capital a policy's risk load is charged on.
@@ -177,8 +180,60 @@ impl Default for Pricing {
             cost_of_capital: 0.10,
             capital_measure: CapitalMeasure::Tvar99,
             capital_allocation: CapitalAllocation::Portfolio,
+            ilf: IlfSettings::default(),
         }
     }
+}
+
+/// What the aggregate limit is at each increased limit (`[pricing] ilf_aggregate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IlfAggregate {
+    /// In proportion to the limit: `limit × aggregate / policy limit` (the limit itself where
+    /// the policy has no per-breach limit); unlimited stays unlimited.
+    Moves,
+    /// The policy's own aggregate at every limit.
+    Fixed,
+}
+
+/// How `ilf.csv` is worked out (the `ilf_*` keys of `[pricing]`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct IlfSettings {
+    pub aggregate: IlfAggregate,
+    /// The retention of the book's common basis; `None`: the portfolio's most common one.
+    pub base_retention: Option<f64>,
+    /// The risk load of an increased limit is cost of capital × this × sd of its insured loss.
+    pub sd_multiple: f64,
+}
+
+impl Default for IlfSettings {
+    fn default() -> Self {
+        // 2.665: TVaR99 of a normal distribution is its mean + 2.665 sd (a judgement, see
+        // assumptions/README.md).
+        IlfSettings { aggregate: IlfAggregate::Moves, base_retention: None, sd_multiple: 2.665 }
+    }
+}
+
+/// Reads the `ilf_*` keys of `[pricing]`.
+fn parse_ilf_settings(s: &mut Section) -> Result<IlfSettings> {
+    let defaults = IlfSettings::default();
+    let aggregate = match s.str_opt("ilf_aggregate")? {
+        None | Some("moves") => IlfAggregate::Moves,
+        Some("fixed") => IlfAggregate::Fixed,
+        Some(other) => {
+            return Err(
+                s.error("ilf_aggregate", format!("\"{other}\" is not a choice; expected \"moves\" or \"fixed\""))
+            )
+        }
+    };
+    let base_retention = s.f64_opt("ilf_base_retention")?;
+    if let Some(r) = base_retention.filter(|r| !(r.is_finite() && *r >= 0.0)) {
+        return Err(s.error("ilf_base_retention", format!("{r} is not a finite amount ≥ 0")));
+    }
+    let sd_multiple = s.f64_opt("ilf_sd_multiple")?.unwrap_or(defaults.sd_multiple);
+    if !(sd_multiple.is_finite() && sd_multiple >= 0.0) {
+        return Err(s.error("ilf_sd_multiple", format!("{sd_multiple} is not a finite number ≥ 0")));
+    }
+    Ok(IlfSettings { aggregate, base_retention, sd_multiple })
 }
 
 /// The `[breach]` table.
@@ -358,6 +413,7 @@ impl Assumptions {
                 aggregate_limit: f64::INFINITY,
                 share: 1.0,
                 sublimits: vec![f64::INFINITY; components.len()],
+                aggregate_sublimits: vec![f64::INFINITY; components.len()],
             },
             Some(mut s) => {
                 let retention = policy_amount(&mut s, "retention", 0.0, false)?;
@@ -367,24 +423,10 @@ impl Assumptions {
                 if !(0.0..=1.0).contains(&share) {
                     return Err(s.error("share", format!("{share} is not a share between 0 and 1")));
                 }
-                let mut sublimits = vec![f64::INFINITY; components.len()];
-                if let Some(mut sub) = s.table_opt("sublimits")? {
-                    for (name, value) in sub.table() {
-                        let index = names.iter().position(|n| n == name).ok_or_else(|| {
-                            let hint =
-                                nearest(name, &names).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
-                            sub.error(name, format!("no component is called \"{name}\"{hint}"))
-                        })?;
-                        match number(value) {
-                            Some(v) if v >= 0.0 => sublimits[index] = v,
-                            _ => return Err(sub.error(name, format!("{} is not an amount ≥ 0", show(value)))),
-                        }
-                    }
-                    // Every key was checked against the component names above.
-                    let _ = &mut sub;
-                }
+                let sublimits = component_amounts(&mut s, "sublimits", &names)?;
+                let aggregate_sublimits = component_amounts(&mut s, "aggregate_sublimits", &names)?;
                 s.finish()?;
-                PolicyTerms { retention, limit, aggregate_limit, share, sublimits }
+                PolicyTerms { retention, limit, aggregate_limit, share, sublimits, aggregate_sublimits }
             }
         };
         let systemic = match root.get("systemic") {
@@ -442,9 +484,10 @@ impl Assumptions {
                         ))
                     }
                 };
+                let ilf = parse_ilf_settings(&mut s)?;
                 s.str_opt("source")?;
                 s.finish()?;
-                Pricing { expense_ratio, cost_of_capital, capital_measure, capital_allocation }
+                Pricing { expense_ratio, cost_of_capital, capital_measure, capital_allocation, ilf }
             }
         };
         let market = match root.table_opt("market")? {
@@ -467,6 +510,25 @@ impl Assumptions {
             document,
         })
     }
+}
+
+/// A table of amounts ≥ 0 (or inf) by component name (`sublimits`, `aggregate_sublimits`),
+/// per component in order; infinity where none is given.
+fn component_amounts(s: &mut Section, key: &'static str, names: &[&str]) -> Result<Vec<f64>> {
+    let mut amounts = vec![f64::INFINITY; names.len()];
+    if let Some(sub) = s.table_opt(key)? {
+        for (name, value) in sub.table() {
+            let index = names.iter().position(|n| n == name).ok_or_else(|| {
+                let hint = nearest(name, names).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
+                sub.error(name, format!("no component is called \"{name}\"{hint}"))
+            })?;
+            match number(value) {
+                Some(v) if v >= 0.0 => amounts[index] = v,
+                _ => return Err(sub.error(name, format!("{} is not an amount ≥ 0", show(value)))),
+            }
+        }
+    }
+    Ok(amounts)
 }
 
 /// A policy amount ≥ 0; infinity allowed for limits.

@@ -38,6 +38,8 @@ pub struct Exposure {
     pub share: Option<f64>,
     /// `sublimit_<component>` columns: (component name, amount).
     pub sublimits: Vec<(String, f64)>,
+    /// `aggregate_sublimit_<component>` columns: (component name, amount a policy year).
+    pub aggregate_sublimits: Vec<(String, f64)>,
     /// Other columns, kept as text (e.g. for matching systemic events).
     pub extra: Vec<(String, String)>,
 }
@@ -50,7 +52,7 @@ pub struct Exposures {
     pub rows: Vec<Exposure>,
 }
 
-const KNOWN_COLUMNS: [&str; 13] = [
+const KNOWN_COLUMNS: [&str; 14] = [
     "id",
     "records",
     "name",
@@ -64,6 +66,7 @@ const KNOWN_COLUMNS: [&str; 13] = [
     "aggregate_limit",
     "share",
     "sublimit_<component>",
+    "aggregate_sublimit_<component>",
 ];
 
 /// The columns of free text, checked by [`text_cell_problem`].
@@ -429,9 +432,14 @@ impl RowReader<'_> {
             .map(|cell| cell.split(';').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect::<Vec<_>>());
         let share = self.amount_at_most("share", 1.0, || "is not a share between 0 and 1".to_string())?;
         let mut sublimits = Vec::new();
+        let mut aggregate_sublimits = Vec::new();
         let mut extra = Vec::new();
         for (index, name) in self.table.names.iter().enumerate() {
-            if let Some(component) = name.strip_prefix("sublimit_") {
+            if let Some(component) = name.strip_prefix("aggregate_sublimit_") {
+                if let Some(amount) = self.amount(name, true)? {
+                    aggregate_sublimits.push((component.to_string(), amount));
+                }
+            } else if let Some(component) = name.strip_prefix("sublimit_") {
                 if let Some(amount) = self.amount(name, true)? {
                     sublimits.push((component.to_string(), amount));
                 }
@@ -457,6 +465,7 @@ impl RowReader<'_> {
             aggregate_limit: self.amount("aggregate_limit", true)?,
             share,
             sublimits,
+            aggregate_sublimits,
             extra,
         })
     }
@@ -516,9 +525,12 @@ fn check_row(label: &str, row: usize, e: &Exposure) -> Result<()> {
             return error(column, &v.to_string(), "is out of range for this column");
         }
     }
-    for (component, amount) in &e.sublimits {
+    let sublimits = e.sublimits.iter().map(|(c, a)| ("sublimit_", c, a));
+    for (prefix, component, amount) in
+        sublimits.chain(e.aggregate_sublimits.iter().map(|(c, a)| ("aggregate_sublimit_", c, a)))
+    {
         if !at_least_zero(*amount, true) {
-            return error(&format!("sublimit_{component}"), &amount.to_string(), "is not a number ≥ 0 (or inf)");
+            return error(&format!("{prefix}{component}"), &amount.to_string(), "is not a number ≥ 0 (or inf)");
         }
     }
     Ok(())

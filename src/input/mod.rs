@@ -10,7 +10,8 @@ pub mod portfolio_risk;
 pub mod toml_section;
 
 pub use assumptions::{
-    Assumptions, CapitalAllocation, CapitalMeasure, Component, CountModel, Mode, PolicyTerms, Pricing, Probability,
+    Assumptions, CapitalAllocation, CapitalMeasure, Component, CountModel, IlfAggregate, IlfSettings, Mode,
+    PolicyTerms, Pricing, Probability,
 };
 pub use exposures::{Exposure, Exposures};
 

@@ -11,14 +11,14 @@ use rayon::prelude::*;
 
 use crate::engine::outcomes::stored_bytes;
 use crate::engine::{
-    simulate_exposures, simulate_iterations, ExposureOutcomes, Model, OutcomeColumns, SystemicSchedule, ILF_LIMITS,
+    simulate_exposures, simulate_iterations, ExposureOutcomes, LayerFigures, Model, OutcomeColumns, SystemicSchedule,
 };
 use crate::input::Mode;
 
 pub mod allocation;
 pub mod premium;
 
-use crate::stats::{select_statistics, LogHistogram, LossDistribution, Neumaier, Segment, Summary, RETURN_PERIODS};
+use crate::stats::{select_statistics, LogHistogram, LossDistribution, Segment, Summary, RETURN_PERIODS};
 pub use allocation::Contribution;
 pub use premium::{maximum_payout, premium, Book, Premium};
 
@@ -72,8 +72,9 @@ pub struct ExposureResult {
     /// The gross loss (annual, or per breach in breach mode) in log bins, for charts (`None`
     /// where the run draws none: [`Model::histograms`]).
     pub gross_histogram: Option<LogHistogram>,
-    /// Expected insured loss with the per-breach limit set to each of [`ILF_LIMITS`].
-    pub layer_means: Vec<f64>,
+    /// Mean and sd of the insured loss with the per-breach limit set to each of
+    /// [`crate::engine::ILF_LIMITS`].
+    pub layers: LayerFigures,
     pub simulated_breaches: u64,
 }
 
@@ -449,15 +450,7 @@ fn summarise_exposure(
         measures,
         components,
         gross_histogram: model.histograms.then(|| LogHistogram::of(&gross_losses)),
-        layer_means: (0..ILF_LIMITS.len())
-            .map(|j| {
-                let mut total = Neumaier::default();
-                for chunk in &o.layer_sums {
-                    total.add(chunk[j]);
-                }
-                total.value() / iterations as f64
-            })
-            .collect(),
+        layers: LayerFigures::of(&o.layer_sums, iterations),
         simulated_breaches: o.simulated_breaches,
     };
     (result, gross_losses, largest_losses)
@@ -602,11 +595,8 @@ impl RunResults {
                     return fail(format!("component \"{}\" {stat}", c.name), value);
                 }
             }
-            let base = e.layer_means.first().copied().unwrap_or(0.0);
-            for (limit, mean) in ILF_LIMITS.iter().zip(&e.layer_means) {
-                if !mean.is_finite() || (base > 0.0 && !(mean / base).is_finite()) {
-                    return fail(format!("expected insured loss at the limit {limit}"), *mean);
-                }
+            if let Some((what, value)) = e.layers.first_non_finite() {
+                return fail(what, value);
             }
             if let Some(c) = self.contributions.get(i) {
                 let values = [

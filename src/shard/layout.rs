@@ -53,7 +53,7 @@ pub struct TableFile {
     pub sha256: String,
 }
 
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 pub const MANIFEST: &str = "manifest.json";
 
@@ -66,8 +66,8 @@ pub fn outcomes_file(batch: usize) -> String {
 }
 
 /// The table of batch `b`'s per-block sums (one row per exposure and block: its breaches and
-/// layer sums). The file name says "chunks", the format's older word for a block: shards
-/// written before keep being read.
+/// layer sums, `layer_0` … in [`crate::engine::ilf::layer_index`] order). The file name says
+/// "chunks", the format's older word for a block.
 pub fn chunks_file(batch: usize) -> String {
     format!("chunks-{batch:05}.parquet")
 }

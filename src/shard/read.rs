@@ -10,7 +10,8 @@ use polars::prelude::*;
 use super::folder::{most_table_bytes, read_verified};
 use super::layout::{chunks_file, outcomes_file, MANIFEST, OUTCOME_COLUMNS};
 use super::open::Shard;
-use crate::engine::{ExposureOutcomes, Independent, Model, Outcome, OutcomeColumns, BLOCK_ITERATIONS, ILF_LIMITS};
+use crate::engine::ilf::LAYER_SUMS;
+use crate::engine::{ExposureOutcomes, Independent, Model, Outcome, OutcomeColumns, BLOCK_ITERATIONS};
 use crate::error::{Error, Result};
 use crate::run::OutcomeSource;
 
@@ -118,7 +119,7 @@ impl ShardTables {
             let outcome_rows = exposures.saturating_mul(shard.iterations());
             let chunk_rows = exposures.saturating_mul(shard.iterations().div_ceil(BLOCK_ITERATIONS));
             let outcome_columns = 2 + OUTCOME_COLUMNS.len() + context.width;
-            let chunk_columns = 2 + ILF_LIMITS.len();
+            let chunk_columns = 2 + LAYER_SUMS;
             Ok([
                 read_verified(
                     &shard.dir,
@@ -252,7 +253,7 @@ impl BatchContext<'_> {
         let frame = parse_table(&chunks_path, chunks_bytes)?;
         let exposure = u64_column(&frame, "exposure", &chunks_path)?;
         let breaches = u64_column(&frame, "breaches", &chunks_path)?;
-        let layers: Vec<Vec<f64>> = (0..ILF_LIMITS.len())
+        let layers: Vec<Vec<f64>> = (0..LAYER_SUMS)
             .map(|j| amount_column(&frame, &format!("layer_{j}"), &chunks_path))
             .collect::<Result<_>>()?;
         drop(frame);
@@ -269,7 +270,7 @@ impl BatchContext<'_> {
                     batch.end
                 ))
             })?;
-            let mut sums = [0.0; ILF_LIMITS.len()];
+            let mut sums = [0.0; LAYER_SUMS];
             for (sum, column) in sums.iter_mut().zip(&layers) {
                 *sum = column[row];
             }

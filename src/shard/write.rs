@@ -9,7 +9,8 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
 use super::layout::{chunks_file, hex, outcomes_file, BatchTables, TableFile, OUTCOME_COLUMNS};
-use crate::engine::{ExposureOutcomes, Independent, Model, Outcome, ILF_LIMITS};
+use crate::engine::ilf::LAYER_SUMS;
+use crate::engine::{ExposureOutcomes, Independent, Model, Outcome};
 use crate::error::{Error, Result};
 
 fn outcome_values(x: &Outcome, own: &Independent) -> [f64; 8] {
@@ -61,7 +62,7 @@ pub fn write_batch(model: &Model, batch: usize, outcomes: &[ExposureOutcomes], d
 
     let chunk_rows: usize = outcomes.iter().map(|o| o.layer_sums.len()).sum();
     let mut exposure = Vec::with_capacity(chunk_rows);
-    let mut layers: Vec<Vec<f64>> = (0..ILF_LIMITS.len()).map(|_| Vec::with_capacity(chunk_rows)).collect();
+    let mut layers: Vec<Vec<f64>> = (0..LAYER_SUMS).map(|_| Vec::with_capacity(chunk_rows)).collect();
     // An exposure's breach count goes on its first chunk row (the others hold 0).
     let mut breaches = Vec::with_capacity(chunk_rows);
     for o in outcomes {
