@@ -89,6 +89,32 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             outln!("  policy {what}: {}", finite.join(", "))?;
         }
     }
+    let pricing = &a.pricing;
+    let measure = match pricing.capital_measure {
+        crate::input::CapitalMeasure::Tvar99 => "TVaR99 − mean".to_string(),
+        crate::input::CapitalMeasure::Var995 => "VaR99.5 − mean".to_string(),
+        crate::input::CapitalMeasure::SdMultiple(k) => format!("{k} × sd"),
+    };
+    let basis = match pricing.capital_allocation {
+        crate::input::CapitalAllocation::Portfolio => "allocated from the portfolio (Euler)",
+        crate::input::CapitalAllocation::Standalone => "standalone, per policy",
+    };
+    outln!(
+        "  pricing: expenses {}, cost of capital {} on {measure}, {basis}",
+        pricing.expense_ratio,
+        pricing.cost_of_capital
+    )?;
+    let market = &a.market;
+    match market.loss_ratio {
+        Some(b) => outln!(
+            "  market check: loss ratio {}–{}, {} revenue bands of premium per $1M of limit",
+            b.low,
+            b.high,
+            market.rates.len()
+        )?,
+        None if market.rates.is_empty() => outln!("  market check: none ([market] not given)")?,
+        None => outln!("  market check: {} revenue bands of premium per $1M of limit", market.rates.len())?,
+    }
     let ilf = &a.pricing.ilf;
     outln!(
         "  increased-limit factors: aggregate {} with the limit, base retention {} ({}), risk load {} × {} sd",
