@@ -39,6 +39,19 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         settings.seed
     )?;
     outln!("  frequency: {:?}, default rate {} breaches per exposure-year", a.frequency.model, a.frequency.rate)?;
+    let firmographic = &a.frequency.firmographic;
+    if !firmographic.bands.is_empty() {
+        use crate::input::firmographics::RateSource;
+        let count = |source: RateSource| model.exposures.iter().filter(|e| e.rate_source == source).count();
+        outln!(
+            "  rates by revenue ({} bands) and sector ({} sectors): {} rows rated from revenue and industry, {} from annual_rate, {} at the default rate (no revenue)",
+            firmographic.bands.len(),
+            firmographic.sectors.len(),
+            count(RateSource::Firmographic),
+            count(RateSource::Row),
+            count(RateSource::Flat)
+        )?;
+    }
     outln!("  affected share of records: {}", a.breach.affected_share.dist.describe())?;
     outln!("  default data types: {}", list_or(&a.breach.data_types, "(none)"))?;
     outln!("  components ({}):", a.components.len())?;
@@ -147,7 +160,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             e.id,
             e.records,
             e.affected.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
-            e.rate,
+            rate_text(e.rate),
             money(e.terms.retention),
             money(e.terms.limit),
             e.terms.share,
@@ -163,4 +176,14 @@ fn list_or(items: &[String], empty: &str) -> String {
     } else {
         items.join(";")
     }
+}
+
+/// A rate for the table: up to six decimals without trailing zeros (0.052, not
+/// 0.052000000000000005), tiny rates in scientific notation.
+fn rate_text(rate: f64) -> String {
+    if rate != 0.0 && rate.abs() < 1e-4 {
+        return format!("{rate:e}");
+    }
+    let text = format!("{rate:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

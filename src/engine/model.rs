@@ -3,6 +3,7 @@
 //! by name once the simulation starts.
 
 use crate::error::{Error, Result};
+use crate::input::firmographics::RateSource;
 use crate::input::toml_section::nearest;
 use crate::input::{Assumptions, Exposure, Exposures, Mode, PolicyTerms};
 
@@ -27,6 +28,8 @@ pub struct ExposureModel {
     pub affected: Option<f64>,
     /// Expected breaches per year.
     pub rate: f64,
+    /// Where `rate` came from (the row, the firmographic table, or the flat default).
+    pub rate_source: crate::input::firmographics::RateSource,
     /// Annual revenue, where the row gives it (for the market check of its premium).
     pub revenue: Option<f64>,
     /// Indices (into [`Model::assumptions`]' components) of the components that apply.
@@ -111,12 +114,14 @@ impl Model {
                 }
             }
             check_largest_breach(exposures, &assumptions, row, exposure, &components)?;
+            let (rate, rate_source) = exposure_rate(&assumptions, exposure);
             models.push(ExposureModel {
                 id: exposure.id.clone(),
                 key: name_key(&exposure.id),
                 records: exposure.records as f64,
                 affected: exposure.affected.map(|a| a as f64),
-                rate: exposure.annual_rate.unwrap_or(assumptions.frequency.rate),
+                rate,
+                rate_source,
                 revenue: exposure.revenue,
                 components,
                 terms,
@@ -161,6 +166,19 @@ pub fn most_common_retention(exposures: &[ExposureModel]) -> f64 {
         }
     }
     best.1
+}
+
+/// An exposure's expected breaches per year and where the figure came from: its
+/// `annual_rate`, else the firmographic table for its revenue and industry, else the flat rate.
+pub fn exposure_rate(assumptions: &Assumptions, exposure: &crate::input::Exposure) -> (f64, RateSource) {
+    let frequency = &assumptions.frequency;
+    match exposure.annual_rate {
+        Some(rate) => (rate, RateSource::Row),
+        None => match frequency.firmographic.rate(exposure.revenue, exposure.industry.as_deref()) {
+            Some(rate) => (rate, RateSource::Firmographic),
+            None => (frequency.rate, RateSource::Flat),
+        },
+    }
 }
 
 /// The most one breach may cost: the largest number, f64::MAX ≈ 1.8e308. A breach whose

@@ -58,6 +58,8 @@ pub struct Frequency {
     pub model: CountModel,
     /// Expected breaches per exposure-year, where the exposure row gives no `annual_rate`.
     pub rate: f64,
+    /// Default rates by revenue band and sector (`[[frequency.by_revenue]]`, `[[frequency.sector]]`).
+    pub firmographic: super::firmographics::FirmographicRates,
     /// For sensitivity analysis: every year's breach count held at this number (the count
     /// is still drawn, so the other draws stay where they were).
     pub held_count: Option<u32>,
@@ -318,7 +320,9 @@ impl Assumptions {
         };
 
         let frequency = match root.table_opt("frequency")? {
-            None => Frequency { model: CountModel::Poisson, rate: 0.05, held_count: None },
+            None => {
+                Frequency { model: CountModel::Poisson, rate: 0.05, firmographic: Default::default(), held_count: None }
+            }
             Some(mut s) => {
                 let rate = s.f64_opt("rate")?.unwrap_or(0.05);
                 if !(rate.is_finite() && rate >= 0.0) {
@@ -354,9 +358,10 @@ impl Assumptions {
                         ))
                     }
                 };
+                let firmographic = super::firmographics::parse(&mut s, MAX_ANNUAL_RATE)?;
                 s.str_opt("source")?;
                 s.finish()?;
-                Frequency { model, rate, held_count: None }
+                Frequency { model, rate, firmographic, held_count: None }
             }
         };
 

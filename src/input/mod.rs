@@ -4,6 +4,7 @@ pub mod assumptions;
 pub mod csv_rows;
 pub mod dist;
 pub mod exposures;
+pub mod firmographics;
 pub mod market;
 mod parquet_footer;
 pub mod portfolio_risk;

@@ -1,0 +1,98 @@
+//! Breach frequency from revenue and industry: an exposure without `annual_rate` takes its
+//! revenue band's rate times its sector's multiplier from the shipped assumptions; a row's
+//! `annual_rate` still wins, and a row without revenue keeps the flat `[frequency] rate`.
+
+use std::process::Command;
+
+/// The shipped table (assumptions/default.toml), as the test reads it: band upper bounds
+/// and rates, and a few sectors' multipliers.
+const BANDS: [(f64, f64); 6] =
+    [(1e7, 0.01), (1e8, 0.02), (1e9, 0.04), (1e10, 0.08), (1e11, 0.15), (f64::INFINITY, 0.25)];
+
+fn validate_rates(book: &str) -> Vec<(String, f64)> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("book.csv"), book).expect("write");
+    let output = Command::new(env!("CARGO_BIN_EXE_breachcost"))
+        .current_dir(dir.path())
+        .args(["validate", "--exposures", "book.csv"])
+        .output()
+        .expect("binary runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let table = text.split_once("  id ").expect("the exposures table").1;
+    table
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("  ") && !l.starts_with("ok"))
+        .map(|l| {
+            let cells: Vec<&str> = l.split_whitespace().collect();
+            (cells[0].to_string(), cells[3].parse().expect("rate"))
+        })
+        .collect()
+}
+
+#[test]
+fn each_revenue_band_and_sector_gets_the_rate_the_table_gives() {
+    let sectors = [
+        ("", 1.0),
+        ("52", 1.3),
+        ("5221", 1.3),
+        ("Healthcare", 1.3),
+        ("public sector", 1.5),
+        ("Construction", 0.6),
+        ("knitting", 1.0),
+    ];
+    let mut book = String::from("id,records,revenue,industry\n");
+    let mut expected = Vec::new();
+    for (b, (below, rate)) in BANDS.iter().enumerate() {
+        let revenue = if below.is_finite() { below * 0.5 } else { 5e11 };
+        for (s, (industry, multiplier)) in sectors.iter().enumerate() {
+            let id = format!("b{b}s{s}");
+            book.push_str(&format!("{id},1000,{revenue},{industry}\n"));
+            expected.push((id, rate * multiplier));
+        }
+    }
+    let rates = validate_rates(&book);
+    assert_eq!(rates.len(), expected.len());
+    for ((id, rate), (expected_id, expected_rate)) in rates.iter().zip(&expected) {
+        assert_eq!(id, expected_id);
+        assert!((rate - expected_rate).abs() <= 1e-6, "{id}: rate {rate}, the table gives {expected_rate}");
+    }
+    // A band's upper bound belongs to the next band.
+    let edge = validate_rates("id,records,revenue\nedge,1000,10000000\n");
+    assert_eq!(edge[0].1, 0.02);
+}
+
+#[test]
+fn a_rows_annual_rate_wins_and_a_row_without_revenue_keeps_the_flat_rate() {
+    let rates = validate_rates("id,records,revenue,industry,annual_rate\nown,1000,5e9,52,0.7\nflat,1000,,52,\n");
+    assert_eq!(rates, [("own".to_string(), 0.7), ("flat".to_string(), 0.05)]);
+}
+
+/// The engine draws with the table's rate: one breach costs exactly 1, so the mean annual
+/// loss is the rate; 40,000 Poisson years give it within 4 standard errors.
+#[test]
+fn simulated_breaches_follow_the_firmographic_rate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("book.csv"), "id,records,revenue,industry\nbank,1000,5e9,finance\n").expect("write");
+    let assumptions = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assumptions/default.toml"))
+        .expect("shipped assumptions");
+    // The shipped frequency table, one component costing 1 per breach.
+    let start = assumptions.find("[frequency]").expect("frequency");
+    let end = assumptions.find("[breach]").expect("breach");
+    let toml = format!("{}\n[[component]]\nname = \"one\"\nfixed = 1\n", &assumptions[start..end]);
+    std::fs::write(dir.path().join("a.toml"), toml).expect("write");
+    let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
+        .current_dir(dir.path())
+        .args(["simulate", "--quiet", "--no-charts", "--iterations", "40000", "--exposures", "book.csv"])
+        .args(["--assumptions", "a.toml", "--out", "out"])
+        .status()
+        .expect("binary runs");
+    assert!(status.success());
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).expect("summary");
+    let row = summary.lines().find(|l| l.starts_with("bank,gross,")).expect("row");
+    let mean: f64 = row.split(',').nth(2).expect("mean").parse().expect("number");
+    let rate = 0.08 * 1.3;
+    let se = (rate / 40_000.0f64).sqrt();
+    assert!((mean - rate).abs() < 4.0 * se, "mean {mean} vs rate {rate} (se {se})");
+}
