@@ -96,3 +96,64 @@ fn simulated_breaches_follow_the_firmographic_rate() {
     let se = (rate / 40_000.0f64).sqrt();
     assert!((mean - rate).abs() < 4.0 * se, "mean {mean} vs rate {rate} (se {se})");
 }
+
+/// Lost business of one breach is capped at 20% of revenue (the shipped `max_share_of_revenue`):
+/// a $1.5M firm's p99 sits on $300K; without a revenue nothing caps it.
+#[test]
+fn a_tiny_firm_cannot_lose_more_than_its_cap_of_revenue_to_lost_business() {
+    let lost_business_p99 = |book: &str| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("book.csv"), book).expect("write");
+        let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
+            .current_dir(dir.path())
+            .args(["simulate", "--quiet", "--no-charts", "--mode", "breach", "--iterations", "20000"])
+            .args(["--exposures", "book.csv", "--out", "out"])
+            .status()
+            .expect("binary runs");
+        assert!(status.success());
+        let components = std::fs::read_to_string(dir.path().join("out/components.csv")).expect("components");
+        let header: Vec<&str> = components.lines().next().expect("header").split(',').collect();
+        let at = |name: &str| header.iter().position(|h| *h == name).expect("column");
+        let row: Vec<String> = components
+            .lines()
+            .find(|l| l.split(',').nth(1) == Some("lost_business"))
+            .expect("lost_business row")
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        (row[at("p95")].parse::<f64>().expect("p95"), row[at("p99")].parse::<f64>().expect("p99"))
+    };
+    let (p95, p99) = lost_business_p99("id,records,revenue\ntiny,30000,1500000\n");
+    assert!(p95 <= 300_000.0 && p99 == 300_000.0, "p95 {p95}, p99 {p99}: the cap binds at 20% of $1.5M");
+    let (_, uncapped) = lost_business_p99("id,records\ntiny,30000\n");
+    assert!(uncapped > 1_000_000.0, "without a revenue the record-driven cost stands: p99 {uncapped}");
+}
+
+/// The cap holds for breaches brought by a systemic event too (costed one at a time): an
+/// event that hits every year at most once, no breaches of the firm's own, and a year's
+/// gross loss never above 10% of a $3M revenue.
+#[test]
+fn a_systemic_breach_is_capped_at_the_share_of_revenue_as_well() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("book.csv"), "id,records,annual_rate,revenue\nfirm,5000,0,3000000\n")
+        .expect("write");
+    std::fs::write(
+        dir.path().join("a.toml"),
+        "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\nmax_share_of_revenue = 0.1\n\
+         [[systemic]]\nname = \"cloud\"\nannual_rate = 0.9\nmodel = \"bernoulli\"\nfootprint = 1\n",
+    )
+    .expect("write");
+    let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
+        .current_dir(dir.path())
+        .args(["simulate", "--quiet", "--no-charts", "--iterations", "20000"])
+        .args(["--exposures", "book.csv", "--assumptions", "a.toml", "--out", "out"])
+        .status()
+        .expect("binary runs");
+    assert!(status.success());
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).expect("summary");
+    let header: Vec<&str> = summary.lines().next().expect("header").split(',').collect();
+    let max_at = header.iter().position(|h| *h == "max").expect("max");
+    let row = summary.lines().find(|l| l.starts_with("firm,gross,")).expect("row");
+    let max: f64 = row.split(',').nth(max_at).expect("max").parse().expect("number");
+    assert_eq!(max, 300_000.0, "the largest year's loss sits on the cap");
+}

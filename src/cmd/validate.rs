@@ -63,7 +63,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             }
         };
         outln!(
-            "    {}{}: probability {}; fixed {}; per_unit {}; unit_share {}; exponent {}; data types {}{}",
+            "    {}{}: probability {}; fixed {}; per_unit {}; unit_share {}; exponent {}; data types {}{}{}",
             c.name,
             if c.covered { "" } else { " (not covered)" },
             probability,
@@ -76,7 +76,10 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
                 String::new()
             } else {
                 format!(" except {}", c.exclude_data_types.join(";"))
-            }
+            },
+            c.max_share_of_revenue
+                .map(|share| format!("; at most {share} × revenue per breach (rows with a revenue)"))
+                .unwrap_or_default()
         )?;
         if !c.source.is_empty() {
             outln!("      source: {}", c.source)?;

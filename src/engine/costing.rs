@@ -29,6 +29,8 @@ struct Step<'m> {
     pub(super) leading: Option<(usize, usize)>,
     /// What the policy covers of one breach's cost of it: its sublimit; `None` if not covered.
     pub(super) covered_up_to: Option<f64>,
+    /// The most one breach's cost of it can be (`max_share_of_revenue` × revenue; ∞ if none).
+    pub(super) ceiling: f64,
 }
 
 /// A component's variables by index: fixed, per unit, unit share (the order of its columns).
@@ -75,6 +77,10 @@ impl<'m> Costing<'m> {
                         (position, LEADING[first_random])
                     }),
                     covered_up_to: component.covered.then(|| exposure.terms.sublimits[c]),
+                    ceiling: match (component.max_share_of_revenue, exposure.revenue) {
+                        (Some(share), Some(revenue)) => share * revenue,
+                        _ => f64::INFINITY,
+                    },
                 }
             })
             .collect();
@@ -152,7 +158,7 @@ impl Costing<'_> {
                 } else {
                     units.powf(exponent)
                 };
-                fixed + per_unit * scaled
+                smaller(fixed + per_unit * scaled, step.ceiling)
             } else {
                 0.0
             };
@@ -293,8 +299,10 @@ impl Costing<'_> {
                 }
             }
             let sublimit = if own_gross_only { None } else { step.covered_up_to };
+            let ceiling = step.ceiling;
             let mut add = |i: usize, j: usize| {
-                let cost = if no_units { fixed[i] + 0.0 } else { fixed[i] + per_unit[i] * scaled[i] };
+                let raw = if no_units { fixed[i] + 0.0 } else { fixed[i] + per_unit[i] * scaled[i] };
+                let cost = smaller(raw, ceiling);
                 if k > 1 {
                     costs[j * k + s] = cost;
                 }
@@ -303,7 +311,7 @@ impl Costing<'_> {
                     capped[j] += smaller(cost, sublimit);
                 }
             };
-            if dense && k == 1 && sublimit.is_none() {
+            if dense && k == 1 && sublimit.is_none() && ceiling == f64::INFINITY {
                 // The common case: a column of costs added to a column of sums, which the
                 // compiler vectorises (the same sums as `add`).
                 let gross = gross.iter_mut().zip(&fixed[..n]);
@@ -667,14 +675,16 @@ mod tests {
 
     /// A component's costs are the same whether it is costed alone (a column of costs summed
     /// at once) or beside one that never costs anything (breach by breach): fixed costs only,
-    /// and fixed plus per-unit costs, with and without policy terms (a retention alone, or
-    /// with a per-breach and an aggregate sublimit).
+    /// and fixed plus per-unit costs, capped at a share of revenue or not, with and without
+    /// policy terms (a retention alone, or with a per-breach and an aggregate sublimit).
     #[test]
     fn a_lone_component_costs_what_it_costs_beside_others() {
         let costed = [
             "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n",
             "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n\
              per_unit = { dist = \"uniform\", min = 0.5, max = 2 }\nunit_share = { dist = \"uniform\", min = 0.1, max = 1 }\n",
+            // Capped at a share of revenue (binding on the rows with a revenue).
+            "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\nmax_share_of_revenue = 0.1\n",
         ];
         let nothing = "[[component]]\nname = \"z\"\nfixed = 0\n";
         for csv in [
@@ -682,6 +692,8 @@ mod tests {
             "id,records,annual_rate,retention\nx,5000,0.4,2e5\n",
             // The retention shared across the components before a sublimit, and an aggregate one.
             "id,records,annual_rate,retention,sublimit_a,aggregate_sublimit_a\nx,5000,0.4,2e5,3e5,6e5\n",
+            "id,records,annual_rate,revenue\nx,5000,0.4,3e6\n",
+            "id,records,annual_rate,revenue,retention\nx,5000,0.4,3e6,2e5\n",
         ] {
             for alone in costed {
                 let settings = RunSettings { mode: Mode::Annual, iterations: 30_000, seed: 5 };

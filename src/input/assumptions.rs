@@ -117,6 +117,9 @@ pub struct Component {
     pub exclude_data_types: Vec<String>,
     /// Counts toward the insured loss.
     pub covered: bool,
+    /// The most one breach's cost of it can be, as a share of the exposure's revenue (where
+    /// the row gives a revenue): no firm loses more business than it has.
+    pub max_share_of_revenue: Option<f64>,
     pub source: String,
     /// For sensitivity analysis: whether the cost arises, held (the occurrence draw is still made).
     pub held_occurrence: Option<bool>,
@@ -601,9 +604,16 @@ fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Com
     }
     let exclude_data_types = data_type_list(&mut s, "exclude_data_types")?;
     let covered = s.bool_opt("covered")?.unwrap_or(true);
+    let max_share_of_revenue = s.f64_opt("max_share_of_revenue")?;
+    if let Some(share) = max_share_of_revenue {
+        if !(share.is_finite() && share >= 0.0) {
+            return Err(s.error("max_share_of_revenue", format!("{share} is not a finite share of revenue ≥ 0")));
+        }
+    }
     let source = s.str_opt("source")?.unwrap_or("").to_string();
     s.finish()?;
     Ok(Component {
+        max_share_of_revenue,
         name,
         probability,
         fixed,
