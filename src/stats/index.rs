@@ -466,9 +466,8 @@ impl LossDistribution {
         }
         let n = self.iterations;
         let tails: Vec<TailWeights> = levels.iter().map(|q| tail_weights(*q, n)).collect();
-        // The quantiles (the floor under each TVaR) and the boundary values, sorted in one pass.
-        let boundaries: Vec<u64> = tails.iter().filter(|t| t.whole < n).map(|t| n - t.whole - 1).collect();
-        self.prepare(levels, &boundaries);
+        // The quantiles (the floor under each TVaR) and the tails' bounds, sorted in one pass.
+        self.prepare(levels, &[]);
         levels
             .iter()
             .zip(&tails)
