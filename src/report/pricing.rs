@@ -21,7 +21,8 @@ use super::csv::Csv;
 use super::format::num;
 use crate::engine::Model;
 use crate::input::market::Band;
-use crate::run::{maximum_payout, premium::book, Premium, RunResults};
+use crate::run::{maximum_payout, Premium, RunResults};
+use crate::stats::Summary;
 
 pub const HEADER: [&str; 20] = [
     "id",
@@ -47,9 +48,9 @@ pub const HEADER: [&str; 20] = [
 ];
 
 /// `premium / payout` where the payout is finite, else blank.
-fn per_payout(premium: f64, payout: f64, unit: f64) -> String {
+fn rate_on_line(premium: f64, payout: f64) -> String {
     if payout.is_finite() && payout > 0.0 {
-        num(premium / (payout / unit))
+        num(premium / payout)
     } else {
         String::new()
     }
@@ -59,45 +60,65 @@ fn optional(value: Option<f64>) -> String {
     value.map(num).unwrap_or_default()
 }
 
-/// The market check of one premium: its band's low and high, and where it falls.
-pub fn market_check(band: Option<Band>, value: Option<f64>) -> [String; 3] {
-    match (band, value) {
-        (Some(b), Some(v)) => [num(b.low), num(b.high), b.check(v).to_string()],
-        _ => Default::default(),
+/// A figure against a published band: where it falls, if both are known.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Check {
+    pub value: Option<f64>,
+    pub band: Option<Band>,
+}
+
+impl Check {
+    /// "below", "within" or "above" the band; `None` without a figure or a band.
+    pub fn verdict(&self) -> Option<&'static str> {
+        Some(self.band?.check(self.value?))
+    }
+
+    /// The band's low and high and the verdict, as cells (blank unless there is a verdict).
+    fn cells(&self) -> [String; 3] {
+        match (self.band, self.verdict()) {
+            (Some(b), Some(v)) => [num(b.low), num(b.high), v.to_string()],
+            _ => Default::default(),
+        }
     }
 }
 
-/// A policy's premium per $1M of the most it can pay in a year, and the market band for its revenue.
-pub fn rate_check(model: &Model, index: usize, premium: &Premium) -> (Option<f64>, Option<Band>) {
-    let Some(exposure) = model.exposures.get(index) else { return (None, None) };
+/// A policy's premium per $1M of the most it can pay in a year, against the market's band
+/// for its revenue.
+pub fn rate_check(model: &Model, index: usize, premium: &Premium) -> Check {
+    let Some(exposure) = model.exposures.get(index) else { return Check { value: None, band: None } };
     let payout = maximum_payout(&exposure.terms);
-    let per_million = (payout.is_finite() && payout > 0.0).then(|| premium.technical_premium / (payout / 1e6));
+    let value = (payout.is_finite() && payout > 0.0).then(|| premium.technical_premium / (payout / 1e6));
     let band = exposure.revenue.and_then(|r| model.assumptions.market.rate_for(r)).map(|b| b.premium_per_million);
-    (per_million, band)
+    Check { value, band }
+}
+
+/// The book's loss ratio against the market's.
+pub fn loss_ratio_check(model: &Model, total: &Premium) -> Check {
+    Check { value: total.loss_ratio(), band: model.assumptions.market.loss_ratio }
 }
 
 pub fn render(model: &Model, results: &RunResults) -> Vec<u8> {
-    let book = book(model, results);
     let ids: usize = results.exposures.iter().map(|e| e.id.len()).sum();
     let mut csv = Csv::with_capacity(&HEADER, Csv::room(results.exposures.len() + 1, ids, HEADER.len() - 1));
+    let Some(book) = &results.book else { return csv.into_bytes() };
     let mut row = |id: &str,
                    p: &Premium,
-                   sd: f64,
-                   se: f64,
+                   s: &Summary,
                    benefit: f64,
                    payout: f64,
                    revenue: Option<f64>,
-                   check: [String; 4]| {
-        let [per_million, low, high, verdict] = check;
+                   per_million: Option<f64>,
+                   check: Check| {
+        let [low, high, verdict] = check.cells();
         csv.row([
             id.to_string(),
             num(p.expected_loss),
-            num(sd),
+            num(s.sd),
             num(p.risk_load),
             num(p.expense_load),
             num(p.technical_premium),
-            per_payout(p.technical_premium, payout, 1.0),
-            num(se),
+            rate_on_line(p.technical_premium, payout),
+            num(s.se_mean),
             num(p.capital),
             num(p.standalone_capital),
             num(p.allocated_capital),
@@ -106,7 +127,7 @@ pub fn render(model: &Model, results: &RunResults) -> Vec<u8> {
             num(benefit),
             if payout.is_finite() { num(payout) } else { String::new() },
             optional(revenue),
-            per_million,
+            optional(per_million),
             low,
             high,
             verdict,
@@ -117,27 +138,15 @@ pub fn render(model: &Model, results: &RunResults) -> Vec<u8> {
         let Some(exposure) = model.exposures.get(i) else { continue };
         let payout = maximum_payout(&exposure.terms);
         total_payout += payout;
-        let (per_million, band) = rate_check(model, i, p);
-        let [low, high, verdict] = market_check(band, per_million);
-        let s = &e.measures.insured.summary;
+        let check = rate_check(model, i, p);
         let benefit = p.standalone_premium - p.technical_premium;
-        row(&e.id, p, s.sd, s.se_mean, benefit, payout, exposure.revenue, [optional(per_million), low, high, verdict]);
+        row(&e.id, p, &e.measures.insured.summary, benefit, payout, exposure.revenue, check.value, check);
     }
     if let (Some(p), Some(total)) = (&results.portfolio, &book.total) {
-        let s = &p.insured.summary;
         // The book's check is its loss ratio against the market's.
-        let [low, high, verdict] = market_check(model.assumptions.market.loss_ratio, total.loss_ratio());
-        let revenue = None;
-        row(
-            super::PORTFOLIO_ID,
-            total,
-            s.sd,
-            s.se_mean,
-            book.diversification_benefit,
-            total_payout,
-            revenue,
-            [String::new(), low, high, verdict],
-        );
+        let check = loss_ratio_check(model, total);
+        let benefit = book.diversification_benefit;
+        row(super::PORTFOLIO_ID, total, &p.insured.summary, benefit, total_payout, None, None, check);
     }
     csv.into_bytes()
 }

@@ -92,6 +92,8 @@ pub struct RunResults {
     pub portfolio_independent: Option<Measures>,
     /// Each exposure's part of the portfolio mean and TVaR99 (annual mode), in exposure order.
     pub contributions: Vec<Contribution>,
+    /// The policies' and the book's premiums (annual mode).
+    pub book: Option<Book>,
     pub simulated_breaches: u64,
     /// Seconds of the whole run (simulation and statistics, not writing the reports).
     pub wall_seconds: f64,
@@ -236,7 +238,9 @@ pub fn run_from<S: OutcomeSource>(
         Some((measures, gross, largest, independent)) => (Some(measures), Some(gross), Some(largest), independent),
         None => (None, None, None, None),
     };
+    let book = annual.then(|| premium::book(model, &exposures, &contributions, portfolio.as_ref()));
     Ok(RunResults {
+        book,
         exposures,
         portfolio,
         portfolio_gross,
@@ -570,12 +574,12 @@ impl RunResults {
     /// naming the first such figure.
     pub fn check_finite(&self, model: &Model) -> Result<(), crate::error::Error> {
         let annual = model.settings.mode == Mode::Annual;
-        let book = annual.then(|| premium::book(model, self));
+        let book = self.book.as_ref();
         for (i, e) in self.exposures.iter().enumerate() {
             let fail = |what: String, value: f64| {
                 Err(non_finite(model, &format!("exposure \"{}\"", e.id), &what, value, e.measures.gross.summary.max))
             };
-            let premium = book.as_ref().and_then(|b| b.policies.get(i).copied());
+            let premium = book.and_then(|b| b.policies.get(i).copied());
             if let Some((what, value)) = measures_non_finite(&e.measures, premium) {
                 return fail(what, value);
             }
@@ -620,7 +624,7 @@ impl RunResults {
         }
         let pricing = annual.then_some(&model.assumptions.pricing);
         for (id, measures, book_total) in [
-            (crate::input::exposures::PORTFOLIO_ID, &self.portfolio, book.as_ref().and_then(|b| b.total)),
+            (crate::input::exposures::PORTFOLIO_ID, &self.portfolio, book.and_then(|b| b.total)),
             (crate::input::exposures::PORTFOLIO_EXCL_SYSTEMIC_ID, &self.portfolio_independent, None),
         ] {
             if let Some(m) = measures {

@@ -1,5 +1,5 @@
 //! The technical premium of each policy and of the book, from the insured annual loss and
-//! the capital allocated to it (computed here, below the reports: [`super::RunResults::check_finite`]
+//! the capital allocated to it (computed with the run, below the reports: [`super::RunResults::check_finite`]
 //! checks it before any report is written, and `pricing.csv` renders it).
 //!
 //! ```text
@@ -9,7 +9,7 @@
 //! technical_premium  = (E[L] + risk_load) / (1 − expense_ratio)
 //! ```
 
-use super::{Contribution, RunResults};
+use super::{Contribution, ExposureResult, Measures};
 use crate::engine::Model;
 use crate::input::{CapitalAllocation, CapitalMeasure, PolicyTerms, Pricing};
 use crate::stats::Summary;
@@ -109,35 +109,41 @@ pub struct Book {
     pub diversification_benefit: f64,
 }
 
-/// Prices every policy of `results` on its allocated (or standalone) capital.
-pub fn book(model: &Model, results: &RunResults) -> Book {
+/// Prices every policy (`exposures`, with their `contributions` where there is a
+/// portfolio) on its allocated (or standalone) capital, and the book.
+pub fn book(
+    model: &Model,
+    exposures: &[ExposureResult],
+    contributions: &[Contribution],
+    portfolio: Option<&Measures>,
+) -> Book {
     let pricing = &model.assumptions.pricing;
-    let policies: Vec<Premium> = results
-        .exposures
+    let policies: Vec<Premium> = exposures
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let allocated = results.contributions.get(i).map(|c: &Contribution| c.insured_allocated_capital);
+            let allocated = contributions.get(i).map(|c| c.insured_allocated_capital);
             premium(&e.measures.insured.summary, pricing, allocated)
         })
         .collect();
-    let mut whole_premium = 0.0;
-    let total = results.portfolio.as_ref().map(|p| {
-        let sum = |f: fn(&Premium) -> f64| policies.iter().map(f).sum::<f64>();
-        let whole = premium(&p.insured.summary, pricing, None);
-        whole_premium = whole.technical_premium;
-        Premium {
-            expected_loss: whole.expected_loss,
-            standalone_capital: whole.standalone_capital,
-            allocated_capital: sum(|p| p.allocated_capital),
-            capital: sum(|p| p.capital),
-            risk_load: sum(|p| p.risk_load),
-            expense_load: sum(|p| p.expense_load),
-            technical_premium: sum(|p| p.technical_premium),
-            standalone_premium: sum(|p| p.standalone_premium),
+    let sum = |f: fn(&Premium) -> f64| policies.iter().map(f).sum::<f64>();
+    let (total, diversification_benefit) = match portfolio {
+        None => (None, 0.0),
+        Some(p) => {
+            let whole = premium(&p.insured.summary, pricing, None);
+            let total = Premium {
+                expected_loss: whole.expected_loss,
+                standalone_capital: whole.standalone_capital,
+                allocated_capital: sum(|p| p.allocated_capital),
+                capital: sum(|p| p.capital),
+                risk_load: sum(|p| p.risk_load),
+                expense_load: sum(|p| p.expense_load),
+                technical_premium: sum(|p| p.technical_premium),
+                standalone_premium: sum(|p| p.standalone_premium),
+            };
+            // Against the portfolio priced as one policy on its own capital.
+            (Some(total), total.standalone_premium - whole.technical_premium)
         }
-    });
-    // Against the portfolio priced as one policy on its own capital.
-    let diversification_benefit = total.map_or(0.0, |t| t.standalone_premium - whole_premium);
+    };
     Book { policies, total, diversification_benefit }
 }
