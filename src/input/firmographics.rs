@@ -4,7 +4,8 @@
 //! `band rate × sector multiplier`; `annual_rate` on the row still overrides it, and a row
 //! without revenue keeps `[frequency] rate`.
 
-use super::toml_section::{number, show, Section};
+use super::revenue_bands;
+use super::toml_section::{tables, Section};
 use crate::error::{Error, Result};
 
 /// The base rate for revenue below `revenue_below` (and at or above the band before's).
@@ -71,62 +72,23 @@ fn strings(s: &mut Section, key: &'static str) -> Result<Vec<String>> {
     Ok(s.str_list_opt(key)?.unwrap_or_default().into_iter().map(|v| v.trim().to_lowercase()).collect())
 }
 
-/// Each table of the array `value` at `path`, read by `read`.
-fn each_table<'a, T>(
-    file: &'a str,
-    path: &str,
-    value: &'a toml::Value,
-    mut read: impl FnMut(Section<'a>) -> Result<T>,
-) -> Result<Vec<T>> {
-    let items = value
-        .as_array()
-        .ok_or_else(|| Error::input(format!("{file}: {path}: {} is not a list of tables", show(value))))?;
-    let mut out = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let at = format!("{path}[{}]", index + 1);
-        let table =
-            item.as_table().ok_or_else(|| Error::input(format!("{file}: {at}: {} is not a table", show(item))))?;
-        out.push(read(Section::new(file, at, table))?);
-    }
-    Ok(out)
-}
-
 /// Reads `by_revenue` and `sector` from the `[frequency]` table `s`, rates at most `max_rate`.
 pub fn parse(s: &mut Section, max_rate: f64) -> Result<FirmographicRates> {
     let file = s.file();
-    let mut bands: Vec<RevenueBand> = Vec::new();
-    if let Some(value) = s.get("by_revenue") {
-        let path = s.key_path("by_revenue");
-        for band in each_table(file, &path, value, |mut b| {
-            let revenue_below = match b.get("revenue_below") {
-                None => return Err(b.error("revenue_below", "missing (use inf for the last band)")),
-                Some(v) => number(v)
-                    .filter(|r| *r > 0.0)
-                    .ok_or_else(|| b.error("revenue_below", format!("{} is not a revenue > 0", show(v))))?,
-            };
-            let rate = b.f64_opt("rate")?.ok_or_else(|| b.error("rate", "missing"))?;
-            if !(rate.is_finite() && (0.0..=max_rate).contains(&rate)) {
-                return Err(b.error("rate", format!("{rate} is not a rate in [0, {max_rate}]")));
-            }
-            b.str_opt("source")?;
-            b.finish()?;
-            Ok(RevenueBand { revenue_below, rate })
-        })? {
-            if let Some(previous) = bands.last() {
-                if band.revenue_below <= previous.revenue_below {
-                    return Err(Error::input(format!(
-                        "{file}: {path}: revenue_below {} does not rise above the band before ({})",
-                        band.revenue_below, previous.revenue_below
-                    )));
-                }
-            }
-            bands.push(band);
+    let bands = revenue_bands::parse(s, "by_revenue", |b| {
+        let rate = b.f64_opt("rate")?.ok_or_else(|| b.error("rate", "missing"))?;
+        if !(rate.is_finite() && (0.0..=max_rate).contains(&rate)) {
+            return Err(b.error("rate", format!("{rate} is not a rate in [0, {max_rate}]")));
         }
-    }
+        Ok(rate)
+    })?
+    .into_iter()
+    .map(|(revenue_below, rate)| RevenueBand { revenue_below, rate })
+    .collect();
     let mut sectors: Vec<Sector> = Vec::new();
     if let Some(value) = s.get("sector") {
         let path = s.key_path("sector");
-        sectors = each_table(file, &path, value, |mut t| {
+        sectors = tables(file, &path, value, |mut t| {
             let name = t.str_opt("name")?.ok_or_else(|| t.error("name", "missing"))?.to_string();
             let naics = strings(&mut t, "naics")?;
             if let Some(bad) = naics.iter().find(|c| c.len() != 2 || !c.chars().all(|d| d.is_ascii_digit())) {

@@ -2,7 +2,8 @@
 //! (the book's loss ratio, and the premium per $1M of limit by the insured's revenue), so an
 //! actuary sees at once when the assumptions price outside the market.
 
-use super::toml_section::{number, show, Section};
+use super::revenue_bands;
+use super::toml_section::{show, Section};
 use crate::error::Result;
 
 /// A range of published values, low to high.
@@ -74,38 +75,13 @@ fn band(s: &mut Section, key: &'static str, ratio: bool) -> Result<Option<Band>>
 pub fn parse(mut s: Section) -> Result<Market> {
     let loss_ratio = band(&mut s, "loss_ratio", true)?;
     s.str_opt("source")?;
-    let mut rates: Vec<RateBand> = Vec::new();
-    if let Some(value) = s.get("premium_per_million") {
-        let items = value
-            .as_array()
-            .ok_or_else(|| s.error("premium_per_million", format!("{} is not a list of tables", show(value))))?;
-        for (index, item) in items.iter().enumerate() {
-            let path = format!("{}[{}]", s.key_path("premium_per_million"), index + 1);
-            let table = item.as_table().ok_or_else(|| {
-                crate::error::Error::input(format!("{}: {path}: {} is not a table", s.file(), show(item)))
-            })?;
-            let mut band_section = Section::new(s.file(), path, table);
-            let revenue_below = match band_section.get("revenue_below") {
-                None => return Err(band_section.error("revenue_below", "missing (use inf for the last band)")),
-                Some(v) => number(v)
-                    .filter(|r| *r > 0.0 && !r.is_nan())
-                    .ok_or_else(|| band_section.error("revenue_below", format!("{} is not a revenue > 0", show(v))))?,
-            };
-            if let Some(previous) = rates.last() {
-                if revenue_below <= previous.revenue_below {
-                    return Err(band_section.error(
-                        "revenue_below",
-                        format!("{revenue_below} does not rise above the band before ({})", previous.revenue_below),
-                    ));
-                }
-            }
-            let premium_per_million = band(&mut band_section, "premium", false)?
-                .ok_or_else(|| band_section.error("premium", "missing; e.g. premium = { low = 1000, high = 7500 }"))?;
-            band_section.str_opt("source")?;
-            band_section.finish()?;
-            rates.push(RateBand { revenue_below, premium_per_million });
-        }
-    }
+    let rates = revenue_bands::parse(&mut s, "premium_per_million", |b| {
+        band(b, "premium", false)?
+            .ok_or_else(|| b.error("premium", "missing; e.g. premium = { low = 1000, high = 7500 }"))
+    })?
+    .into_iter()
+    .map(|(revenue_below, premium_per_million)| RateBand { revenue_below, premium_per_million })
+    .collect();
     s.finish()?;
     Ok(Market { loss_ratio, rates })
 }

@@ -8,6 +8,7 @@ pub mod firmographics;
 pub mod market;
 mod parquet_footer;
 pub mod portfolio_risk;
+pub mod revenue_bands;
 pub mod toml_section;
 
 pub use assumptions::{

@@ -120,6 +120,26 @@ impl<'a> Section<'a> {
     }
 }
 
+/// Each table of the array `value` (at key path `path`), read by `read`.
+pub fn tables<'a, T>(
+    file: &'a str,
+    path: &str,
+    value: &'a toml::Value,
+    mut read: impl FnMut(Section<'a>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let items = value
+        .as_array()
+        .ok_or_else(|| Error::input(format!("{file}: {path}: {} is not a list of tables", show(value))))?;
+    let mut out = Vec::with_capacity(items.len());
+    for (index, item) in items.iter().enumerate() {
+        let at = format!("{path}[{}]", index + 1);
+        let table =
+            item.as_table().ok_or_else(|| Error::input(format!("{file}: {at}: {} is not a table", show(item))))?;
+        out.push(read(Section::new(file, at, table))?);
+    }
+    Ok(out)
+}
+
 /// A TOML number as f64 (integers accepted); NaN is never a valid number here.
 pub fn number(value: &toml::Value) -> Option<f64> {
     match value {
