@@ -2,7 +2,9 @@
 //! revenue band's rate times its sector's multiplier from the shipped assumptions; a row's
 //! `annual_rate` still wins, and a row without revenue keeps the flat `[frequency] rate`.
 
-use std::process::Command;
+use std::path::Path;
+
+mod common;
 
 /// The shipped table (assumptions/default.toml), as the test reads it: band upper bounds
 /// and rates, and a few sectors' multipliers.
@@ -11,14 +13,10 @@ const BANDS: [(f64, f64); 6] =
 
 fn validate_rates(book: &str) -> Vec<(String, f64)> {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("book.csv"), book).expect("write");
-    let output = Command::new(env!("CARGO_BIN_EXE_breachcost"))
-        .current_dir(dir.path())
-        .args(["validate", "--exposures", "book.csv"])
-        .output()
-        .expect("binary runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    common::write(dir.path(), "book.csv", book);
+    let output = common::run_in(dir.path(), &["validate", "--exposures", "book.csv"]);
+    common::assert_success(&output);
+    let text = common::stdout(&output);
     let table = text.split_once("  id ").expect("the exposures table").1;
     table
         .lines()
@@ -29,6 +27,19 @@ fn validate_rates(book: &str) -> Vec<(String, f64)> {
             (cells[0].to_string(), cells[3].parse().expect("rate"))
         })
         .collect()
+}
+
+/// Runs `simulate --quiet --no-charts --out out` with `args` in `dir`, and reads back the
+/// `summary.csv` or `components.csv` row whose first two cells are `id` and `second`, with
+/// the header.
+fn simulate_row(dir: &Path, args: &[&str], report: &str, id: &str, second: &str) -> common::Table {
+    let mut all = vec!["simulate", "--quiet", "--no-charts", "--out", "out"];
+    all.extend(args);
+    common::assert_success(&common::run_in(dir, &all));
+    let mut table = common::Table::read(&dir.join("out").join(report));
+    table.rows.retain(|r| r[0] == id && r[1] == second);
+    assert_eq!(table.rows.len(), 1, "one {id} {second} row in {report}");
+    table
 }
 
 #[test]
@@ -74,24 +85,16 @@ fn a_rows_annual_rate_wins_and_a_row_without_revenue_keeps_the_flat_rate() {
 #[test]
 fn simulated_breaches_follow_the_firmographic_rate() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("book.csv"), "id,records,revenue,industry\nbank,1000,5e9,finance\n").expect("write");
-    let assumptions = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/assumptions/default.toml"))
-        .expect("shipped assumptions");
+    common::write(dir.path(), "book.csv", "id,records,revenue,industry\nbank,1000,5e9,finance\n");
+    let assumptions = common::read_text(&common::manifest_path("assumptions/default.toml"));
     // The shipped frequency table, one component costing 1 per breach.
     let start = assumptions.find("[frequency]").expect("frequency");
     let end = assumptions.find("[breach]").expect("breach");
     let toml = format!("{}\n[[component]]\nname = \"one\"\nfixed = 1\n", &assumptions[start..end]);
-    std::fs::write(dir.path().join("a.toml"), toml).expect("write");
-    let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
-        .current_dir(dir.path())
-        .args(["simulate", "--quiet", "--no-charts", "--iterations", "40000", "--exposures", "book.csv"])
-        .args(["--assumptions", "a.toml", "--out", "out"])
-        .status()
-        .expect("binary runs");
-    assert!(status.success());
-    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).expect("summary");
-    let row = summary.lines().find(|l| l.starts_with("bank,gross,")).expect("row");
-    let mean: f64 = row.split(',').nth(2).expect("mean").parse().expect("number");
+    common::write(dir.path(), "a.toml", toml);
+    let args = ["--iterations", "40000", "--exposures", "book.csv", "--assumptions", "a.toml"];
+    let summary = simulate_row(dir.path(), &args, "summary.csv", "bank", "gross");
+    let mean = summary.num(&summary.rows[0], "mean");
     let rate = 0.08 * 1.3;
     let se = (rate / 40_000.0f64).sqrt();
     assert!((mean - rate).abs() < 4.0 * se, "mean {mean} vs rate {rate} (se {se})");
@@ -103,25 +106,11 @@ fn simulated_breaches_follow_the_firmographic_rate() {
 fn a_tiny_firm_cannot_lose_more_than_its_cap_of_revenue_to_lost_business() {
     let lost_business_p99 = |book: &str| {
         let dir = tempfile::tempdir().expect("tempdir");
-        std::fs::write(dir.path().join("book.csv"), book).expect("write");
-        let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
-            .current_dir(dir.path())
-            .args(["simulate", "--quiet", "--no-charts", "--mode", "breach", "--iterations", "20000"])
-            .args(["--exposures", "book.csv", "--out", "out"])
-            .status()
-            .expect("binary runs");
-        assert!(status.success());
-        let components = std::fs::read_to_string(dir.path().join("out/components.csv")).expect("components");
-        let header: Vec<&str> = components.lines().next().expect("header").split(',').collect();
-        let at = |name: &str| header.iter().position(|h| *h == name).expect("column");
-        let row: Vec<String> = components
-            .lines()
-            .find(|l| l.split(',').nth(1) == Some("lost_business"))
-            .expect("lost_business row")
-            .split(',')
-            .map(str::to_string)
-            .collect();
-        (row[at("p95")].parse::<f64>().expect("p95"), row[at("p99")].parse::<f64>().expect("p99"))
+        common::write(dir.path(), "book.csv", book);
+        let args = ["--mode", "breach", "--iterations", "20000", "--exposures", "book.csv"];
+        let components = simulate_row(dir.path(), &args, "components.csv", "tiny", "lost_business");
+        let row = &components.rows[0];
+        (components.num(row, "p95"), components.num(row, "p99"))
     };
     let (p95, p99) = lost_business_p99("id,records,revenue\ntiny,30000,1500000\n");
     assert!(p95 <= 300_000.0 && p99 == 300_000.0, "p95 {p95}, p99 {p99}: the cap binds at 20% of $1.5M");
@@ -135,25 +124,14 @@ fn a_tiny_firm_cannot_lose_more_than_its_cap_of_revenue_to_lost_business() {
 #[test]
 fn a_systemic_breach_is_capped_at_the_share_of_revenue_as_well() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("book.csv"), "id,records,annual_rate,revenue\nfirm,5000,0,3000000\n")
-        .expect("write");
-    std::fs::write(
-        dir.path().join("a.toml"),
+    common::write(dir.path(), "book.csv", "id,records,annual_rate,revenue\nfirm,5000,0,3000000\n");
+    common::write(
+        dir.path(),
+        "a.toml",
         "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\nmax_share_of_revenue = 0.1\n\
          [[systemic]]\nname = \"cloud\"\nannual_rate = 0.9\nmodel = \"bernoulli\"\nfootprint = 1\n",
-    )
-    .expect("write");
-    let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
-        .current_dir(dir.path())
-        .args(["simulate", "--quiet", "--no-charts", "--iterations", "20000"])
-        .args(["--exposures", "book.csv", "--assumptions", "a.toml", "--out", "out"])
-        .status()
-        .expect("binary runs");
-    assert!(status.success());
-    let summary = std::fs::read_to_string(dir.path().join("out/summary.csv")).expect("summary");
-    let header: Vec<&str> = summary.lines().next().expect("header").split(',').collect();
-    let max_at = header.iter().position(|h| *h == "max").expect("max");
-    let row = summary.lines().find(|l| l.starts_with("firm,gross,")).expect("row");
-    let max: f64 = row.split(',').nth(max_at).expect("max").parse().expect("number");
-    assert_eq!(max, 300_000.0, "the largest year's loss sits on the cap");
+    );
+    let args = ["--iterations", "20000", "--exposures", "book.csv", "--assumptions", "a.toml"];
+    let summary = simulate_row(dir.path(), &args, "summary.csv", "firm", "gross");
+    assert_eq!(summary.num(&summary.rows[0], "max"), 300_000.0, "the largest year's loss sits on the cap");
 }

@@ -5,23 +5,21 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use polars::prelude::*;
+
+mod common;
 
 type Table = Vec<HashMap<String, String>>;
 
 const ITERATIONS: u64 = 20_000;
 
+/// A report's header and its rows keyed by column (read by the tests' shared CSV reader).
 fn read_csv(path: &Path) -> (Vec<String>, Table) {
-    parse_csv(&std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-}
-
-fn parse_csv(text: &str) -> (Vec<String>, Table) {
-    let mut lines = text.lines();
-    let header: Vec<String> = lines.next().expect("header").split(',').map(str::to_string).collect();
-    let rows = lines.map(|line| header.iter().cloned().zip(line.split(',').map(str::to_string)).collect()).collect();
-    (header, rows)
+    let table = common::Table::read(path);
+    let rows = table.rows.iter().map(|r| table.header.iter().cloned().zip(r.iter().cloned()).collect()).collect();
+    (table.header, rows)
 }
 
 fn number(row: &HashMap<String, String>, column: &str) -> f64 {
@@ -53,18 +51,15 @@ const BOOK: &str = "id,records,data_types,annual_rate,retention,limit,aggregate_
      large,5000000,name;ssn;bank_account,0.3,1000000,10000000,20000000,0.5\n";
 
 fn simulate(dir: &Path, book: &str, assumptions: &str, extra: &[&str]) -> (PathBuf, Output) {
-    std::fs::write(dir.join("book.csv"), book).expect("write exposures");
-    std::fs::write(dir.join("a.toml"), assumptions).expect("write assumptions");
-    let out = dir.join("out");
-    let output = Command::new(env!("CARGO_BIN_EXE_breachcost"))
-        .current_dir(dir)
-        .args(["simulate", "--no-charts", "--iterations", &ITERATIONS.to_string(), "--seed", "11"])
-        .args(["--exposures", "book.csv", "--assumptions", "a.toml", "--out", "out"])
-        .args(extra)
-        .output()
-        .expect("binary runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    (out, output)
+    common::write(dir, "book.csv", book);
+    common::write(dir, "a.toml", assumptions);
+    let iterations = ITERATIONS.to_string();
+    let mut args = vec!["simulate", "--no-charts", "--iterations", &iterations, "--seed", "11"];
+    args.extend(["--exposures", "book.csv", "--assumptions", "a.toml", "--out", "out"]);
+    args.extend(extra);
+    let output = common::run_in(dir, &args);
+    common::assert_success(&output);
+    (dir.join("out"), output)
 }
 
 /// Every year's loss (zeros included) of each exposure and measure, from the year loss table.
@@ -234,11 +229,10 @@ fn a_one_policy_portfolio_prices_the_same_both_ways() {
         let dir = tempfile::tempdir().expect("tempdir");
         let assumptions = format!("{ASSUMPTIONS}capital_allocation = \"{allocation}\"\n");
         let (out, _) = simulate(dir.path(), one, &assumptions, &["--quiet"]);
-        std::fs::read_to_string(out.join("pricing.csv")).expect("pricing")
+        (common::read_text(&out.join("pricing.csv")), read_csv(&out.join("pricing.csv")).1)
     };
-    let (portfolio, standalone) = (priced("portfolio"), priced("standalone"));
+    let ((portfolio, rows), (standalone, _)) = (priced("portfolio"), priced("standalone"));
     assert_eq!(portfolio, standalone);
-    let (_, rows) = parse_csv(&portfolio);
     let only = row(&rows, "only", None);
     assert_eq!(number(only, "allocated_capital"), number(only, "standalone_capital"));
 }
@@ -250,19 +244,14 @@ fn a_one_policy_portfolio_prices_the_same_both_ways() {
 #[test]
 fn the_sample_book_prices_at_loss_ratios_a_market_would_recognise() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let status = Command::new(env!("CARGO_BIN_EXE_breachcost"))
-        .current_dir(dir.path())
-        .args(["simulate", "--quiet", "--out", "out"])
-        .status()
-        .expect("binary runs");
-    assert!(status.success());
+    common::assert_success(&common::run_in(dir.path(), &["simulate", "--quiet", "--out", "out"]));
     let (_, pricing) = read_csv(&dir.path().join("out/pricing.csv"));
     for p in pricing.iter().filter(|p| p["id"] != "PORTFOLIO") {
         let ratio = number(p, "loss_ratio");
         assert!((0.35..=0.72).contains(&ratio), "{}: loss ratio {ratio}", p["id"]);
         assert!(!p["rate_on_line"].is_empty(), "{} has a limit", p["id"]);
     }
-    let page = std::fs::read_to_string(dir.path().join("out/report.html")).expect("report.html");
+    let page = common::read_text(&dir.path().join("out/report.html"));
     assert!(page.contains("<h2>Pricing</h2>") && page.contains("a loss ratio of"), "the page prices the book");
     let flagged = pricing.iter().filter(|p| p["market_check"] == "above" || p["market_check"] == "below").count();
     assert!(page.contains(&format!("{flagged} of 20 policies price outside")), "the page counts the flagged policies");
@@ -301,7 +290,7 @@ fn a_run_that_prices_a_policy_without_a_limit_warns_but_succeeds() {
     let dir = tempfile::tempdir().expect("tempdir");
     let book = "id,records,limit\nlimited,1000,1000000\nopen,2000,\n";
     let (_, output) = simulate(dir.path(), book, ASSUMPTIONS, &[]);
-    let err = String::from_utf8_lossy(&output.stderr);
+    let err = common::stderr(&output);
     assert!(err.starts_with("warning: 1 of 2 policies have no limit (\"open\")"), "{err}");
     let again = tempfile::tempdir().expect("tempdir");
     let (_, quiet) = simulate(again.path(), book, ASSUMPTIONS, &["--quiet"]);
