@@ -9,7 +9,7 @@ use super::output::{self, outln};
 use crate::engine::Model;
 use crate::error::Result;
 use crate::input::Probability;
-use crate::report::format::money;
+use crate::report::format::{money, rate};
 
 #[derive(Args, Debug, Clone)]
 pub struct ValidateArgs {
@@ -163,7 +163,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             e.id,
             e.records,
             e.affected.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
-            rate_text(e.rate),
+            rate(e.rate),
             money(e.terms.retention),
             money(e.terms.limit),
             e.terms.share,
@@ -179,14 +179,4 @@ fn list_or(items: &[String], empty: &str) -> String {
     } else {
         items.join(";")
     }
-}
-
-/// A rate for the table: up to six decimals without trailing zeros (0.052, not
-/// 0.052000000000000005), tiny rates in scientific notation.
-fn rate_text(rate: f64) -> String {
-    if rate != 0.0 && rate.abs() < 1e-4 {
-        return format!("{rate:e}");
-    }
-    let text = format!("{rate:.6}");
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

@@ -51,6 +51,15 @@ fn trim_zeros(text: &str) -> &str {
     text.trim_end_matches('0').trim_end_matches('.')
 }
 
+/// A rate (breaches a year) for a table: up to six decimals without trailing zeros (0.052,
+/// not 0.052000000000000005), tiny rates in scientific notation.
+pub fn rate(x: f64) -> String {
+    if x != 0.0 && x.abs() < 1e-4 {
+        return format!("{x:e}");
+    }
+    trim_zeros(&format!("{x:.6}")).to_string()
+}
+
 impl Money {
     pub fn format(self, x: f64) -> String {
         match self {
