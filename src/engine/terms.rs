@@ -106,7 +106,7 @@ impl Cover {
         let mut sum = 0.0;
         for (position, up_to) in self.up_to.iter().enumerate() {
             if let Some(sublimit) = up_to {
-                sum += smaller(cost(position) * kept, *sublimit);
+                sum += part_paid(cost(position), kept, *sublimit);
             }
         }
         sum
@@ -132,7 +132,7 @@ impl Cover {
         let (kept, scale) = (kept(retention, covered), paid / payable);
         for (i, &(position, _)) in self.aggregate_sublimits.iter().enumerate() {
             let sublimit = self.up_to[position].unwrap_or(f64::INFINITY);
-            part(i, smaller(cost(position) * kept, sublimit) * scale);
+            part(i, part_paid(cost(position), kept, sublimit) * scale);
         }
     }
 
@@ -147,6 +147,13 @@ impl Cover {
             Mode::Annual => self.share * smaller(larger(sum - excess, 0.0), self.aggregate_limit),
         }
     }
+}
+
+/// What the policy pays for one covered component costing `cost` in a breach: its `kept`
+/// share above the retention, capped at its per-breach sublimit.
+#[inline]
+fn part_paid(cost: f64, kept: f64, sublimit: f64) -> f64 {
+    smaller(cost * kept, sublimit)
 }
 
 /// The share of a breach's covered cost that is above `retention`, the same for each covered
