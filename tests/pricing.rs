@@ -177,8 +177,9 @@ fn premiums_are_priced_on_allocated_capital_and_add_up_to_the_portfolio_premium(
         assert!(close(number(p, "standalone_capital"), number(s, "tvar_99") - mean, 1e-12));
         let co_tvar = number(row(&contribution, id, Some("insured")), "co_tvar_99");
         assert!(close(number(p, "allocated_capital"), co_tvar - mean, 1e-9), "{id}");
-        assert_eq!(number(p, "capital"), number(p, "allocated_capital"), "{id}: priced on its allocation");
-        let premium = (mean + 0.08 * number(p, "allocated_capital")) / 0.75;
+        // Priced on its allocation; one below zero (a hedge of the book's tail) is charged none.
+        assert_eq!(number(p, "capital"), number(p, "allocated_capital").max(0.0), "{id}: priced on its allocation");
+        let premium = (mean + 0.08 * number(p, "capital")) / 0.75;
         assert!(close(number(p, "technical_premium"), premium, 1e-12), "{id}");
         assert!(close(number(p, "loss_ratio"), mean / premium, 1e-12), "{id}");
         let standalone = (mean + 0.08 * number(p, "standalone_capital")) / 0.75;
@@ -193,7 +194,16 @@ fn premiums_are_priced_on_allocated_capital_and_add_up_to_the_portfolio_premium(
     let portfolio_capital = number(whole, "tvar_99") - number(whole, "mean");
     assert!(close(allocated, portfolio_capital, 1e-9), "allocations {allocated} vs {portfolio_capital}");
     let portfolio_premium = (number(whole, "mean") + 0.08 * portfolio_capital) / 0.75;
-    assert!(close(premiums, portfolio_premium, 1e-9), "the policies' premiums add to the portfolio's");
+    // The policies' premiums add to the portfolio's, but for the credit no policy is given
+    // (an allocation below zero is charged as zero).
+    let uncredited: f64 = ["rare", "capped", "large"]
+        .iter()
+        .map(|id| (-number(row(&pricing, id, None), "allocated_capital")).max(0.0))
+        .sum();
+    assert!(
+        close(premiums, portfolio_premium + 0.08 * uncredited / 0.75, 1e-9),
+        "the policies' premiums add to the portfolio's"
+    );
     let benefit = number(book, "diversification_benefit");
     assert!(close(benefit, standalone_premiums - portfolio_premium, 1e-9));
     // TVaR is subadditive: pricing the book together never costs more than alone.

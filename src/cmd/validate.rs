@@ -54,6 +54,28 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     }
     outln!("  affected share of records: {}", a.breach.affected_share.dist.describe())?;
     outln!("  default data types: {}", list_or(&a.breach.data_types, "(none)"))?;
+    if a.notice.data_types.is_empty() {
+        outln!("  notice: every breach is notified (no [notice] table)")?;
+    } else {
+        let notified = model.exposures.iter().filter(|e| e.notice >= 1.0).count();
+        outln!(
+            "  notice: triggered by {}; other breaches notified with probability {}: {} rows hold data that trigger notice, {} do not",
+            a.notice.data_types.join(";"),
+            a.notice.otherwise,
+            notified,
+            model.exposures.len() - notified
+        )?;
+    }
+    if a.components.iter().any(|c| c.revenue_exponent != 0.0) {
+        let without = model.exposures.iter().filter(|e| e.revenue.is_none()).count();
+        outln!(
+            "  firm size: costs scale from a reference revenue of {} (revenues under {} count as {}); {} rows without revenue are costed at the reference",
+            money(a.breach.reference_revenue),
+            money(a.breach.min_revenue),
+            money(a.breach.min_revenue),
+            without
+        )?;
+    }
     outln!("  components ({}):", a.components.len())?;
     for c in &a.components {
         let probability = match &c.probability {
@@ -81,6 +103,16 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
                 .map(|share| format!("; at most {share} × revenue per breach (rows with a revenue)"))
                 .unwrap_or_default()
         )?;
+        if c.needs_notice || c.revenue_exponent != 0.0 {
+            let mut notes = Vec::new();
+            if c.needs_notice {
+                notes.push("only in notified breaches".to_string());
+            }
+            if c.revenue_exponent != 0.0 {
+                notes.push(format!("× (revenue / reference)^{}", c.revenue_exponent));
+            }
+            outln!("      {}", notes.join("; "))?;
+        }
         if !c.source.is_empty() {
             outln!("      source: {}", c.source)?;
         }

@@ -8,7 +8,9 @@ use std::ops::Range;
 use super::ilf::Layers;
 use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
-use super::rng::{mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM};
+use super::rng::{
+    mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM, NOTICE_STREAM,
+};
 use super::sample::{exp_column, NormalDraws};
 use super::terms::{BreachCost, Cover};
 use crate::input::dist::Var;
@@ -31,6 +33,10 @@ struct Step<'m> {
     pub(super) covered_up_to: Option<f64>,
     /// The most one breach's cost of it can be (`max_share_of_revenue` × revenue; ∞ if none).
     pub(super) ceiling: f64,
+    /// It arises only in notified breaches, and the exposure's breaches are not all notified.
+    pub(super) needs_notice: bool,
+    /// What its cost is multiplied by for the size of the firm (`revenue_exponent`).
+    pub(super) size_factor: f64,
 }
 
 /// A component's variables by index: fixed, per unit, unit share (the order of its columns).
@@ -48,6 +54,8 @@ pub(super) struct Costing<'m> {
     any_curve: bool,
     /// The applicable components, in order, resolved for the breach loop.
     steps: Vec<Step<'m>>,
+    /// Whether a breach's notice is drawn: some component needs it and not every breach is notified.
+    draws_notice: bool,
     /// The exposure's policy terms, resolved for its breaches and years.
     pub(super) cover: Cover,
 }
@@ -81,10 +89,13 @@ impl<'m> Costing<'m> {
                         (Some(share), Some(revenue)) => share * revenue,
                         _ => f64::INFINITY,
                     },
+                    needs_notice: component.needs_notice && exposure.notice < 1.0,
+                    size_factor: model.assumptions.breach.size_factor(component.revenue_exponent, exposure.revenue),
                 }
             })
-            .collect();
-        Costing { model, exposure, any_curve, steps, cover: Cover::new(model, exposure) }
+            .collect::<Vec<_>>();
+        let draws_notice = steps.iter().any(|step| step.needs_notice);
+        Costing { model, exposure, any_curve, steps, draws_notice, cover: Cover::new(model, exposure) }
     }
 }
 
@@ -114,6 +125,8 @@ impl Costing<'_> {
             correlated_uniforms(&correlation.factor, &mut stream(mix(breach_key, CORRELATION_STREAM)), copula);
         }
         let log10_affected = if self.any_curve { not_speculated(f64::log10, affected) } else { 0.0 };
+        let notified =
+            !self.draws_notice || open_unit(&mut stream(mix(breach_key, NOTICE_STREAM))) < self.exposure.notice;
         // ln(affected), taken by the first component that needs it and shared with the others.
         let mut ln_affected = None;
         let mut gross = 0.0;
@@ -130,7 +143,7 @@ impl Costing<'_> {
             } else {
                 open_unit(&mut rng) < component.probability.at(log10_affected)
             };
-            let occurs = component.held_occurrence.unwrap_or(occurs_by_chance);
+            let occurs = component.held_occurrence.unwrap_or(occurs_by_chance && (notified || !step.needs_notice));
             let cost = if occurs {
                 let mut fixed = component.fixed.sample(&mut rng);
                 let mut per_unit = component.per_unit.sample(&mut rng);
@@ -158,7 +171,7 @@ impl Costing<'_> {
                 } else {
                     units.powf(exponent)
                 };
-                smaller(fixed + per_unit * scaled, step.ceiling)
+                smaller((fixed + per_unit * scaled) * step.size_factor, step.ceiling)
             } else {
                 0.0
             };
@@ -180,6 +193,8 @@ impl Costing<'_> {
         let OwnBreaches {
             affected_key,
             copula_key,
+            notice_key,
+            notified,
             keys,
             affected,
             log10_affected,
@@ -223,6 +238,11 @@ impl Costing<'_> {
                 correlated_uniforms(&correlation.factor, &mut ColumnDraws::new(*copula_key, number(i)), uniforms);
             }
         }
+        if self.draws_notice {
+            for (i, n) in notified[..n].iter_mut().enumerate() {
+                *n = open_unit(&mut ColumnDraws::new(*notice_key, number(i))) < self.exposure.notice;
+            }
+        }
         if self.any_curve {
             for (l, a) in log10_affected.iter_mut().zip(affected.iter()) {
                 *l = a.log10();
@@ -243,9 +263,10 @@ impl Costing<'_> {
         }
         for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
             let component = step.component;
+            let certain = component.probability.is_certain();
             let always = match component.held_occurrence {
                 Some(held) => Some(held),
-                None if component.probability.is_certain() => Some(true),
+                None if certain && !step.needs_notice => Some(true),
                 None => None,
             };
             // The breaches in which the component arises; only they draw its variables (each
@@ -255,8 +276,12 @@ impl Costing<'_> {
             let dense = always == Some(true);
             if always.is_none() {
                 for (j, l) in log10_affected.iter().enumerate() {
-                    let u = open_unit(&mut ColumnDraws::new(*occurrence_key, number(j)));
-                    if u < component.probability.at(*l) {
+                    if step.needs_notice && !notified[j] {
+                        continue;
+                    }
+                    if certain
+                        || open_unit(&mut ColumnDraws::new(*occurrence_key, number(j))) < component.probability.at(*l)
+                    {
                         occurring.push(j as u32);
                     }
                 }
@@ -299,10 +324,10 @@ impl Costing<'_> {
                 }
             }
             let sublimit = if own_gross_only { None } else { step.covered_up_to };
-            let ceiling = step.ceiling;
+            let (ceiling, size_factor) = (step.ceiling, step.size_factor);
             let mut add = |i: usize, j: usize| {
                 let raw = if no_units { fixed[i] + 0.0 } else { fixed[i] + per_unit[i] * scaled[i] };
-                let cost = smaller(raw, ceiling);
+                let cost = smaller(raw * size_factor, ceiling);
                 if k > 1 {
                     costs[j * k + s] = cost;
                 }
@@ -311,7 +336,7 @@ impl Costing<'_> {
                     capped[j] += smaller(cost, sublimit);
                 }
             };
-            if dense && k == 1 && sublimit.is_none() && ceiling == f64::INFINITY {
+            if dense && k == 1 && sublimit.is_none() && ceiling == f64::INFINITY && size_factor == 1.0 {
                 // The common case: a column of costs added to a column of sums, which the
                 // compiler vectorises (the same sums as `add`).
                 let gross = gross.iter_mut().zip(&fixed[..n]);
@@ -413,9 +438,12 @@ const ROUND_BREACHES: usize = 256;
 /// exposure, block, i), a held or changed variable leaves every other column as it was, and
 /// a column of lognormal draws is exponentiated in one vectorised pass.
 pub(super) struct OwnBreaches {
-    /// Keys of the block's affected-share and copula columns.
+    /// Keys of the block's affected-share, copula and notice columns.
     affected_key: u64,
     copula_key: u64,
+    notice_key: u64,
+    /// Whether each breach is notified (where [`Costing`] draws it).
+    notified: Vec<bool>,
     /// Per applicable component: the keys of its occurrence, fixed, per-unit and unit-share columns.
     keys: Vec<[u64; 4]>,
     affected: Vec<f64>,
@@ -464,6 +492,8 @@ impl OwnBreaches {
         OwnBreaches {
             affected_key: 0,
             copula_key: 0,
+            notice_key: 0,
+            notified: Vec::new(),
             keys: Vec::with_capacity(components),
             affected: Vec::new(),
             log10_affected: Vec::new(),
@@ -511,6 +541,7 @@ impl OwnBreaches {
             column.resize(n, 0.0);
         }
         self.copula.resize(n * self.positions, 0.0);
+        self.notified.resize(n, true);
         if self.components > 1 {
             self.costs.resize(n * self.components, 0.0);
         }
@@ -522,6 +553,7 @@ impl OwnBreaches {
         self.gross_only = gross_only;
         self.affected_key = mix(block_key, AFFECTED_STREAM);
         self.copula_key = mix(block_key, CORRELATION_STREAM);
+        self.notice_key = mix(block_key, NOTICE_STREAM);
         self.keys.clear();
         for step in &costing.steps {
             let key = mix_prepared(block_key, step.child);

@@ -34,6 +34,9 @@ pub struct ExposureModel {
     pub revenue: Option<f64>,
     /// Indices (into [`Model::assumptions`]' components) of the components that apply.
     pub components: Vec<usize>,
+    /// The probability that one of its breaches is notified (1 where the data it holds
+    /// trigger notice), for the components that need notice.
+    pub notice: f64,
     pub terms: PolicyTerms,
     /// Indices (into the assumptions' `systemic`) of the systemic events that can hit it.
     pub systemic: Vec<usize>,
@@ -124,6 +127,7 @@ impl Model {
                 rate_source,
                 revenue: exposure.revenue,
                 components,
+                notice: assumptions.notice.probability(held),
                 terms,
                 systemic: assumptions
                     .systemic

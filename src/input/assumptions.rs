@@ -115,11 +115,16 @@ pub struct Component {
     pub data_types: Vec<String>,
     /// Does not apply if the exposure holds any of these.
     pub exclude_data_types: Vec<String>,
+    /// Arises only in breaches that are notified (see [`super::notice::Notice`]).
+    pub needs_notice: bool,
     /// Counts toward the insured loss.
     pub covered: bool,
     /// The most one breach's cost of it can be, as a share of the exposure's revenue (where
     /// the row gives a revenue): no firm loses more business than it has.
     pub max_share_of_revenue: Option<f64>,
+    /// Its cost grows with the size of the firm as `(revenue / reference_revenue)^this`
+    /// (`[breach]`; 0: not at all).
+    pub revenue_exponent: f64,
     pub source: String,
     /// For sensitivity analysis: whether the cost arises, held (the occurrence draw is still made).
     pub held_occurrence: Option<bool>,
@@ -246,7 +251,26 @@ fn parse_ilf_settings(s: &mut Section) -> Result<IlfSettings> {
 pub struct BreachSettings {
     pub affected_share: Var,
     pub data_types: Vec<String>,
+    /// The revenue at which components cost what their parameters say (rows without a
+    /// revenue are costed as firms of this size), for components with a `revenue_exponent`.
+    pub reference_revenue: f64,
+    /// Revenues below this count as this much: a firm still pays a minimum bill.
+    pub min_revenue: f64,
 }
+
+impl BreachSettings {
+    /// How much a component with `exponent` costs at `revenue` (`None`: unknown) against
+    /// the reference firm.
+    pub fn size_factor(&self, exponent: f64, revenue: Option<f64>) -> f64 {
+        match revenue {
+            Some(r) if exponent != 0.0 => (r.max(self.min_revenue) / self.reference_revenue).powf(exponent),
+            _ => 1.0,
+        }
+    }
+}
+
+/// `[breach] reference_revenue` when not given.
+pub const DEFAULT_REFERENCE_REVENUE: f64 = 1e9;
 
 /// The whole assumptions file, validated.
 #[derive(Debug, Clone)]
@@ -261,6 +285,8 @@ pub struct Assumptions {
     pub pricing: Pricing,
     /// Published market figures the premiums are checked against.
     pub market: super::market::Market,
+    /// Which breached data oblige notice (every breach is notified without a `[notice]` table).
+    pub notice: super::notice::Notice,
     pub systemic: Vec<SystemicEvent>,
     pub correlation: Option<Correlation>,
     /// The parsed document, echoed into run.json.
@@ -369,13 +395,28 @@ impl Assumptions {
         };
 
         let breach = match root.table_opt("breach")? {
-            None => BreachSettings { affected_share: Var::constant(1.0), data_types: Vec::new() },
+            None => BreachSettings {
+                affected_share: Var::constant(1.0),
+                data_types: Vec::new(),
+                reference_revenue: DEFAULT_REFERENCE_REVENUE,
+                min_revenue: 0.0,
+            },
             Some(mut s) => {
                 let affected_share = parse_var(&mut s, "affected_share", Role::Share, 1.0)?;
-                let data_types = data_type_list(&mut s, "data_types")?;
+                let data_types = super::toml_section::data_type_list(&mut s, "data_types")?;
+                let reference_revenue = s.f64_opt("reference_revenue")?.unwrap_or(DEFAULT_REFERENCE_REVENUE);
+                if !(reference_revenue.is_finite() && reference_revenue > 0.0) {
+                    return Err(
+                        s.error("reference_revenue", format!("{reference_revenue} is not a finite revenue > 0"))
+                    );
+                }
+                let min_revenue = s.f64_opt("min_revenue")?.unwrap_or(0.0);
+                if !(min_revenue.is_finite() && min_revenue >= 0.0) {
+                    return Err(s.error("min_revenue", format!("{min_revenue} is not a finite revenue ≥ 0")));
+                }
                 s.str_opt("source")?;
                 s.finish()?;
-                BreachSettings { affected_share, data_types }
+                BreachSettings { affected_share, data_types, reference_revenue, min_revenue }
             }
         };
 
@@ -502,11 +543,16 @@ impl Assumptions {
             None => super::market::Market::default(),
             Some(section) => super::market::parse(section)?,
         };
+        let notice = match root.table_opt("notice")? {
+            None => super::notice::Notice::default(),
+            Some(section) => super::notice::parse(section)?,
+        };
         root.finish()?;
 
         Ok(Assumptions {
             pricing,
             market,
+            notice,
             systemic,
             correlation,
             label: label.to_string(),
@@ -549,20 +595,6 @@ fn policy_amount(s: &mut Section, key: &'static str, default: f64, infinite_ok: 
     Ok(value)
 }
 
-/// Data type names, lower-cased and trimmed; `"any"` means no restriction (an empty list).
-fn data_type_list(s: &mut Section, key: &'static str) -> Result<Vec<String>> {
-    let list = s.str_list_opt(key)?.unwrap_or_default();
-    let mut out = Vec::with_capacity(list.len());
-    for item in list {
-        let item = item.trim().to_lowercase();
-        if item.is_empty() {
-            return Err(s.error(key, "contains an empty name"));
-        }
-        out.push(item);
-    }
-    Ok(out)
-}
-
 fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Component> {
     let name = match table.get("name") {
         Some(toml::Value::String(n)) if !n.trim().is_empty() => n.trim().to_string(),
@@ -598,22 +630,28 @@ fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Com
     if !(exponent.is_finite() && exponent >= 0.0) {
         return Err(s.error("exponent", format!("{exponent} is not a finite number ≥ 0")));
     }
-    let mut data_types = data_type_list(&mut s, "data_types")?;
+    let mut data_types = super::toml_section::data_type_list(&mut s, "data_types")?;
     if data_types.iter().any(|d| d == "any") {
         data_types.clear();
     }
-    let exclude_data_types = data_type_list(&mut s, "exclude_data_types")?;
+    let exclude_data_types = super::toml_section::data_type_list(&mut s, "exclude_data_types")?;
     let covered = s.bool_opt("covered")?.unwrap_or(true);
+    let needs_notice = s.bool_opt("needs_notice")?.unwrap_or(false);
     let max_share_of_revenue = s.f64_opt("max_share_of_revenue")?;
     if let Some(share) = max_share_of_revenue {
         if !(share.is_finite() && share >= 0.0) {
             return Err(s.error("max_share_of_revenue", format!("{share} is not a finite share of revenue ≥ 0")));
         }
     }
+    let revenue_exponent = s.f64_opt("revenue_exponent")?.unwrap_or(0.0);
+    if !(revenue_exponent.is_finite() && (0.0..=2.0).contains(&revenue_exponent)) {
+        return Err(s.error("revenue_exponent", format!("{revenue_exponent} is not a number between 0 and 2")));
+    }
     let source = s.str_opt("source")?.unwrap_or("").to_string();
     s.finish()?;
     Ok(Component {
         max_share_of_revenue,
+        revenue_exponent,
         name,
         probability,
         fixed,
@@ -622,6 +660,7 @@ fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Com
         exponent,
         data_types,
         exclude_data_types,
+        needs_notice,
         covered,
         source,
         held_occurrence: None,

@@ -6,6 +6,7 @@ pub mod dist;
 pub mod exposures;
 pub mod firmographics;
 pub mod market;
+pub mod notice;
 mod parquet_footer;
 pub mod portfolio_risk;
 pub mod revenue_bands;

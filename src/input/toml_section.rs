@@ -140,6 +140,20 @@ pub fn tables<'a, T>(
     Ok(out)
 }
 
+/// Data type names, lower-cased and trimmed; `"any"` means no restriction (an empty list).
+pub fn data_type_list(s: &mut Section, key: &'static str) -> Result<Vec<String>> {
+    let list = s.str_list_opt(key)?.unwrap_or_default();
+    let mut out = Vec::with_capacity(list.len());
+    for item in list {
+        let item = item.trim().to_lowercase();
+        if item.is_empty() {
+            return Err(s.error(key, "contains an empty name"));
+        }
+        out.push(item);
+    }
+    Ok(out)
+}
+
 /// A TOML number as f64 (integers accepted); NaN is never a valid number here.
 pub fn number(value: &toml::Value) -> Option<f64> {
     match value {

@@ -53,8 +53,10 @@ pub fn premium(insured: &Summary, pricing: &Pricing, allocated: Option<f64>) -> 
     let expected_loss = insured.mean;
     let standalone_capital = standalone_capital(insured, pricing.capital_measure);
     let allocated_capital = allocated.unwrap_or(standalone_capital);
+    // A policy whose losses sit outside the book's worst years has an allocated capital
+    // below zero (its co-TVaR under its mean): it is charged none, never given a credit.
     let capital = match pricing.capital_allocation {
-        CapitalAllocation::Portfolio => allocated_capital,
+        CapitalAllocation::Portfolio => allocated_capital.max(0.0),
         CapitalAllocation::Standalone => standalone_capital,
     };
     let premium_on = |capital: f64| (expected_loss + pricing.cost_of_capital * capital) / (1.0 - pricing.expense_ratio);

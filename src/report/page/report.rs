@@ -367,6 +367,19 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
         percent(share.dist.mean().clamp(0.0, 1.0))
     ));
     out.push_str(&format!("<dt>Default data types</dt><dd>{}</dd>\n", escape(&a.breach.data_types.join(", "))));
+    if !a.notice.data_types.is_empty() {
+        out.push_str(&format!(
+            "<dt>Data that trigger notice</dt><dd>{}; other breaches are notified with probability {}</dd>\n",
+            escape(&a.notice.data_types.join(", ")),
+            percent(a.notice.otherwise)
+        ));
+    }
+    if a.components.iter().any(|c| c.revenue_exponent != 0.0) {
+        out.push_str(&format!(
+            "<dt>Firm size</dt><dd>costs marked × (revenue / reference) scale from a firm of {} revenue; rows without revenue are costed at it</dd>\n",
+            money(a.breach.reference_revenue)
+        ));
+    }
     out.push_str(&format!(
         "<dt>Default policy terms</dt><dd>retention {}, limit {}, aggregate limit {}, share {}</dd>\n</dl>\n",
         money(a.policy.retention),
@@ -386,6 +399,12 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
         let mut applies = if c.data_types.is_empty() { "any data".to_string() } else { c.data_types.join(", ") };
         if !c.exclude_data_types.is_empty() {
             applies.push_str(&format!(" (not with {})", c.exclude_data_types.join(", ")));
+        }
+        if c.needs_notice {
+            applies.push_str("; notified breaches only");
+        }
+        if c.revenue_exponent != 0.0 {
+            applies.push_str(&format!("; × (revenue / reference)^{}", c.revenue_exponent));
         }
         let source = if c.source.trim().is_empty() {
             "<span class=\"na\">not given</span>".to_string()
