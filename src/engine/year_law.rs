@@ -57,6 +57,12 @@ impl YearCounts {
         }
     }
 
+    /// Whether the counts are random (Poisson or negative binomial), not fixed by the mode or
+    /// held: only random counts take the common shock.
+    pub(super) fn is_random(&self) -> bool {
+        matches!(self.law, YearLaw::Skip { .. } | YearLaw::Arrivals { .. })
+    }
+
     /// The share of years with at least one breach of the exposure's own.
     pub(super) fn share_breached(&self) -> f64 {
         match &self.law {
