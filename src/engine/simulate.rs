@@ -142,14 +142,18 @@ mod tests {
                     [correlation]\ncomponents = [\"a\", \"b\"]\nmatrix = [[1, 0.6], [0.6, 1]]\n\
                     [[systemic]]\nname = \"cloud\"\nannual_rate = 0.05\nfootprint = 0.5\n";
         let csv = "id,records,annual_rate,retention,limit\nx,5000,1.3,1000,200000\ny,100,0.02,,\nz,800,9,,\n";
-        let model = test_model(csv, toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 });
-        let full = simulate_exposures(&model, 0..3, 0..20_000, &|_| {});
-        let list: Vec<u64> = (0..20_000).filter(|i| i % 7 == 3 || (8_000..8_040).contains(i)).collect();
-        let some = simulate_iterations(&model, 0..3, &list);
-        for (f, s) in full.iter().zip(&some) {
-            let expected: Vec<Outcome> = f.outcomes().filter(|o| list.binary_search(&o.iteration).is_ok()).collect();
-            assert!(expected.len() > 20, "too few outcomes to compare");
-            assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
+        // Also with a common frequency shock, whose block bounds a list computes for its blocks only.
+        for toml in [toml.to_string(), format!("[frequency]\ncommon_shock_sd = 0.5\n{toml}")] {
+            let model = test_model(csv, &toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 });
+            let full = simulate_exposures(&model, 0..3, 0..20_000, &|_| {});
+            let list: Vec<u64> = (0..20_000).filter(|i| i % 7 == 3 || (8_000..8_040).contains(i)).collect();
+            let some = simulate_iterations(&model, 0..3, &list);
+            for (f, s) in full.iter().zip(&some) {
+                let expected: Vec<Outcome> =
+                    f.outcomes().filter(|o| list.binary_search(&o.iteration).is_ok()).collect();
+                assert!(expected.len() > 20, "too few outcomes to compare");
+                assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
+            }
         }
     }
 }
