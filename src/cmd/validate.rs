@@ -8,7 +8,7 @@ use super::inputs;
 use super::output::{self, outln};
 use crate::engine::Model;
 use crate::error::Result;
-use crate::input::Probability;
+use crate::input::{Mode, Probability};
 use crate::report::format::{money, rate};
 
 #[derive(Args, Debug, Clone)]
@@ -39,6 +39,13 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         settings.seed
     )?;
     outln!("  frequency: {:?}, default rate {} breaches per exposure-year", a.frequency.model, a.frequency.rate)?;
+    if a.frequency.common_shock_sd > 0.0 {
+        let applies = if settings.mode == Mode::Breach { " (not applied in breach mode)" } else { "" };
+        outln!(
+            "  common frequency shock: every exposure's rate times one gamma multiplier a year, mean 1, sd {}{applies}",
+            a.frequency.common_shock_sd
+        )?;
+    }
     let firmographic = &a.frequency.firmographic;
     if !firmographic.bands.is_empty() {
         use crate::input::firmographics::RateSource;

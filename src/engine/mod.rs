@@ -28,10 +28,11 @@
 //!
 //! Files, in the order data flows: [`model`] (the model resolved for the loop), [`rng`],
 //! [`ziggurat`] and [`sample`] (streams and draws), [`year_law`] (which years have breaches),
-//! [`systemic`], [`costing`] (breaches and their components), [`terms`] (policy terms),
+//! [`common_shock`] (the yearly multiplier of every rate), [`systemic`], [`costing`] (breaches and their components), [`terms`] (policy terms),
 //! [`ilf`] (increased-limit layers), [`year_loop`] (one exposure, block by block), [`outcomes`]
 //! (what is stored), and [`simulate`] (the entry points).
 
+mod common_shock;
 mod costing;
 pub mod ilf;
 mod minmax;

@@ -179,6 +179,8 @@ pub const FOOTPRINT_STREAM: u64 = u64::MAX - 3;
 pub const SYSTEMIC_BREACH_STREAM: u64 = u64::MAX - 4;
 pub const SYSTEMIC_EVENT_STREAM: u64 = u64::MAX - 5;
 pub const YEAR_SKIP_STREAM: u64 = u64::MAX - 6;
+pub const COMMON_SHOCK_STREAM: u64 = u64::MAX - 7;
+pub const SHOCK_THINNING_STREAM: u64 = u64::MAX - 8;
 pub const NOTICE_STREAM: u64 = u64::MAX - 16;
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::ops::Range;
 
 use rayon::prelude::*;
 
+use super::common_shock::CommonShocks;
 use super::model::Model;
 use super::outcomes::{ExposureOutcomes, OutcomeColumns};
 use super::systemic::SystemicSchedule;
@@ -22,6 +23,8 @@ pub fn simulate_exposures(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Vec<ExposureOutcomes> {
     let schedule = SystemicSchedule::new(model, iterations.clone());
+    let shocks =
+        CommonShocks::new(model, iterations.start / BLOCK_ITERATIONS..iterations.end.div_ceil(BLOCK_ITERATIONS));
     // Tasks of TASK_BLOCKS blocks (the first and last may hold fewer: they end where blocks do).
     let task = TASK_BLOCKS * BLOCK_ITERATIONS;
     let mut ranges: Vec<Range<u64>> = Vec::new();
@@ -31,22 +34,35 @@ pub fn simulate_exposures(
         ranges.push(start..end);
         start = end;
     }
-    simulate_tasks(model, batch, &ranges, &schedule, progress, |range| Wanted::Range(range.start, range.end))
+    let sources = Shared { systemic: &schedule, shocks: &shocks };
+    simulate_tasks(model, batch, &ranges, sources, progress, |range| Wanted::Range(range.start, range.end))
 }
 
 /// Simulates the listed iterations (ascending) of the exposures `batch`; results in batch
 /// order. The outcomes of an iteration are the same as in a run over a range containing it.
 pub fn simulate_iterations(model: &Model, batch: Range<usize>, iterations: &[u64]) -> Vec<ExposureOutcomes> {
     let schedule = SystemicSchedule::new(model, iterations.iter().copied());
+    let mut blocks: Vec<u64> = iterations.iter().map(|i| i / BLOCK_ITERATIONS).collect();
+    blocks.dedup();
+    let shocks = CommonShocks::new(model, blocks.into_iter());
     let chunks: Vec<&[u64]> = iterations.chunks(BLOCK_ITERATIONS as usize).collect();
-    simulate_tasks(model, batch, &chunks, &schedule, &|_| {}, |chunk| Wanted::List(chunk))
+    let sources = Shared { systemic: &schedule, shocks: &shocks };
+    simulate_tasks(model, batch, &chunks, sources, &|_| {}, |chunk| Wanted::List(chunk))
+}
+
+/// What every exposure of a call shares: the systemic occurrences and the common shocks of
+/// its years.
+#[derive(Clone, Copy)]
+struct Shared<'s> {
+    systemic: &'s SystemicSchedule,
+    shocks: &'s CommonShocks,
 }
 
 fn simulate_tasks<'c, C>(
     model: &Model,
     batch: Range<usize>,
     chunks: &'c [C],
-    schedule: &SystemicSchedule,
+    shared: Shared,
     progress: &(dyn Fn(u64) + Sync),
     iterate: impl Fn(&'c C) -> Wanted<'c> + Sync,
 ) -> Vec<ExposureOutcomes>
@@ -67,7 +83,7 @@ where
                 parts: vec![OutcomeColumns::with_capacity(capacity, simulator.exposure.components.len())],
                 ..Default::default()
             };
-            simulator.run(&wanted, schedule, &mut out);
+            simulator.run(&wanted, shared.systemic, shared.shocks, &mut out);
             progress(wanted.len());
             (e, out)
         })
@@ -126,14 +142,18 @@ mod tests {
                     [correlation]\ncomponents = [\"a\", \"b\"]\nmatrix = [[1, 0.6], [0.6, 1]]\n\
                     [[systemic]]\nname = \"cloud\"\nannual_rate = 0.05\nfootprint = 0.5\n";
         let csv = "id,records,annual_rate,retention,limit\nx,5000,1.3,1000,200000\ny,100,0.02,,\nz,800,9,,\n";
-        let model = test_model(csv, toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 });
-        let full = simulate_exposures(&model, 0..3, 0..20_000, &|_| {});
-        let list: Vec<u64> = (0..20_000).filter(|i| i % 7 == 3 || (8_000..8_040).contains(i)).collect();
-        let some = simulate_iterations(&model, 0..3, &list);
-        for (f, s) in full.iter().zip(&some) {
-            let expected: Vec<Outcome> = f.outcomes().filter(|o| list.binary_search(&o.iteration).is_ok()).collect();
-            assert!(expected.len() > 20, "too few outcomes to compare");
-            assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
+        // Also with a common frequency shock, whose block bounds a list computes for its blocks only.
+        for toml in [toml.to_string(), format!("[frequency]\ncommon_shock_sd = 0.5\n{toml}")] {
+            let model = test_model(csv, &toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 });
+            let full = simulate_exposures(&model, 0..3, 0..20_000, &|_| {});
+            let list: Vec<u64> = (0..20_000).filter(|i| i % 7 == 3 || (8_000..8_040).contains(i)).collect();
+            let some = simulate_iterations(&model, 0..3, &list);
+            for (f, s) in full.iter().zip(&some) {
+                let expected: Vec<Outcome> =
+                    f.outcomes().filter(|o| list.binary_search(&o.iteration).is_ok()).collect();
+                assert!(expected.len() > 20, "too few outcomes to compare");
+                assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
+            }
         }
     }
 }

@@ -57,6 +57,12 @@ impl YearCounts {
         }
     }
 
+    /// Whether the counts are random (Poisson or negative binomial), not fixed by the mode or
+    /// held: only random counts take the common shock.
+    pub(super) fn is_random(&self) -> bool {
+        matches!(self.law, YearLaw::Skip { .. } | YearLaw::Arrivals { .. })
+    }
+
     /// The share of years with at least one breach of the exposure's own.
     pub(super) fn share_breached(&self) -> f64 {
         match &self.law {
@@ -83,12 +89,12 @@ impl YearCounts {
         }
         // Large rates: P(0) is negligible, so rejection almost never repeats.
         for _ in 0..1000 {
-            let n = match (&self.poisson, &self.year_rate) {
-                (Some(sampler), _) => sampler.sample(rng),
-                (None, Some(gamma)) => {
+            let n = match (&self.year_rate, &self.poisson) {
+                (Some(gamma), _) => {
                     let year_rate = gamma.sample(rng);
                     rand_distr::Poisson::new(year_rate).map_or(0.0, |p| p.sample(rng))
                 }
+                (None, Some(sampler)) => sampler.sample(rng),
                 (None, None) => rand_distr::Poisson::new(self.rate).map_or(0.0, |p| p.sample(rng)),
             };
             if n >= 1.0 {
@@ -236,11 +242,13 @@ fn negative_binomial_cdf(rate: f64, dispersion: f64) -> (f64, Vec<f64>) {
         }
         term *= (r + k) / (k + 1.0) * q;
         k += 1.0;
-        cumulative += term;
-        cdf.push(cumulative);
-        if term == 0.0 && k > rate {
+        // Past the mean, once the terms no longer move the sum (rounding can leave it short of
+        // 1 − 1e-15 for good), the table is complete to the last bit.
+        if k > rate && cumulative + term == cumulative {
             break;
         }
+        cumulative += term;
+        cdf.push(cumulative);
     }
     cdf.push(f64::INFINITY);
     (p0, cdf)
@@ -293,6 +301,38 @@ mod tests {
                 assert!((share - pmf).abs() <= 5.0 * se + 1e-12, "rate {rate}: P(N = {k}) {share} vs {pmf}");
                 pmf *= rate / (k + 1) as f64;
             }
+        }
+    }
+
+    /// Negative binomial counts keep their mean λ and variance λ + αλ² (within 5 standard errors,
+    /// estimated from the sample) above the rate where Poisson counts change sampler: by a
+    /// table whose sum rounding leaves short of 1 (α 0.5, λ 40), and by rejection from the
+    /// gamma-mixed Poisson where the table would be too long (α 100).
+    #[test]
+    fn negative_binomial_counts_keep_their_variance_at_high_rates() {
+        let years = 200_000u64;
+        for (dispersion, rate) in [(0.5, 40.0), (100.0, 40.0)] {
+            let csv = format!("id,records,annual_rate\nx,100,{rate}\n");
+            let toml = format!(
+                "[frequency]\nmodel = \"negative_binomial\"\ndispersion = {dispersion}\n[[component]]\nname = \"one\"\nfixed = 1\n"
+            );
+            let model = test_model(&csv, &toml, RunSettings { mode: Mode::Annual, iterations: years, seed: 12 });
+            let outcomes = simulate_exposures(&model, 0..1, 0..years, &|_| {});
+            let mut counts = vec![0.0; years as usize];
+            for o in outcomes[0].outcomes() {
+                counts[o.iteration as usize] = o.gross;
+            }
+            let n = years as f64;
+            let mean = counts.iter().sum::<f64>() / n;
+            let squares: Vec<f64> = counts.iter().map(|c| (c - mean).powi(2)).collect();
+            let variance = squares.iter().sum::<f64>() / (n - 1.0);
+            let variance_se = (squares.iter().map(|s| (s - variance).powi(2)).sum::<f64>() / n).sqrt() / n.sqrt();
+            let expected = rate + dispersion * rate * rate;
+            assert!((mean - rate).abs() <= 5.0 * (variance / n).sqrt(), "α {dispersion}: mean {mean}");
+            assert!(
+                (variance - expected).abs() <= 5.0 * variance_se,
+                "α {dispersion}: variance {variance} vs {expected}"
+            );
         }
     }
 

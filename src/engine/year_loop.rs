@@ -4,6 +4,7 @@
 //! way ([`ExposureSimulator::short_way`]); any other, the general loop
 //! ([`ExposureSimulator::general_way`]). Both give the same outcomes, bit for bit.
 
+use super::common_shock::CommonShocks;
 use super::costing::{positions_of, Costing, OwnBreaches};
 use super::ilf::Layers;
 use super::minmax::larger;
@@ -97,7 +98,13 @@ impl<'m> ExposureSimulator<'m> {
     }
 
     /// Simulates `wanted`, storing the iterations with at least one breach, block by block.
-    pub(super) fn run(&self, wanted: &Wanted, schedule: &SystemicSchedule, out: &mut ExposureOutcomes) {
+    pub(super) fn run(
+        &self,
+        wanted: &Wanted,
+        schedule: &SystemicSchedule,
+        shocks: &CommonShocks,
+        out: &mut ExposureOutcomes,
+    ) {
         let k = self.exposure.components.len();
         let positions = positions_of(self.model);
         let mut scratch = Scratch {
@@ -127,7 +134,15 @@ impl<'m> ExposureSimulator<'m> {
             }
             let block_key = mix(self.exposure_key, block);
             scratch.own_years.clear();
-            self.years.count_years(block, block_key, &mut scratch.own_years);
+            match shocks.bound(block) {
+                // The block's counts at its largest common multiplier, thinned year by year.
+                Some(bound) if self.years.is_random() => {
+                    let shocked = YearCounts::new(self.model, self.exposure.rate * bound);
+                    shocked.count_years(block, block_key, &mut scratch.own_years);
+                    shocks.thin(bound, block_key, &mut scratch.own_years);
+                }
+                _ => self.years.count_years(block, block_key, &mut scratch.own_years),
+            }
             let events = &occurrences[occurrences.partition_point(|o| o.iteration < start)..];
             let events = &events[..events.partition_point(|o| o.iteration < end)];
             let short_way = contiguous && pass_through && !events.iter().any(|o| self.may_be_hit_by(o));
@@ -360,7 +375,7 @@ mod tests {
                         let mut simulator = ExposureSimulator::new(&model, index);
                         simulator.shortcut = shortcut;
                         let mut out = ExposureOutcomes::default();
-                        simulator.run(&wanted, &schedule, &mut out);
+                        simulator.run(&wanted, &schedule, &CommonShocks::default(), &mut out);
                         out
                     };
                     let (short, general) = (run(true), run(false));

@@ -63,7 +63,15 @@ pub struct Frequency {
     /// For sensitivity analysis: every year's breach count held at this number (the count
     /// is still drawn, so the other draws stay where they were).
     pub held_count: Option<u32>,
+    /// The sd of the common frequency shock (`common_shock_sd`): each year, one gamma
+    /// multiplier of mean 1 and this sd scales every exposure's rate. 0: none.
+    pub common_shock_sd: f64,
 }
+
+/// The largest `common_shock_sd` accepted: a multiplier of sd 10 (gamma shape 0.01) already
+/// leaves almost every year without breaches and a rare year with hundreds of times the rate,
+/// far beyond any observed swing in breach counts; larger values only lose precision.
+pub const MAX_COMMON_SHOCK_SD: f64 = 10.0;
 
 /// The chance that a component's cost arises in a breach.
 #[derive(Debug, Clone, PartialEq)]
@@ -349,9 +357,13 @@ impl Assumptions {
         };
 
         let frequency = match root.table_opt("frequency")? {
-            None => {
-                Frequency { model: CountModel::Poisson, rate: 0.05, firmographic: Default::default(), held_count: None }
-            }
+            None => Frequency {
+                model: CountModel::Poisson,
+                rate: 0.05,
+                firmographic: Default::default(),
+                held_count: None,
+                common_shock_sd: 0.0,
+            },
             Some(mut s) => {
                 let rate = s.f64_opt("rate")?.unwrap_or(0.05);
                 if !(rate.is_finite() && rate >= 0.0) {
@@ -387,10 +399,17 @@ impl Assumptions {
                         ))
                     }
                 };
+                let common_shock_sd = s.f64_opt("common_shock_sd")?.unwrap_or(0.0);
+                if !(0.0..=MAX_COMMON_SHOCK_SD).contains(&common_shock_sd) {
+                    return Err(s.error(
+                        "common_shock_sd",
+                        format!("{common_shock_sd} is not a number from 0 (no shock) to {MAX_COMMON_SHOCK_SD}"),
+                    ));
+                }
                 let firmographic = super::firmographics::parse(&mut s, MAX_ANNUAL_RATE)?;
                 s.str_opt("source")?;
                 s.finish()?;
-                Frequency { model, rate, firmographic, held_count: None }
+                Frequency { model, rate, firmographic, held_count: None, common_shock_sd }
             }
         };
 

@@ -340,10 +340,15 @@ fn limit(v: f64) -> String {
 
 fn assumptions_section(model: &Model, label: &RunLabel) -> String {
     let a = &model.assumptions;
-    let frequency = match a.frequency.model {
+    let mut frequency = match a.frequency.model {
         CountModel::Poisson => "Poisson".to_string(),
         CountModel::NegativeBinomial { dispersion } => format!("negative binomial (dispersion {dispersion})"),
     };
+    if a.frequency.common_shock_sd > 0.0 {
+        let sd = a.frequency.common_shock_sd;
+        frequency
+            .push_str(&format!(", every rate times a yearly multiplier shared by all exposures (mean 1, sd {sd})"));
+    }
     let meta_name = a
         .document
         .get("meta")
