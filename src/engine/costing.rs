@@ -8,7 +8,9 @@ use std::ops::Range;
 use super::ilf::Layers;
 use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
-use super::rng::{mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM};
+use super::rng::{
+    mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM, RECORDS_STREAM,
+};
 use super::sample::{exp_column, NormalDraws};
 use super::terms::{BreachCost, Cover};
 use crate::input::dist::Var;
@@ -89,6 +91,18 @@ impl<'m> Costing<'m> {
 }
 
 impl Costing<'_> {
+    /// What a breach's records are multiplied by: 1 for records given, else a draw of
+    /// `[records_estimate] multiplier` (drawn per breach, from its own stream).
+    #[inline]
+    fn records_multiplier(&self, breach_key: u64) -> f64 {
+        if self.exposure.records_estimated {
+            let multiplier = &self.model.assumptions.sectors.records_estimate.multiplier;
+            multiplier.sample(&mut stream(mix(breach_key, RECORDS_STREAM)))
+        } else {
+            1.0
+        }
+    }
+
     /// The cost of one breach; component costs go into `costs` (one per applicable component).
     #[inline]
     pub(super) fn breach(
@@ -107,7 +121,7 @@ impl Costing<'_> {
                     Some(share) => share,
                     None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
                 };
-                self.exposure.records * share
+                self.exposure.records * share * self.records_multiplier(breach_key)
             }
         };
         if let Some(correlation) = &assumptions.correlation {
@@ -215,6 +229,14 @@ impl Costing<'_> {
                 assumptions.breach.affected_share.fill_each(affected, |i| ColumnDraws::new(key, number(i)));
                 for a in affected.iter_mut() {
                     *a *= self.exposure.records;
+                }
+                if self.exposure.records_estimated {
+                    // Breach i's multiplier is output i of its own column, keyed under the share's.
+                    let key = mix(key, RECORDS_STREAM);
+                    let multiplier = &assumptions.sectors.records_estimate.multiplier;
+                    for (i, a) in affected.iter_mut().enumerate() {
+                        *a *= multiplier.sample(&mut ColumnDraws::new(key, number(i)));
+                    }
                 }
             }
         }

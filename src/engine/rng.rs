@@ -179,6 +179,9 @@ pub const FOOTPRINT_STREAM: u64 = u64::MAX - 3;
 pub const SYSTEMIC_BREACH_STREAM: u64 = u64::MAX - 4;
 pub const SYSTEMIC_EVENT_STREAM: u64 = u64::MAX - 5;
 pub const YEAR_SKIP_STREAM: u64 = u64::MAX - 6;
+/// The multiplier of a breach's estimated records (rows whose records come from revenue).
+/// (−7 and −8 are kept for the common frequency shock.)
+pub const RECORDS_STREAM: u64 = u64::MAX - 9;
 
 #[cfg(test)]
 mod tests {
