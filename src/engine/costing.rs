@@ -716,12 +716,16 @@ mod tests {
             "id,records,annual_rate,retention,sublimit_a,aggregate_sublimit_a\nx,5000,0.4,2e5,3e5,6e5\n",
             "id,records,annual_rate,revenue\nx,5000,0.4,3e6\n",
             "id,records,annual_rate,revenue,retention\nx,5000,0.4,3e6,2e5\n",
+            // Records estimated from revenue: a multiplier drawn per breach.
+            "id,annual_rate,revenue\nx,0.4,3e6\n",
         ] {
             for alone in costed {
                 let settings = RunSettings { mode: Mode::Annual, iterations: 30_000, seed: 5 };
                 let beside = format!("{alone}{nothing}");
                 let [a, b] = [alone, beside.as_str()].map(|toml| {
-                    let model = test_model(csv, toml, settings);
+                    let estimate = "[records_estimate]\nrecords_per_million_revenue = 2000\n\
+                                    multiplier = { dist = \"lognormal\", low = 0.2, high = 5 }\n";
+                    let model = test_model(csv, &format!("{estimate}{toml}"), settings);
                     let outcomes = simulate_exposures(&model, 0..1, 0..30_000, &|_| {});
                     outcomes[0]
                         .outcomes()
