@@ -206,3 +206,28 @@ fn a_portfolio_of_id_industry_and_revenue_alone_runs_and_prices() {
     common::assert_success(&validate);
     assert!(common::stdout(&validate).contains("records estimated from revenue and sector for 6 rows"));
 }
+
+/// The multiplier is an input of the tornado where records are estimated: held at its 10th and
+/// 90th percentiles (exp(±1.2816 σ)), a breach costing its affected records costs that many
+/// times the median records (every record affected), exactly.
+#[test]
+fn sensitivity_holds_the_records_multiplier_of_estimated_rows() {
+    use breachcost::analysis::sensitivity::analyse;
+    let exposures = Exposures::from_csv_bytes(b"id,industry,revenue\nbank,financial,50000000\n", "t.csv").unwrap();
+    let parsed = Assumptions::parse(&assumptions("1"), "t.toml").unwrap();
+    let model =
+        Model::build(&exposures, parsed, RunSettings { mode: Mode::Breach, iterations: 2000, seed: 3 }).unwrap();
+    let s = analyse(&model, &|_| {}).unwrap();
+    let row = s.rows.iter().find(|r| r.input == "records_estimate.multiplier").expect("the multiplier's row");
+    let z = engine_support::normal_quantile(0.9);
+    for (held, value, mean) in [("low", row.low_value, row.mean_at_low), ("high", row.high_value, row.mean_at_high)] {
+        let exact = if held == "low" { (-z * sigma()).exp() } else { (z * sigma()).exp() };
+        assert!((value - exact).abs() < 1e-9 * exact, "{held}: {value} vs {exact}");
+        assert!((mean - 1e5 * value).abs() < 1e-6 * mean, "{held}: mean {mean} vs {}", 1e5 * value);
+    }
+    // Rows with records have no such input.
+    let exposures = Exposures::from_csv_bytes(b"id,records\nbank,1000\n", "t.csv").unwrap();
+    let parsed = Assumptions::parse(&assumptions("1"), "t.toml").unwrap();
+    let model = Model::build(&exposures, parsed, RunSettings { mode: Mode::Breach, iterations: 200, seed: 3 }).unwrap();
+    assert!(analyse(&model, &|_| {}).unwrap().rows.iter().all(|r| r.input != "records_estimate.multiplier"));
+}
