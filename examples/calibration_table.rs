@@ -39,7 +39,7 @@ fn main() {
     println!("|---:|---|---:|---:|---:|---:|---|");
     for (e, ex) in results.exposures.iter().zip(&exposures.rows) {
         let s = &e.measures.gross.summary;
-        let n = ex.records as f64;
+        let n = ex.records.unwrap_or_default() as f64;
         let (p5, p95) = {
             let h = e.gross_histogram.as_ref().expect("the library computes histograms unless told not to");
             let total = h.iterations as f64;
@@ -56,7 +56,7 @@ fn main() {
         };
         println!(
             "| {} | {} | {} | {} | ~{} – {} | ${:.2} | {} |",
-            ex.records,
+            ex.records.unwrap_or_default(),
             if ex.id.starts_with("default") { "name, address, email" } else { "+ SSN, bank" },
             money(s.p50),
             money(s.mean),

@@ -89,7 +89,7 @@ fn simulated_breaches_follow_the_firmographic_rate() {
     let assumptions = common::read_text(&common::manifest_path("assumptions/default.toml"));
     // The shipped frequency table, one component costing 1 per breach.
     let start = assumptions.find("[frequency]").expect("frequency");
-    let end = assumptions.find("[breach]").expect("breach");
+    let end = assumptions.find("\n[breach]\n").expect("breach");
     let toml = format!("{}\n[[component]]\nname = \"one\"\nfixed = 1\n", &assumptions[start..end]);
     common::write(dir.path(), "a.toml", toml);
     let args = ["--iterations", "40000", "--exposures", "book.csv", "--assumptions", "a.toml"];

@@ -19,17 +19,19 @@ fn assumptions(dir: &Path) -> PathBuf {
     write(dir, "assumptions.toml", text)
 }
 
-/// Exposures with policy terms (retention, limit, aggregate, share) on some rows.
+/// Exposures with policy terms (retention, limit, aggregate, share) on some rows, and one
+/// whose records are estimated from its revenue (a draw per breach).
 fn exposures(dir: &Path) -> PathBuf {
     write(
         dir,
         "exposures.csv",
-        "id,records,data_types,retention,limit,aggregate_limit,share\n\
-         bank,2000000,name;ssn;bank_account,250000,10000000,15000000,0.8\n\
-         clinic,40000,name;address;health,25000,2000000,,\n\
-         shop,150000,name;email;payment_card,,,,\n\
-         school,8000,name;address,10000,1000000,1000000,1\n\
-         insurer,900000,name;ssn,100000,5000000,,0.5\n",
+        "id,records,data_types,retention,limit,aggregate_limit,share,industry,revenue\n\
+         bank,2000000,name;ssn;bank_account,250000,10000000,15000000,0.8,,\n\
+         clinic,40000,name;address;health,25000,2000000,,,,\n\
+         shop,150000,name;email;payment_card,,,,,,\n\
+         school,8000,name;address,10000,1000000,1000000,1,,\n\
+         insurer,900000,name;ssn,100000,5000000,,0.5,,\n\
+         lender,,,50000,5000000,,,mortgage,400000000\n",
     )
 }
 

@@ -240,7 +240,7 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
             id: c.id.clone(),
             name: None,
             industry: None,
-            records: c.affected,
+            records: Some(c.affected),
             data_types: c.data_types.clone().filter(|d| !d.is_empty()),
             affected: Some(c.affected),
             annual_rate: None,

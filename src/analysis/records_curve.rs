@@ -44,7 +44,7 @@ fn synthetic(name: &str, records: u64, mix: Option<Vec<String>>) -> Exposure {
         id: format!("{name}_{records}"),
         name: None,
         industry: None,
-        records,
+        records: Some(records),
         data_types: mix,
         affected: Some(records),
         annual_rate: None,

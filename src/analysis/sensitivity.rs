@@ -19,6 +19,8 @@
 //!   mean over the breaches the target has: over the affected-share distribution, weighted
 //!   by the exposures' rates). Its 10th percentile is 1 if π > 0.9, else 0; its 90th is 1 if
 //!   π > 0.1, else 0. So a component arising in 10–90% of breaches is held off, then on.
+//! - `records_estimate.multiplier`: the 10th and 90th percentiles of the multiplier of
+//!   estimated records, where a target exposure's records are estimated from its revenue.
 //! - `frequency.count` (annual mode): the number of (independent) breaches of the target in a
 //!   year, at its 10th and 90th percentiles under the count model (Poisson, or negative
 //!   binomial, summed over the exposures). For one exposure the count is held exactly. A
@@ -51,6 +53,8 @@ pub const HIGH: f64 = 0.90;
 
 /// Points of the affected-share distribution averaged over for a probability curve.
 const SHARE_POINTS: usize = 400;
+/// Points of the estimated-records multiplier's distribution averaged over likewise.
+const MULTIPLIER_POINTS: usize = 20;
 
 /// One uncertain input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +65,8 @@ pub enum Input {
     UnitShare(usize),
     Occurrence(usize),
     AffectedShare,
+    /// The multiplier of records estimated from revenue (`[records_estimate] multiplier`).
+    RecordsMultiplier,
     Count,
     /// Of the systemic event with this index in the assumptions (annual mode).
     SystemicFootprint(usize),
@@ -77,6 +83,7 @@ impl Input {
             Input::UnitShare(c) => format!("{}.unit_share", component(c)),
             Input::Occurrence(c) => format!("{}.occurrence", component(c)),
             Input::AffectedShare => "breach.affected_share".into(),
+            Input::RecordsMultiplier => "records_estimate.multiplier".into(),
             Input::Count => "frequency.count".into(),
             Input::SystemicFootprint(e) => format!("systemic.{}.footprint", model.assumptions.systemic[e].name),
             Input::SystemicAffectedShare(e) => {
@@ -177,6 +184,14 @@ fn plan(model: &Model) -> Vec<Planned> {
     }
     let share = &a.breach.affected_share;
     out.push(Planned { input: Input::AffectedShare, low: share.quantile(LOW), high: share.quantile(HIGH) });
+    if model.exposures[target_exposures(model)].iter().any(|e| e.records_estimated) {
+        let multiplier = &a.sectors.records_estimate.multiplier;
+        out.push(Planned {
+            input: Input::RecordsMultiplier,
+            low: multiplier.quantile(LOW),
+            high: multiplier.quantile(HIGH),
+        });
+    }
     if model.settings.mode == Mode::Annual {
         let (low, high) = count_percentiles(model);
         out.push(Planned { input: Input::Count, low: f64::from(low), high: f64::from(high) });
@@ -207,6 +222,7 @@ fn repeats_baseline(model: &Model, input: Input, value: f64) -> bool {
         Input::PerUnit(c) => a.components[c].per_unit.is_constant(),
         Input::UnitShare(c) => a.components[c].unit_share.is_constant(),
         Input::AffectedShare => a.breach.affected_share.is_constant(),
+        Input::RecordsMultiplier => a.sectors.records_estimate.multiplier.is_constant(),
         Input::Occurrence(c) => match a.components[c].probability {
             Probability::Constant(p) => (p >= 1.0 && value == 1.0) || (p <= 0.0 && value == 0.0),
             Probability::Curve(_) => false,
@@ -227,6 +243,10 @@ fn held(model: &Model, input: Input, value: f64) -> Model {
         Input::UnitShare(c) => a.components[c].unit_share = a.components[c].unit_share.held_at(value),
         Input::Occurrence(c) => a.components[c].held_occurrence = Some(value >= 0.5),
         Input::AffectedShare => a.breach.affected_share = a.breach.affected_share.held_at(value),
+        Input::RecordsMultiplier => {
+            let multiplier = &mut a.sectors.records_estimate.multiplier;
+            *multiplier = multiplier.held_at(value);
+        }
         Input::SystemicFootprint(e) => a.systemic[e].footprint = a.systemic[e].footprint.held_at(value),
         Input::SystemicAffectedShare(e) => {
             if let Some(share) = a.systemic[e].affected_share.as_mut() {
@@ -428,11 +448,21 @@ fn occurrence_probability(model: &Model, c: usize) -> f64 {
         if !e.components.contains(&c) {
             continue;
         }
+        // Estimated records vary by their multiplier too: averaged over its quantiles.
+        let multipliers: Vec<f64> = if e.records_estimated {
+            let multiplier = &model.assumptions.sectors.records_estimate.multiplier;
+            (0..MULTIPLIER_POINTS).map(|i| multiplier.quantile((i as f64 + 0.5) / MULTIPLIER_POINTS as f64)).collect()
+        } else {
+            vec![1.0]
+        };
         let p = match e.affected {
             Some(affected) => component.probability.at(affected.log10()),
             None => {
-                shares.iter().map(|s| component.probability.at((e.records * s).log10())).sum::<f64>()
-                    / SHARE_POINTS as f64
+                let mut sum = 0.0;
+                for m in &multipliers {
+                    sum += shares.iter().map(|s| component.probability.at((e.records * m * s).log10())).sum::<f64>();
+                }
+                sum / (SHARE_POINTS * multipliers.len()) as f64
             }
         };
         let w = if annual { e.rate } else { 1.0 };

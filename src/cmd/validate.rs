@@ -53,13 +53,22 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         outln!(
             "  rates by revenue ({} bands) and sector ({} sectors): {} rows rated from revenue and industry, {} from annual_rate, {} at the default rate (no revenue)",
             firmographic.bands.len(),
-            firmographic.sectors.len(),
+            a.sectors.sectors.len(),
             count(RateSource::Firmographic),
             count(RateSource::Row),
             count(RateSource::Flat)
         )?;
     }
     outln!("  affected share of records: {}", a.breach.affected_share.dist.describe())?;
+    let estimated: Vec<&str> = model.exposures.iter().filter(|e| e.records_estimated).map(|e| e.id.as_str()).collect();
+    if !estimated.is_empty() {
+        outln!(
+            "  records estimated from revenue and sector for {} rows (no records given): {}; each breach multiplies the estimate by {}",
+            estimated.len(),
+            brief_list(&estimated),
+            a.sectors.records_estimate.multiplier.dist.describe()
+        )?;
+    }
     outln!("  default data types: {}", list_or(&a.breach.data_types, "(none)"))?;
     if a.notice.data_types.is_empty() {
         outln!("  notice: every breach is notified (no [notice] table)")?;
@@ -82,6 +91,13 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             money(a.breach.min_revenue),
             without
         )?;
+    }
+    let by_sector = inputs.exposures.rows.iter().filter(|r| {
+        r.data_types.is_none() && a.sectors.of(r.industry.as_deref()).is_some_and(|s| s.data_types.is_some())
+    });
+    let by_sector = by_sector.count();
+    if by_sector > 0 {
+        outln!("  data types from the row's sector for {by_sector} rows without data_types")?;
     }
     outln!("  components ({}):", a.components.len())?;
     for c in &a.components {
@@ -197,10 +213,11 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     )?;
     for e in &model.exposures {
         let names: Vec<&str> = e.components.iter().map(|c| a.components[*c].name.as_str()).collect();
+        let records = if e.records_estimated { format!("~{:.0} (est.)", e.records) } else { format!("{}", e.records) };
         outln!(
             "  {:<24} {:>14} {:>12} {:>8} {:>10} {:>10} {:>6}  {}",
             e.id,
-            e.records,
+            records,
             e.affected.map(|x| x.to_string()).unwrap_or_else(|| "-".into()),
             rate(e.rate),
             money(e.terms.retention),
@@ -210,6 +227,16 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         )?;
     }
     outln!("ok: inputs are valid")
+}
+
+/// Up to ten ids, then how many more.
+fn brief_list(ids: &[&str]) -> String {
+    const SHOWN: usize = 10;
+    let mut text = ids.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+    if ids.len() > SHOWN {
+        text.push_str(&format!(" and {} more", ids.len() - SHOWN));
+    }
+    text
 }
 
 fn list_or(items: &[String], empty: &str) -> String {

@@ -10,6 +10,7 @@ use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
 use super::rng::{
     mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM, NOTICE_STREAM,
+    RECORDS_STREAM,
 };
 use super::sample::{exp_column, NormalDraws};
 use super::terms::{BreachCost, Cover};
@@ -100,6 +101,18 @@ impl<'m> Costing<'m> {
 }
 
 impl Costing<'_> {
+    /// What a breach's records are multiplied by: 1 for records given, else a draw of
+    /// `[records_estimate] multiplier` (drawn per breach, from its own stream).
+    #[inline]
+    fn records_multiplier(&self, breach_key: u64) -> f64 {
+        if self.exposure.records_estimated {
+            let multiplier = &self.model.assumptions.sectors.records_estimate.multiplier;
+            multiplier.sample(&mut stream(mix(breach_key, RECORDS_STREAM)))
+        } else {
+            1.0
+        }
+    }
+
     /// The cost of one breach; component costs go into `costs` (one per applicable component).
     #[inline]
     pub(super) fn breach(
@@ -118,7 +131,7 @@ impl Costing<'_> {
                     Some(share) => share,
                     None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
                 };
-                self.exposure.records * share
+                self.exposure.records * share * self.records_multiplier(breach_key)
             }
         };
         if let Some(correlation) = &assumptions.correlation {
@@ -230,6 +243,14 @@ impl Costing<'_> {
                 assumptions.breach.affected_share.fill_each(affected, |i| ColumnDraws::new(key, number(i)));
                 for a in affected.iter_mut() {
                     *a *= self.exposure.records;
+                }
+                if self.exposure.records_estimated {
+                    // Breach i's multiplier is output i of its own column, keyed under the share's.
+                    let key = mix(key, RECORDS_STREAM);
+                    let multiplier = &assumptions.sectors.records_estimate.multiplier;
+                    for (i, a) in affected.iter_mut().enumerate() {
+                        *a *= multiplier.sample(&mut ColumnDraws::new(key, number(i)));
+                    }
                 }
             }
         }
@@ -726,12 +747,16 @@ mod tests {
             "id,records,annual_rate,retention,sublimit_a,aggregate_sublimit_a\nx,5000,0.4,2e5,3e5,6e5\n",
             "id,records,annual_rate,revenue\nx,5000,0.4,3e6\n",
             "id,records,annual_rate,revenue,retention\nx,5000,0.4,3e6,2e5\n",
+            // Records estimated from revenue: a multiplier drawn per breach.
+            "id,annual_rate,revenue\nx,0.4,3e6\n",
         ] {
             for alone in costed {
                 let settings = RunSettings { mode: Mode::Annual, iterations: 30_000, seed: 5 };
                 let beside = format!("{alone}{nothing}");
                 let [a, b] = [alone, beside.as_str()].map(|toml| {
-                    let model = test_model(csv, toml, settings);
+                    let estimate = "[records_estimate]\nrecords_per_million_revenue = 2000\n\
+                                    multiplier = { dist = \"lognormal\", low = 0.2, high = 5 }\n";
+                    let model = test_model(csv, &format!("{estimate}{toml}"), settings);
                     let outcomes = simulate_exposures(&model, 0..1, 0..30_000, &|_| {});
                     outcomes[0]
                         .outcomes()

@@ -23,7 +23,12 @@ pub struct ExposureModel {
     pub id: String,
     /// Stream key of this exposure (a hash of its id).
     pub key: u64,
+    /// Records held: the row's `records`, or (where `records_estimated`) the median estimate
+    /// from its revenue and sector, which each breach multiplies by a draw of
+    /// `[records_estimate] multiplier`.
     pub records: f64,
+    /// Whether `records` was estimated from revenue (the row gave none).
+    pub records_estimated: bool,
     /// A known number of affected records, replacing `records × affected_share`.
     pub affected: Option<f64>,
     /// Expected breaches per year.
@@ -85,7 +90,13 @@ impl Model {
         check_match_columns(exposures, &assumptions)?;
         let mut models = Vec::with_capacity(exposures.rows.len());
         for (row, exposure) in exposures.rows.iter().enumerate() {
-            let held = exposure.data_types.as_ref().unwrap_or(&assumptions.breach.data_types);
+            let sector = assumptions.sectors.of(exposure.industry.as_deref());
+            // The row's data types, else its sector's, else the assumptions' default.
+            let held = exposure
+                .data_types
+                .as_ref()
+                .or(sector.and_then(|s| s.data_types.as_ref()))
+                .unwrap_or(&assumptions.breach.data_types);
             let components: Vec<usize> =
                 assumptions.components.iter().enumerate().filter(|(_, c)| c.applies_to(held)).map(|(i, _)| i).collect();
             let defaults = &assumptions.policy;
@@ -116,12 +127,19 @@ impl Model {
                     amounts[index] = *amount;
                 }
             }
-            check_largest_breach(exposures, &assumptions, row, exposure, &components)?;
+            let (records, records_estimated) = records_held(exposures, &assumptions, row, exposure)?;
+            let most_affected = match exposure.affected {
+                Some(affected) => affected as f64,
+                None if records_estimated => records * assumptions.sectors.records_estimate.multiplier.largest(),
+                None => records,
+            };
+            check_largest_breach(exposures, &assumptions, row, exposure, most_affected, &components)?;
             let (rate, rate_source) = exposure_rate(&assumptions, exposure);
             models.push(ExposureModel {
                 id: exposure.id.clone(),
                 key: name_key(&exposure.id),
-                records: exposure.records as f64,
+                records,
+                records_estimated,
                 affected: exposure.affected.map(|a| a as f64),
                 rate,
                 rate_source,
@@ -176,12 +194,56 @@ pub fn most_common_retention(exposures: &[ExposureModel]) -> f64 {
 /// `annual_rate`, else the firmographic table for its revenue and industry, else the flat rate.
 pub fn exposure_rate(assumptions: &Assumptions, exposure: &crate::input::Exposure) -> (f64, RateSource) {
     let frequency = &assumptions.frequency;
+    // An industry no sector knows counts as 1×.
+    let sector_multiplier =
+        assumptions.sectors.of(exposure.industry.as_deref()).map_or(1.0, |s| s.frequency_multiplier);
     match exposure.annual_rate {
         Some(rate) => (rate, RateSource::Row),
-        None => match frequency.firmographic.rate(exposure.revenue, exposure.industry.as_deref()) {
+        None => match frequency.firmographic.rate(exposure.revenue, sector_multiplier) {
             Some(rate) => (rate, RateSource::Firmographic),
             None => (frequency.rate, RateSource::Flat),
         },
+    }
+}
+
+/// An exposure's records held and whether they were estimated: the row's `records`; else,
+/// where `affected` is known, those (no more are needed); else its revenue (in $M) times the
+/// records per $1M of revenue of its sector (or the `[records_estimate]` default).
+fn records_held(
+    exposures: &Exposures,
+    assumptions: &Assumptions,
+    row: usize,
+    exposure: &Exposure,
+) -> Result<(f64, bool)> {
+    if let Some(records) = exposure.records {
+        return Ok((records as f64, false));
+    }
+    if let Some(affected) = exposure.affected {
+        return Ok((affected as f64, false));
+    }
+    let industry = exposure.industry.as_deref();
+    let density = assumptions.sectors.records_per_million_revenue(industry);
+    match (exposure.revenue, density) {
+        (Some(revenue), Some(density)) => Ok((revenue / 1e6 * density, true)),
+        (revenue, _) => {
+            let why = match (revenue, industry) {
+                (None, _) => "and the row has no revenue to estimate them from".to_string(),
+                (Some(_), Some(industry)) => format!(
+                    "and {} gives no records_per_million_revenue for industry \"{}\" (no [[sector]] figure, no [records_estimate] default)",
+                    assumptions.label,
+                    crate::text::printable(industry)
+                ),
+                (Some(_), None) => format!(
+                    "and {} gives no [records_estimate] records_per_million_revenue for rows without an industry",
+                    assumptions.label
+                ),
+            };
+            Err(Error::input(format!(
+                "{} row {}, column records: \"\" is empty {why}; expected a non-negative integer",
+                exposures.label,
+                row + 1
+            )))
+        }
     }
 }
 
@@ -196,15 +258,15 @@ pub const BREACH_COST_BOUND: f64 = f64::MAX;
 
 /// Refuses an exposure whose breach could cost more than [`BREACH_COST_BOUND`]: the sum over
 /// the components that apply to it of each one's largest cost (fixed + per_unit × units^exponent
-/// at their largest draws, with every record affected).
+/// at their largest draws, with `most_affected` records affected).
 fn check_largest_breach(
     exposures: &Exposures,
     assumptions: &Assumptions,
     row: usize,
     exposure: &Exposure,
+    most_affected: f64,
     components: &[usize],
 ) -> Result<()> {
-    let most_affected = exposure.affected.unwrap_or(exposure.records) as f64;
     let cost = |c: usize| {
         let component = &assumptions.components[c];
         let units = most_affected * component.unit_share.largest();
@@ -234,7 +296,7 @@ fn check_largest_breach(
         exposure.id,
         exposures.label,
         row + 1,
-        exposure.affected.unwrap_or(exposure.records),
+        big(most_affected),
         big(total),
         components.len(),
         BREACH_COST_BOUND

@@ -181,6 +181,9 @@ pub const SYSTEMIC_EVENT_STREAM: u64 = u64::MAX - 5;
 pub const YEAR_SKIP_STREAM: u64 = u64::MAX - 6;
 pub const COMMON_SHOCK_STREAM: u64 = u64::MAX - 7;
 pub const SHOCK_THINNING_STREAM: u64 = u64::MAX - 8;
+/// The multiplier of a breach's estimated records (rows whose records come from revenue).
+/// (−7 and −8 are kept for the common frequency shock.)
+pub const RECORDS_STREAM: u64 = u64::MAX - 9;
 pub const NOTICE_STREAM: u64 = u64::MAX - 16;
 
 #[cfg(test)]

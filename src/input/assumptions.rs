@@ -58,7 +58,7 @@ pub struct Frequency {
     pub model: CountModel,
     /// Expected breaches per exposure-year, where the exposure row gives no `annual_rate`.
     pub rate: f64,
-    /// Default rates by revenue band and sector (`[[frequency.by_revenue]]`, `[[frequency.sector]]`).
+    /// Default rates by revenue band (`[[frequency.by_revenue]]`), times the sector's multiplier.
     pub firmographic: super::firmographics::FirmographicRates,
     /// For sensitivity analysis: every year's breach count held at this number (the count
     /// is still drawn, so the other draws stay where they were).
@@ -297,6 +297,8 @@ pub struct Assumptions {
     pub notice: super::notice::Notice,
     pub systemic: Vec<SystemicEvent>,
     pub correlation: Option<Correlation>,
+    /// Sectors (`[[sector]]`) and how records are estimated from revenue (`[records_estimate]`).
+    pub sectors: super::sectors::Sectors,
     /// The parsed document, echoed into run.json.
     pub document: toml::Table,
 }
@@ -566,6 +568,7 @@ impl Assumptions {
             None => super::notice::Notice::default(),
             Some(section) => super::notice::parse(section)?,
         };
+        let sectors = super::sectors::parse(&mut root)?;
         root.finish()?;
 
         Ok(Assumptions {
@@ -574,6 +577,7 @@ impl Assumptions {
             notice,
             systemic,
             correlation,
+            sectors,
             label: label.to_string(),
             simulation,
             frequency,

@@ -24,8 +24,9 @@ pub struct Exposure {
     pub id: String,
     pub name: Option<String>,
     pub industry: Option<String>,
-    /// Records (people) held that a breach could expose.
-    pub records: u64,
+    /// Records (people) held that a breach could expose; `None`: not given, estimated from
+    /// `revenue` and `industry` (or, with `affected` given, not needed).
+    pub records: Option<u64>,
     /// Kinds of data held; `None` = the assumptions' default.
     pub data_types: Option<Vec<String>>,
     /// A known number of affected records, replacing `records × affected_share`.
@@ -252,12 +253,15 @@ impl Exposures {
 
     fn from_table(table: TextTable, label: &str) -> Result<Exposures> {
         let column_of = |name: &str| table.names.iter().position(|n| n == name);
+        // Records may be estimated from revenue, or not needed where `affected` is known.
+        let records_or_estimate = ["records", "revenue", "affected"].iter().any(|c| column_of(c).is_some());
         for required in ["id", "records"] {
-            if column_of(required).is_none() {
+            if column_of(required).is_none() && (required == "id" || !records_or_estimate) {
                 let found: Vec<&str> = table.names.iter().map(String::as_str).collect();
                 let hint = nearest(required, &found).map(|k| format!(" (is \"{k}\" meant?)")).unwrap_or_default();
+                let or = if required == "records" { " (or revenue, to estimate records)" } else { "" };
                 return Err(Error::input(format!(
-                    "{label}: column {required}: missing{hint}; the columns found are {}",
+                    "{label}: column {required}: missing{hint}{or}; the columns found are {}",
                     found.join(", ")
                 )));
             }
@@ -409,15 +413,13 @@ impl RowReader<'_> {
                 "is reserved for the portfolio rows of the reports; rename this exposure",
             ));
         }
-        let records_text = self
-            .cell("records")
-            .ok_or_else(|| self.error("records", "", "is empty; expected a non-negative integer"))?;
-        let records = self.integer("records", records_text)?;
+        let records = self.cell("records").map(|text| self.integer("records", text)).transpose()?;
+        let revenue = self.amount("revenue", false)?;
         let affected = match self.cell("affected") {
             None => None,
             Some(value) => {
                 let affected = self.integer("affected", value)?;
-                if affected > records {
+                if let Some(records) = records.filter(|r| affected > *r) {
                     return Err(self.error(
                         "affected",
                         value,
@@ -427,6 +429,13 @@ impl RowReader<'_> {
                 Some(affected)
             }
         };
+        if records.is_none() && revenue.is_none() && affected.is_none() {
+            return Err(self.error(
+                "records",
+                "",
+                "is empty; expected a non-negative integer, or a revenue (with an industry) to estimate the records from",
+            ));
+        }
         let data_types = self
             .cell("data_types")
             .map(|cell| cell.split(';').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect::<Vec<_>>());
@@ -459,7 +468,7 @@ impl RowReader<'_> {
             annual_rate: self.amount_at_most("annual_rate", MAX_ANNUAL_RATE, || {
                 format!("is above {MAX_ANNUAL_RATE} breaches a year; expected a rate ≤ {MAX_ANNUAL_RATE}")
             })?,
-            revenue: self.amount("revenue", false)?,
+            revenue,
             retention: self.amount("retention", false)?,
             limit: self.amount("limit", true)?,
             aggregate_limit: self.amount("aggregate_limit", true)?,
@@ -507,9 +516,14 @@ fn check_row(label: &str, row: usize, e: &Exposure) -> Result<()> {
     if e.id == PORTFOLIO_ID || e.id == PORTFOLIO_EXCL_SYSTEMIC_ID {
         return error("id", &e.id, "is reserved for the portfolio rows of the reports; rename this exposure");
     }
-    if let Some(affected) = e.affected.filter(|a| *a > e.records) {
-        let expected = format!("exceeds records ({}); affected records cannot exceed the records held", e.records);
-        return error("affected", &affected.to_string(), &expected);
+    if let (Some(affected), Some(records)) = (e.affected, e.records) {
+        if affected > records {
+            let expected = format!("exceeds records ({records}); affected records cannot exceed the records held");
+            return error("affected", &affected.to_string(), &expected);
+        }
+    }
+    if e.records.is_none() && e.revenue.is_none() && e.affected.is_none() {
+        return error("records", "", "is empty; expected a non-negative integer, or a revenue to estimate it from");
     }
     let at_least_zero = |v: f64, infinite_ok: bool| v >= 0.0 && (v.is_finite() || infinite_ok);
     let amounts = [

@@ -10,6 +10,7 @@ pub mod notice;
 mod parquet_footer;
 pub mod portfolio_risk;
 pub mod revenue_bands;
+pub mod sectors;
 pub mod toml_section;
 
 pub use assumptions::{

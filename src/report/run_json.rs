@@ -48,6 +48,14 @@ pub fn render(
             "assumptions": { "path": assumptions.path, "sha256": assumptions.sha256 },
         },
         "assumptions": resolved,
+        // Rows that gave no records: what was estimated from their revenue and sector (the
+        // median; each breach multiplies it by a draw of [records_estimate] multiplier).
+        "records_estimated": model
+            .exposures
+            .iter()
+            .filter(|e| e.records_estimated)
+            .map(|e| json!({ "id": e.id, "records_median": e.records, "revenue": e.revenue }))
+            .collect::<Vec<_>>(),
         "wall_seconds": results.wall_seconds,
         "simulation_seconds": results.simulation_seconds,
         "run_breaches_per_second": if results.wall_seconds > 0.0 { results.simulated_breaches as f64 / results.wall_seconds } else { 0.0 },

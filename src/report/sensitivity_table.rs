@@ -20,6 +20,7 @@ pub fn input_value(kind: Input, value: f64) -> String {
             percent(value)
         }
         Input::Occurrence(_) => (if value >= 0.5 { "on" } else { "off" }).to_string(),
+        Input::RecordsMultiplier => format!("{value:.2}×"),
         Input::Count => {
             let n = value.round() as u64;
             format!("{n} breach{}", if n == 1 { "" } else { "es" })

@@ -56,7 +56,7 @@ fn html(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, 
     ));
     page.push_str(&header(model, label));
     page.push_str(&headline(results, label, &ranked));
-    page.push_str(&exposures_table(results, label, &ranked));
+    page.push_str(&exposures_table(model, results, label, &ranked));
     page.push_str(&charts_section(label, charts));
     page.push_str(&super::pricing::section(model, results));
     page.push_str(&components_section(model, results, label, &ranked));
@@ -163,8 +163,10 @@ fn summary_cells(s: &Summary) -> String {
     [s.mean, s.p50, s.p95, s.p99, s.tvar_99].iter().map(|v| format!("<td>{}</td>", money(*v))).collect()
 }
 
-fn exposures_table(results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) -> String {
+fn exposures_table(model: &Model, results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) -> String {
     let what = if label.annual { "annual loss" } else { "cost of one breach" };
+    let estimated: std::collections::HashSet<&str> =
+        model.exposures.iter().filter(|e| e.records_estimated).map(|e| e.id.as_str()).collect();
     let mut out = format!(
         "<section>\n<h2>Exposures</h2>\n<p class=\"note\">Gross {what} per exposure, largest mean first; \
          the insured mean is after the policy terms.</p>\n<div class=\"scroll\"><table class=\"sortable\">\n<thead><tr>\
@@ -180,14 +182,27 @@ fn exposures_table(results: &RunResults, label: &RunLabel, ranked: &[&ExposureRe
         ));
     }
     for e in ranked.iter().take(MAX_ROWS) {
+        // Rows whose records were estimated from revenue carry a mark, explained below the table.
+        let mark = if estimated.contains(e.id.as_str()) { " <abbr title=\"records estimated\">*</abbr>" } else { "" };
         out.push_str(&format!(
-            "<tr><td class=\"text\">{}</td>{}<td>{}</td></tr>\n",
+            "<tr><td class=\"text\">{}{mark}</td>{}<td>{}</td></tr>\n",
             escape(&e.id),
             summary_cells(&e.measures.gross.summary),
             money(e.measures.insured.summary.mean)
         ));
     }
     out.push_str("</tbody>\n</table></div>\n");
+    if !estimated.is_empty() {
+        let multiplier = &model.assumptions.sectors.records_estimate.multiplier;
+        out.push_str(&format!(
+            "<p class=\"note\">* Records estimated ({} of {} exposures gave no records): revenue × the records per $1M of revenue \
+             of the exposure's sector, times a multiplier of {} drawn per breach; <code>validate</code> and \
+             <code>run.json</code> (<code>records_estimated</code>) list them with their estimates.</p>\n",
+            thousands(estimated.len() as u64),
+            thousands(model.exposures.len() as u64),
+            amount(multiplier, |x| format!("{x:.2}×"))
+        ));
+    }
     if ranked.len() > MAX_ROWS {
         out.push_str(&format!(
             "<p class=\"note\">{} more exposures in <code>summary.csv</code>.</p>\n",
@@ -371,7 +386,15 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
         amount(share, percent),
         percent(share.dist.mean().clamp(0.0, 1.0))
     ));
-    out.push_str(&format!("<dt>Default data types</dt><dd>{}</dd>\n", escape(&a.breach.data_types.join(", "))));
+    let unless_sector = if a.sectors.sectors.iter().any(|s| s.data_types.is_some()) {
+        " (where the row and its sector give none)"
+    } else {
+        ""
+    };
+    out.push_str(&format!(
+        "<dt>Default data types</dt><dd>{}{unless_sector}</dd>\n",
+        escape(&a.breach.data_types.join(", "))
+    ));
     if !a.notice.data_types.is_empty() {
         out.push_str(&format!(
             "<dt>Data that trigger notice</dt><dd>{}; other breaches are notified with probability {}</dd>\n",
