@@ -231,3 +231,40 @@ fn sensitivity_holds_the_records_multiplier_of_estimated_rows() {
     let model = Model::build(&exposures, parsed, RunSettings { mode: Mode::Breach, iterations: 200, seed: 3 }).unwrap();
     assert!(analyse(&model, &|_| {}).unwrap().rows.iter().all(|r| r.input != "records_estimate.multiplier"));
 }
+
+/// The same kind of book with the terms small and mid-size firms buy prices sensibly: a data
+/// breach is part of what a cyber policy covers, so each policy's loss cost (expected loss
+/// grossed up for 30% expenses) per $1M of limit sits at or below the market's published
+/// premium band for its revenue (never above), and small firms pay hundreds to thousands of
+/// dollars, not millions. (The capital charge is left out of the check: in a book of seven
+/// policies the largest carry nearly all of its tail.)
+#[test]
+fn a_revenue_and_industry_book_with_sme_terms_prices_within_the_market() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    common::write(
+        dir.path(),
+        "book.csv",
+        "id,industry,revenue,retention,limit,aggregate_limit\n\
+         dental,healthcare,2000000,10000,1000000,1000000\nshop,retail,8000000,10000,1000000,1000000\n\
+         accountants,54,15000000,25000,1000000,1000000\nfactory,manufacturing,60000000,50000,2000000,2000000\n\
+         creditunion,52,80000000,50000,5000000,5000000\nschool,education,120000000,100000,5000000,5000000\n\
+         hospital,62,900000000,500000,10000000,10000000\n",
+    );
+    let args =
+        ["simulate", "--quiet", "--no-charts", "--exposures", "book.csv", "--iterations", "50000", "--out", "out"];
+    common::assert_success(&common::run_in(dir.path(), &args));
+    let pricing = common::Table::read(&dir.path().join("out/pricing.csv"));
+    for row in pricing.rows.iter().filter(|r| r[0] != "PORTFOLIO") {
+        let loss_cost = pricing.num(row, "expected_loss") / 0.7 / pricing.num(row, "maximum_payout") * 1e6;
+        let (low, high) = (pricing.num(row, "market_low"), pricing.num(row, "market_high"));
+        assert!(
+            loss_cost > 0.05 * low && loss_cost <= high,
+            "{}: loss cost ${loss_cost:.0} per $1M (market {low}-{high})",
+            row[0]
+        );
+        assert!(pricing.num(row, "loss_ratio") <= 0.70 + 1e-12, "{}", row[0]);
+    }
+    let dental = pricing.rows.iter().find(|r| r[0] == "dental").expect("dental row");
+    let premium = pricing.num(dental, "technical_premium");
+    assert!((100.0..10_000.0).contains(&premium), "a $2M dental practice pays {premium:.0} a year");
+}

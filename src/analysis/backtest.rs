@@ -58,6 +58,9 @@ pub struct Summary {
     pub cases_skipped: usize,
     /// Share of used cases with p5 ≤ actual ≤ p95.
     pub coverage_90: f64,
+    /// The chance that so few cases (or fewer) fall inside their 90% intervals if the model
+    /// is calibrated: P(X ≤ inside) for X ~ Binomial(cases, 0.9).
+    pub coverage_p_value: f64,
     /// Median over the used cases of actual / p50.
     pub median_actual_over_p50: f64,
     pub ks_statistic: f64,
@@ -363,6 +366,7 @@ pub fn summarise(results: &[CaseResult], skipped: usize) -> Summary {
         cases_used: n,
         cases_skipped: skipped,
         coverage_90: if n == 0 { f64::NAN } else { inside as f64 / n as f64 },
+        coverage_p_value: binomial_cdf(inside, n, 0.9),
         median_actual_over_p50: median(&mut ratios),
         ks_statistic,
         ks_p_value,
@@ -371,9 +375,23 @@ pub fn summarise(results: &[CaseResult], skipped: usize) -> Summary {
     }
 }
 
+/// P(X ≤ k) for X ~ Binomial(n, p) (1 with no trials).
+fn binomial_cdf(k: usize, n: usize, p: f64) -> f64 {
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    Binomial::new(p, n as u64).map_or(f64::NAN, |b| b.cdf(k as u64))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_coverage_p_value_is_the_binomial_tail() {
+        // 4 of 6 inside at 90%: 1 − P(5) − P(6) = 1 − 6·0.9⁵·0.1 − 0.9⁶.
+        let exact = 1.0 - 6.0 * 0.9f64.powi(5) * 0.1 - 0.9f64.powi(6);
+        assert!((binomial_cdf(4, 6, 0.9) - exact).abs() < 1e-12);
+        assert_eq!(binomial_cdf(6, 6, 0.9), 1.0);
+    }
 
     #[test]
     fn kolmogorov_series_agree_where_they_meet() {

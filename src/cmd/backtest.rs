@@ -133,10 +133,11 @@ fn describe(
         }
     }
     s.push_str(&format!(
-        "\nCoverage of the 90% intervals: {}/{} = {:.0}% (expected ≈ 90%); {} below p5, {} above p95\n",
+        "\nCoverage of the 90% intervals: {}/{} = {:.0}% (expected ≈ 90%; chance of so few if calibrated: {:.3}); {} below p5, {} above p95\n",
         results.iter().filter(|r| r.inside_90).count(),
         summary.cases_used,
         summary.coverage_90 * 100.0,
+        summary.coverage_p_value,
         summary.below_p5,
         summary.above_p95
     ));

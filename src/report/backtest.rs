@@ -25,10 +25,11 @@ pub fn render_results(results: &[CaseResult]) -> Vec<u8> {
 /// `backtest_summary.csv`: metric,value.
 pub fn render_summary(summary: &Summary, iterations: u64, seed: u64) -> Vec<u8> {
     let mut csv = Csv::new(&["metric", "value"]);
-    let rows: [(&str, String); 10] = [
+    let rows: [(&str, String); 11] = [
         ("cases_used", summary.cases_used.to_string()),
         ("cases_skipped", summary.cases_skipped.to_string()),
         ("coverage_90", num(summary.coverage_90)),
+        ("coverage_p_value", num(summary.coverage_p_value)),
         ("below_p5", summary.below_p5.to_string()),
         ("above_p95", summary.above_p95.to_string()),
         ("median_actual_over_p50", num(summary.median_actual_over_p50)),

@@ -71,6 +71,7 @@ td.source { white-space: normal; min-width: 220px; color: var(--muted); }
 td code { white-space: normal; }
 table.assumptions td, table.assumptions th { white-space: normal; vertical-align: top; font-size: 13px; min-width: 0; }
 table.assumptions code { font-size: 11px; color: var(--muted); }
+table.assumptions td.source { min-width: 320px; }
 thead th { background: var(--soft); font-weight: 600; position: sticky; top: 0; }
 table.sortable thead th { cursor: pointer; user-select: none; }
 table.sortable thead th::after { content: " \2195"; color: #9aa1a9; font-size: 11px; }
