@@ -23,7 +23,8 @@
 //!   estimated records, where a target exposure's records are estimated from its revenue.
 //! - `frequency.count` (annual mode): the number of (independent) breaches of the target in a
 //!   year, at its 10th and 90th percentiles under the count model (Poisson, or negative
-//!   binomial, summed over the exposures). For one exposure the count is held exactly. A
+//!   binomial, summed over the exposures; under a common frequency shock, mixed over it). For
+//!   one exposure the count is held exactly. A
 //!   portfolio's count is a sum over exposures, which one number cannot hold, so every
 //!   exposure's rate is scaled so that the portfolio expects exactly that many breaches a
 //!   year: the mean is then exactly the mean given that count (k × the mean breach), and the
@@ -490,13 +491,20 @@ fn expected_count(model: &Model) -> f64 {
 /// exposures of independent Poisson (or negative binomial) counts, computed exactly.
 fn count_percentiles(model: &Model) -> (u32, u32) {
     let rates: Vec<f64> = model.exposures[target_exposures(model)].iter().map(|e| e.rate).collect();
-    let pmf = match model.assumptions.frequency.model {
-        // A sum of Poisson counts is Poisson with the summed rate.
-        CountModel::Poisson => count_pmf(rates.iter().sum(), None),
-        CountModel::NegativeBinomial { dispersion } => rates
+    let shock = model.assumptions.frequency.common_shock_sd;
+    let summed = |scale: f64, dispersion: f64| {
+        rates
             .iter()
             .filter(|r| **r > 0.0)
-            .fold(vec![1.0], |total, rate| convolve(&total, &count_pmf(*rate, Some(dispersion)))),
+            .fold(vec![1.0], |total, rate| convolve(&total, &count_pmf(rate * scale, Some(dispersion))))
+    };
+    let pmf = match model.assumptions.frequency.model {
+        // A sum of Poisson counts is Poisson with the summed rate; under a common gamma shock
+        // of sd σ it is negative binomial with dispersion σ² (the Poisson–gamma mixture).
+        CountModel::Poisson if shock > 0.0 => count_pmf(rates.iter().sum(), Some(shock * shock)),
+        CountModel::Poisson => count_pmf(rates.iter().sum(), None),
+        CountModel::NegativeBinomial { dispersion } if shock > 0.0 => shock_mixture(shock, |s| summed(s, dispersion)),
+        CountModel::NegativeBinomial { dispersion } => summed(1.0, dispersion),
     };
     let percentile = |q: f64| {
         let mut cumulative = 0.0;
@@ -545,6 +553,29 @@ fn count_pmf(rate: f64, dispersion: Option<f64>) -> Vec<f64> {
     out
 }
 
+/// The count law averaged over the common shock: `pmf_at(s)` (the law given a multiplier s)
+/// at the mid-quantiles of [`SHOCK_POINTS`] equal-probability slices of the gamma multiplier
+/// (mean 1, sd `sd`).
+fn shock_mixture(sd: f64, pmf_at: impl Fn(f64) -> Vec<f64>) -> Vec<f64> {
+    use statrs::distribution::{ContinuousCDF, Gamma};
+    let Ok(gamma) = Gamma::new(1.0 / (sd * sd), 1.0 / (sd * sd)) else { return pmf_at(1.0) };
+    let mut mixture: Vec<f64> = Vec::new();
+    for i in 0..SHOCK_POINTS {
+        let s = gamma.inverse_cdf((i as f64 + 0.5) / SHOCK_POINTS as f64);
+        let pmf = pmf_at(s);
+        if mixture.len() < pmf.len() {
+            mixture.resize(pmf.len(), 0.0);
+        }
+        for (m, p) in mixture.iter_mut().zip(pmf) {
+            *m += p / SHOCK_POINTS as f64;
+        }
+    }
+    mixture
+}
+
+/// Slices of the common shock's law averaged over (for negative binomial counts).
+const SHOCK_POINTS: usize = 64;
+
 fn convolve(a: &[f64], b: &[f64]) -> Vec<f64> {
     let mut out = vec![0.0; a.len() + b.len() - 1];
     for (i, x) in a.iter().enumerate() {
@@ -586,6 +617,17 @@ mod tests {
         assert!(
             (mean - 2.0).abs() < 1e-9 && (second - mean * mean - 4.0).abs() < 1e-9,
             "mean {mean}, variance {}",
+            second - mean * mean
+        );
+        // The shock mixture of negative binomials keeps the mean and adds σ² (mean² + d Σλ²)
+        // to the variance (here one exposure, rate 2, d 0.5, σ 0.4: 4 + 0.16 × (4 + 2) = 4.96),
+        // to the quadrature's accuracy.
+        let mixed = shock_mixture(0.4, |s| count_pmf(2.0 * s, Some(0.5)));
+        let mean: f64 = mixed.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
+        let second: f64 = mixed.iter().enumerate().map(|(k, p)| (k * k) as f64 * p).sum();
+        assert!(
+            (mean - 2.0).abs() < 0.01 && (second - mean * mean - 4.96).abs() < 0.1,
+            "{mean} {}",
             second - mean * mean
         );
         // Convolving two Poisson(1) gives Poisson(2).
