@@ -72,7 +72,7 @@ fn check_reports(out: &Path, annual: bool, iterations: u64) -> Vec<String> {
     }
 
     // summary.csv
-    check_header(out, "summary.csv", SUMMARY_COLUMNS, &breachcost::report::summary::HEADER);
+    check_header(out, "summary.csv", SUMMARY_COLUMNS, &breachcost::report::summary::header());
     let summary = Table::read(&out.join("summary.csv"));
     assert!(!summary.rows.is_empty(), "summary.csv has no rows");
     assert_eq!(summary.rows.len() % 3, 0, "summary.csv should have three rows per id");

@@ -6,7 +6,7 @@
 mod engine_support;
 
 use breachcost::input::{Mode, DEFAULT_ASSUMPTIONS};
-use engine_support::{simulate, summary};
+use engine_support::{component, simulate, summary};
 
 const TOML: &str = "[breach]\nreference_revenue = 1e9\nmin_revenue = 1e6\n\
     [[component]]\nname = \"scaled\"\nfixed = 1000\nper_unit = 2\nexponent = 1\nrevenue_exponent = 0.5\n\
@@ -47,16 +47,13 @@ fn under_the_defaults_the_same_breach_costs_a_small_firm_less_than_a_large_one()
     let (small, mid, large) = (s("small"), s("mid"), s("large"));
     // Far apart next to their standard errors: the ordering is the model's, not noise.
     assert!(small.mean_ci_high < mid.mean_ci_low && mid.mean_ci_high < large.mean_ci_low);
-    let component = |id: &str, name: &str| {
-        let e = results.exposures.iter().find(|e| e.id == id).expect("row");
-        e.components.iter().find(|c| c.name == name).map_or(0.0, |c| c.mean)
-    };
+    let mean = |id: &str, name: &str| component(&results, id, name).map_or(0.0, |c| c.mean);
     for name in ["internal_response", "legal_defense", "forensics", "lost_business"] {
-        assert!(component("small", name) < component("large", name), "{name} grows with the firm");
+        assert!(mean("small", name) < mean("large", name), "{name} grows with the firm");
     }
     // Per-person costs do not depend on the firm's size.
     for name in ["notification", "credit_monitoring", "call_center"] {
-        let (a, b) = (component("small", name), component("large", name));
+        let (a, b) = (mean("small", name), mean("large", name));
         assert!((a - b).abs() < 0.05 * b, "{name}: {a} vs {b}");
     }
 }

@@ -5,8 +5,8 @@
 mod engine_support;
 
 use breachcost::input::{Mode, DEFAULT_ASSUMPTIONS};
-use breachcost::run::{ComponentResult, RunResults};
-use engine_support::{simulate, summary};
+use breachcost::run::RunResults;
+use engine_support::{component, simulate, summary};
 
 /// Two components that need notice and cost 1, one that needs notice and arises half the
 /// time, and one that applies only to SSNs.
@@ -17,11 +17,6 @@ const TOML: &str = "[notice]\ndata_types = [\"ssn\", \"health\"]\notherwise = 0.
     [[component]]\nname = \"monitoring\"\nfixed = 1\ndata_types = [\"ssn\"]\n";
 
 const ITERATIONS: u64 = 200_000;
-
-fn component<'r>(results: &'r RunResults, id: &str, name: &str) -> Option<&'r ComponentResult> {
-    let e = results.exposures.iter().find(|e| e.id == id)?;
-    e.components.iter().find(|c| c.name == name)
-}
 
 /// The component's mean (breaches of cost 1 per iteration) is within four standard errors
 /// of `expected`.

@@ -372,7 +372,7 @@ pub fn analyse(model: &Model, progress: &(dyn Fn(u64) + Sync)) -> Result<Sensiti
 /// their squares overflow): what `sensitivity.csv` and its companions would write.
 fn check_finite(model: &Model, baseline: &Summary, shares: &[VarianceShare]) -> Result<()> {
     let whose = format!("\"{}\"", target_label(model));
-    if let Some((stat, value)) = crate::run::summary_non_finite(baseline) {
+    if let Some((stat, value)) = baseline.first_non_finite() {
         return Err(crate::run::non_finite(model, &whose, &format!("gross {stat}"), value, baseline.max));
     }
     for s in shares {

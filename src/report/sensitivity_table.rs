@@ -61,7 +61,7 @@ pub fn render_variance_shares(s: &Sensitivity) -> Vec<u8> {
 
 /// `baseline.csv`: the target's gross with nothing held, in `summary.csv`'s columns.
 pub fn render_baseline(s: &Sensitivity) -> Vec<u8> {
-    let mut csv = Csv::new(&super::summary::HEADER);
+    let mut csv = Csv::new(&super::summary::header());
     let b = &s.baseline;
     let mut cells = vec![s.target.clone(), "gross".to_string()];
     cells.extend(

@@ -3,34 +3,17 @@
 use super::csv::Csv;
 use super::format::num;
 use crate::run::{Measures, RunResults};
+use crate::stats::Summary;
 
-pub const HEADER: [&str; 20] = [
-    "id",
-    "measure",
-    "mean",
-    "sd",
-    "se_mean",
-    "p50",
-    "p75",
-    "p90",
-    "p95",
-    "p99",
-    "p99_5",
-    "p99_9",
-    "tvar_95",
-    "tvar_99",
-    "max",
-    "prob_nonzero",
-    "mean_ci_low",
-    "mean_ci_high",
-    "p99_ci_low",
-    "p99_ci_high",
-];
+/// `summary.csv`'s columns: the row's id and measure, then the statistics.
+pub fn header() -> Vec<&'static str> {
+    ["id", "measure"].into_iter().chain(Summary::COLUMNS).collect()
+}
 
 pub fn render(results: &RunResults) -> Vec<u8> {
     let ids: usize = results.exposures.iter().map(|e| e.id.len()).sum();
     let lines = 3 * (results.exposures.len() + 2);
-    let mut csv = Csv::with_capacity(&HEADER, Csv::room(lines, 3 * ids, HEADER.len() - 2));
+    let mut csv = Csv::with_capacity(&header(), Csv::room(lines, 3 * ids, Summary::COLUMNS.len()));
     let mut rows = |id: &str, measures: &Measures| {
         for (name, m) in measures.iter() {
             let s = &m.summary;

@@ -645,7 +645,7 @@ const COMPONENT_STATS: [&str; 7] = ["mean", "sd", "p50", "p95", "p99", "share_of
 /// that is not finite: its name and value.
 fn measures_non_finite(measures: &Measures, premium: Option<Premium>) -> Option<(String, f64)> {
     for (name, m) in measures.iter() {
-        if let Some((stat, value)) = summary_non_finite(&m.summary) {
+        if let Some((stat, value)) = m.summary.first_non_finite() {
             return Some((format!("{name} {stat}"), value));
         }
         let curves = [
@@ -670,32 +670,6 @@ fn measures_non_finite(measures: &Measures, premium: Option<Premium>) -> Option<
         ("technical_premium", premium.technical_premium),
     ];
     figures.into_iter().find(|(_, v)| !v.is_finite()).map(|(what, value)| (format!("insured {what}"), value))
-}
-
-/// The first statistic of `summary` (in `summary.csv`'s order) that is not finite: its
-/// name and value.
-pub(crate) fn summary_non_finite(summary: &Summary) -> Option<(&'static str, f64)> {
-    const NAMES: [&str; 18] = [
-        "mean",
-        "sd",
-        "se_mean",
-        "p50",
-        "p75",
-        "p90",
-        "p95",
-        "p99",
-        "p99_5",
-        "p99_9",
-        "tvar_95",
-        "tvar_99",
-        "max",
-        "prob_nonzero",
-        "mean_ci_low",
-        "mean_ci_high",
-        "p99_ci_low",
-        "p99_ci_high",
-    ];
-    NAMES.into_iter().zip(summary.columns()).find(|(_, v)| !v.is_finite())
 }
 
 /// The error for a figure of `whose` (an exposure, the portfolio) that is not finite, whose

@@ -56,6 +56,34 @@ impl Summary {
         losses.prepare(&all, &[low, high]);
     }
 
+    /// The names of [`Summary::columns`], in order (`summary.csv`'s columns after `id` and
+    /// `measure`).
+    pub const COLUMNS: [&'static str; 18] = [
+        "mean",
+        "sd",
+        "se_mean",
+        "p50",
+        "p75",
+        "p90",
+        "p95",
+        "p99",
+        "p99_5",
+        "p99_9",
+        "tvar_95",
+        "tvar_99",
+        "max",
+        "prob_nonzero",
+        "mean_ci_low",
+        "mean_ci_high",
+        "p99_ci_low",
+        "p99_ci_high",
+    ];
+
+    /// The first statistic (in [`Summary::COLUMNS`]' order) that is not finite: its name and value.
+    pub fn first_non_finite(&self) -> Option<(&'static str, f64)> {
+        Summary::COLUMNS.into_iter().zip(self.columns()).find(|(_, v)| !v.is_finite())
+    }
+
     /// Every statistic, in the order of `summary.csv`'s columns after `id` and `measure`.
     pub fn columns(&self) -> [f64; 18] {
         [

@@ -63,3 +63,9 @@ pub fn summary<'r>(results: &'r RunResults, id: &str, measure: &str) -> &'r brea
 
 /// Tolerance in standard errors: deviations beyond 4.5 se happen with probability < 1e-5.
 pub const Z: f64 = 4.5;
+
+/// Component `name`'s figures for exposure `id` (`None` where it does not apply to it).
+pub fn component<'r>(results: &'r RunResults, id: &str, name: &str) -> Option<&'r breachcost::run::ComponentResult> {
+    let exposure = results.exposures.iter().find(|e| e.id == id)?;
+    exposure.components.iter().find(|c| c.name == name)
+}
