@@ -254,6 +254,9 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
             share: None,
             sublimits: Vec::new(),
             aggregate_sublimits: Vec::new(),
+            waiting_period_hours: None,
+            restoration_hours: None,
+            incident_rates: Vec::new(),
             extra: Vec::new(),
         })
         .collect();

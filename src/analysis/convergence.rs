@@ -80,8 +80,7 @@ pub fn simulate_target(
     for group in exposure_groups(model, target_exposures(model), n) {
         for o in simulate_exposures(model, group, iterations.clone(), progress) {
             let applicable = &model.exposures[o.exposure].components;
-            let width = applicable.len();
-            for (x, costs) in o.rows(width) {
+            for (x, costs) in o.rows(model.exposures[o.exposure].width()) {
                 let i = (x.iteration - iterations.start) as usize;
                 gross[i] += x.gross;
                 if let Some(totals) = components.as_mut() {
@@ -103,7 +102,7 @@ fn exposure_groups(model: &Model, exposures: Range<usize>, iterations: usize) ->
     let mut start = exposures.start;
     let mut bytes = 0.0;
     for e in exposures.clone() {
-        let width = model.exposures[e].components.len();
+        let width = model.exposures[e].width();
         let estimate = iterations as f64 * (std::mem::size_of::<crate::engine::Outcome>() + 8 * width) as f64;
         if e > start && bytes + estimate > CALL_BYTES {
             out.push(start..e);

@@ -38,6 +38,9 @@ pub struct SimulateArgs {
     /// Simulate only shard K of N (a contiguous share of the iterations) into a shard folder for `merge`
     #[arg(long, value_name = "K/N")]
     pub shard: Option<ShardSpec>,
+    /// Breach mode for another incident type: each iteration is one incident of TYPE (an `[[incident]]` name, or data_breach)
+    #[arg(long, value_name = "TYPE")]
+    pub incident: Option<String>,
 }
 
 /// `simulate`'s command line: the run's options and the convergence options.
@@ -84,6 +87,16 @@ pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) ->
     resolve_settings(args.run.overrides(), assumptions)
 }
 
+/// The index of the incident type `--incident` names (0: the data breach).
+fn incident_index(name: &str, assumptions: &crate::input::Assumptions) -> Result<usize> {
+    let types = &assumptions.incidents;
+    crate::input::incidents::index_of(&assumptions.label, "incident", name.trim(), types).map_err(|e| {
+        let why = e.to_string();
+        let why = why.split_once(": incident: ").map_or(why.as_str(), |(_, w)| w);
+        Error::input(format!("--incident {}: {why}", crate::text::printable(name)))
+    })
+}
+
 pub fn run(args: &SimulateArgs) -> Result<()> {
     run_with(args, &ConvergenceArgs::default())
 }
@@ -106,7 +119,24 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     }
     let out = output_dir::check(&args.out, &args.inputs.guarded())?;
     let inputs = args.inputs.load()?;
-    let settings = settings(args, &inputs.assumptions)?;
+    let mut settings = settings(args, &inputs.assumptions)?;
+    let focus = match &args.incident {
+        None => 0,
+        Some(name) => {
+            if args.run.mode == Some(crate::cmd::flags::ModeFlag::Annual) {
+                return Err(Error::input(format!(
+                    "--incident {name}: an incident type is costed one incident an iteration, in breach mode; leave out --mode annual"
+                )));
+            }
+            if shard.is_some() {
+                return Err(Error::input(format!(
+                    "--incident {name}: cannot be combined with --shard; run it in one process"
+                )));
+            }
+            settings.mode = Mode::Breach;
+            incident_index(name, &inputs.assumptions)?
+        }
+    };
     if !args.output.quiet {
         for warning in inputs.assumptions.warnings() {
             output::warn(&warning);
@@ -132,6 +162,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         assumptions_bytes,
     } = inputs;
     let mut model = Model::build(&exposures, assumptions, settings)?;
+    model.focus = focus;
     // The model holds all the run needs of the rows (whose parsed text is ~0.5 KB each).
     drop(exposures);
     model.histograms = !args.output.no_charts;

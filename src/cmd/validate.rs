@@ -8,6 +8,7 @@ use super::inputs;
 use super::output::{self, outln};
 use crate::engine::Model;
 use crate::error::Result;
+use crate::input::incidents::IncidentRate;
 use crate::input::{Mode, Probability};
 use crate::report::format::{money, rate};
 
@@ -99,6 +100,19 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     if by_sector > 0 {
         outln!("  data types from the row's sector for {by_sector} rows without data_types")?;
     }
+    for t in &a.incidents {
+        let rate = match t.rate {
+            IncidentRate::Relative(r) => format!("{r} × the data-breach rate"),
+            IncidentRate::Flat(r) => format!("{r} a year"),
+        };
+        let outage = t.duration_hours.as_ref().map(|d| format!("; down for {} hours", d.dist.describe()));
+        outln!(
+            "  incident type {}: {rate}{}; exposes data with probability {}",
+            t.name,
+            outage.unwrap_or_default(),
+            t.data_breach_probability
+        )?;
+    }
     outln!("  components ({}):", a.components.len())?;
     for c in &a.components {
         let probability = match &c.probability {
@@ -126,8 +140,14 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
                 .map(|share| format!("; at most {share} × revenue per breach (rows with a revenue)"))
                 .unwrap_or_default()
         )?;
-        if c.needs_notice || c.revenue_exponent != 0.0 {
+        if c.needs_notice || c.revenue_exponent != 0.0 || c.incidents != 1 {
             let mut notes = Vec::new();
+            if c.incidents != 1 {
+                notes.push(format!("in {}", incident_names(c.incidents, &a.incidents)));
+            }
+            if c.basis == crate::input::Basis::Outage {
+                notes.push("units: revenue of the outage's hours".to_string());
+            }
             if c.needs_notice {
                 notes.push("only in notified breaches".to_string());
             }
@@ -148,6 +168,13 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         money(p.aggregate_limit),
         p.share
     )?;
+    if !a.incidents.is_empty() {
+        outln!(
+            "  business interruption: waiting period {} hours, period of restoration {} hours",
+            p.waiting_period_hours,
+            p.restoration_hours
+        )?;
+    }
     for (what, amounts) in [("sublimits", &p.sublimits), ("aggregate sublimits", &p.aggregate_sublimits)] {
         let finite: Vec<String> = a
             .components
@@ -245,4 +272,10 @@ fn list_or(items: &[String], empty: &str) -> String {
     } else {
         items.join(";")
     }
+}
+
+/// The names of the incident types whose bits are set in `bits` (bit 0: the data breach).
+fn incident_names(bits: u64, types: &[crate::input::incidents::IncidentType]) -> String {
+    let names = std::iter::once(crate::input::incidents::DATA_BREACH).chain(types.iter().map(|t| t.name.as_str()));
+    names.enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| n).collect::<Vec<_>>().join(", ")
 }

@@ -38,6 +38,33 @@ struct Step<'m> {
     pub(super) needs_notice: bool,
     /// What its cost is multiplied by for the size of the firm (`revenue_exponent`).
     pub(super) size_factor: f64,
+    /// The incident types it arises in, as bits (bit 0: the data breach).
+    pub(super) incidents: u64,
+    /// Its units are the revenue of the outage's hours ([`crate::input::Basis::Outage`]).
+    pub(super) outage: bool,
+}
+
+/// What kind of incident is costed: its type, whether the data-breach components arise in
+/// it, and its outage's hours with the share of them the policy covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct IncidentKind {
+    pub(super) incident: usize,
+    pub(super) data_breach: bool,
+    pub(super) hours: f64,
+    pub(super) covered_hours_share: f64,
+}
+
+impl IncidentKind {
+    /// A data breach.
+    pub(super) const DATA_BREACH: IncidentKind =
+        IncidentKind { incident: 0, data_breach: true, hours: 0.0, covered_hours_share: 1.0 };
+
+    /// Whether a component arising in the incident types `incidents` (bits) arises in this
+    /// kind of incident.
+    #[inline]
+    fn brings(&self, incidents: u64) -> bool {
+        incidents & (1 << self.incident) != 0 || (self.data_breach && incidents & 1 != 0)
+    }
 }
 
 /// A component's variables by index: fixed, per unit, unit share (the order of its columns).
@@ -73,10 +100,14 @@ impl<'m> Costing<'m> {
             .map(|&c| {
                 let component = &model.assumptions.components[c];
                 let exponent = component.exponent;
+                let outage = component.basis == crate::input::Basis::Outage;
                 Step {
+                    incidents: component.incidents,
+                    outage,
                     component,
                     child: prepare_child(model.component_keys[c]),
-                    power_of_affected: component.unit_share.fixed_value() == Some(1.0)
+                    power_of_affected: !outage
+                        && component.unit_share.fixed_value() == Some(1.0)
                         && exponent != 1.0
                         && exponent != 0.5
                         && exponent.is_finite(),
@@ -113,13 +144,16 @@ impl Costing<'_> {
         }
     }
 
-    /// The cost of one breach; component costs go into `costs` (one per applicable component).
+    /// The cost of one incident of `kind` (a data breach: [`IncidentKind::DATA_BREACH`]);
+    /// component costs go into `costs` and what the policy may cover of each into `covered_costs`
+    /// (one per applicable component; the same but for the uncovered hours of an outage).
     #[inline]
     pub(super) fn breach(
         &self,
         breach_key: u64,
         affected_share: &Var,
-        costs: &mut [f64],
+        kind: IncidentKind,
+        (costs, covered_costs): (&mut [f64], &mut [f64]),
         copula: &mut [f64],
     ) -> BreachCost {
         let assumptions = &self.model.assumptions;
@@ -144,7 +178,11 @@ impl Costing<'_> {
         let mut ln_affected = None;
         let mut gross = 0.0;
         let (mut covered, mut capped) = (0.0, 0.0);
-        for (slot, step) in costs.iter_mut().zip(&self.steps) {
+        for ((slot, covered_slot), step) in costs.iter_mut().zip(covered_costs.iter_mut()).zip(&self.steps) {
+            if !kind.brings(step.incidents) {
+                (*slot, *covered_slot) = (0.0, 0.0);
+                continue;
+            }
             let component = step.component;
             let mut rng = stream(mix_prepared(breach_key, step.child));
             // The occurrence draw comes first and is always made, so a component's other
@@ -172,7 +210,8 @@ impl Costing<'_> {
                     };
                     *value = var.value_at(u);
                 }
-                let units = affected * unit_share;
+                let size = if step.outage { self.exposure.revenue_per_hour * kind.hours } else { affected };
+                let units = size * unit_share;
                 let exponent = component.exponent;
                 let scaled = if exponent == 1.0 {
                     units
@@ -190,12 +229,14 @@ impl Costing<'_> {
             };
             *slot = cost;
             gross += cost;
+            let covered_cost = if step.outage { cost * kind.covered_hours_share } else { cost };
+            *covered_slot = covered_cost;
             if let Some(sublimit) = step.covered_up_to {
-                covered += cost;
-                capped += cost.min(sublimit);
+                covered += covered_cost;
+                capped += covered_cost.min(sublimit);
             }
         }
-        self.cover.breach(gross, covered, capped, |p| costs[p])
+        self.cover.breach(gross, covered, capped, |p| covered_costs[p])
     }
 
     /// Costs the next [`ROUND_BREACHES`] own breaches of `own`'s block, column by column (see
@@ -283,6 +324,15 @@ impl Costing<'_> {
             }
         }
         for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
+            if step.incidents & 1 == 0 {
+                // Another incident type's component: it does not arise in a data breach.
+                if k > 1 {
+                    for j in 0..n {
+                        costs[j * k + s] = 0.0;
+                    }
+                }
+                continue;
+            }
             let component = step.component;
             let certain = component.probability.is_certain();
             let always = match component.held_occurrence {

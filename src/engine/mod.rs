@@ -35,6 +35,7 @@
 mod common_shock;
 mod costing;
 pub mod ilf;
+mod incidents;
 mod minmax;
 pub mod model;
 pub mod outcomes;

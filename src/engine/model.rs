@@ -3,6 +3,7 @@
 //! by name once the simulation starts.
 
 use crate::error::{Error, Result};
+use crate::input::dist::Var;
 use crate::input::firmographics::RateSource;
 use crate::input::toml_section::nearest;
 use crate::input::{Assumptions, Exposure, Exposures, Mode, PolicyTerms};
@@ -45,7 +46,16 @@ pub struct ExposureModel {
     pub terms: PolicyTerms,
     /// Indices (into the assumptions' `systemic`) of the systemic events that can hit it.
     pub systemic: Vec<usize>,
+    /// Expected incidents a year of each type beside the data breach (one per
+    /// [`Assumptions::incidents`]): the row's `annual_rate_<type>`, else the type's rate.
+    pub incident_rates: Vec<f64>,
+    /// Its revenue an hour as outage components count it: `revenue / 8,760` (at least
+    /// `[breach] min_revenue`'s), the reference firm's without a revenue.
+    pub revenue_per_hour: f64,
 }
+
+/// Hours in a year, for revenue an hour.
+pub const HOURS_PER_YEAR: f64 = 8760.0;
 
 impl ExposureModel {
     /// True when its policy terms pass every cost through (no retention, limits, sublimits or
@@ -53,7 +63,10 @@ impl ExposureModel {
     /// bit for bit, and nothing is retained, so its outcomes keep no insured columns.
     pub fn insured_is_gross(&self, assumptions: &Assumptions) -> bool {
         let t = &self.terms;
-        t.retention == 0.0
+        let hours_bite = t.waiting_period_hours > 0.0 || t.restoration_hours < f64::INFINITY;
+        let outage = self.components.iter().any(|&c| assumptions.components[c].basis == crate::input::Basis::Outage);
+        !(outage && hours_bite)
+            && t.retention == 0.0
             && t.limit == f64::INFINITY
             && t.aggregate_limit == f64::INFINITY
             && t.share == 1.0
@@ -61,6 +74,14 @@ impl ExposureModel {
                 let unlimited = |amounts: &[f64]| amounts.get(c).is_none_or(|s| *s == f64::INFINITY);
                 assumptions.components[c].covered && unlimited(&t.sublimits) && unlimited(&t.aggregate_sublimits)
             })
+    }
+
+    /// The number of cost columns kept per stored year: one per applicable component, then,
+    /// where the assumptions have incident types beside the data breach, one per type
+    /// (the data breach first) with the year's cost of that type's incidents.
+    pub fn width(&self) -> usize {
+        let types = self.incident_rates.len();
+        self.components.len() + if types > 0 { types + 1 } else { 0 }
     }
 }
 
@@ -80,6 +101,9 @@ pub struct Model {
     /// The retention of the book's common basis for increased-limit factors: `[pricing]
     /// ilf_base_retention`, or the exposures' most common retention (the smaller of equals).
     pub ilf_base_retention: f64,
+    /// In breach mode, the incident type each iteration is one of (0: the data breach;
+    /// `i + 1`: [`Assumptions::incidents`]`[i]`; `--incident`).
+    pub focus: usize,
 }
 
 impl Model {
@@ -107,6 +131,8 @@ impl Model {
                 share: exposure.share.unwrap_or(defaults.share),
                 sublimits: defaults.sublimits.clone(),
                 aggregate_sublimits: defaults.aggregate_sublimits.clone(),
+                waiting_period_hours: exposure.waiting_period_hours.unwrap_or(defaults.waiting_period_hours),
+                restoration_hours: exposure.restoration_hours.unwrap_or(defaults.restoration_hours),
             };
             let columns = [
                 ("sublimit_", &exposure.sublimits, &mut terms.sublimits),
@@ -135,7 +161,13 @@ impl Model {
             };
             check_largest_breach(exposures, &assumptions, row, exposure, most_affected, &components)?;
             let (rate, rate_source) = exposure_rate(&assumptions, exposure);
+            let incident_rates = incident_rates(exposures, &assumptions, row, exposure, rate)?;
+            let breach = &assumptions.breach;
+            let revenue_per_hour =
+                exposure.revenue.map_or(breach.reference_revenue, |r| r.max(breach.min_revenue)) / HOURS_PER_YEAR;
             models.push(ExposureModel {
+                incident_rates,
+                revenue_per_hour,
                 id: exposure.id.clone(),
                 key: name_key(&exposure.id),
                 records,
@@ -173,6 +205,7 @@ impl Model {
             correlated_position,
             histograms: true,
             ilf_base_retention,
+            focus: 0,
         })
     }
 }
@@ -204,6 +237,51 @@ pub fn exposure_rate(assumptions: &Assumptions, exposure: &crate::input::Exposur
             None => (frequency.rate, RateSource::Flat),
         },
     }
+}
+
+/// An exposure's expected incidents a year of each type beside the data breach: its
+/// `annual_rate_<type>` column, else the type's flat rate or its relative rate × the
+/// exposure's data-breach rate (`data_breach_rate`).
+fn incident_rates(
+    exposures: &Exposures,
+    assumptions: &Assumptions,
+    row: usize,
+    exposure: &Exposure,
+    data_breach_rate: f64,
+) -> Result<Vec<f64>> {
+    use crate::input::incidents::{IncidentRate, DATA_BREACH};
+    for (name, _) in &exposure.incident_rates {
+        if name != DATA_BREACH && !assumptions.incidents.iter().any(|t| &t.name == name) {
+            let mut known: Vec<&str> = vec![DATA_BREACH];
+            known.extend(assumptions.incidents.iter().map(|t| t.name.as_str()));
+            let hint =
+                nearest(name, &known).map(|k| format!(" (did you mean \"annual_rate_{k}\"?)")).unwrap_or_default();
+            return Err(Error::input(format!(
+                "{} row {}, column annual_rate_{name}: {} has no incident type \"{name}\"{hint}",
+                exposures.label,
+                row + 1,
+                assumptions.label
+            )));
+        }
+        if name == DATA_BREACH {
+            return Err(Error::input(format!(
+                "{} row {}, column annual_rate_{DATA_BREACH}: the data-breach rate is the annual_rate column; use that",
+                exposures.label,
+                row + 1
+            )));
+        }
+    }
+    Ok(assumptions
+        .incidents
+        .iter()
+        .map(|t| match exposure.incident_rates.iter().find(|(name, _)| name == &t.name) {
+            Some((_, rate)) => *rate,
+            None => match t.rate {
+                IncidentRate::Flat(rate) => rate,
+                IncidentRate::Relative(multiple) => (multiple * data_breach_rate).min(crate::input::MAX_ANNUAL_RATE),
+            },
+        })
+        .collect())
 }
 
 /// An exposure's records held and whether they were estimated: the row's `records`; else,
@@ -267,9 +345,23 @@ fn check_largest_breach(
     most_affected: f64,
     components: &[usize],
 ) -> Result<()> {
+    let revenue_per_hour =
+        exposure.revenue.map_or(assumptions.breach.reference_revenue, |r| r.max(assumptions.breach.min_revenue))
+            / HOURS_PER_YEAR;
     let cost = |c: usize| {
         let component = &assumptions.components[c];
-        let units = most_affected * component.unit_share.largest();
+        let size = match component.basis {
+            crate::input::Basis::Records => most_affected,
+            crate::input::Basis::Outage => {
+                // The longest outage of the types it arises in.
+                let types = assumptions.incidents.iter().enumerate();
+                let arising = types.filter(|(i, _)| component.incidents & (1 << (i + 1)) != 0);
+                let hours =
+                    arising.filter_map(|(_, t)| t.duration_hours.as_ref()).map(Var::largest).fold(0.0, f64::max);
+                revenue_per_hour * hours
+            }
+        };
+        let units = size * component.unit_share.largest();
         component.fixed.largest() + component.per_unit.largest() * units.powf(component.exponent)
     };
     let total: f64 = components.iter().map(|&c| cost(c)).sum();

@@ -421,7 +421,8 @@ fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
         Mode::Breach => 1.0,
         Mode::Annual => {
             let events: f64 = e.systemic.iter().map(|&s| model.assumptions.systemic[s].annual_rate).sum();
-            1.0 - (-(e.rate + events)).exp()
+            let others: f64 = e.incident_rates.iter().sum();
+            1.0 - (-(e.rate + events + others)).exp()
         }
     }
 }
@@ -431,7 +432,7 @@ fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
 /// can change them the insured, largest insured and largest retained too.
 fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
     let outcome = if e.insured_is_gross(&model.assumptions) { 2 + 2 * 8 } else { 2 + 5 * 8 };
-    stored_share(model, e) * (outcome + 8 * e.components.len()) as f64
+    stored_share(model, e) * (outcome + 8 * e.width()) as f64
 }
 
 /// The room a task of `iterations` takes for its outcomes, as a multiple of the expected

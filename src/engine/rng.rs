@@ -185,6 +185,11 @@ pub const SHOCK_THINNING_STREAM: u64 = u64::MAX - 8;
 /// (−7 and −8 are kept for the common frequency shock.)
 pub const RECORDS_STREAM: u64 = u64::MAX - 9;
 pub const NOTICE_STREAM: u64 = u64::MAX - 16;
+/// Incident types beside the data breach: each type's years (under the exposure's key), an
+/// incident's outage hours, and whether it also exposes data.
+pub const INCIDENT_STREAM: u64 = u64::MAX - 10;
+pub const DURATION_STREAM: u64 = u64::MAX - 11;
+pub const DATA_BREACH_STREAM: u64 = u64::MAX - 12;
 
 #[cfg(test)]
 mod tests {

@@ -45,9 +45,22 @@ pub(super) struct YearCounts {
 }
 
 impl YearCounts {
+    /// The data breaches' counts at `rate` a year.
     pub(super) fn new(model: &Model, rate: f64) -> Self {
+        YearCounts::of_type(model, rate, 0)
+    }
+
+    /// The counts of incident type `incident` (0: the data breach) at `rate` a year. In breach
+    /// mode every iteration is one incident of the model's focus type, none of the others; a
+    /// held count (sensitivity's) holds the data breaches'.
+    pub(super) fn of_type(model: &Model, rate: f64, incident: usize) -> Self {
+        let law = match model.settings.mode {
+            Mode::Breach if model.focus != incident => YearLaw::Never,
+            Mode::Annual if incident != 0 => YearLaw::of_rate(model, rate),
+            _ => YearLaw::of(model, rate),
+        };
         YearCounts {
-            law: YearLaw::of(model, rate),
+            law,
             rate,
             poisson: if rate > INVERSION_MAX_RATE { rand_distr::Poisson::new(rate).ok() } else { None },
             year_rate: match model.assumptions.frequency.model {
@@ -204,6 +217,11 @@ impl YearLaw {
         if let Some(n) = model.assumptions.frequency.held_count {
             return if n == 0 { YearLaw::Never } else { YearLaw::Every(n) };
         }
+        YearLaw::of_rate(model, rate)
+    }
+
+    /// The law of random counts at `rate` a year.
+    fn of_rate(model: &Model, rate: f64) -> YearLaw {
         if rate <= 0.0 || !rate.is_finite() {
             return YearLaw::Never;
         }

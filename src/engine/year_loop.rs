@@ -5,8 +5,9 @@
 //! ([`ExposureSimulator::general_way`]). Both give the same outcomes, bit for bit.
 
 use super::common_shock::CommonShocks;
-use super::costing::{positions_of, Costing, OwnBreaches};
+use super::costing::{positions_of, Costing, IncidentKind, OwnBreaches};
 use super::ilf::Layers;
+use super::incidents::{OtherIncidents, TypeYear};
 use super::minmax::larger;
 use super::model::{ExposureModel, Model};
 use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
@@ -29,6 +30,8 @@ pub(super) struct ExposureSimulator<'m> {
     costing: Costing<'m>,
     /// Which years have breaches of the exposure's own, and how many.
     years: YearCounts,
+    /// Its incidents of the types beside the data breach.
+    others: OtherIncidents<'m>,
     /// Whether years that no term or event can touch take the short way (always, but for the
     /// test that the short way gives the same outcomes as the general one).
     shortcut: bool,
@@ -36,9 +39,14 @@ pub(super) struct ExposureSimulator<'m> {
 
 /// What the year loop reuses from block to block.
 struct Scratch<'m> {
-    /// The component costs of one systemic breach.
+    /// The component costs of one systemic breach or other incident, and what the policy may
+    /// cover of each.
     costs: Vec<f64>,
-    /// A year's component costs (with more than one component).
+    covered_costs: Vec<f64>,
+    /// The block's years with incidents of other types ([`OtherIncidents::count_years`]).
+    other_years: Vec<TypeYear>,
+    type_years: Vec<(u64, u32)>,
+    /// A year's cost columns ([`ExposureModel::width`]; with more than one).
     year_costs: Vec<f64>,
     /// One systemic breach's copula uniforms.
     copula: Vec<f64>,
@@ -66,12 +74,14 @@ struct Block<'a> {
 impl<'m> ExposureSimulator<'m> {
     pub(super) fn new(model: &'m Model, index: usize) -> Self {
         let exposure = &model.exposures[index];
+        let exposure_key = mix(model.settings.seed, exposure.key);
         ExposureSimulator {
             model,
             exposure,
-            exposure_key: mix(model.settings.seed, exposure.key),
+            exposure_key,
             costing: Costing::new(model, exposure),
             years: YearCounts::new(model, exposure.rate),
+            others: OtherIncidents::new(model, exposure, exposure_key),
             shortcut: true,
         }
     }
@@ -79,7 +89,7 @@ impl<'m> ExposureSimulator<'m> {
     /// Whether no policy term can change the exposure's outcomes (insured = gross, nothing
     /// retained, increased-limit layers of the gross): its years may take the short way.
     fn passes_through(&self) -> bool {
-        self.shortcut && self.exposure.insured_is_gross(&self.model.assumptions)
+        self.shortcut && self.others.is_empty() && self.exposure.insured_is_gross(&self.model.assumptions)
     }
 
     /// Whether an occurrence is of an event that matches the exposure (its footprint may
@@ -94,7 +104,8 @@ impl<'m> ExposureSimulator<'m> {
     /// systemic event are rare enough to be left to the buffers' growth: over-sized buffers
     /// would cost more (memory the kernel must clear) than the odd reallocation.
     pub(super) fn expected_stored(&self, iterations: usize) -> usize {
-        outcome_capacity(self.years.share_breached(), iterations)
+        let unhit = (1.0 - self.years.share_breached()) * (1.0 - self.others.share_hit());
+        outcome_capacity(1.0 - unhit, iterations)
     }
 
     /// Simulates `wanted`, storing the iterations with at least one breach, block by block.
@@ -109,7 +120,10 @@ impl<'m> ExposureSimulator<'m> {
         let positions = positions_of(self.model);
         let mut scratch = Scratch {
             costs: vec![0.0; k],
-            year_costs: vec![0.0; k],
+            covered_costs: vec![0.0; k],
+            other_years: Vec::new(),
+            type_years: Vec::new(),
+            year_costs: vec![0.0; self.exposure.width()],
             copula: vec![0.0; positions],
             own: OwnBreaches::new(k, positions),
             own_years: Vec::with_capacity(self.expected_stored(BLOCK_ITERATIONS as usize)),
@@ -142,6 +156,9 @@ impl<'m> ExposureSimulator<'m> {
                     shocks.thin(bound, block_key, &mut scratch.own_years);
                 }
                 _ => self.years.count_years(block, block_key, &mut scratch.own_years),
+            }
+            if !self.others.is_empty() {
+                self.others.count_years(block, shocks, &mut scratch.other_years, &mut scratch.type_years);
             }
             let events = &occurrences[occurrences.partition_point(|o| o.iteration < start)..];
             let events = &events[..events.partition_point(|o| o.iteration < end)];
@@ -256,23 +273,26 @@ impl<'m> ExposureSimulator<'m> {
         part: &mut OutcomeColumns,
     ) -> u64 {
         let k = self.exposure.components.len();
+        let width = self.exposure.width();
         let cover = &self.costing.cover;
         let assumptions = &self.model.assumptions;
-        let Scratch { costs, year_costs, copula, own, own_years, shared, totals } = scratch;
+        let Scratch { costs, covered_costs, year_costs, copula, own, own_years, other_years, shared, totals, .. } =
+            scratch;
         let events = block.events;
         let mut simulated = 0;
         let mut own_iter = own_years.iter().copied().peekable();
         let mut next_event = 0;
+        let mut next_other = 0;
         loop {
             while events.get(next_event).is_some_and(|o| !self.may_be_hit_by(o)) {
                 next_event += 1;
             }
-            let year = match (own_iter.peek(), events.get(next_event).map(|o| o.iteration)) {
-                (None, None) => break,
-                (Some(&(a, _)), Some(b)) => a.min(b),
-                (Some(&(a, _)), None) => a,
-                (None, Some(b)) => b,
-            };
+            let candidates = [
+                own_iter.peek().map(|&(year, _)| year),
+                events.get(next_event).map(|o| o.iteration),
+                other_years.get(next_other).map(|&(year, _, _)| year),
+            ];
+            let Some(year) = candidates.into_iter().flatten().min() else { break };
             if year > block.last_wanted {
                 break;
             }
@@ -280,6 +300,10 @@ impl<'m> ExposureSimulator<'m> {
             let first = next_event;
             while events.get(next_event).is_some_and(|o| o.iteration == year) {
                 next_event += 1;
+            }
+            let first_other = next_other;
+            while other_years.get(next_other).is_some_and(|&(y, _, _)| y == year) {
+                next_other += 1;
             }
             if !wanted.contains(year) {
                 // Its own breaches still take their places in the block's columns.
@@ -295,26 +319,38 @@ impl<'m> ExposureSimulator<'m> {
                     shared.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), share));
                 }
             }
-            if count == 0 && shared.is_empty() {
+            let others = &other_years[first_other..next_other];
+            if count == 0 && shared.is_empty() && others.is_empty() {
                 continue;
             }
-            if k > 1 {
+            if width > 1 {
                 year_costs.fill(0.0);
             }
-            // The year's own breaches first, then the systemic ones. The own ones come a round
-            // at a time, so a year of a very over-dispersed count costs time, never memory.
+            // The year's own breaches first, then its other incidents, then the systemic
+            // breaches. The own ones come a round at a time, so a year of a very over-dispersed
+            // count costs time, never memory.
             totals.reset();
             let end = block.wanted_breaches.unwrap_or_else(|| own.position + u64::from(count));
             for _ in 0..count {
                 let j = own.take(&self.costing, end);
                 let breach = own.cost(j, cover);
-                if k > 1 {
-                    for (total, cost) in year_costs.iter_mut().zip(own.component_costs(j, k)) {
-                        *total += cost;
-                    }
+                if width > 1 {
+                    add_costs(year_costs, own.breach_costs(j), k, 0, breach.gross);
                 }
                 totals.add(&breach, own.breach_costs(j), cover);
                 layers.add(&breach, own.breach_costs(j), cover);
+            }
+            for &(_, n, t) in others {
+                for j in 0..n {
+                    let key = self.others.incident_key(t, year, j);
+                    let kind = self.others.kind(t, key);
+                    let share = &assumptions.breach.affected_share;
+                    let breach = self.costing.breach(key, share, kind, (costs, covered_costs), copula);
+                    add_costs(year_costs, costs, k, kind.incident, breach.gross);
+                    totals.add(&breach, covered_costs, cover);
+                    layers.add(&breach, covered_costs, cover);
+                }
+                simulated += u64::from(n);
             }
             let independent = (!self.exposure.systemic.is_empty()).then(|| Independent {
                 gross: totals.gross,
@@ -322,26 +358,37 @@ impl<'m> ExposureSimulator<'m> {
                 largest_gross: totals.largest_gross,
             });
             for &(breach_key, affected_share) in shared.iter() {
-                let breach = self.costing.breach(breach_key, affected_share, costs, copula);
-                if k > 1 {
-                    for (total, cost) in year_costs.iter_mut().zip(costs.iter()) {
-                        *total += cost;
-                    }
+                let kind = IncidentKind::DATA_BREACH;
+                let breach = self.costing.breach(breach_key, affected_share, kind, (costs, covered_costs), copula);
+                if width > 1 {
+                    add_costs(year_costs, costs, k, 0, breach.gross);
                 }
-                totals.add(&breach, costs, cover);
-                layers.add(&breach, costs, cover);
+                totals.add(&breach, covered_costs, cover);
+                layers.add(&breach, covered_costs, cover);
             }
             layers.close_year(cover);
             part.push(totals.close(year, cover));
             if let Some(independent) = independent {
                 part.independent.push(independent);
             }
-            if k > 1 {
+            if width > 1 {
                 part.component_costs.extend_from_slice(year_costs);
             }
             simulated += u64::from(count) + shared.len() as u64;
         }
         simulated
+    }
+}
+
+/// Adds an incident's component costs to a year's cost columns (the first `k`), and, where
+/// there are columns by incident type after them, its gross to its type's (`incident`).
+#[inline]
+fn add_costs(year_costs: &mut [f64], costs: &[f64], k: usize, incident: usize, gross: f64) {
+    for (total, cost) in year_costs.iter_mut().zip(costs) {
+        *total += cost;
+    }
+    if let Some(total) = year_costs.get_mut(k + incident) {
+        *total += gross;
     }
 }
 

@@ -133,6 +133,11 @@ pub struct Component {
     /// Its cost grows with the size of the firm as `(revenue / reference_revenue)^this`
     /// (`[breach]`; 0: not at all).
     pub revenue_exponent: f64,
+    /// The incident types it arises in, as bits: bit 0 the data breach, bit `i + 1`
+    /// [`Assumptions::incidents`]`[i]` (`incident = "ransomware"` or a list of names).
+    pub incidents: u64,
+    /// What its units are counted in.
+    pub basis: Basis,
     pub source: String,
     /// For sensitivity analysis: whether the cost arises, held (the occurrence draw is still made).
     pub held_occurrence: Option<bool>,
@@ -147,6 +152,18 @@ impl Component {
     }
 }
 
+/// What a component's units are: `units = size × unit_share`, the size being the incident's
+/// affected records, or the revenue its outage loses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// The affected records.
+    Records,
+    /// The revenue of the outage's hours (`revenue / 8,760` an hour, at least `[breach]
+    /// min_revenue`, the reference firm's without a revenue): business interruption, of which
+    /// the policy covers the hours past its waiting period up to its period of restoration.
+    Outage,
+}
+
 /// Policy terms: the `[policy]` defaults, or one exposure's terms after its overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyTerms {
@@ -158,6 +175,10 @@ pub struct PolicyTerms {
     pub sublimits: Vec<f64>,
     /// Per component, what the insurer pays for it over a policy year; infinity = none.
     pub aggregate_sublimits: Vec<f64>,
+    /// Hours of an outage before business-interruption cover starts.
+    pub waiting_period_hours: f64,
+    /// The most hours of an outage the policy pays business interruption for.
+    pub restoration_hours: f64,
 }
 
 /// How much capital a policy ties up, for the risk load.
@@ -271,6 +292,9 @@ impl BreachSettings {
     /// the reference firm.
     pub fn size_factor(&self, exponent: f64, revenue: Option<f64>) -> f64 {
         match revenue {
+            // (A negative exponent, a cost per unit that falls with size, takes at least $1 of
+            // revenue: a firm without revenue would otherwise cost infinitely much.)
+            Some(r) if exponent < 0.0 => (r.max(self.min_revenue).max(1.0) / self.reference_revenue).powf(exponent),
             Some(r) if exponent != 0.0 => (r.max(self.min_revenue) / self.reference_revenue).powf(exponent),
             _ => 1.0,
         }
@@ -296,6 +320,8 @@ pub struct Assumptions {
     /// Which breached data oblige notice (every breach is notified without a `[notice]` table).
     pub notice: super::notice::Notice,
     pub systemic: Vec<SystemicEvent>,
+    /// Incident types beside the data breach (`[[incident]]`; empty: data breaches alone).
+    pub incidents: Vec<super::incidents::IncidentType>,
     pub correlation: Option<Correlation>,
     /// Sectors (`[[sector]]`) and how records are estimated from revenue (`[records_estimate]`).
     pub sectors: super::sectors::Sectors,
@@ -441,6 +467,7 @@ impl Assumptions {
             }
         };
 
+        let incidents = super::incidents::parse(label, root.get("incident"), MAX_ANNUAL_RATE)?;
         let components = match root.get("component") {
             None => {
                 return Err(Error::input(format!("{label}: component: missing; at least one [[component]] is needed")))
@@ -451,7 +478,7 @@ impl Assumptions {
                     let table = item.as_table().ok_or_else(|| {
                         Error::input(format!("{label}: component[{}]: {} is not a table", index + 1, show(item)))
                     })?;
-                    let component = parse_component(label, index, table)?;
+                    let component = parse_component(label, index, table, &incidents)?;
                     if components.iter().any(|c| c.name == component.name) {
                         return Err(Error::input(format!(
                             "{label}: component \"{}\": the name is used twice; component names must be unique",
@@ -484,6 +511,8 @@ impl Assumptions {
                 share: 1.0,
                 sublimits: vec![f64::INFINITY; components.len()],
                 aggregate_sublimits: vec![f64::INFINITY; components.len()],
+                waiting_period_hours: 0.0,
+                restoration_hours: f64::INFINITY,
             },
             Some(mut s) => {
                 let retention = policy_amount(&mut s, "retention", 0.0, false)?;
@@ -495,8 +524,19 @@ impl Assumptions {
                 }
                 let sublimits = component_amounts(&mut s, "sublimits", &names)?;
                 let aggregate_sublimits = component_amounts(&mut s, "aggregate_sublimits", &names)?;
+                let waiting_period_hours = policy_amount(&mut s, "waiting_period_hours", 0.0, false)?;
+                let restoration_hours = policy_amount(&mut s, "period_of_restoration_hours", f64::INFINITY, true)?;
                 s.finish()?;
-                PolicyTerms { retention, limit, aggregate_limit, share, sublimits, aggregate_sublimits }
+                PolicyTerms {
+                    retention,
+                    limit,
+                    aggregate_limit,
+                    share,
+                    sublimits,
+                    aggregate_sublimits,
+                    waiting_period_hours,
+                    restoration_hours,
+                }
             }
         };
         let systemic = match root.get("systemic") {
@@ -576,6 +616,7 @@ impl Assumptions {
             market,
             notice,
             systemic,
+            incidents,
             correlation,
             sectors,
             label: label.to_string(),
@@ -618,7 +659,12 @@ fn policy_amount(s: &mut Section, key: &'static str, default: f64, infinite_ok: 
     Ok(value)
 }
 
-fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Component> {
+fn parse_component(
+    label: &str,
+    index: usize,
+    table: &toml::Table,
+    incidents: &[super::incidents::IncidentType],
+) -> Result<Component> {
     let name = match table.get("name") {
         Some(toml::Value::String(n)) if !n.trim().is_empty() => n.trim().to_string(),
         Some(other) => {
@@ -667,12 +713,50 @@ fn parse_component(label: &str, index: usize, table: &toml::Table) -> Result<Com
         }
     }
     let revenue_exponent = s.f64_opt("revenue_exponent")?.unwrap_or(0.0);
-    if !(revenue_exponent.is_finite() && (0.0..=2.0).contains(&revenue_exponent)) {
-        return Err(s.error("revenue_exponent", format!("{revenue_exponent} is not a number between 0 and 2")));
+    if !(revenue_exponent.is_finite() && (-1.0..=2.0).contains(&revenue_exponent)) {
+        return Err(s.error("revenue_exponent", format!("{revenue_exponent} is not a number between -1 and 2")));
     }
+    let component_incidents = match s.str_list_opt("incident")? {
+        None => 1,
+        Some(names) if names.is_empty() => {
+            return Err(s.error("incident", "is an empty list; name at least one incident type"))
+        }
+        Some(names) => {
+            let mut bits = 0u64;
+            for name in &names {
+                bits |= 1 << super::incidents::index_of(label, &s.key_path("incident"), name.trim(), incidents)?;
+            }
+            bits
+        }
+    };
+    let basis = match s.str_opt("basis")?.unwrap_or("records") {
+        "records" => Basis::Records,
+        "outage" => {
+            // Every type it arises in must take systems down for some hours.
+            let takes_nothing_down = |t: usize| t == 0 || incidents[t - 1].duration_hours.is_none();
+            if let Some(t) =
+                (0..=incidents.len()).find(|&t| component_incidents & (1 << t) != 0 && takes_nothing_down(t))
+            {
+                let name = if t == 0 { super::incidents::DATA_BREACH } else { incidents[t - 1].name.as_str() };
+                return Err(s.error(
+                    "basis",
+                    format!("\"outage\" needs incident types with duration_hours; \"{name}\" takes nothing down"),
+                ));
+            }
+            Basis::Outage
+        }
+        other => {
+            return Err(s.error(
+                "basis",
+                format!("\"{}\" is not a basis; expected \"records\" or \"outage\"", crate::text::printable(other)),
+            ))
+        }
+    };
     let source = s.str_opt("source")?.unwrap_or("").to_string();
     s.finish()?;
     Ok(Component {
+        incidents: component_incidents,
+        basis,
         max_share_of_revenue,
         revenue_exponent,
         name,

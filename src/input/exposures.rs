@@ -41,6 +41,11 @@ pub struct Exposure {
     pub sublimits: Vec<(String, f64)>,
     /// `aggregate_sublimit_<component>` columns: (component name, amount a policy year).
     pub aggregate_sublimits: Vec<(String, f64)>,
+    /// `waiting_period_hours` and `period_of_restoration_hours`: the business-interruption terms.
+    pub waiting_period_hours: Option<f64>,
+    pub restoration_hours: Option<f64>,
+    /// `annual_rate_<incident type>` columns: (type name, incidents a year).
+    pub incident_rates: Vec<(String, f64)>,
     /// Other columns, kept as text (e.g. for matching systemic events).
     pub extra: Vec<(String, String)>,
 }
@@ -53,7 +58,7 @@ pub struct Exposures {
     pub rows: Vec<Exposure>,
 }
 
-const KNOWN_COLUMNS: [&str; 14] = [
+const KNOWN_COLUMNS: [&str; 17] = [
     "id",
     "records",
     "name",
@@ -68,6 +73,9 @@ const KNOWN_COLUMNS: [&str; 14] = [
     "share",
     "sublimit_<component>",
     "aggregate_sublimit_<component>",
+    "waiting_period_hours",
+    "period_of_restoration_hours",
+    "annual_rate_<incident type>",
 ];
 
 /// The columns of free text, checked by [`text_cell_problem`].
@@ -443,8 +451,15 @@ impl RowReader<'_> {
         let mut sublimits = Vec::new();
         let mut aggregate_sublimits = Vec::new();
         let mut extra = Vec::new();
+        let mut incident_rates = Vec::new();
         for (index, name) in self.table.names.iter().enumerate() {
-            if let Some(component) = name.strip_prefix("aggregate_sublimit_") {
+            if let Some(incident) = name.strip_prefix("annual_rate_") {
+                let above =
+                    || format!("is above {MAX_ANNUAL_RATE} incidents a year; expected a rate ≤ {MAX_ANNUAL_RATE}");
+                if let Some(rate) = self.amount_at_most(name, MAX_ANNUAL_RATE, above)? {
+                    incident_rates.push((incident.to_string(), rate));
+                }
+            } else if let Some(component) = name.strip_prefix("aggregate_sublimit_") {
                 if let Some(amount) = self.amount(name, true)? {
                     aggregate_sublimits.push((component.to_string(), amount));
                 }
@@ -475,6 +490,9 @@ impl RowReader<'_> {
             share,
             sublimits,
             aggregate_sublimits,
+            waiting_period_hours: self.amount("waiting_period_hours", false)?,
+            restoration_hours: self.amount("period_of_restoration_hours", true)?,
+            incident_rates,
             extra,
         })
     }
@@ -533,6 +551,8 @@ fn check_row(label: &str, row: usize, e: &Exposure) -> Result<()> {
         ("limit", e.limit.map(|v| at_least_zero(v, true)), e.limit),
         ("aggregate_limit", e.aggregate_limit.map(|v| at_least_zero(v, true)), e.aggregate_limit),
         ("share", e.share.map(|v| at_least_zero(v, false) && v <= 1.0), e.share),
+        ("waiting_period_hours", e.waiting_period_hours.map(|v| at_least_zero(v, false)), e.waiting_period_hours),
+        ("period_of_restoration_hours", e.restoration_hours.map(|v| at_least_zero(v, true)), e.restoration_hours),
     ];
     for (column, ok, value) in amounts {
         if let (Some(false), Some(v)) = (ok, value) {

@@ -5,6 +5,7 @@ pub mod csv_rows;
 pub mod dist;
 pub mod exposures;
 pub mod firmographics;
+pub mod incidents;
 pub mod market;
 pub mod notice;
 mod parquet_footer;
@@ -14,7 +15,7 @@ pub mod sectors;
 pub mod toml_section;
 
 pub use assumptions::{
-    Assumptions, CapitalAllocation, CapitalMeasure, Component, CountModel, IlfAggregate, IlfSettings, Mode,
+    Assumptions, Basis, CapitalAllocation, CapitalMeasure, Component, CountModel, IlfAggregate, IlfSettings, Mode,
     PolicyTerms, Pricing, Probability,
 };
 pub use exposures::{Exposure, Exposures};

@@ -2,7 +2,7 @@
 //! into bytes; [`output_dir`] puts them into the output folder atomically.
 //!
 //! - CSV tables: `<name>.rs` writes `<name>.csv` ([`summary`], [`components`], [`exceedance`],
-//!   [`ilf`], [`pricing`], [`contribution`], [`convergence`]); [`ord`] the Oasis ORD files,
+//!   [`ilf`], [`pricing`], [`contribution`], [`convergence`], [`incidents`]); [`ord`] the Oasis ORD files,
 //!   [`ylt`] `ylt.parquet`, [`run_json`] `run.json`, [`sensitivity_table`] the tables and
 //!   `run.json` of a sensitivity analysis. [`csv`] is the writer they share.
 //! - [`chart`]: `chart/<name>.rs` writes `charts/<name>.png` and `charts/<name>.svg`.
@@ -19,6 +19,7 @@ pub mod csv;
 pub mod exceedance;
 pub mod format;
 pub mod ilf;
+pub mod incidents;
 pub mod ord;
 pub mod output_dir;
 pub mod page;
@@ -61,6 +62,9 @@ pub fn csv_reports(model: &Model, results: &RunResults, ord: bool) -> Vec<Report
     }
     let mut files: Vec<ReportFile> =
         renders.par_iter().map(|(path, render)| ReportFile { path: (*path).into(), bytes: render() }).collect();
+    if let Some(bytes) = incidents::render(results) {
+        files.push(ReportFile { path: "incidents.csv".into(), bytes });
+    }
     if ord {
         files.extend(ord::render(results));
     }

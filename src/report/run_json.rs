@@ -36,7 +36,7 @@ pub fn render(
     } else {
         0.0
     };
-    let document = json!({
+    let mut document = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "mode": model.settings.mode.as_str(),
         "iterations": model.settings.iterations,
@@ -62,6 +62,14 @@ pub fn render(
         "simulated_breaches": results.simulated_breaches,
         "breaches_per_second": breaches_per_second,
     });
+    if model.settings.mode == crate::input::Mode::Breach && !model.assumptions.incidents.is_empty() {
+        // Which incident type each iteration is one of (`--incident`).
+        let name = match model.focus {
+            0 => crate::input::incidents::DATA_BREACH,
+            t => model.assumptions.incidents[t - 1].name.as_str(),
+        };
+        document["incident"] = json!(name);
+    }
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');
     text.into_bytes()

@@ -69,6 +69,10 @@ pub struct ExposureResult {
     pub id: String,
     pub measures: Measures,
     pub components: Vec<ComponentResult>,
+    /// Where the assumptions have incident types beside the data breach: each type's expected
+    /// incidents a year and the statistics of its annual cost (the data breach first; `name`
+    /// is the type's). Empty otherwise.
+    pub incidents: Vec<(f64, ComponentResult)>,
     /// The gross loss (annual, or per breach in breach mode) in log bins, for charts (`None`
     /// where the run draws none: [`Model::histograms`]).
     pub gross_histogram: Option<LogHistogram>,
@@ -408,14 +412,15 @@ fn summarise_exposure(
         iterations,
     );
     let exposure = &model.exposures[o.exposure];
-    let k = exposure.components.len();
+    let width = exposure.width();
     let gross_mean = measures.gross.summary.mean;
-    // One pass over the stored rows gathers every component's costs above zero.
-    // (With one component its costs are the gross: its statistics are the gross's.)
-    let mut columns: Vec<Vec<f64>> = (0..k).map(|_| Vec::with_capacity(if k > 1 { stored } else { 0 })).collect();
-    if k > 1 {
+    // One pass over the stored rows gathers every cost column's values above zero.
+    // (With one column its costs are the gross: its statistics are the gross's.)
+    let mut columns: Vec<Vec<f64>> =
+        (0..width).map(|_| Vec::with_capacity(if width > 1 { stored } else { 0 })).collect();
+    if width > 1 {
         for part in &o.parts {
-            for row in part.component_costs.chunks_exact(k) {
+            for row in part.component_costs.chunks_exact(width) {
                 // Zero costs (the component did not arise) are implicit, as in the measures.
                 for (column, cost) in columns.iter_mut().zip(row) {
                     if *cost > 0.0 {
@@ -425,34 +430,45 @@ fn summarise_exposure(
             }
         }
     }
+    let statistics = |name: &str, values: Vec<f64>| {
+        let levels = [0.50, 0.95, 0.99];
+        let (mean, sd, prob_nonzero, q) = if width == 1 {
+            let g = &gross_losses;
+            (g.mean(), g.sd(), g.prob_nonzero(), g.quantiles(&levels))
+        } else {
+            select_statistics(values, iterations, &levels)
+        };
+        ComponentResult {
+            name: name.to_string(),
+            mean,
+            sd,
+            p50: q[0],
+            p95: q[1],
+            p99: q[2],
+            share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
+            prob_nonzero,
+        }
+    };
+    let mut columns = columns.into_iter();
     let components = exposure
         .components
         .iter()
-        .zip(columns)
-        .map(|(&c, values)| {
-            let levels = [0.50, 0.95, 0.99];
-            let (mean, sd, prob_nonzero, q) = if k == 1 {
-                let g = &gross_losses;
-                (g.mean(), g.sd(), g.prob_nonzero(), g.quantiles(&levels))
-            } else {
-                select_statistics(values, iterations, &levels)
-            };
-            ComponentResult {
-                name: model.assumptions.components[c].name.clone(),
-                mean,
-                sd,
-                p50: q[0],
-                p95: q[1],
-                p99: q[2],
-                share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
-                prob_nonzero,
-            }
-        })
+        .zip(columns.by_ref())
+        .map(|(&c, values)| statistics(&model.assumptions.components[c].name, values))
         .collect();
+    let types = std::iter::once((crate::input::incidents::DATA_BREACH, exposure.rate)).chain(
+        model.assumptions.incidents.iter().map(|t| t.name.as_str()).zip(exposure.incident_rates.iter().copied()),
+    );
+    let incidents = if exposure.incident_rates.is_empty() {
+        Vec::new()
+    } else {
+        types.zip(columns).map(|((name, rate), values)| (rate, statistics(name, values))).collect()
+    };
     let result = ExposureResult {
         id: exposure.id.clone(),
         measures,
         components,
+        incidents,
         gross_histogram: model.histograms.then(|| LogHistogram::of(&gross_losses)),
         layers: LayerFigures::of(&o.layer_sums, iterations),
         simulated_breaches: o.simulated_breaches,

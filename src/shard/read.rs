@@ -101,7 +101,7 @@ impl ShardTables {
         let context = BatchContext {
             model,
             b,
-            width: batch.clone().map(|e| model.exposures[e].components.len()).max().unwrap_or(0),
+            width: batch.clone().map(|e| model.exposures[e].width()).max().unwrap_or(0),
             batch,
             per_year: max_breaches_per_year(model),
             breach_mode: model.settings.mode == crate::input::Mode::Breach,
@@ -239,7 +239,7 @@ impl BatchContext<'_> {
                 largest_retained: v(4),
             });
             chunks[slot].independent.push(Independent { gross: v(5), insured: v(6), largest_gross: v(7) });
-            let k = model.exposures[e].components.len();
+            let k = model.exposures[e].width();
             // One component's costs are the gross, as in the engine's outcomes.
             if k > 1 {
                 chunks[slot].component_costs.extend(components.iter().take(k).map(|c| c[row]));

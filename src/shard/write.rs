@@ -32,14 +32,14 @@ pub(super) fn polars_error(file: &Path, e: impl std::fmt::Display) -> Error {
 
 /// Writes one batch's outcomes as its two tables into `dir`; returns their sizes and hashes.
 pub fn write_batch(model: &Model, batch: usize, outcomes: &[ExposureOutcomes], dir: &Path) -> Result<BatchTables> {
-    let width = outcomes.iter().map(|o| model.exposures[o.exposure].components.len()).max().unwrap_or(0);
+    let width = outcomes.iter().map(|o| model.exposures[o.exposure].width()).max().unwrap_or(0);
     let rows: usize = outcomes.iter().map(ExposureOutcomes::len).sum();
     let mut exposure = Vec::with_capacity(rows);
     let mut iteration = Vec::with_capacity(rows);
     let mut values: Vec<Vec<f64>> = (0..OUTCOME_COLUMNS.len()).map(|_| Vec::with_capacity(rows)).collect();
     let mut components: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(rows)).collect();
     for o in outcomes {
-        let k = model.exposures[o.exposure].components.len();
+        let k = model.exposures[o.exposure].width();
         for ((x, costs), own) in o.rows(k).zip(o.independent()) {
             exposure.push(o.exposure as u32);
             iteration.push(x.iteration);

@@ -69,3 +69,28 @@ pub fn component<'r>(results: &'r RunResults, id: &str, name: &str) -> Option<&'
     let exposure = results.exposures.iter().find(|e| e.id == id)?;
     exposure.components.iter().find(|c| c.name == name)
 }
+
+/// Simulates `exposures_csv` in breach mode with every iteration one incident of the type
+/// called `incident` (`--incident`).
+pub fn simulate_incident(
+    exposures_csv: &str,
+    assumptions_toml: &str,
+    incident: &str,
+    iterations: u64,
+    seed: u64,
+) -> RunResults {
+    let assumptions = Assumptions::parse(assumptions_toml, "test.toml").expect("test assumptions parse");
+    let focus = breachcost::input::incidents::index_of("test.toml", "incident", incident, &assumptions.incidents)
+        .expect("a known incident type");
+    let exposures = Exposures::from_csv_bytes(exposures_csv.as_bytes(), "test.csv").expect("test exposures parse");
+    let settings = RunSettings { mode: Mode::Breach, iterations, seed };
+    let mut model = Model::build(&exposures, assumptions, settings).expect("model builds");
+    model.focus = focus;
+    run(&model, &|_| {})
+}
+
+/// Incident type `name`'s figures for exposure `id` (annual rate, statistics of its annual cost).
+pub fn incident<'r>(results: &'r RunResults, id: &str, name: &str) -> &'r (f64, breachcost::run::ComponentResult) {
+    let exposure = results.exposures.iter().find(|e| e.id == id).expect("exposure present");
+    exposure.incidents.iter().find(|(_, c)| c.name == name).expect("incident type present")
+}

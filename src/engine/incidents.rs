@@ -1,0 +1,127 @@
+//! An exposure's incidents of the types beside the data breach (`[[incident]]`): which years
+//! of a block have them and how many (each type its own count law at its own rate, under a key
+//! of its own, with the common shock as the data breaches take it), and what kind each one is
+//! (its outage's hours and whether it also exposes data, drawn from its own streams).
+
+use super::common_shock::CommonShocks;
+use super::costing::IncidentKind;
+use super::model::{ExposureModel, Model};
+use super::rng::{mix, name_key, stream, DATA_BREACH_STREAM, DURATION_STREAM, INCIDENT_STREAM};
+use super::year_law::YearCounts;
+use crate::input::dist::Var;
+use crate::input::PolicyTerms;
+use crate::sampler::open_unit;
+
+/// One incident type's counts for one exposure.
+struct TypeCounts<'m> {
+    /// Its index (1 and up; 0 is the data breach).
+    incident: usize,
+    rate: f64,
+    years: YearCounts,
+    /// Its stream key under the exposure's.
+    key: u64,
+    duration_hours: Option<&'m Var>,
+    data_breach_probability: f64,
+}
+
+/// An exposure's incident types beside the data breach.
+pub(super) struct OtherIncidents<'m> {
+    model: &'m Model,
+    types: Vec<TypeCounts<'m>>,
+    waiting_period_hours: f64,
+    restoration_hours: f64,
+}
+
+/// One year's incidents of one type: (year, how many, the type's index).
+pub(super) type TypeYear = (u64, u32, usize);
+
+impl<'m> OtherIncidents<'m> {
+    /// `exposure_key`: the exposure's key mixed with the seed.
+    pub(super) fn new(model: &'m Model, exposure: &'m ExposureModel, exposure_key: u64) -> Self {
+        let types = model
+            .assumptions
+            .incidents
+            .iter()
+            .zip(&exposure.incident_rates)
+            .enumerate()
+            .map(|(i, (t, &rate))| TypeCounts {
+                incident: i + 1,
+                rate,
+                years: YearCounts::of_type(model, rate, i + 1),
+                key: mix(exposure_key, mix(INCIDENT_STREAM, name_key(&t.name))),
+                duration_hours: t.duration_hours.as_ref(),
+                data_breach_probability: t.data_breach_probability,
+            })
+            .collect();
+        let PolicyTerms { waiting_period_hours, restoration_hours, .. } = exposure.terms;
+        OtherIncidents { model, types, waiting_period_hours, restoration_hours }
+    }
+
+    /// Whether the assumptions have no type beside the data breach.
+    pub(super) fn is_empty(&self) -> bool {
+        self.types.is_empty()
+    }
+
+    /// The share of years with an incident of some other type (for sizing the outcome buffers).
+    pub(super) fn share_hit(&self) -> f64 {
+        1.0 - self.types.iter().map(|t| 1.0 - t.years.share_breached()).product::<f64>()
+    }
+
+    /// The block's years with incidents of each type, into `years` sorted by year then type
+    /// (`scratch`: one type's years at a time).
+    pub(super) fn count_years(
+        &self,
+        block: u64,
+        shocks: &CommonShocks,
+        years: &mut Vec<TypeYear>,
+        scratch: &mut Vec<(u64, u32)>,
+    ) {
+        years.clear();
+        for (t, counts) in self.types.iter().enumerate() {
+            let block_key = mix(counts.key, block);
+            scratch.clear();
+            match shocks.bound(block) {
+                Some(bound) if counts.years.is_random() => {
+                    let shocked = YearCounts::of_type(self.model, counts.rate * bound, counts.incident);
+                    shocked.count_years(block, block_key, scratch);
+                    shocks.thin(bound, block_key, scratch);
+                }
+                _ => counts.years.count_years(block, block_key, scratch),
+            }
+            years.extend(scratch.iter().map(|&(year, count)| (year, count, t)));
+        }
+        // Stable: within a year, the types in order.
+        years.sort_by_key(|&(year, _, _)| year);
+    }
+
+    /// The stream key of incident `j` of type `t` (an index of [`OtherIncidents::count_years`]'s)
+    /// in `year`.
+    pub(super) fn incident_key(&self, t: usize, year: u64, j: u32) -> u64 {
+        mix(mix(self.types[t].key, year), u64::from(j))
+    }
+
+    /// What kind of incident the one of type `t` keyed `key` is: its outage's hours (0 without
+    /// one), the share of them business-interruption cover pays for (those past the waiting
+    /// period, up to the period of restoration), and whether it also exposes data.
+    pub(super) fn kind(&self, t: usize, key: u64) -> IncidentKind {
+        let counts = &self.types[t];
+        let hours = counts.duration_hours.map_or(0.0, |d| d.sample(&mut stream(mix(key, DURATION_STREAM))));
+        let data_breach = counts.data_breach_probability > 0.0
+            && open_unit(&mut stream(mix(key, DATA_BREACH_STREAM))) < counts.data_breach_probability;
+        IncidentKind {
+            incident: counts.incident,
+            data_breach,
+            hours,
+            covered_hours_share: covered_hours_share(hours, self.waiting_period_hours, self.restoration_hours),
+        }
+    }
+}
+
+/// The share of an outage of `hours` that business-interruption cover pays for: the hours past
+/// the waiting period, at most the period of restoration, over all the hours (0 for none).
+pub fn covered_hours_share(hours: f64, waiting_period_hours: f64, restoration_hours: f64) -> f64 {
+    if hours <= 0.0 {
+        return 0.0;
+    }
+    (hours - waiting_period_hours).clamp(0.0, restoration_hours) / hours
+}

@@ -1,0 +1,141 @@
+//! Incident types (`[[incident]]`): kinds of cyber incident beside the data breach, each with
+//! its own frequency and its own components (`component.incident`). The data breach is the
+//! implicit first type, `data_breach`, with the `[frequency]` rates and the `[breach]` table;
+//! an assumptions file without `[[incident]]` tables models data breaches alone, as before.
+//!
+//! An incident of another type may also expose data (ransomware that exfiltrates before it
+//! encrypts): with `data_breach_probability` it brings the data-breach components on the
+//! exposure's records, costed as one incident with its own. An incident with `duration_hours`
+//! takes the firm's systems down: components with `basis = "outage"` cost by the hour of
+//! revenue lost (business interruption), of which the policy covers the hours past its waiting
+//! period up to its period of restoration.
+
+use super::dist::{parse_var, Role, Var};
+use super::toml_section::{nearest, tables, Section};
+use crate::error::{Error, Result};
+
+/// The name of the implicit first incident type.
+pub const DATA_BREACH: &str = "data_breach";
+
+/// The most incident types beside the data breach (a component's types are bits of a `u64`).
+pub const MAX_TYPES: usize = 63;
+
+/// How often an incident type happens to an exposure.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum IncidentRate {
+    /// This many times the exposure's data-breach rate (its row's `annual_rate`, the
+    /// firmographic table or the flat `[frequency] rate`): the firm-size and industry
+    /// gradient of the data breach, scaled.
+    Relative(f64),
+    /// This many a year, whatever the exposure.
+    Flat(f64),
+}
+
+/// One incident type other than the data breach.
+#[derive(Debug, Clone)]
+pub struct IncidentType {
+    pub name: String,
+    pub rate: IncidentRate,
+    /// How long the firm's systems are down, in hours (`None`: the incident takes nothing down).
+    pub duration_hours: Option<Var>,
+    /// The probability that the incident also exposes data: the data-breach components then
+    /// arise in it, on the exposure's records.
+    pub data_breach_probability: f64,
+    pub source: String,
+}
+
+/// Reads the `[[incident]]` tables (none: data breaches alone).
+pub fn parse(file: &str, value: Option<&toml::Value>, max_rate: f64) -> Result<Vec<IncidentType>> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let types = tables(file, "incident", value, |mut s: Section| {
+        let name = match s.str_opt("name")? {
+            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+            _ => return Err(s.error("name", "missing or empty; every incident type needs a name")),
+        };
+        if name == DATA_BREACH {
+            return Err(s.error(
+                "name",
+                "\"data_breach\" is the built-in type ([frequency] and [breach] describe it); name another type",
+            ));
+        }
+        if let Some(problem) = crate::text::id_problem(&name) {
+            return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
+        }
+        let relative = s.f64_opt("relative_rate")?;
+        let flat = s.f64_opt("rate")?;
+        let rate = match (relative, flat) {
+            (Some(_), Some(_)) => {
+                return Err(s.error("rate", "give rate (a year) or relative_rate (× the data-breach rate), not both"))
+            }
+            (Some(r), None) => IncidentRate::Relative(r),
+            (None, Some(r)) => IncidentRate::Flat(r),
+            (None, None) => {
+                return Err(s.error(
+                    "relative_rate",
+                    "missing; give relative_rate (× the data-breach rate) or rate (incidents a year)",
+                ))
+            }
+        };
+        let (IncidentRate::Relative(r) | IncidentRate::Flat(r)) = rate;
+        if !(r.is_finite() && (0.0..=max_rate).contains(&r)) {
+            let key = if matches!(rate, IncidentRate::Relative(_)) { "relative_rate" } else { "rate" };
+            return Err(s.error(key, format!("{r} is not a number from 0 to {max_rate}")));
+        }
+        let duration_hours = match s.get("duration_hours") {
+            None => None,
+            Some(_) => Some(parse_var(&mut s, "duration_hours", Role::NonNegative, 0.0)?),
+        };
+        if let Some(hours) = &duration_hours {
+            if !hours.largest().is_finite() {
+                return Err(s.error(
+                    "duration_hours",
+                    "is unbounded above; an outage needs a finite longest duration (use a pert, uniform, triangular or empirical law)",
+                ));
+            }
+        }
+        let data_breach_probability = s.f64_opt("data_breach_probability")?.unwrap_or(0.0);
+        if !(0.0..=1.0).contains(&data_breach_probability) {
+            return Err(s.error(
+                "data_breach_probability",
+                format!("{data_breach_probability} is not a probability between 0 and 1"),
+            ));
+        }
+        let source = s.str_opt("source")?.unwrap_or("").to_string();
+        s.finish()?;
+        Ok(IncidentType { name, rate, duration_hours, data_breach_probability, source })
+    })?;
+    if types.len() > MAX_TYPES {
+        return Err(Error::input(format!(
+            "{file}: incident: {} types; at most {MAX_TYPES} beside the data breach",
+            types.len()
+        )));
+    }
+    for (i, t) in types.iter().enumerate() {
+        if types[..i].iter().any(|u| u.name == t.name) {
+            return Err(Error::input(format!(
+                "{file}: incident \"{}\": the name is used twice; incident names must be unique",
+                t.name
+            )));
+        }
+    }
+    Ok(types)
+}
+
+/// The index of the incident type called `name` (0: the data breach; `i + 1`: `types[i]`),
+/// or an error naming `key_path` with a nearest-name hint.
+pub fn index_of(file: &str, key_path: &str, name: &str, types: &[IncidentType]) -> Result<usize> {
+    if name == DATA_BREACH {
+        return Ok(0);
+    }
+    if let Some(i) = types.iter().position(|t| t.name == name) {
+        return Ok(i + 1);
+    }
+    let mut known = vec![DATA_BREACH];
+    known.extend(types.iter().map(|t| t.name.as_str()));
+    let hint = nearest(name, &known).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
+    Err(Error::input(format!(
+        "{file}: {key_path}: no incident type is called \"{}\"{hint}; expected one of {}",
+        crate::text::printable(name),
+        known.join(", ")
+    )))
+}

@@ -1,0 +1,44 @@
+//! `incidents.csv`: what each incident type contributes to each exposure's gross annual loss
+//! (written where the assumptions have types beside the data breach), then the portfolio's
+//! expected cost by type.
+
+use super::csv::Csv;
+use super::format::num;
+use super::PORTFOLIO_ID;
+use crate::run::RunResults;
+
+pub const HEADER: [&str; 10] =
+    ["id", "incident", "annual_rate", "mean", "sd", "p50", "p95", "p99", "share_of_mean", "prob_nonzero"];
+
+/// The table, or `None` where the run models data breaches alone.
+pub fn render(results: &RunResults) -> Option<Vec<u8>> {
+    let types = results.exposures.first().map_or(0, |e| e.incidents.len());
+    if types == 0 {
+        return None;
+    }
+    let rows = (results.exposures.len() + 1) * types;
+    let mut csv = Csv::with_capacity(&HEADER, Csv::room(rows, rows * 24, HEADER.len() - 2));
+    for e in &results.exposures {
+        for (rate, c) in &e.incidents {
+            let mut cells = vec![e.id.clone(), c.name.clone()];
+            let figures = [*rate, c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero];
+            cells.extend(figures.into_iter().map(num));
+            csv.row(cells);
+        }
+    }
+    // The portfolio's expected incidents and cost by type are sums over the exposures; its
+    // quantiles by type would need the types' year totals, which are not kept.
+    let total: f64 = results.exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.mean)).sum();
+    for t in 0..types {
+        let of_type = || results.exposures.iter().filter_map(move |e| e.incidents.get(t));
+        let name = of_type().next().map_or(String::new(), |(_, c)| c.name.clone());
+        let rate: f64 = of_type().map(|(rate, _)| rate).sum();
+        let mean: f64 = of_type().map(|(_, c)| c.mean).sum();
+        let share = if total > 0.0 { mean / total } else { 0.0 };
+        let mut cells = vec![PORTFOLIO_ID.to_string(), name, num(rate), num(mean)];
+        cells.extend(["", "", "", ""].map(String::from));
+        cells.extend([num(share), String::new()]);
+        csv.row(cells);
+    }
+    Some(csv.into_bytes())
+}
