@@ -2,11 +2,13 @@
 data types and policy terms, and the default assumptions plus two systemic events.
 
 Usage: python3 benches/p2_inputs.py OUT_DIR [EXPOSURES]   (standard library only; seeded)
-Writes OUT_DIR/p2-exposures.csv and OUT_DIR/p2-assumptions.toml.
+Writes OUT_DIR/p2-exposures.csv, OUT_DIR/p2-assumptions.toml and, for the cost of the incident
+types beside the data breach, OUT_DIR/p2-assumptions-breach-only.toml (the same without them).
 """
 import math
 import os
 import random
+import re
 import sys
 
 out = sys.argv[1]
@@ -34,10 +36,7 @@ with open(os.path.join(out, "p2-exposures.csv"), "w") as f:
         f.write(f"p{i:05d},{records},{rng.choice(mixes)},{rng.choice(vendors)},{retention},{limit},{2 * limit},{share}\n")
 with open(os.path.join(here, "..", "assumptions", "default.toml")) as f:
     defaults = f.read()
-with open(os.path.join(out, "p2-assumptions.toml"), "w") as f:
-    f.write(defaults)
-    f.write(
-        """
+systemic = """
 # Benchmark P2: two systemic events.
 [[systemic]]
 name = "cloud-provider-compromise"
@@ -50,5 +49,27 @@ name = "file-transfer-zero-day"
 annual_rate = 0.1
 footprint = { dist = "beta", mean = 0.03, sd = 0.02 }
 """
-    )
+
+
+def breach_only(text):
+    """The assumptions without the incident types beside the data breach: no [[incident]]
+    tables, no components of theirs, no business-interruption terms."""
+    blocks = re.split(r"(?m)^(?=\[)", text)
+    kept = []
+    for block in blocks:
+        if block.startswith("[[incident]]"):
+            continue
+        if block.startswith("[[component]]") and re.search(r"(?m)^incident\s*=", block):
+            continue
+        if block.startswith("[policy]"):
+            block = re.sub(r"(?m)^(waiting_period_hours|period_of_restoration_hours)\s*=.*\n", "", block)
+            block = re.sub(r"(?m)^sublimits = .*$", "sublimits = {}", block)
+        kept.append(block)
+    return "".join(kept)
+
+
+with open(os.path.join(out, "p2-assumptions.toml"), "w") as f:
+    f.write(defaults + systemic)
+with open(os.path.join(out, "p2-assumptions-breach-only.toml"), "w") as f:
+    f.write(breach_only(defaults) + systemic)
 print(f"wrote {count} exposures and the assumptions into {out}")

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Portfolio-scale benchmarks, printed side by side in one run (see docs/performance.md):
 #   W1      one exposure, 10M years: breachcost vs numpy (benches/numpy_w1.py), wall-clock ratio
-#   P2      10,000 exposures (benches/p2_inputs.py), 100,000 years, defaults + 2 systemic events:
+#   P2      10,000 exposures (benches/p2_inputs.py), 100,000 years, defaults + 2 systemic events
+#           (and the same without the incident types beside the data breach):
 #           wall time and peak RSS from /usr/bin/time -v
 #   scaling P2's inputs against years, against exposures, and 1 vs 2 threads
 # Usage: benches/scale.sh [--quick]   (--quick: smaller P2 and scaling runs, for a smoke test)
@@ -88,6 +89,10 @@ p2=(--exposures "$work/p2-exposures.csv" --assumptions "$work/p2-assumptions.tom
 read -r p2_s p2_mb < <(measure "$bin" simulate "${p2[@]}" --iterations "$p2_years" --out "$work/p2-out")
 breaches=$(grep -o '"simulated_breaches": [0-9]*' "$work/p2-out/run.json" | grep -o '[0-9]*$')
 echo "P2: ${p2_s} s wall, ${p2_mb} MiB peak RSS, ${breaches} breaches (targets: 30 s, 2048 MiB)"
+# The same without the incident types beside the data breach (target: all types on within 1.5x).
+read -r p2b_s p2b_mb < <(measure "$bin" simulate --exposures "$work/p2-exposures.csv" \
+  --assumptions "$work/p2-assumptions-breach-only.toml" --no-charts --quiet --iterations "$p2_years" --out "$work/p2b-out")
+echo "P2 data breaches only: ${p2b_s} s wall, ${p2b_mb} MiB peak RSS; all incident types on: $(python3 -c "print(f'{${p2_s} / ${p2b_s}:.2f}')")x (target 1.5x)"
 
 echo
 echo "== Scaling (P2 inputs; wall seconds, peak MiB)"

@@ -86,6 +86,12 @@ pub(super) struct Costing<'m> {
     draws_notice: bool,
     /// The exposure's policy terms, resolved for its breaches and years.
     pub(super) cover: Cover,
+    /// The same for its own data breaches, costed a round at a time: a sublimit only of
+    /// another incident type's components cannot bite in them.
+    pub(super) breach_cover: Cover,
+    /// Per incident type (0: the data breach): whether its own components need the affected
+    /// records (a records basis with a unit cost, a probability curve, or a copula).
+    records_used_by: Vec<bool>,
 }
 
 impl<'m> Costing<'m> {
@@ -127,7 +133,21 @@ impl<'m> Costing<'m> {
             })
             .collect::<Vec<_>>();
         let draws_notice = steps.iter().any(|step| step.needs_notice);
-        Costing { model, exposure, any_curve, steps, draws_notice, cover: Cover::new(model, exposure) }
+        let records_used_by = (0..=model.assumptions.incidents.len())
+            .map(|t| {
+                steps.iter().filter(|step| step.incidents & (1 << t) != 0).any(|step| {
+                    let c = step.component;
+                    let units = !step.outage && c.per_unit.fixed_value() != Some(0.0);
+                    units || step.leading.is_some() || matches!(c.probability, crate::input::Probability::Curve(_))
+                })
+            })
+            .collect();
+        let cover = Cover::new(model, exposure);
+        let mut breach_cover = cover.clone();
+        breach_cover.any_sublimit = steps.iter().any(|step| {
+            step.incidents & 1 != 0 && step.covered_up_to.is_some_and(|sublimit| sublimit < f64::INFINITY)
+        });
+        Costing { model, exposure, any_curve, steps, draws_notice, cover, breach_cover, records_used_by }
     }
 }
 
@@ -157,7 +177,11 @@ impl Costing<'_> {
         copula: &mut [f64],
     ) -> BreachCost {
         let assumptions = &self.model.assumptions;
+        // Another type's incident that exposes no data draws neither records, notice nor
+        // copula where none of its components needs them (each from a stream of its own).
+        let with_records = kind.data_breach || self.records_used_by.get(kind.incident).copied().unwrap_or(true);
         let affected = match self.exposure.affected {
+            _ if !with_records => 0.0,
             Some(a) => a,
             None => {
                 // A share that is always the same draws nothing: its stream (its own) need not be set up.
@@ -168,12 +192,13 @@ impl Costing<'_> {
                 self.exposure.records * share * self.records_multiplier(breach_key)
             }
         };
-        if let Some(correlation) = &assumptions.correlation {
+        if let Some(correlation) = assumptions.correlation.as_ref().filter(|_| with_records) {
             correlated_uniforms(&correlation.factor, &mut stream(mix(breach_key, CORRELATION_STREAM)), copula);
         }
-        let log10_affected = if self.any_curve { not_speculated(f64::log10, affected) } else { 0.0 };
-        let notified =
-            !self.draws_notice || open_unit(&mut stream(mix(breach_key, NOTICE_STREAM))) < self.exposure.notice;
+        let log10_affected = if self.any_curve && with_records { not_speculated(f64::log10, affected) } else { 0.0 };
+        let notified = !self.draws_notice
+            || !kind.data_breach
+            || open_unit(&mut stream(mix(breach_key, NOTICE_STREAM))) < self.exposure.notice;
         // ln(affected), taken by the first component that needs it and shared with the others.
         let mut ln_affected = None;
         let mut gross = 0.0;
@@ -271,7 +296,7 @@ impl Costing<'_> {
         let (affected, log10_affected, gross, covered, capped) =
             (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut capped[..n]);
         // Without a finite sublimit the covered cost is the capped one: it is summed once.
-        let whole = self.cover.any_sublimit;
+        let whole = self.breach_cover.any_sublimit;
         let positions = positions_of(self.model);
         let copula = &mut copula[..n * positions];
         // Every draw of breach number i of the block comes from each column's draws for i
@@ -325,12 +350,8 @@ impl Costing<'_> {
         }
         for (s, (step, [occurrence_key, var_keys @ ..])) in self.steps.iter().zip(keys.iter()).enumerate() {
             if step.incidents & 1 == 0 {
-                // Another incident type's component: it does not arise in a data breach.
-                if k > 1 {
-                    for j in 0..n {
-                        costs[j * k + s] = 0.0;
-                    }
-                }
+                // Another incident type's component: it does not arise in a data breach (its
+                // column of `costs` is never written: it holds the zeros it was made with).
                 continue;
             }
             let component = step.component;
@@ -437,7 +458,8 @@ impl Costing<'_> {
         if whole {
             // The covered cost before the sublimits, added in the components' order as
             // [`Costing::breach`] adds it.
-            for (s, _) in self.steps.iter().enumerate().filter(|(_, step)| step.covered_up_to.is_some()) {
+            let covered_steps = self.steps.iter().enumerate();
+            for (s, _) in covered_steps.filter(|(_, step)| step.covered_up_to.is_some() && step.incidents & 1 != 0) {
                 for j in 0..n {
                     covered[j] += if k > 1 { costs[j * k + s] } else { gross[j] };
                 }
@@ -446,7 +468,7 @@ impl Costing<'_> {
         let covered: &[f64] = if whole { covered } else { capped };
         for j in 0..n {
             let cost = |p: usize| if k > 1 { costs[j * k + p] } else { gross[j] };
-            let breach = self.cover.breach(gross[j], covered[j], capped[j], cost);
+            let breach = self.breach_cover.breach(gross[j], covered[j], capped[j], cost);
             (payable[j], payable_base[j], insured[j]) =
                 (breach.payable, breach.payable_base, breach.insured_before_share);
         }

@@ -24,6 +24,7 @@ pub(super) struct BreachCost {
 }
 
 /// An exposure's policy terms as its breaches and years need them, resolved once.
+#[derive(Clone)]
 pub(super) struct Cover {
     pub(super) mode: Mode,
     pub(super) retention: f64,
