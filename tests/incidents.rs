@@ -229,3 +229,65 @@ fn incidents_csv_lists_each_type_per_exposure_and_for_the_portfolio() {
     assert!(lines[1].starts_with("firm,data_breach,0.2,"));
     assert!(lines[7].starts_with("PORTFOLIO,data_breach,0.4,"), "{}", lines[7]);
 }
+
+/// A provider's outage of 48 hours, once in ten years, hitting every exposure on the provider
+/// (footprint 1); the outage type happens otherwise never.
+fn provider_outage(contingent_covered: bool) -> String {
+    format!(
+        r#"
+[frequency]
+rate = 0
+[[incident]]
+name = "outage"
+rate = 0
+duration_hours = {{ dist = "uniform", min = 1, max = 5 }}
+[[component]]
+name = "response"
+fixed = 1000
+[[component]]
+name = "downtime"
+incident = "outage"
+basis = "outage"
+per_unit = 0.5
+[[systemic]]
+name = "cloud-down"
+annual_rate = 0.1
+model = "bernoulli"
+footprint = 1
+incident = "outage"
+duration_hours = 48
+match = {{ provider = "acme-cloud" }}
+[policy]
+waiting_period_hours = 8
+contingent_business_interruption = {contingent_covered}
+"#
+    )
+}
+
+#[test]
+fn a_provider_outage_with_footprint_one_interrupts_every_insured_on_it_in_the_same_year() {
+    let csv = "id,records,revenue,provider\na,100,8760000,acme-cloud\nb,100,17520000,acme-cloud\nc,100,8760000,other\n";
+    let n = 100_000;
+    let results = simulate(csv, &provider_outage(true), Mode::Annual, n, SEED);
+    let se = (0.09 / n as f64).sqrt();
+    // Each insured on the provider loses 48 hours at half its hourly revenue in the event's
+    // years, and is paid the 40 hours past the waiting period; the other insured nothing.
+    for (id, per_hour) in [("a", 1000.0), ("b", 2000.0)] {
+        let gross = summary(&results, id, "gross");
+        assert_within(&format!("{id} years hit"), gross.prob_nonzero, 0.1, se, Z);
+        assert!((gross.max - 0.5 * per_hour * 48.0).abs() < 1e-6, "{id}: {}", gross.max);
+        let insured = summary(&results, id, "insured");
+        assert!((insured.max - 0.5 * per_hour * 40.0).abs() < 1e-6, "{id}: {}", insured.max);
+    }
+    assert_eq!(summary(&results, "c", "gross").max, 0.0);
+    // The same years: the portfolio has a loss in a tenth of them, not in 1 − 0.9² of them.
+    let portfolio = &results.portfolio.as_ref().expect("annual").gross.summary;
+    assert_within("portfolio years hit", portfolio.prob_nonzero, 0.1, se, Z);
+    assert!((portfolio.max - (24_000.0 + 48_000.0)).abs() < 1e-6, "{}", portfolio.max);
+    // Contingent business interruption is covered only where the policy covers it.
+    let uncovered = simulate(csv, &provider_outage(false), Mode::Annual, 20_000, SEED);
+    assert_eq!(summary(&uncovered, "a", "insured").max, 0.0);
+    assert_eq!(summary(&uncovered, "a", "gross").max, 24_000.0);
+    let (_, outage) = incident(&uncovered, "a", "outage");
+    assert!(outage.mean > 0.0, "the outage type's column holds the provider's outage");
+}

@@ -160,6 +160,24 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             outln!("      source: {}", c.source)?;
         }
     }
+    let events = a
+        .systemic
+        .iter()
+        .map(|e| (e, ""))
+        .chain(a.disabled_systemic.iter().map(|e| (e, " (enabled = false: not simulated)")));
+    for (e, off) in events {
+        let incident = match e.incident {
+            0 => crate::input::incidents::DATA_BREACH,
+            t => a.incidents[t - 1].name.as_str(),
+        };
+        let hours = e.duration_hours.as_ref().map(|d| format!(" for {} hours", d.dist.describe())).unwrap_or_default();
+        outln!(
+            "  systemic event {}{off}: {} a year; {incident}{hours} at a share {} of the exposures it matches",
+            e.name,
+            e.annual_rate,
+            e.footprint.dist.describe()
+        )?;
+    }
     let p = &a.policy;
     outln!(
         "  policy defaults: retention {}, limit {}, aggregate {}, share {}",

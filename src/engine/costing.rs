@@ -144,9 +144,9 @@ impl<'m> Costing<'m> {
             .collect();
         let cover = Cover::new(model, exposure);
         let mut breach_cover = cover.clone();
-        breach_cover.any_sublimit = steps.iter().any(|step| {
-            step.incidents & 1 != 0 && step.covered_up_to.is_some_and(|sublimit| sublimit < f64::INFINITY)
-        });
+        breach_cover.any_sublimit = steps
+            .iter()
+            .any(|step| step.incidents & 1 != 0 && step.covered_up_to.is_some_and(|sublimit| sublimit < f64::INFINITY));
         Costing { model, exposure, any_curve, steps, draws_notice, cover, breach_cover, records_used_by }
     }
 }

@@ -30,6 +30,8 @@ pub(super) struct OtherIncidents<'m> {
     types: Vec<TypeCounts<'m>>,
     waiting_period_hours: f64,
     restoration_hours: f64,
+    /// Whether a provider's outage (a systemic event's) is covered: 1 or 0.
+    contingent_cover: f64,
 }
 
 /// One year's incidents of one type: (year, how many, the type's index).
@@ -53,8 +55,10 @@ impl<'m> OtherIncidents<'m> {
                 data_breach_probability: t.data_breach_probability,
             })
             .collect();
-        let PolicyTerms { waiting_period_hours, restoration_hours, .. } = exposure.terms;
-        OtherIncidents { model, types, waiting_period_hours, restoration_hours }
+        let PolicyTerms { waiting_period_hours, restoration_hours, contingent_business_interruption, .. } =
+            exposure.terms;
+        let contingent_cover = if contingent_business_interruption { 1.0 } else { 0.0 };
+        OtherIncidents { model, types, waiting_period_hours, restoration_hours, contingent_cover }
     }
 
     /// Whether the assumptions have no type beside the data breach.
@@ -104,8 +108,22 @@ impl<'m> OtherIncidents<'m> {
     /// one), the share of them business-interruption cover pays for (those past the waiting
     /// period, up to the period of restoration), and whether it also exposes data.
     pub(super) fn kind(&self, t: usize, key: u64) -> IncidentKind {
+        self.kind_with(t, key, None)
+    }
+
+    /// The kind of incident a systemic event of type `t` (an index of the types beside the
+    /// data breach) causes at the exposure, keyed `key`: a provider's outage of the event's
+    /// `hours` (or the type's own draw), business interruption from which is contingent.
+    pub(super) fn systemic_kind(&self, t: usize, key: u64, hours: Option<f64>) -> IncidentKind {
+        let mut kind = self.kind_with(t, key, hours);
+        kind.covered_hours_share *= self.contingent_cover;
+        kind
+    }
+
+    fn kind_with(&self, t: usize, key: u64, hours: Option<f64>) -> IncidentKind {
         let counts = &self.types[t];
-        let hours = counts.duration_hours.map_or(0.0, |d| d.sample(&mut stream(mix(key, DURATION_STREAM))));
+        let drawn = || counts.duration_hours.map_or(0.0, |d| d.sample(&mut stream(mix(key, DURATION_STREAM))));
+        let hours = hours.unwrap_or_else(drawn);
         let data_breach = counts.data_breach_probability > 0.0
             && open_unit(&mut stream(mix(key, DATA_BREACH_STREAM))) < counts.data_breach_probability;
         IncidentKind {

@@ -63,7 +63,8 @@ impl ExposureModel {
     /// bit for bit, and nothing is retained, so its outcomes keep no insured columns.
     pub fn insured_is_gross(&self, assumptions: &Assumptions) -> bool {
         let t = &self.terms;
-        let hours_bite = t.waiting_period_hours > 0.0 || t.restoration_hours < f64::INFINITY;
+        let hours_bite =
+            t.waiting_period_hours > 0.0 || t.restoration_hours < f64::INFINITY || !t.contingent_business_interruption;
         let outage = self.components.iter().any(|&c| assumptions.components[c].basis == crate::input::Basis::Outage);
         !(outage && hours_bite)
             && t.retention == 0.0
@@ -133,6 +134,7 @@ impl Model {
                 aggregate_sublimits: defaults.aggregate_sublimits.clone(),
                 waiting_period_hours: exposure.waiting_period_hours.unwrap_or(defaults.waiting_period_hours),
                 restoration_hours: exposure.restoration_hours.unwrap_or(defaults.restoration_hours),
+                contingent_business_interruption: defaults.contingent_business_interruption,
             };
             let columns = [
                 ("sublimit_", &exposure.sublimits, &mut terms.sublimits),

@@ -3,7 +3,7 @@
 use rand_distr::Distribution;
 
 use super::model::Model;
-use super::rng::{mix, name_key, stream, COUNT_STREAM, FOOTPRINT_STREAM, SYSTEMIC_EVENT_STREAM};
+use super::rng::{mix, name_key, stream, COUNT_STREAM, DURATION_STREAM, FOOTPRINT_STREAM, SYSTEMIC_EVENT_STREAM};
 use super::year_law::{invert, poisson_cdf, INVERSION_MAX_RATE};
 use crate::input::portfolio_risk::EventCount;
 use crate::input::Mode;
@@ -18,6 +18,9 @@ pub struct SystemicOccurrence {
     pub key: u64,
     /// The share of matching exposures this occurrence hits.
     pub footprint: f64,
+    /// How long its outage lasts at every exposure it hits (where the event gives a
+    /// `duration_hours`).
+    pub hours: Option<f64>,
 }
 
 /// The systemic event occurrences of a set of iterations, drawn once per run (they are
@@ -65,7 +68,8 @@ impl SystemicSchedule {
                 for j in 0..count {
                     let key = mix(year_key, u64::from(j));
                     let footprint = event.footprint.sample(&mut stream(mix(key, FOOTPRINT_STREAM)));
-                    occurrences.push(SystemicOccurrence { iteration, event: index, key, footprint });
+                    let hours = event.duration_hours.as_ref().map(|d| d.sample(&mut stream(mix(key, DURATION_STREAM))));
+                    occurrences.push(SystemicOccurrence { iteration, event: index, key, footprint, hours });
                 }
             }
         }

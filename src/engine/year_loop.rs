@@ -53,8 +53,8 @@ struct Scratch<'m> {
     own: OwnBreaches,
     /// The block's years with breaches of the exposure's own, ascending, with their counts.
     own_years: Vec<(u64, u32)>,
-    /// (breach key, affected share law) of the year's systemic breaches.
-    shared: Vec<(u64, &'m Var)>,
+    /// (breach key, affected share law, kind of incident) of the year's systemic incidents.
+    shared: Vec<(u64, &'m Var, IncidentKind)>,
     /// The year being simulated (the general way).
     totals: YearTotals,
 }
@@ -316,7 +316,12 @@ impl<'m> ExposureSimulator<'m> {
                 if open_unit(&mut stream(hit_key)) < occurrence.footprint {
                     let event = &assumptions.systemic[occurrence.event];
                     let share = event.affected_share.as_ref().unwrap_or(&assumptions.breach.affected_share);
-                    shared.push((mix(hit_key, SYSTEMIC_BREACH_STREAM), share));
+                    let key = mix(hit_key, SYSTEMIC_BREACH_STREAM);
+                    let kind = match event.incident {
+                        0 => IncidentKind::DATA_BREACH,
+                        t => self.others.systemic_kind(t - 1, key, occurrence.hours),
+                    };
+                    shared.push((key, share, kind));
                 }
             }
             let others = &other_years[first_other..next_other];
@@ -357,11 +362,10 @@ impl<'m> ExposureSimulator<'m> {
                 insured: totals.insured(cover),
                 largest_gross: totals.largest_gross,
             });
-            for &(breach_key, affected_share) in shared.iter() {
-                let kind = IncidentKind::DATA_BREACH;
+            for &(breach_key, affected_share, kind) in shared.iter() {
                 let breach = self.costing.breach(breach_key, affected_share, kind, (costs, covered_costs), copula);
                 if width > 1 {
-                    add_costs(year_costs, costs, k, 0, breach.gross);
+                    add_costs(year_costs, costs, k, kind.incident, breach.gross);
                 }
                 totals.add(&breach, covered_costs, cover);
                 layers.add(&breach, covered_costs, cover);

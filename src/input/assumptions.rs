@@ -179,6 +179,8 @@ pub struct PolicyTerms {
     pub waiting_period_hours: f64,
     /// The most hours of an outage the policy pays business interruption for.
     pub restoration_hours: f64,
+    /// Whether business interruption from a provider's outage (a systemic event's) is covered.
+    pub contingent_business_interruption: bool,
 }
 
 /// How much capital a policy ties up, for the risk load.
@@ -320,6 +322,8 @@ pub struct Assumptions {
     /// Which breached data oblige notice (every breach is notified without a `[notice]` table).
     pub notice: super::notice::Notice,
     pub systemic: Vec<SystemicEvent>,
+    /// Systemic events given with `enabled = false`: checked, shown by `validate`, not simulated.
+    pub disabled_systemic: Vec<SystemicEvent>,
     /// Incident types beside the data breach (`[[incident]]`; empty: data breaches alone).
     pub incidents: Vec<super::incidents::IncidentType>,
     pub correlation: Option<Correlation>,
@@ -513,6 +517,7 @@ impl Assumptions {
                 aggregate_sublimits: vec![f64::INFINITY; components.len()],
                 waiting_period_hours: 0.0,
                 restoration_hours: f64::INFINITY,
+                contingent_business_interruption: true,
             },
             Some(mut s) => {
                 let retention = policy_amount(&mut s, "retention", 0.0, false)?;
@@ -526,6 +531,7 @@ impl Assumptions {
                 let aggregate_sublimits = component_amounts(&mut s, "aggregate_sublimits", &names)?;
                 let waiting_period_hours = policy_amount(&mut s, "waiting_period_hours", 0.0, false)?;
                 let restoration_hours = policy_amount(&mut s, "period_of_restoration_hours", f64::INFINITY, true)?;
+                let contingent_business_interruption = s.bool_opt("contingent_business_interruption")?.unwrap_or(true);
                 s.finish()?;
                 PolicyTerms {
                     retention,
@@ -536,12 +542,13 @@ impl Assumptions {
                     aggregate_sublimits,
                     waiting_period_hours,
                     restoration_hours,
+                    contingent_business_interruption,
                 }
             }
         };
-        let systemic = match root.get("systemic") {
-            None => Vec::new(),
-            Some(value) => parse_systemic(label, value)?,
+        let (systemic, disabled_systemic) = match root.get("systemic") {
+            None => (Vec::new(), Vec::new()),
+            Some(value) => parse_systemic(label, value, &incidents)?.into_iter().partition(|e| e.enabled),
         };
         let correlation = match root.table_opt("correlation")? {
             None => None,
@@ -616,6 +623,7 @@ impl Assumptions {
             market,
             notice,
             systemic,
+            disabled_systemic,
             incidents,
             correlation,
             sectors,

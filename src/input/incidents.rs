@@ -81,18 +81,10 @@ pub fn parse(file: &str, value: Option<&toml::Value>, max_rate: f64) -> Result<V
             let key = if matches!(rate, IncidentRate::Relative(_)) { "relative_rate" } else { "rate" };
             return Err(s.error(key, format!("{r} is not a number from 0 to {max_rate}")));
         }
-        let duration_hours = match s.get("duration_hours") {
+        let duration_hours = match s.table().get("duration_hours") {
             None => None,
-            Some(_) => Some(parse_var(&mut s, "duration_hours", Role::NonNegative, 0.0)?),
+            Some(_) => Some(duration(&mut s)?),
         };
-        if let Some(hours) = &duration_hours {
-            if !hours.largest().is_finite() {
-                return Err(s.error(
-                    "duration_hours",
-                    "is unbounded above; an outage needs a finite longest duration (use a pert, uniform, triangular or empirical law)",
-                ));
-            }
-        }
         let data_breach_probability = s.f64_opt("data_breach_probability")?.unwrap_or(0.0);
         if !(0.0..=1.0).contains(&data_breach_probability) {
             return Err(s.error(
@@ -119,6 +111,19 @@ pub fn parse(file: &str, value: Option<&toml::Value>, max_rate: f64) -> Result<V
         }
     }
     Ok(types)
+}
+
+/// A section's `duration_hours`: hours an outage lasts, bounded (the largest cost of a breach
+/// is checked before the run).
+pub fn duration(s: &mut Section) -> Result<Var> {
+    let hours = parse_var(s, "duration_hours", Role::NonNegative, 0.0)?;
+    if !hours.largest().is_finite() {
+        return Err(s.error(
+            "duration_hours",
+            "is unbounded above; an outage needs a finite longest duration (use a pert, uniform, triangular or empirical law)",
+        ));
+    }
+    Ok(hours)
 }
 
 /// The index of the incident type called `name` (0: the data breach; `i + 1`: `types[i]`),

@@ -30,6 +30,16 @@ pub struct SystemicEvent {
     pub matches: Vec<(String, Vec<String>)>,
     /// The share of records affected in this event's breaches (default: `[breach]`'s).
     pub affected_share: Option<Var>,
+    /// The incident type it causes at each exposure it hits (0: a data breach; `i + 1`:
+    /// the assumptions' `incidents[i]`): a provider's outage (contingent business
+    /// interruption), a mass-exploited vulnerability (data breaches), a ransomware wave.
+    pub incident: usize,
+    /// How long the outage lasts, the same for every exposure it hits (drawn once per
+    /// occurrence); `None`: each hit draws its own from the incident type.
+    pub duration_hours: Option<Var>,
+    /// `enabled = false`: a scenario checked and shown, but not simulated (the shipped
+    /// accumulation scenarios, until a user turns them on).
+    pub enabled: bool,
     pub source: String,
 }
 
@@ -44,7 +54,11 @@ pub struct Correlation {
     pub factor: Vec<Vec<f64>>,
 }
 
-pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEvent>> {
+pub fn parse_systemic(
+    label: &str,
+    value: &toml::Value,
+    incidents: &[super::incidents::IncidentType],
+) -> Result<Vec<SystemicEvent>> {
     let items = value.as_array().ok_or_else(|| {
         Error::input(format!("{label}: systemic: {} is not a list; write [[systemic]] sections", show(value)))
     })?;
@@ -136,9 +150,38 @@ pub fn parse_systemic(label: &str, value: &toml::Value) -> Result<Vec<SystemicEv
                 matches.push((column.trim().to_string(), values));
             }
         }
+        let incident = match s.str_opt("incident")? {
+            None => 0,
+            Some(name) => super::incidents::index_of(label, &s.key_path("incident"), name.trim(), incidents)?,
+        };
+        let duration_hours = match s.table().get("duration_hours") {
+            None => {
+                s.get("duration_hours");
+                None
+            }
+            Some(_) if incident == 0 || incidents[incident - 1].duration_hours.is_none() => {
+                return Err(s.error(
+                    "duration_hours",
+                    "only goes with an incident type that takes systems down (one with duration_hours)",
+                ))
+            }
+            Some(_) => Some(super::incidents::duration(&mut s)?),
+        };
+        let enabled = s.bool_opt("enabled")?.unwrap_or(true);
         let source = s.str_opt("source")?.unwrap_or("").to_string();
         s.finish()?;
-        events.push(SystemicEvent { name, annual_rate, count, footprint, matches, affected_share, source });
+        events.push(SystemicEvent {
+            name,
+            annual_rate,
+            count,
+            footprint,
+            matches,
+            affected_share,
+            incident,
+            duration_hours,
+            enabled,
+            source,
+        });
     }
     Ok(events)
 }
