@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use breachcost::report::format::money;
-use common::{assert_success, entries, read_text, run, s, snapshot, write, Table};
+use common::{assert_success, entries, read_text, run, s, snapshot, write, Table, TEST_ASSUMPTIONS, TEST_EXPOSURES};
 
 const ITERATIONS: &str = "2000";
 
@@ -19,6 +19,11 @@ const CHARTS: [(&str, &[&str]); 4] = [
     ("components", &["Expected annual loss (USD)"]),
     ("cost_vs_records", &["Records affected by the breach (log scale)", "Cost of one breach (USD, log scale)"]),
 ];
+
+/// The chart of what each incident type contributes, drawn beside [`CHARTS`] in annual runs
+/// whose assumptions have types beside the data breach (the shipped defaults do).
+const INCIDENTS: (&str, &[&str]) =
+    ("incidents", &["Expected annual loss by incident type", "Expected annual loss (USD)", "ransomware"]);
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
@@ -89,9 +94,42 @@ fn simulate_writes_every_chart_as_png_and_svg_with_axis_titles() {
     let out = dir.path().join("out");
     simulate(&out, &[]);
     let expected: std::collections::BTreeSet<String> =
-        CHARTS.iter().flat_map(|(n, _)| [format!("{n}.png"), format!("{n}.svg")]).collect();
+        CHARTS.iter().chain([&INCIDENTS]).flat_map(|(n, _)| [format!("{n}.png"), format!("{n}.svg")]).collect();
     assert_eq!(entries(&out.join("charts")), expected);
     check_charts(&out, &CHARTS);
+    check_charts(&out, &[INCIDENTS]);
+}
+
+#[test]
+fn the_incidents_chart_and_section_appear_only_where_the_assumptions_have_incident_types() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("defaults");
+    simulate(&out, &[]);
+    check_charts(&out, &[INCIDENTS]);
+    let html = read_text(&out.join("report.html"));
+    assert!(html.contains("What each incident type contributes"), "the page has the incident-type section");
+    assert!(html.contains("<figure id=\"incidents\">"), "with the chart inline");
+    // The table's total is the portfolio's expected annual loss, as summary.csv has it.
+    let mean = money(gross_figures(&out, "PORTFOLIO")[0]);
+    let svg = read_text(&out.join("charts").join("incidents.svg"));
+    assert!(svg.contains(&format!("{mean} expected annual loss")), "the chart should give the total {mean}");
+
+    // Data breaches alone: no incidents chart and no section, in either mode.
+    let assumptions = write(dir.path(), "breaches-only.toml", TEST_ASSUMPTIONS);
+    let exposures = write(dir.path(), "book.csv", TEST_EXPOSURES);
+    for mode in ["annual", "breach"] {
+        let out = dir.path().join(mode);
+        simulate(&out, &["--assumptions", s(&assumptions), "--exposures", s(&exposures), "--mode", mode]);
+        let charts = entries(&out.join("charts"));
+        assert_eq!(charts.len(), 2 * CHARTS.len(), "{mode}: {charts:?}");
+        assert!(!charts.contains("incidents.png") && !charts.contains("incidents.svg"), "{mode}: {charts:?}");
+        let html = read_text(&out.join("report.html"));
+        assert!(!html.contains("incident type"), "{mode}: no incident-type section without incident types");
+    }
+    // A breach-mode run costs one data breach: no chart of types either.
+    let out = dir.path().join("breach-defaults");
+    simulate(&out, &["--mode", "breach"]);
+    assert!(!out.join("charts").join("incidents.png").exists(), "breach mode draws no incidents chart");
 }
 
 #[test]
@@ -103,13 +141,20 @@ fn the_report_is_one_self_contained_page_with_the_portfolio_figures_of_summary_c
     assert!(html.starts_with("<!DOCTYPE html>"), "report.html should be an HTML5 document");
     assert!(html.trim_end().ends_with("</html>"));
     assert_self_contained(&html);
-    assert_eq!(html.matches("<svg").count(), CHARTS.len(), "every chart inline");
+    assert_eq!(html.matches("<svg").count(), CHARTS.len() + 1, "every chart inline, the incidents chart too");
     assert!(html.contains("<style>"), "inline CSS");
     for (figure, value) in ["mean", "p95", "p99", "tvar_99"].iter().zip(gross_figures(&out, "PORTFOLIO")) {
         let shown = money(value);
         assert!(html.contains(&shown), "report.html should show the portfolio {figure} as {shown}");
     }
-    for heading in ["Expected annual loss", "Exposures", "Where the money goes", "Assumptions in force", "Run"] {
+    for heading in [
+        "Expected annual loss",
+        "Exposures",
+        "Where the money goes",
+        "What each incident type contributes",
+        "Assumptions in force",
+        "Run",
+    ] {
         assert!(html.contains(heading), "report.html should have {heading:?}");
     }
     let run_json: serde_json::Value =
@@ -215,7 +260,7 @@ fn charts_and_report_are_byte_identical_whatever_the_thread_count() {
         snapshot(out).into_iter().filter(|(p, _)| p.starts_with("charts") || p == "report.html").collect()
     };
     let (va, vb) = (visual(&a), visual(&b));
-    assert_eq!(va.len(), 9);
+    assert_eq!(va.len(), 2 * (CHARTS.len() + 1) + 1, "the charts, the incidents chart and report.html");
     for ((pa, ba), (pb, bb)) in va.iter().zip(&vb) {
         assert_eq!(pa, pb);
         assert!(ba == bb, "{pa} differs between --threads 1 and --threads 3");

@@ -33,7 +33,9 @@ fn the_committed_example_matches_a_fresh_run_of_the_main_command_byte_for_byte()
         compared += 1;
     }
     assert!(compared >= 6, "expected the CSV reports, compared {compared}");
-    for chart in ["exceedance_curve.png", "components.png", "loss_distribution.svg", "cost_vs_records.svg"] {
+    for chart in
+        ["exceedance_curve.png", "components.png", "loss_distribution.svg", "cost_vs_records.svg", "incidents.png"]
+    {
         assert!(example.join("charts").join(chart).is_file(), "reports/example/charts/{chart} missing");
     }
     assert!(example.join("report.html").is_file());

@@ -10,6 +10,7 @@ mod components;
 mod convergence;
 mod cost_vs_records;
 mod exceedance_curve;
+mod incidents;
 mod loss_distribution;
 mod raster;
 pub(super) mod style;
@@ -88,8 +89,9 @@ impl RunLabel {
     }
 }
 
-/// The charts of a run, with the convergence chart of a `--target-rel-error` run when there
-/// is one; `records_curve` is the `cost_vs_records` chart's points.
+/// The charts of a run, with the incidents chart of an annual run with incident types and the
+/// convergence chart of a `--target-rel-error` run when there is one; `records_curve` is the
+/// `cost_vs_records` chart's points.
 pub(super) fn run_charts(
     model: &Model,
     results: &RunResults,
@@ -105,6 +107,11 @@ pub(super) fn run_charts(
         Box::new(|| render_chart(&components::ComponentsChart::from_run(model, results, label))),
         Box::new(|| render_chart(&cost_vs_records::CostVsRecordsChart::from_curve(records_curve))),
     ];
+    // Only annual runs with incident types beside the data breach: a data-breach-only run's
+    // charts stay as they were, and a breach-mode run costs one breach, so one type.
+    if label.annual && results.exposures.iter().any(|e| !e.incidents.is_empty()) {
+        charts.push(Box::new(|| render_chart(&incidents::IncidentsChart::from_run(results, label))));
+    }
     if let Some(c) = convergence {
         charts.push(Box::new(move || render_chart(&convergence::ConvergenceChart::from_convergence(c, label))));
     }

@@ -174,6 +174,25 @@ pub fn return_period_tick(log10: &f64) -> String {
     format!("1 in {}", short_number(period.round()))
 }
 
+/// An expected count for people: two significant figures below 10 (`1.9`, `0.19`, `0.03`),
+/// whole numbers with separators from 10 (`19`, `1,852`). Expected incidents a year are
+/// fractions for one firm and hundreds for a book, so neither fixed decimals nor integers fit.
+pub fn expected_count(x: f64) -> String {
+    if !x.is_finite() || x <= 0.0 {
+        return "0".to_string();
+    }
+    if x >= 10.0 {
+        return thousands(x.round() as u64);
+    }
+    let decimals = (1 - x.log10().floor() as i32).max(0) as usize;
+    let text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        trim_zeros(&text).to_string()
+    } else {
+        text
+    }
+}
+
 /// An integer with thousands separators: 100,000.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -245,6 +264,17 @@ mod tests {
         assert_eq!(money_axis_tick(&-500_000.0), "$-500K");
         assert_eq!(count_tick(&9.0), "1B");
         assert_eq!(count_axis_tick(&1_250_000.0), "1.25M");
+    }
+
+    #[test]
+    fn expected_counts_keep_two_figures_below_ten() {
+        assert_eq!(expected_count(1.852), "1.9");
+        assert_eq!(expected_count(0.1852), "0.19");
+        assert_eq!(expected_count(0.03), "0.03");
+        assert_eq!(expected_count(2.0), "2");
+        assert_eq!(expected_count(18.52), "19");
+        assert_eq!(expected_count(1852.4), "1,852");
+        assert_eq!(expected_count(0.0), "0");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! `incidents.csv`: what each incident type contributes to each exposure's gross annual loss
 //! (written where the assumptions have types beside the data breach), then the portfolio's
-//! expected cost by type.
+//! expected cost by type ([`portfolio_by_type`], which the chart and the page show too).
 
 use super::csv::Csv;
 use super::format::num;
@@ -26,19 +26,43 @@ pub fn render(results: &RunResults) -> Option<Vec<u8>> {
             csv.row(cells);
         }
     }
-    // The portfolio's expected incidents and cost by type are sums over the exposures; its
-    // quantiles by type would need the types' year totals, which are not kept.
-    let total: f64 = results.exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.mean)).sum();
-    for t in 0..types {
-        let of_type = || results.exposures.iter().filter_map(move |e| e.incidents.get(t));
-        let name = of_type().next().map_or(String::new(), |(_, c)| c.name.clone());
-        let rate: f64 = of_type().map(|(rate, _)| rate).sum();
-        let mean: f64 = of_type().map(|(_, c)| c.mean).sum();
-        let share = if total > 0.0 { mean / total } else { 0.0 };
-        let mut cells = vec![PORTFOLIO_ID.to_string(), name, num(rate), num(mean)];
+    for t in portfolio_by_type(results) {
+        let mut cells = vec![PORTFOLIO_ID.to_string(), t.name, num(t.rate), num(t.mean)];
         cells.extend(["", "", "", ""].map(String::from));
-        cells.extend([num(share), String::new()]);
+        cells.extend([num(t.share), String::new()]);
         csv.row(cells);
     }
     Some(csv.into_bytes())
+}
+
+/// One incident type over the whole portfolio.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeTotal {
+    pub name: String,
+    /// Expected incidents a year, summed over the exposures.
+    pub rate: f64,
+    /// Expected annual gross cost, summed over the exposures.
+    pub mean: f64,
+    /// `mean` as a share of all types' (0 where nothing costs anything).
+    pub share: f64,
+}
+
+/// The portfolio's expected incidents and cost by incident type, the data breach first; empty
+/// where the run models data breaches alone. Shared by `incidents.csv`, its chart and the page,
+/// so that all three show the same numbers.
+pub fn portfolio_by_type(results: &RunResults) -> Vec<TypeTotal> {
+    let types = results.exposures.first().map_or(0, |e| e.incidents.len());
+    // The portfolio's expected incidents and cost by type are sums over the exposures; its
+    // quantiles by type would need the types' year totals, which are not kept.
+    let total: f64 = results.exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.mean)).sum();
+    (0..types)
+        .map(|t| {
+            let of_type = || results.exposures.iter().filter_map(move |e| e.incidents.get(t));
+            let name = of_type().next().map_or(String::new(), |(_, c)| c.name.clone());
+            let rate: f64 = of_type().map(|(rate, _)| rate).sum();
+            let mean: f64 = of_type().map(|(_, c)| c.mean).sum();
+            let share = if total > 0.0 { mean / total } else { 0.0 };
+            TypeTotal { name, rate, mean, share }
+        })
+        .collect()
 }

@@ -1,7 +1,8 @@
 //! `report.html`: one self-contained page (inline CSS and SVG; no scripts, fonts, images or
 //! anything else fetched) that reads top-down: the headline numbers in a sentence and in
-//! cards, the exposures, the charts, where the money goes, the assumptions in force with
-//! their sources, and the run. Money is rounded for people ($1.2M); the CSVs hold the
+//! cards, the exposures, the charts, where the money goes (by component, and by incident
+//! type where the assumptions have types beside the data breach), the assumptions in force
+//! with their sources, and the run. Money is rounded for people ($1.2M); the CSVs hold the
 //! exact values.
 
 use super::{card, escape, inline_svg, CSS};
@@ -57,9 +58,13 @@ fn html(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, 
     page.push_str(&header(model, label));
     page.push_str(&headline(results, label, &ranked));
     page.push_str(&exposures_table(model, results, label, &ranked));
-    page.push_str(&charts_section(label, charts));
+    // The incidents chart shows in its own section, beside its table.
+    let incidents = charts.iter().find(|(name, _)| *name == "incidents").map(|(_, svg)| *svg);
+    let others: Vec<(&str, &str)> = charts.iter().filter(|(name, _)| *name != "incidents").copied().collect();
+    page.push_str(&charts_section(label, &others));
     page.push_str(&super::pricing::section(model, results));
     page.push_str(&components_section(model, results, label, &ranked));
+    page.push_str(&super::incidents::section(results, incidents));
     page.push_str(&assumptions_section(model, label));
     page.push_str(&run_section(model, results));
     page.push_str(
