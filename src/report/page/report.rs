@@ -78,8 +78,10 @@ fn html(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, 
 fn header(model: &Model, label: &RunLabel) -> String {
     let s = model.settings;
     let unit = if label.annual { "simulated years" } else { "simulated breaches" };
+    // With incident types beside the data breach, the page is about all of them.
+    let what = if model.assumptions.incidents.is_empty() { "a data breach" } else { "cyber incidents" };
     format!(
-        "<header>\n<p class=\"kicker\">breachcost report</p>\n<h1>What a data breach could cost: {}</h1>\n\
+        "<header>\n<p class=\"kicker\">breachcost report</p>\n<h1>What {what} could cost: {}</h1>\n\
          <p class=\"meta\">{} mode · {} {unit} · seed {} · breachcost {}</p>\n</header>\n",
         escape(&label.name),
         s.mode.as_str(),
@@ -103,7 +105,7 @@ fn headline(results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) 
         };
         out.push_str(&format!(
             "<p class=\"lede\">{whose} loses <strong>{}</strong> a year on average. {} of simulated years \
-             have a breach cost at all; {}, {}, and the worst 1% of years average <strong>{}</strong>.</p>\n",
+             have a loss at all; {}, {}, and the worst 1% of years average <strong>{}</strong>.</p>\n",
             money(g.mean),
             capitalise(&percent(g.prob_nonzero)),
             beyond(20, g.p95),
@@ -120,7 +122,7 @@ fn headline(results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) 
             &money(p.insured.summary.mean),
             &format!("{} retained", money(p.retained.summary.mean)),
         ));
-        out.push_str(&card("Years with a loss", &percent(g.prob_nonzero), "chance of any breach cost in a year"));
+        out.push_str(&card("Years with a loss", &percent(g.prob_nonzero), "chance of any loss in a year"));
         out.push_str("</div>\n");
     } else {
         out.push_str(
