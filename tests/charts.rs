@@ -336,3 +336,21 @@ fn the_report_renders_in_a_real_browser() {
     assert!(dom.contains(&mean), "the rendered page should show the portfolio mean {mean}");
     assert!(dom.contains("<svg"), "the charts should be in the rendered page");
 }
+
+#[test]
+fn the_exceedance_curve_shows_the_portfolio_without_systemic_events_only_where_they_are_simulated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let defaults = std::fs::read_to_string(common::manifest_path("assumptions/default.toml")).expect("defaults");
+    // The shipped accumulation scenarios, switched on.
+    let enabled = write(dir.path(), "on.toml", defaults.replace("enabled = false", "enabled = true"));
+    let label = "AEP without systemic events";
+    for (assumptions, shown) in [(None, false), (Some(enabled), true)] {
+        let out = dir.path().join(if shown { "on" } else { "off" });
+        let flags: Vec<&str> = assumptions.as_deref().map(|a| vec!["--assumptions", s(a)]).unwrap_or_default();
+        simulate(&out, &flags);
+        let svg = read_text(&out.join("charts").join("exceedance_curve.svg"));
+        assert_eq!(svg.contains(label), shown, "scenarios enabled: {shown}");
+        let summary = read_text(&out.join("summary.csv"));
+        assert_eq!(summary.contains("PORTFOLIO_EXCL_SYSTEMIC"), shown);
+    }
+}

@@ -1,7 +1,8 @@
 //! `exceedance_curve`: the chance that the loss exceeds an amount, both on log axes, with
 //! return periods on the right. Annual mode: the portfolio's AEP (the year's total) and OEP
 //! (the year's largest breach), and the same for the exposure with the largest mean at the
-//! reported return periods. Breach mode: the chance that one breach costs more, per exposure.
+//! reported return periods, and where systemic events are simulated the portfolio's AEP
+//! without them. Breach mode: the chance that one breach costs more, per exposure.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -66,6 +67,16 @@ impl ExceedanceChart {
                 line: Line::Solid,
                 points: histogram_curve(&LogHistogram::of(oep)),
             });
+            if let Some(independent) = &results.portfolio_independent {
+                // What the accumulation (systemic) events add to the tail: the gap between the
+                // two aggregate curves.
+                curves.push(Curve {
+                    label: format!("{subject}AEP without systemic events, at return periods 2–1,000"),
+                    colour: okabe_ito::BLUISH_GREEN,
+                    line: Line::WithPoints,
+                    points: return_period_curve(&independent.gross.aggregate_ep),
+                });
+            }
             if let (true, Some(top)) = (results.exposures.len() > 1, ranked.first()) {
                 let id = style::truncate(&top.id, 24);
                 let gross = &top.measures.gross;
