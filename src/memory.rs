@@ -187,15 +187,17 @@ fn outcome_bytes(model: &Model, iterations: u64) -> (f64, Option<(String, f64)>)
 }
 
 /// The portfolio's per-year arrays (annual mode, several exposures): six (two where no
-/// exposure's terms bite; three more with systemic events), and positive copies while
-/// summarising. (A lone exposure's years are its outcomes.)
+/// exposure's terms bite; three more with systemic events; one per incident type with types
+/// beside the data breach), and positive copies while summarising. (A lone exposure's years are its outcomes.)
 fn portfolio_bytes(model: &Model, iterations: u64) -> f64 {
     if model.settings.mode != Mode::Annual || model.exposures.len() < 2 {
         return 0.0;
     }
     let systemic = !SystemicSchedule::is_inactive(model);
     let insured_is_gross = model.exposures.iter().all(|e| e.insured_is_gross(&model.assumptions));
-    let arrays = if insured_is_gross { 2.0 } else { 6.0 } + if systemic { 3.0 } else { 0.0 };
+    // One more per incident type where there are types beside the data breach.
+    let types = if model.assumptions.incidents.is_empty() { 0 } else { model.assumptions.incidents.len() + 1 };
+    let arrays = if insured_is_gross { 2.0 } else { 6.0 } + if systemic { 3.0 } else { 0.0 } + types as f64;
     iterations as f64 * 8.0 * arrays * 2.0
 }
 

@@ -228,6 +228,14 @@ fn incidents_csv_lists_each_type_per_exposure_and_for_the_portfolio() {
     assert_eq!(lines.len(), 1 + 3 * 3, "three types for two exposures and the portfolio");
     assert!(lines[1].starts_with("firm,data_breach,0.2,"));
     assert!(lines[7].starts_with("PORTFOLIO,data_breach,0.4,"), "{}", lines[7]);
+    // The portfolio's spread by type comes from the year-by-year sums: the fraud type (0.3 a
+    // year at each of the two exposures) costs something in 1 − e^−0.6 of the years.
+    let fraud: Vec<&str> = lines[9].split(',').collect();
+    assert_eq!(fraud[..3], ["PORTFOLIO", "fraud", "0.6"]);
+    let p: f64 = fraud[9].parse().expect("prob_nonzero");
+    let exact = 1.0 - (-0.6f64).exp();
+    assert_within("years with a fraud", p, exact, (exact * (1.0 - exact) / 20_000.0).sqrt(), Z);
+    assert!(fraud[4..9].iter().all(|cell| cell.parse::<f64>().is_ok()), "{}", lines[9]);
 }
 
 /// A provider's outage of 48 hours, once in ten years, hitting every exposure on the provider

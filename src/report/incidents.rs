@@ -1,6 +1,7 @@
 //! `incidents.csv`: what each incident type contributes to each exposure's gross annual loss
 //! (written where the assumptions have types beside the data breach), then the portfolio's
-//! expected cost by type ([`portfolio_by_type`], which the chart and the page show too).
+//! expected cost by type ([`portfolio_by_type`], which the chart and the page show too) with,
+//! in annual mode, its spread from the year-by-year sums ([`RunResults::portfolio_incidents`]).
 
 use super::csv::Csv;
 use super::format::num;
@@ -26,10 +27,16 @@ pub fn render(results: &RunResults) -> Option<Vec<u8>> {
             csv.row(cells);
         }
     }
-    for t in portfolio_by_type(results) {
+    // The portfolio's spread by type comes from its year-by-year sums (annual mode); in breach
+    // mode there are no years to sum, and those cells stay empty.
+    for (i, t) in portfolio_by_type(results).into_iter().enumerate() {
         let mut cells = vec![PORTFOLIO_ID.to_string(), t.name, num(t.rate), num(t.mean)];
-        cells.extend(["", "", "", ""].map(String::from));
-        cells.extend([num(t.share), String::new()]);
+        match results.portfolio_incidents.get(i) {
+            Some(c) => cells.extend([c.sd, c.p50, c.p95, c.p99].map(num)),
+            None => cells.extend(["", "", "", ""].map(String::from)),
+        }
+        cells.push(num(t.share));
+        cells.push(results.portfolio_incidents.get(i).map_or(String::new(), |c| num(c.prob_nonzero)));
         csv.row(cells);
     }
     Some(csv.into_bytes())
@@ -52,8 +59,7 @@ pub struct TypeTotal {
 /// so that all three show the same numbers.
 pub fn portfolio_by_type(results: &RunResults) -> Vec<TypeTotal> {
     let types = results.exposures.first().map_or(0, |e| e.incidents.len());
-    // The portfolio's expected incidents and cost by type are sums over the exposures; its
-    // quantiles by type would need the types' year totals, which are not kept.
+    // The portfolio's expected incidents and cost by type are sums over the exposures.
     let total: f64 = results.exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.mean)).sum();
     (0..types)
         .map(|t| {

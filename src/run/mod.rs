@@ -103,6 +103,9 @@ pub struct RunResults {
     pub wall_seconds: f64,
     /// Seconds spent simulating breaches (the engine alone).
     pub simulation_seconds: f64,
+    /// The portfolio's annual cost by incident type (annual mode, with types beside the data
+    /// breach; the data breach first), from the year-by-year sums over exposures.
+    pub portfolio_incidents: Vec<ComponentResult>,
 }
 
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
@@ -178,7 +181,8 @@ pub fn run_from<S: OutcomeSource>(
     // reused rather than summed into per-iteration arrays and computed again.
     let single = model.exposures.len() == 1;
     let systemic = !SystemicSchedule::is_inactive(model);
-    let mut portfolio = (annual && !single).then(|| PortfolioYears::new(iterations, systemic));
+    let types = if model.assumptions.incidents.is_empty() { 0 } else { model.assumptions.incidents.len() + 1 };
+    let mut portfolio = (annual && !single).then(|| PortfolioYears::new(iterations, systemic, types));
     let mut single_portfolio = None;
     let mut exposures = Vec::with_capacity(model.exposures.len());
     let mut simulated_breaches = 0;
@@ -194,7 +198,7 @@ pub fn run_from<S: OutcomeSource>(
                 rayon::join(
                     || {
                         for o in &outcomes {
-                            p.add(o);
+                            p.add(o, &model.exposures[o.exposure]);
                         }
                     },
                     || outcomes.par_iter().map(|o| summarise_exposure(model, o, None)).collect(),
@@ -222,6 +226,12 @@ pub fn run_from<S: OutcomeSource>(
             exposures.push(result);
         }
     }
+    let portfolio_incidents = match &portfolio {
+        Some(p) => p.incident_statistics(model),
+        // A lone exposure's figures by type are the portfolio's (none in breach mode).
+        None if annual && single => exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.clone())).collect(),
+        None => Vec::new(),
+    };
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();
@@ -250,6 +260,7 @@ pub fn run_from<S: OutcomeSource>(
         portfolio_gross,
         portfolio_largest_gross,
         portfolio_independent,
+        portfolio_incidents,
         contributions,
         simulated_breaches,
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -486,12 +497,15 @@ struct PortfolioYears {
     insured: Option<[Vec<f64>; 4]>,
     /// Gross, insured and largest gross without systemic events, if there are any.
     independent: Option<[Vec<f64>; 3]>,
+    /// The gross cost of each incident type (with types beside the data breach).
+    by_type: Vec<Vec<f64>>,
 }
 
 impl PortfolioYears {
-    fn new(iterations: u64, with_independent: bool) -> Self {
+    fn new(iterations: u64, with_independent: bool, types: usize) -> Self {
         let zeros = || vec![0.0; iterations as usize];
         PortfolioYears {
+            by_type: (0..types).map(|_| zeros()).collect(),
             independent: if with_independent { Some([zeros(), zeros(), zeros()]) } else { None },
             gross: zeros(),
             largest_gross: zeros(),
@@ -500,7 +514,16 @@ impl PortfolioYears {
     }
 
     /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
-    fn add(&mut self, o: &ExposureOutcomes) {
+    fn add(&mut self, o: &ExposureOutcomes, exposure: &crate::engine::ExposureModel) {
+        if !self.by_type.is_empty() {
+            // Its cost columns by type follow its components' ([`ExposureModel::width`]).
+            let k = exposure.components.len();
+            for (x, costs) in o.rows(exposure.width()) {
+                for (total, cost) in self.by_type.iter_mut().zip(&costs[k.min(costs.len())..]) {
+                    total[x.iteration as usize] += cost;
+                }
+            }
+        }
         if !o.insured_is_gross() && self.insured.is_none() {
             // The first exposure whose terms bite: the sums so far are the gross ones (each
             // earlier insured loss equalled its gross bit for bit), and nothing was retained.
@@ -535,6 +558,31 @@ impl PortfolioYears {
                 largest[i] = largest[i].max(own.largest_gross);
             }
         }
+    }
+
+    /// The statistics of the portfolio's annual cost of each incident type (empty without types).
+    fn incident_statistics(&self, model: &Model) -> Vec<ComponentResult> {
+        let iterations = self.gross.len() as u64;
+        let gross_mean = self.gross.iter().sum::<f64>() / iterations.max(1) as f64;
+        let names = std::iter::once(crate::input::incidents::DATA_BREACH)
+            .chain(model.assumptions.incidents.iter().map(|t| t.name.as_str()));
+        names
+            .zip(&self.by_type)
+            .map(|(name, years)| {
+                let positive: Vec<f64> = years.iter().copied().filter(|v| *v > 0.0).collect();
+                let (mean, sd, prob_nonzero, q) = select_statistics(positive, iterations, &[0.50, 0.95, 0.99]);
+                ComponentResult {
+                    name: name.to_string(),
+                    mean,
+                    sd,
+                    p50: q[0],
+                    p95: q[1],
+                    p99: q[2],
+                    share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
+                    prob_nonzero,
+                }
+            })
+            .collect()
     }
 
     /// The insured loss of each iteration.
