@@ -196,7 +196,7 @@ fn portfolio_bytes(model: &Model, iterations: u64) -> f64 {
     let systemic = !SystemicSchedule::is_inactive(model);
     let insured_is_gross = model.exposures.iter().all(|e| e.insured_is_gross(&model.assumptions));
     // One more per incident type where there are types beside the data breach.
-    let types = if model.assumptions.incidents.is_empty() { 0 } else { model.assumptions.incidents.len() + 1 };
+    let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
     let arrays = if insured_is_gross { 2.0 } else { 6.0 } + if systemic { 3.0 } else { 0.0 } + types as f64;
     iterations as f64 * 8.0 * arrays * 2.0
 }

@@ -5,6 +5,9 @@
 mod common;
 mod engine_support;
 
+use std::path::Path;
+use std::process::Output;
+
 use breachcost::input::Mode;
 use common::{describe, run, stderr, write};
 use engine_support::{assert_within, component, incident, simulate, simulate_incident, summary, Z};
@@ -144,6 +147,14 @@ fn an_incident_type_that_never_happens_changes_no_figure() {
     assert!(a.exposures[0].incidents.is_empty(), "no incidents.csv without other types");
 }
 
+/// Runs `simulate` on the `exposures` and `assumptions` files into `out`, with `extra` flags.
+fn simulate_files(exposures: &Path, assumptions: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["simulate", "--exposures", common::s(exposures), "--assumptions", common::s(assumptions)];
+    args.extend_from_slice(&["--out", common::s(out)]);
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn bad_incident_inputs_are_one_line_errors_naming_the_key() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -162,15 +173,7 @@ fn bad_incident_inputs_are_one_line_errors_naming_the_key() {
     for (toml, expected) in cases {
         let assumptions = write(dir.path(), "a.toml", &toml);
         let out = dir.path().join("out");
-        let output = run(&[
-            "simulate",
-            "--exposures",
-            common::s(&exposures),
-            "--assumptions",
-            common::s(&assumptions),
-            "--out",
-            common::s(&out),
-        ]);
+        let output = simulate_files(&exposures, &assumptions, &out, &[]);
         assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
         let message = stderr(&output);
         assert!(message.contains(expected), "expected {expected:?} in {message}");
@@ -186,16 +189,13 @@ fn bad_incident_inputs_are_one_line_errors_naming_the_key() {
         message.contains("row 1, column annual_rate_fraudd") && message.contains("\"annual_rate_fraud\""),
         "{message}"
     );
-    let (e, a) = (common::s(&exposures), common::s(&assumptions));
     for (flags, expected) in [
         (vec!["--incident", "ransomwar"], "did you mean \"ransomware\"?"),
         (vec!["--incident", "ransomware", "--mode", "annual"], "leave out --mode annual"),
         (vec!["--incident", "ransomware", "--shard", "1/2"], "cannot be combined with --shard"),
     ] {
         let out = dir.path().join("out2");
-        let mut args = vec!["simulate", "--exposures", e, "--assumptions", a, "--out", common::s(&out)];
-        args.extend(flags);
-        let output = run(&args);
+        let output = simulate_files(&exposures, &assumptions, &out, &flags);
         assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
         assert!(stderr(&output).contains(expected), "expected {expected:?} in {}", stderr(&output));
         assert!(!out.exists(), "nothing written");
@@ -208,19 +208,7 @@ fn incidents_csv_lists_each_type_per_exposure_and_for_the_portfolio() {
     let exposures = write(dir.path(), "e.csv", "id,records,revenue\nfirm,1000,8760000\nother,50,1000000\n");
     let assumptions = write(dir.path(), "a.toml", MODEL);
     let out = dir.path().join("out");
-    let output = run(&[
-        "simulate",
-        "--exposures",
-        common::s(&exposures),
-        "--assumptions",
-        common::s(&assumptions),
-        "--out",
-        common::s(&out),
-        "--iterations",
-        "20000",
-        "--quiet",
-        "--no-charts",
-    ]);
+    let output = simulate_files(&exposures, &assumptions, &out, &["--iterations", "20000", "--quiet", "--no-charts"]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let text = std::fs::read_to_string(out.join("incidents.csv")).expect("incidents.csv");
     let lines: Vec<&str> = text.lines().collect();

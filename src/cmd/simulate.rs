@@ -89,12 +89,8 @@ pub fn settings(args: &SimulateArgs, assumptions: &crate::input::Assumptions) ->
 
 /// The index of the incident type `--incident` names (0: the data breach).
 fn incident_index(name: &str, assumptions: &crate::input::Assumptions) -> Result<usize> {
-    let types = &assumptions.incidents;
-    crate::input::incidents::index_of(&assumptions.label, "incident", name.trim(), types).map_err(|e| {
-        let why = e.to_string();
-        let why = why.split_once(": incident: ").map_or(why.as_str(), |(_, w)| w);
-        Error::input(format!("--incident {}: {why}", crate::text::printable(name)))
-    })
+    crate::input::incidents::find(name.trim(), &assumptions.incidents)
+        .map_err(|why| Error::input(format!("--incident {}: {why}", crate::text::printable(name))))
 }
 
 pub fn run(args: &SimulateArgs) -> Result<()> {

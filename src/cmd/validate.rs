@@ -166,10 +166,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         .map(|e| (e, ""))
         .chain(a.disabled_systemic.iter().map(|e| (e, " (enabled = false: not simulated)")));
     for (e, off) in events {
-        let incident = match e.incident {
-            0 => crate::input::incidents::DATA_BREACH,
-            t => a.incidents[t - 1].name.as_str(),
-        };
+        let incident = crate::input::incidents::name(e.incident, &a.incidents);
         let hours = e.duration_hours.as_ref().map(|d| format!(" for {} hours", d.dist.describe())).unwrap_or_default();
         outln!(
             "  systemic event {}{off}: {} a year; {incident}{hours} at a share {} of the exposures it matches",
@@ -294,6 +291,6 @@ fn list_or(items: &[String], empty: &str) -> String {
 
 /// The names of the incident types whose bits are set in `bits` (bit 0: the data breach).
 fn incident_names(bits: u64, types: &[crate::input::incidents::IncidentType]) -> String {
-    let names = std::iter::once(crate::input::incidents::DATA_BREACH).chain(types.iter().map(|t| t.name.as_str()));
+    let names = crate::input::incidents::names(types);
     names.enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| n).collect::<Vec<_>>().join(", ")
 }

@@ -49,13 +49,9 @@ pub struct ExposureModel {
     /// Expected incidents a year of each type beside the data breach (one per
     /// [`Assumptions::incidents`]): the row's `annual_rate_<type>`, else the type's rate.
     pub incident_rates: Vec<f64>,
-    /// Its revenue an hour as outage components count it: `revenue / 8,760` (at least
-    /// `[breach] min_revenue`'s), the reference firm's without a revenue.
+    /// Its revenue an hour as outage components count it ([`crate::input::assumptions::BreachSettings::revenue_per_hour`]).
     pub revenue_per_hour: f64,
 }
-
-/// Hours in a year, for revenue an hour.
-pub const HOURS_PER_YEAR: f64 = 8760.0;
 
 impl ExposureModel {
     /// True when its policy terms pass every cost through (no retention, limits, sublimits or
@@ -81,8 +77,7 @@ impl ExposureModel {
     /// where the assumptions have incident types beside the data breach, one per type
     /// (the data breach first) with the year's cost of that type's incidents.
     pub fn width(&self) -> usize {
-        let types = self.incident_rates.len();
-        self.components.len() + if types > 0 { types + 1 } else { 0 }
+        self.components.len() + crate::input::incidents::type_columns(self.incident_rates.len())
     }
 }
 
@@ -164,9 +159,7 @@ impl Model {
             check_largest_breach(exposures, &assumptions, row, exposure, most_affected, &components)?;
             let (rate, rate_source) = exposure_rate(&assumptions, exposure);
             let incident_rates = incident_rates(exposures, &assumptions, row, exposure, rate)?;
-            let breach = &assumptions.breach;
-            let revenue_per_hour =
-                exposure.revenue.map_or(breach.reference_revenue, |r| r.max(breach.min_revenue)) / HOURS_PER_YEAR;
+            let revenue_per_hour = assumptions.breach.revenue_per_hour(exposure.revenue);
             models.push(ExposureModel {
                 incident_rates,
                 revenue_per_hour,
@@ -251,11 +244,10 @@ fn incident_rates(
     exposure: &Exposure,
     data_breach_rate: f64,
 ) -> Result<Vec<f64>> {
-    use crate::input::incidents::{IncidentRate, DATA_BREACH};
+    use crate::input::incidents::{names, IncidentRate, DATA_BREACH};
     for (name, _) in &exposure.incident_rates {
         if name != DATA_BREACH && !assumptions.incidents.iter().any(|t| &t.name == name) {
-            let mut known: Vec<&str> = vec![DATA_BREACH];
-            known.extend(assumptions.incidents.iter().map(|t| t.name.as_str()));
+            let known: Vec<&str> = names(&assumptions.incidents).collect();
             let hint =
                 nearest(name, &known).map(|k| format!(" (did you mean \"annual_rate_{k}\"?)")).unwrap_or_default();
             return Err(Error::input(format!(
@@ -347,9 +339,7 @@ fn check_largest_breach(
     most_affected: f64,
     components: &[usize],
 ) -> Result<()> {
-    let revenue_per_hour =
-        exposure.revenue.map_or(assumptions.breach.reference_revenue, |r| r.max(assumptions.breach.min_revenue))
-            / HOURS_PER_YEAR;
+    let revenue_per_hour = assumptions.breach.revenue_per_hour(exposure.revenue);
     let cost = |c: usize| {
         let component = &assumptions.components[c];
         let size = match component.basis {

@@ -290,6 +290,13 @@ pub struct BreachSettings {
 }
 
 impl BreachSettings {
+    /// The revenue an hour of a firm with `revenue` (`None`: unknown), as outage components
+    /// count it: a year's revenue (at least `min_revenue`; the reference firm's when unknown)
+    /// over the 8,760 hours of a year.
+    pub fn revenue_per_hour(&self, revenue: Option<f64>) -> f64 {
+        revenue.map_or(self.reference_revenue, |r| r.max(self.min_revenue)) / HOURS_PER_YEAR
+    }
+
     /// How much a component with `exponent` costs at `revenue` (`None`: unknown) against
     /// the reference firm.
     pub fn size_factor(&self, exponent: f64, revenue: Option<f64>) -> f64 {
@@ -302,6 +309,9 @@ impl BreachSettings {
         }
     }
 }
+
+/// Hours in a year, for revenue an hour.
+pub const HOURS_PER_YEAR: f64 = 8760.0;
 
 /// `[breach] reference_revenue` when not given.
 pub const DEFAULT_REFERENCE_REVENUE: f64 = 1e9;
@@ -745,7 +755,7 @@ fn parse_component(
             if let Some(t) =
                 (0..=incidents.len()).find(|&t| component_incidents & (1 << t) != 0 && takes_nothing_down(t))
             {
-                let name = if t == 0 { super::incidents::DATA_BREACH } else { incidents[t - 1].name.as_str() };
+                let name = super::incidents::name(t, incidents);
                 return Err(s.error(
                     "basis",
                     format!("\"outage\" needs incident types with duration_hours; \"{name}\" takes nothing down"),

@@ -126,21 +126,43 @@ pub fn duration(s: &mut Section) -> Result<Var> {
     Ok(hours)
 }
 
-/// The index of the incident type called `name` (0: the data breach; `i + 1`: `types[i]`),
-/// or an error naming `key_path` with a nearest-name hint.
-pub fn index_of(file: &str, key_path: &str, name: &str, types: &[IncidentType]) -> Result<usize> {
-    if name == DATA_BREACH {
-        return Ok(0);
+/// The names of the incident types, the data breach first: index `i` names type `i`.
+pub fn names(types: &[IncidentType]) -> impl Iterator<Item = &str> {
+    std::iter::once(DATA_BREACH).chain(types.iter().map(|t| t.name.as_str()))
+}
+
+/// The name of incident type `index` (0: the data breach; `i + 1`: `types[i]`).
+pub fn name(index: usize, types: &[IncidentType]) -> &str {
+    names(types).nth(index).unwrap_or(DATA_BREACH)
+}
+
+/// How many cost columns by incident type a stored year keeps, with `others` types beside
+/// the data breach: one per type, the data breach first, or none where it is alone.
+pub fn type_columns(others: usize) -> usize {
+    if others == 0 {
+        0
+    } else {
+        others + 1
     }
-    if let Some(i) = types.iter().position(|t| t.name == name) {
-        return Ok(i + 1);
+}
+
+/// The index of the incident type called `name` (0: the data breach; `i + 1`: `types[i]`), or
+/// what is wrong with the name, with a nearest-name hint.
+pub fn find(name: &str, types: &[IncidentType]) -> std::result::Result<usize, String> {
+    if let Some(index) = names(types).position(|known| known == name) {
+        return Ok(index);
     }
-    let mut known = vec![DATA_BREACH];
-    known.extend(types.iter().map(|t| t.name.as_str()));
+    let known: Vec<&str> = names(types).collect();
     let hint = nearest(name, &known).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
-    Err(Error::input(format!(
-        "{file}: {key_path}: no incident type is called \"{}\"{hint}; expected one of {}",
+    Err(format!(
+        "no incident type is called \"{}\"{hint}; expected one of {}",
         crate::text::printable(name),
         known.join(", ")
-    )))
+    ))
+}
+
+/// The index of the incident type called `name` ([`find`]), or an input error naming
+/// `key_path` of `file`.
+pub fn index_of(file: &str, key_path: &str, name: &str, types: &[IncidentType]) -> Result<usize> {
+    find(name, types).map_err(|why| Error::input(format!("{file}: {key_path}: {why}")))
 }

@@ -64,11 +64,7 @@ pub fn render(
     });
     if model.settings.mode == crate::input::Mode::Breach && !model.assumptions.incidents.is_empty() {
         // Which incident type each iteration is one of (`--incident`).
-        let name = match model.focus {
-            0 => crate::input::incidents::DATA_BREACH,
-            t => model.assumptions.incidents[t - 1].name.as_str(),
-        };
-        document["incident"] = json!(name);
+        document["incident"] = json!(crate::input::incidents::name(model.focus, &model.assumptions.incidents));
     }
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_else(|_| "{}".to_string());
     text.push('\n');

@@ -64,6 +64,31 @@ pub struct ComponentResult {
     pub prob_nonzero: f64,
 }
 
+impl ComponentResult {
+    /// The levels of its quantiles: p50, p95, p99.
+    const LEVELS: [f64; 3] = [0.50, 0.95, 0.99];
+
+    /// The figures of `name` from its mean, sd, probability of arising and quantiles at
+    /// [`ComponentResult::LEVELS`], its share taken of `gross_mean`.
+    fn new(name: &str, (mean, sd, prob_nonzero, q): (f64, f64, f64, Vec<f64>), gross_mean: f64) -> Self {
+        ComponentResult {
+            name: name.to_string(),
+            mean,
+            sd,
+            p50: q[0],
+            p95: q[1],
+            p99: q[2],
+            share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
+            prob_nonzero,
+        }
+    }
+
+    /// The figures of `name` from its values above zero over `iterations`.
+    fn of(name: &str, positive: Vec<f64>, iterations: u64, gross_mean: f64) -> Self {
+        ComponentResult::new(name, select_statistics(positive, iterations, &Self::LEVELS), gross_mean)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ExposureResult {
     pub id: String,
@@ -181,7 +206,7 @@ pub fn run_from<S: OutcomeSource>(
     // reused rather than summed into per-iteration arrays and computed again.
     let single = model.exposures.len() == 1;
     let systemic = !SystemicSchedule::is_inactive(model);
-    let types = if model.assumptions.incidents.is_empty() { 0 } else { model.assumptions.incidents.len() + 1 };
+    let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
     let mut portfolio = (annual && !single).then(|| PortfolioYears::new(iterations, systemic, types));
     let mut single_portfolio = None;
     let mut exposures = Vec::with_capacity(model.exposures.len());
@@ -442,22 +467,12 @@ fn summarise_exposure(
         }
     }
     let statistics = |name: &str, values: Vec<f64>| {
-        let levels = [0.50, 0.95, 0.99];
-        let (mean, sd, prob_nonzero, q) = if width == 1 {
+        if width == 1 {
             let g = &gross_losses;
-            (g.mean(), g.sd(), g.prob_nonzero(), g.quantiles(&levels))
+            let figures = (g.mean(), g.sd(), g.prob_nonzero(), g.quantiles(&ComponentResult::LEVELS));
+            ComponentResult::new(name, figures, gross_mean)
         } else {
-            select_statistics(values, iterations, &levels)
-        };
-        ComponentResult {
-            name: name.to_string(),
-            mean,
-            sd,
-            p50: q[0],
-            p95: q[1],
-            p99: q[2],
-            share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
-            prob_nonzero,
+            ComponentResult::of(name, values, iterations, gross_mean)
         }
     };
     let mut columns = columns.into_iter();
@@ -467,9 +482,8 @@ fn summarise_exposure(
         .zip(columns.by_ref())
         .map(|(&c, values)| statistics(&model.assumptions.components[c].name, values))
         .collect();
-    let types = std::iter::once((crate::input::incidents::DATA_BREACH, exposure.rate)).chain(
-        model.assumptions.incidents.iter().map(|t| t.name.as_str()).zip(exposure.incident_rates.iter().copied()),
-    );
+    let rates = std::iter::once(exposure.rate).chain(exposure.incident_rates.iter().copied());
+    let types = crate::input::incidents::names(&model.assumptions.incidents).zip(rates);
     let incidents = if exposure.incident_rates.is_empty() {
         Vec::new()
     } else {
@@ -564,23 +578,11 @@ impl PortfolioYears {
     fn incident_statistics(&self, model: &Model) -> Vec<ComponentResult> {
         let iterations = self.gross.len() as u64;
         let gross_mean = self.gross.iter().sum::<f64>() / iterations.max(1) as f64;
-        let names = std::iter::once(crate::input::incidents::DATA_BREACH)
-            .chain(model.assumptions.incidents.iter().map(|t| t.name.as_str()));
-        names
+        crate::input::incidents::names(&model.assumptions.incidents)
             .zip(&self.by_type)
             .map(|(name, years)| {
                 let positive: Vec<f64> = years.iter().copied().filter(|v| *v > 0.0).collect();
-                let (mean, sd, prob_nonzero, q) = select_statistics(positive, iterations, &[0.50, 0.95, 0.99]);
-                ComponentResult {
-                    name: name.to_string(),
-                    mean,
-                    sd,
-                    p50: q[0],
-                    p95: q[1],
-                    p99: q[2],
-                    share_of_mean: if gross_mean > 0.0 { mean / gross_mean } else { 0.0 },
-                    prob_nonzero,
-                }
+                ComponentResult::of(name, positive, iterations, gross_mean)
             })
             .collect()
     }
