@@ -55,6 +55,7 @@ fn synthetic(name: &str, records: u64, mix: Option<Vec<String>>) -> Exposure {
         share: None,
         sublimits: Vec::new(),
         aggregate_sublimits: Vec::new(),
+        section_terms: Vec::new(),
         waiting_period_hours: None,
         restoration_hours: None,
         incident_rates: Vec::new(),

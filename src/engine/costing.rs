@@ -45,19 +45,21 @@ struct Step<'m> {
 }
 
 /// What kind of incident is costed: its type, whether the data-breach components arise in
-/// it, and its outage's hours with the share of them the policy covers.
+/// it, its outage's hours with the share of them the policy covers, and whether the outage is
+/// a provider's (contingent business interruption).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct IncidentKind {
     pub(super) incident: usize,
     pub(super) data_breach: bool,
     pub(super) hours: f64,
     pub(super) covered_hours_share: f64,
+    pub(super) contingent: bool,
 }
 
 impl IncidentKind {
     /// A data breach.
     pub(super) const DATA_BREACH: IncidentKind =
-        IncidentKind { incident: 0, data_breach: true, hours: 0.0, covered_hours_share: 1.0 };
+        IncidentKind { incident: 0, data_breach: true, hours: 0.0, covered_hours_share: 1.0, contingent: false };
 
     /// Whether a component arising in the incident types `incidents` (bits) arises in this
     /// kind of incident.
@@ -261,7 +263,7 @@ impl Costing<'_> {
                 capped += covered_cost.min(sublimit);
             }
         }
-        self.cover.breach(gross, covered, capped, |p| covered_costs[p])
+        self.cover.breach(gross, (covered, capped), |p| covered_costs[p], kind.contingent)
     }
 
     /// Costs the next [`ROUND_BREACHES`] own breaches of `own`'s block, column by column (see
@@ -468,7 +470,7 @@ impl Costing<'_> {
         let covered: &[f64] = if whole { covered } else { capped };
         for j in 0..n {
             let cost = |p: usize| if k > 1 { costs[j * k + p] } else { gross[j] };
-            let breach = self.breach_cover.breach(gross[j], covered[j], capped[j], cost);
+            let breach = self.breach_cover.breach(gross[j], (covered[j], capped[j]), cost, false);
             (payable[j], payable_base[j], insured[j]) =
                 (breach.payable, breach.payable_base, breach.insured_before_share);
         }
@@ -751,6 +753,7 @@ impl OwnBreaches {
             payable: self.payable[j],
             payable_base: self.payable_base[j],
             insured_before_share: self.insured[j],
+            contingent: false,
         }
     }
 

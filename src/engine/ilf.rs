@@ -121,8 +121,7 @@ impl Layers {
                     let parts = &mut self.parts[(basis * LANES + lane) * m..][..m];
                     let retention = self.retention[basis];
                     cover.aggregate_parts(
-                        retention,
-                        breach.covered,
+                        (retention, breach.covered, breach.contingent),
                         payable,
                         paid,
                         |p| costs[p],
@@ -351,7 +350,7 @@ mod tests {
         let mut at = 0;
         for &(_, count) in &years {
             for &g in &gross[at..at + count as usize] {
-                one_by_one.add(&cover.breach(g, g, g, |_| g), &[g], &cover);
+                one_by_one.add(&cover.breach(g, (g, g), |_| g, false), &[g], &cover);
             }
             at += count as usize;
             one_by_one.close_year(&cover);

@@ -112,11 +112,15 @@ impl<'m> OtherIncidents<'m> {
     }
 
     /// The kind of incident a systemic event of type `t` (an index of the types beside the
-    /// data breach) causes at the exposure, keyed `key`: a provider's outage of the event's
-    /// `hours` (or the type's own draw), business interruption from which is contingent.
+    /// data breach) causes at the exposure, keyed `key`: with the event's `hours` (its
+    /// `duration_hours`), a provider's outage, business interruption from which is contingent;
+    /// without, an incident of the type's own (a wave of attacks on the firms' own systems).
     pub(super) fn systemic_kind(&self, t: usize, key: u64, hours: Option<f64>) -> IncidentKind {
         let mut kind = self.kind_with(t, key, hours);
-        kind.covered_hours_share *= self.contingent_cover;
+        if hours.is_some() {
+            kind.contingent = true;
+            kind.covered_hours_share *= self.contingent_cover;
+        }
         kind
     }
 
@@ -131,6 +135,7 @@ impl<'m> OtherIncidents<'m> {
             data_breach,
             hours,
             covered_hours_share: covered_hours_share(hours, self.waiting_period_hours, self.restoration_hours),
+            contingent: false,
         }
     }
 }

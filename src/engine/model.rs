@@ -71,13 +71,24 @@ impl ExposureModel {
                 let unlimited = |amounts: &[f64]| amounts.get(c).is_none_or(|s| *s == f64::INFINITY);
                 assumptions.components[c].covered && unlimited(&t.sublimits) && unlimited(&t.aggregate_sublimits)
             })
+            && t.sections.iter().all(|s| {
+                s.sublimit == f64::INFINITY
+                    && s.aggregate_sublimit == f64::INFINITY
+                    && s.retention.unwrap_or(0.0) == 0.0
+            })
     }
 
     /// The number of cost columns kept per stored year: one per applicable component, then,
     /// where the assumptions have incident types beside the data breach, one per type
-    /// (the data breach first) with the year's cost of that type's incidents.
+    /// (the data breach first) with the year's cost of that type's incidents, then one per
+    /// coverage section with the year's insured loss under it.
     pub fn width(&self) -> usize {
-        self.components.len() + crate::input::incidents::type_columns(self.incident_rates.len())
+        self.components.len() + self.type_columns() + self.terms.sections.len()
+    }
+
+    /// The number of cost columns by incident type ([`ExposureModel::width`]).
+    pub fn type_columns(&self) -> usize {
+        crate::input::incidents::type_columns(self.incident_rates.len())
     }
 }
 
@@ -130,6 +141,7 @@ impl Model {
                 waiting_period_hours: exposure.waiting_period_hours.unwrap_or(defaults.waiting_period_hours),
                 restoration_hours: exposure.restoration_hours.unwrap_or(defaults.restoration_hours),
                 contingent_business_interruption: defaults.contingent_business_interruption,
+                sections: defaults.sections.clone(),
             };
             let columns = [
                 ("sublimit_", &exposure.sublimits, &mut terms.sublimits),
@@ -150,6 +162,7 @@ impl Model {
                     amounts[index] = *amount;
                 }
             }
+            section_terms(exposures, &assumptions, row, exposure, &mut terms.sections)?;
             let (records, records_estimated) = records_held(exposures, &assumptions, row, exposure)?;
             let most_affected = match exposure.affected {
                 Some(affected) => affected as f64,
@@ -276,6 +289,34 @@ fn incident_rates(
             },
         })
         .collect())
+}
+
+/// Sets an exposure's `section_<term>_<section>` columns into its section terms.
+fn section_terms(
+    exposures: &Exposures,
+    assumptions: &Assumptions,
+    row: usize,
+    exposure: &Exposure,
+    terms: &mut [crate::input::sections::SectionTerms],
+) -> Result<()> {
+    let names: Vec<&str> = assumptions.sections.iter().map(|s| s.name.as_str()).collect();
+    for (term, section, amount) in &exposure.section_terms {
+        let prefix = term.column_prefix();
+        let index = names.iter().position(|n| n == section).ok_or_else(|| {
+            let hint = match nearest(section, &names) {
+                Some(k) => format!(" (did you mean \"{prefix}{k}\"?)"),
+                None if names.is_empty() => " (the assumptions have no [[section]])".to_string(),
+                None => String::new(),
+            };
+            Error::input(format!(
+                "{} row {}, column {prefix}{section}: no section is called \"{section}\"{hint}",
+                exposures.label,
+                row + 1
+            ))
+        })?;
+        term.set(&mut terms[index], *amount);
+    }
+    Ok(())
 }
 
 /// An exposure's records held and whether they were estimated: the row's `records`; else,

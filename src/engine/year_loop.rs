@@ -89,7 +89,10 @@ impl<'m> ExposureSimulator<'m> {
     /// Whether no policy term can change the exposure's outcomes (insured = gross, nothing
     /// retained, increased-limit layers of the gross): its years may take the short way.
     fn passes_through(&self) -> bool {
-        self.shortcut && self.others.is_empty() && self.exposure.insured_is_gross(&self.model.assumptions)
+        self.shortcut
+            && self.others.is_empty()
+            && self.costing.cover.sections.is_empty()
+            && self.exposure.insured_is_gross(&self.model.assumptions)
     }
 
     /// Whether an occurrence is of an event that matches the exposure (its footprint may
@@ -274,6 +277,7 @@ impl<'m> ExposureSimulator<'m> {
     ) -> u64 {
         let k = self.exposure.components.len();
         let width = self.exposure.width();
+        let types = self.exposure.type_columns();
         let cover = &self.costing.cover;
         let assumptions = &self.model.assumptions;
         let Scratch { costs, covered_costs, year_costs, copula, own, own_years, other_years, shared, totals, .. } =
@@ -340,7 +344,7 @@ impl<'m> ExposureSimulator<'m> {
                 let j = own.take(&self.costing, end);
                 let breach = own.cost(j, &self.costing.breach_cover);
                 if width > 1 {
-                    add_costs(year_costs, own.breach_costs(j), k, 0, breach.gross);
+                    add_costs(year_costs, own.breach_costs(j), (k, types), 0, breach.gross);
                 }
                 totals.add(&breach, own.breach_costs(j), cover);
                 layers.add(&breach, own.breach_costs(j), cover);
@@ -351,7 +355,7 @@ impl<'m> ExposureSimulator<'m> {
                     let kind = self.others.kind(t, key);
                     let share = &assumptions.breach.affected_share;
                     let breach = self.costing.breach(key, share, kind, (costs, covered_costs), copula);
-                    add_costs(year_costs, costs, k, kind.incident, breach.gross);
+                    add_costs(year_costs, costs, (k, types), kind.incident, breach.gross);
                     totals.add(&breach, covered_costs, cover);
                     layers.add(&breach, covered_costs, cover);
                 }
@@ -365,12 +369,15 @@ impl<'m> ExposureSimulator<'m> {
             for &(breach_key, affected_share, kind) in shared.iter() {
                 let breach = self.costing.breach(breach_key, affected_share, kind, (costs, covered_costs), copula);
                 if width > 1 {
-                    add_costs(year_costs, costs, k, kind.incident, breach.gross);
+                    add_costs(year_costs, costs, (k, types), kind.incident, breach.gross);
                 }
                 totals.add(&breach, covered_costs, cover);
                 layers.add(&breach, covered_costs, cover);
             }
             layers.close_year(cover);
+            if !cover.sections.is_empty() {
+                totals.insured_by_section(cover, &mut year_costs[k + types..]);
+            }
             part.push(totals.close(year, cover));
             if let Some(independent) = independent {
                 part.independent.push(independent);
@@ -385,14 +392,14 @@ impl<'m> ExposureSimulator<'m> {
 }
 
 /// Adds an incident's component costs to a year's cost columns (the first `k`), and, where
-/// there are columns by incident type after them, its gross to its type's (`incident`).
+/// there are `types` columns by incident type after them, its gross to its type's (`incident`).
 #[inline]
-fn add_costs(year_costs: &mut [f64], costs: &[f64], k: usize, incident: usize, gross: f64) {
+fn add_costs(year_costs: &mut [f64], costs: &[f64], (k, types): (usize, usize), incident: usize, gross: f64) {
     for (total, cost) in year_costs.iter_mut().zip(costs) {
         *total += cost;
     }
-    if let Some(total) = year_costs.get_mut(k + incident) {
-        *total += gross;
+    if incident < types {
+        year_costs[k + incident] += gross;
     }
 }
 

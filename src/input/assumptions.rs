@@ -181,6 +181,8 @@ pub struct PolicyTerms {
     pub restoration_hours: f64,
     /// Whether business interruption from a provider's outage (a systemic event's) is covered.
     pub contingent_business_interruption: bool,
+    /// Per coverage section (same order as [`Assumptions::sections`]).
+    pub sections: Vec<super::sections::SectionTerms>,
 }
 
 /// How much capital a policy ties up, for the risk load.
@@ -336,6 +338,8 @@ pub struct Assumptions {
     pub disabled_systemic: Vec<SystemicEvent>,
     /// Incident types beside the data breach (`[[incident]]`; empty: data breaches alone).
     pub incidents: Vec<super::incidents::IncidentType>,
+    /// Coverage sections (`[[section]]`; empty: none).
+    pub sections: Vec<super::sections::CoverageSection>,
     pub correlation: Option<Correlation>,
     /// Sectors (`[[sector]]`) and how records are estimated from revenue (`[records_estimate]`).
     pub sectors: super::sectors::Sectors,
@@ -517,6 +521,15 @@ impl Assumptions {
         };
 
         let names: Vec<&str> = components.iter().map(|c| c.name.as_str()).collect();
+        let facts: Vec<super::sections::ComponentFacts> = components
+            .iter()
+            .map(|c| super::sections::ComponentFacts {
+                name: &c.name,
+                covered: c.covered,
+                outage: c.basis == Basis::Outage,
+            })
+            .collect();
+        let sections = super::sections::parse(label, root.get("section"), &facts)?;
         let policy = match root.table_opt("policy")? {
             None => PolicyTerms {
                 retention: 0.0,
@@ -528,6 +541,7 @@ impl Assumptions {
                 waiting_period_hours: 0.0,
                 restoration_hours: f64::INFINITY,
                 contingent_business_interruption: true,
+                sections: vec![super::sections::SectionTerms::NONE; sections.len()],
             },
             Some(mut s) => {
                 let retention = policy_amount(&mut s, "retention", 0.0, false)?;
@@ -542,6 +556,7 @@ impl Assumptions {
                 let waiting_period_hours = policy_amount(&mut s, "waiting_period_hours", 0.0, false)?;
                 let restoration_hours = policy_amount(&mut s, "period_of_restoration_hours", f64::INFINITY, true)?;
                 let contingent_business_interruption = s.bool_opt("contingent_business_interruption")?.unwrap_or(true);
+                let section_terms = super::sections::policy_terms(&mut s, &sections)?;
                 s.finish()?;
                 PolicyTerms {
                     retention,
@@ -553,6 +568,7 @@ impl Assumptions {
                     waiting_period_hours,
                     restoration_hours,
                     contingent_business_interruption,
+                    sections: section_terms,
                 }
             }
         };
@@ -635,6 +651,7 @@ impl Assumptions {
             systemic,
             disabled_systemic,
             incidents,
+            sections,
             correlation,
             sectors,
             label: label.to_string(),

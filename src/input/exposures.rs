@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 use super::assumptions::MAX_ANNUAL_RATE;
 use super::csv_rows;
+use super::sections::SectionTerm;
 use super::toml_section::nearest;
 use crate::error::{Error, Result};
 use crate::text;
@@ -41,6 +42,9 @@ pub struct Exposure {
     pub sublimits: Vec<(String, f64)>,
     /// `aggregate_sublimit_<component>` columns: (component name, amount a policy year).
     pub aggregate_sublimits: Vec<(String, f64)>,
+    /// `section_sublimit_<section>`, `section_aggregate_sublimit_<section>` and
+    /// `section_retention_<section>` columns: (which term, section name, amount).
+    pub section_terms: Vec<(SectionTerm, String, f64)>,
     /// `waiting_period_hours` and `period_of_restoration_hours`: the business-interruption terms.
     pub waiting_period_hours: Option<f64>,
     pub restoration_hours: Option<f64>,
@@ -58,7 +62,7 @@ pub struct Exposures {
     pub rows: Vec<Exposure>,
 }
 
-const KNOWN_COLUMNS: [&str; 17] = [
+const KNOWN_COLUMNS: [&str; 20] = [
     "id",
     "records",
     "name",
@@ -73,6 +77,9 @@ const KNOWN_COLUMNS: [&str; 17] = [
     "share",
     "sublimit_<component>",
     "aggregate_sublimit_<component>",
+    "section_sublimit_<section>",
+    "section_aggregate_sublimit_<section>",
+    "section_retention_<section>",
     "waiting_period_hours",
     "period_of_restoration_hours",
     "annual_rate_<incident type>",
@@ -452,8 +459,15 @@ impl RowReader<'_> {
         let mut aggregate_sublimits = Vec::new();
         let mut extra = Vec::new();
         let mut incident_rates = Vec::new();
+        let mut section_terms = Vec::new();
         for (index, name) in self.table.names.iter().enumerate() {
-            if let Some(incident) = name.strip_prefix("annual_rate_") {
+            let section_term =
+                SectionTerm::ALL.into_iter().find_map(|t| name.strip_prefix(t.column_prefix()).map(|s| (t, s)));
+            if let Some((term, section)) = section_term {
+                if let Some(amount) = self.amount(name, term != SectionTerm::Retention)? {
+                    section_terms.push((term, section.to_string(), amount));
+                }
+            } else if let Some(incident) = name.strip_prefix("annual_rate_") {
                 let above =
                     || format!("is above {MAX_ANNUAL_RATE} incidents a year; expected a rate ≤ {MAX_ANNUAL_RATE}");
                 if let Some(rate) = self.amount_at_most(name, MAX_ANNUAL_RATE, above)? {
@@ -490,6 +504,7 @@ impl RowReader<'_> {
             share,
             sublimits,
             aggregate_sublimits,
+            section_terms,
             waiting_period_hours: self.amount("waiting_period_hours", false)?,
             restoration_hours: self.amount("period_of_restoration_hours", true)?,
             incident_rates,
@@ -565,6 +580,15 @@ fn check_row(label: &str, row: usize, e: &Exposure) -> Result<()> {
     {
         if !at_least_zero(*amount, true) {
             return error(&format!("{prefix}{component}"), &amount.to_string(), "is not a number ≥ 0 (or inf)");
+        }
+    }
+    for (term, section, amount) in &e.section_terms {
+        if !term.allows(*amount) {
+            return error(
+                &format!("{}{section}", term.column_prefix()),
+                &amount.to_string(),
+                "is out of range for this column",
+            );
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ pub mod notice;
 mod parquet_footer;
 pub mod portfolio_risk;
 pub mod revenue_bands;
+pub mod sections;
 pub mod sectors;
 pub mod toml_section;
 

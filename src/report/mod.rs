@@ -2,7 +2,8 @@
 //! into bytes; [`output_dir`] puts them into the output folder atomically.
 //!
 //! - CSV tables: `<name>.rs` writes `<name>.csv` ([`summary`], [`components`], [`exceedance`],
-//!   [`ilf`], [`pricing`], [`contribution`], [`convergence`], [`incidents`]); [`ord`] the Oasis ORD files,
+//!   [`ilf`], [`pricing`], [`contribution`], [`convergence`], [`incidents`],
+//!   [`sections`]); [`ord`] the Oasis ORD files,
 //!   [`ylt`] `ylt.parquet`, [`run_json`] `run.json`, [`sensitivity_table`] the tables and
 //!   `run.json` of a sensitivity analysis. [`csv`] is the writer they share.
 //! - [`chart`]: `chart/<name>.rs` writes `charts/<name>.png` and `charts/<name>.svg`.
@@ -25,6 +26,7 @@ pub mod output_dir;
 pub mod page;
 pub mod pricing;
 pub mod run_json;
+pub mod sections;
 pub mod sensitivity_table;
 pub mod summary;
 pub mod ylt;
@@ -64,6 +66,9 @@ pub fn csv_reports(model: &Model, results: &RunResults, ord: bool) -> Vec<Report
         renders.par_iter().map(|(path, render)| ReportFile { path: (*path).into(), bytes: render() }).collect();
     if let Some(bytes) = incidents::render(results) {
         files.push(ReportFile { path: "incidents.csv".into(), bytes });
+    }
+    if let Some(bytes) = sections::render(model, results) {
+        files.push(ReportFile { path: "sections.csv".into(), bytes });
     }
     if ord {
         files.extend(ord::render(results));

@@ -6,6 +6,7 @@
 pub mod incidents;
 pub mod pricing;
 pub mod report;
+pub mod sections;
 pub mod sensitivity;
 
 use super::chart::style::SIZE;

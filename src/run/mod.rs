@@ -59,7 +59,7 @@ pub struct ComponentResult {
     pub p50: f64,
     pub p95: f64,
     pub p99: f64,
-    /// This component's mean over the exposure's gross mean.
+    /// This component's mean over the exposure's gross mean (a section's: over its insured mean).
     pub share_of_mean: f64,
     pub prob_nonzero: f64,
 }
@@ -98,6 +98,9 @@ pub struct ExposureResult {
     /// incidents a year and the statistics of its annual cost (the data breach first; `name`
     /// is the type's). Empty otherwise.
     pub incidents: Vec<(f64, ComponentResult)>,
+    /// Where the assumptions have coverage sections: the statistics of the annual insured loss
+    /// under each (`share_of_mean`: of the insured mean). Empty otherwise.
+    pub sections: Vec<ComponentResult>,
     /// The gross loss (annual, or per breach in breach mode) in log bins, for charts (`None`
     /// where the run draws none: [`Model::histograms`]).
     pub gross_histogram: Option<LogHistogram>,
@@ -131,6 +134,9 @@ pub struct RunResults {
     /// The portfolio's annual cost by incident type (annual mode, with types beside the data
     /// breach; the data breach first), from the year-by-year sums over exposures.
     pub portfolio_incidents: Vec<ComponentResult>,
+    /// The portfolio's annual insured loss by coverage section (annual mode, with sections),
+    /// from the year-by-year sums over exposures.
+    pub portfolio_sections: Vec<ComponentResult>,
 }
 
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
@@ -207,7 +213,8 @@ pub fn run_from<S: OutcomeSource>(
     let single = model.exposures.len() == 1;
     let systemic = !SystemicSchedule::is_inactive(model);
     let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
-    let mut portfolio = (annual && !single).then(|| PortfolioYears::new(iterations, systemic, types));
+    let sections = model.assumptions.sections.len();
+    let mut portfolio = (annual && !single).then(|| PortfolioYears::new(iterations, systemic, (types, sections)));
     let mut single_portfolio = None;
     let mut exposures = Vec::with_capacity(model.exposures.len());
     let mut simulated_breaches = 0;
@@ -251,11 +258,14 @@ pub fn run_from<S: OutcomeSource>(
             exposures.push(result);
         }
     }
-    let portfolio_incidents = match &portfolio {
-        Some(p) => p.incident_statistics(model),
-        // A lone exposure's figures by type are the portfolio's (none in breach mode).
-        None if annual && single => exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.clone())).collect(),
-        None => Vec::new(),
+    let (portfolio_incidents, portfolio_sections) = match &portfolio {
+        Some(p) => p.type_and_section_statistics(model),
+        // A lone exposure's figures by type and section are the portfolio's (none in breach mode).
+        None if annual && single => (
+            exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.clone())).collect(),
+            exposures.iter().flat_map(|e| e.sections.iter().cloned()).collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
@@ -286,6 +296,7 @@ pub fn run_from<S: OutcomeSource>(
         portfolio_largest_gross,
         portfolio_independent,
         portfolio_incidents,
+        portfolio_sections,
         contributions,
         simulated_breaches,
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -487,13 +498,22 @@ fn summarise_exposure(
     let incidents = if exposure.incident_rates.is_empty() {
         Vec::new()
     } else {
-        types.zip(columns).map(|((name, rate), values)| (rate, statistics(name, values))).collect()
+        types.zip(columns.by_ref()).map(|((name, rate), values)| (rate, statistics(name, values))).collect()
     };
+    let insured_mean = measures.insured.summary.mean;
+    let sections = model
+        .assumptions
+        .sections
+        .iter()
+        .zip(columns)
+        .map(|(section, values)| ComponentResult::of(&section.name, values, iterations, insured_mean))
+        .collect();
     let result = ExposureResult {
         id: exposure.id.clone(),
         measures,
         components,
         incidents,
+        sections,
         gross_histogram: model.histograms.then(|| LogHistogram::of(&gross_losses)),
         layers: LayerFigures::of(&o.layer_sums, iterations),
         simulated_breaches: o.simulated_breaches,
@@ -513,13 +533,16 @@ struct PortfolioYears {
     independent: Option<[Vec<f64>; 3]>,
     /// The gross cost of each incident type (with types beside the data breach).
     by_type: Vec<Vec<f64>>,
+    /// The insured loss under each coverage section (with sections).
+    by_section: Vec<Vec<f64>>,
 }
 
 impl PortfolioYears {
-    fn new(iterations: u64, with_independent: bool, types: usize) -> Self {
+    fn new(iterations: u64, with_independent: bool, (types, sections): (usize, usize)) -> Self {
         let zeros = || vec![0.0; iterations as usize];
         PortfolioYears {
             by_type: (0..types).map(|_| zeros()).collect(),
+            by_section: (0..sections).map(|_| zeros()).collect(),
             independent: if with_independent { Some([zeros(), zeros(), zeros()]) } else { None },
             gross: zeros(),
             largest_gross: zeros(),
@@ -529,12 +552,17 @@ impl PortfolioYears {
 
     /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
     fn add(&mut self, o: &ExposureOutcomes, exposure: &crate::engine::ExposureModel) {
-        if !self.by_type.is_empty() {
-            // Its cost columns by type follow its components' ([`ExposureModel::width`]).
+        if !(self.by_type.is_empty() && self.by_section.is_empty()) {
+            // Its cost columns by type, then by section, follow its components' ([`ExposureModel::width`]).
             let k = exposure.components.len();
             for (x, costs) in o.rows(exposure.width()) {
-                for (total, cost) in self.by_type.iter_mut().zip(&costs[k.min(costs.len())..]) {
-                    total[x.iteration as usize] += cost;
+                let i = x.iteration as usize;
+                let by_type = costs.get(k..).unwrap_or_default();
+                let by_section = by_type.get(self.by_type.len()..).unwrap_or_default();
+                for (total, cost) in
+                    self.by_type.iter_mut().zip(by_type).chain(self.by_section.iter_mut().zip(by_section))
+                {
+                    total[i] += cost;
                 }
             }
         }
@@ -574,17 +602,22 @@ impl PortfolioYears {
         }
     }
 
-    /// The statistics of the portfolio's annual cost of each incident type (empty without types).
-    fn incident_statistics(&self, model: &Model) -> Vec<ComponentResult> {
+    /// The statistics of the portfolio's annual cost of each incident type and insured loss
+    /// under each coverage section (empty without types, or sections).
+    fn type_and_section_statistics(&self, model: &Model) -> (Vec<ComponentResult>, Vec<ComponentResult>) {
         let iterations = self.gross.len() as u64;
-        let gross_mean = self.gross.iter().sum::<f64>() / iterations.max(1) as f64;
-        crate::input::incidents::names(&model.assumptions.incidents)
-            .zip(&self.by_type)
-            .map(|(name, years)| {
-                let positive: Vec<f64> = years.iter().copied().filter(|v| *v > 0.0).collect();
-                ComponentResult::of(name, positive, iterations, gross_mean)
-            })
-            .collect()
+        let mean = |years: &[f64]| years.iter().sum::<f64>() / iterations.max(1) as f64;
+        let (gross_mean, insured_mean) = (mean(&self.gross), mean(self.insured()));
+        let statistics = |name: &str, years: &Vec<f64>, of_mean: f64| {
+            let positive: Vec<f64> = years.iter().copied().filter(|v| *v > 0.0).collect();
+            ComponentResult::of(name, positive, iterations, of_mean)
+        };
+        let types = crate::input::incidents::names(&model.assumptions.incidents).zip(&self.by_type);
+        let sections = model.assumptions.sections.iter().map(|s| s.name.as_str()).zip(&self.by_section);
+        (
+            types.map(|(name, years)| statistics(name, years, gross_mean)).collect(),
+            sections.map(|(name, years)| statistics(name, years, insured_mean)).collect(),
+        )
     }
 
     /// The insured loss of each iteration.
