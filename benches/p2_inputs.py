@@ -53,17 +53,31 @@ footprint = { dist = "beta", mean = 0.03, sd = 0.02 }
 
 def breach_only(text):
     """The assumptions without the incident types beside the data breach: no [[incident]]
-    tables, no components of theirs, no business-interruption terms."""
+    tables, no components or (switched off) systemic scenarios of theirs, no coverage sections
+    left empty, no business-interruption terms nor sublimits."""
     blocks = re.split(r"(?m)^(?=\[)", text)
+    dropped = set()
+    for block in blocks:
+        if block.startswith("[[component]]") and re.search(r"(?m)^incident\s*=", block):
+            dropped.add(re.search(r'(?m)^name\s*=\s*"([^"]+)"', block).group(1))
     kept = []
     for block in blocks:
         if block.startswith("[[incident]]"):
             continue
         if block.startswith("[[component]]") and re.search(r"(?m)^incident\s*=", block):
             continue
+        if block.startswith("[[systemic]]") and re.search(r'(?m)^incident\s*=\s*"(?!data_breach")', block):
+            continue
+        if block.startswith("[[section]]"):
+            listed = re.search(r"(?m)^components[ \t]*=[ \t]*\[(.*)\][ \t]*$", block)
+            names = [n for n in re.findall(r'"([^"]+)"', listed.group(1)) if n not in dropped]
+            if not names:
+                continue
+            quoted = ", ".join(f'"{n}"' for n in names)
+            block = block[: listed.start()] + f"components = [{quoted}]" + block[listed.end() :]
         if block.startswith("[policy]"):
             block = re.sub(r"(?m)^(waiting_period_hours|period_of_restoration_hours)\s*=.*\n", "", block)
-            block = re.sub(r"(?m)^sublimits = .*$", "sublimits = {}", block)
+            block = re.sub(r"(?m)^(section_)?sublimits = .*$", lambda m: f"{m.group(1) or ''}sublimits = {{}}", block)
         kept.append(block)
     return "".join(kept)
 

@@ -91,6 +91,12 @@ pub(super) struct Costing<'m> {
     /// The same for its own data breaches, costed a round at a time: a sublimit only of
     /// another incident type's components cannot bite in them.
     pub(super) breach_cover: Cover,
+    /// The same for each incident type without and with data exposed (entry `2t` and `2t + 1`,
+    /// [`Cover::narrowed`] to the components that arise in it).
+    covers: Vec<Cover>,
+    /// The positions of the components that arise in each such kind of incident (indexed
+    /// alike), in order.
+    arising: Vec<Vec<usize>>,
     /// Per incident type (0: the data breach): whether its own components need the affected
     /// records (a records basis with a unit cost, a probability curve, or a copula).
     records_used_by: Vec<bool>,
@@ -145,11 +151,25 @@ impl<'m> Costing<'m> {
             })
             .collect();
         let cover = Cover::new(model, exposure);
-        let mut breach_cover = cover.clone();
-        breach_cover.any_sublimit = steps
-            .iter()
-            .any(|step| step.incidents & 1 != 0 && step.covered_up_to.is_some_and(|sublimit| sublimit < f64::INFINITY));
-        Costing { model, exposure, any_curve, steps, draws_notice, cover, breach_cover, records_used_by }
+        let kinds = (0..=model.assumptions.incidents.len()).flat_map(|t| {
+            [false, true].map(|data_breach| IncidentKind { incident: t, data_breach, ..IncidentKind::DATA_BREACH })
+        });
+        let arising: Vec<Vec<usize>> =
+            kinds.map(|kind| (0..steps.len()).filter(|&p| kind.brings(steps[p].incidents)).collect()).collect();
+        let covers: Vec<Cover> = arising.iter().map(|positions| cover.narrowed(|p| positions.contains(&p))).collect();
+        let breach_cover = covers[1].clone();
+        Costing {
+            model,
+            exposure,
+            any_curve,
+            steps,
+            draws_notice,
+            cover,
+            breach_cover,
+            covers,
+            arising,
+            records_used_by,
+        }
     }
 }
 
@@ -205,11 +225,12 @@ impl Costing<'_> {
         let mut ln_affected = None;
         let mut gross = 0.0;
         let (mut covered, mut capped) = (0.0, 0.0);
-        for ((slot, covered_slot), step) in costs.iter_mut().zip(covered_costs.iter_mut()).zip(&self.steps) {
-            if !kind.brings(step.incidents) {
-                (*slot, *covered_slot) = (0.0, 0.0);
-                continue;
-            }
+        // The components that do not arise cost nothing.
+        costs.fill(0.0);
+        covered_costs.fill(0.0);
+        let which = 2 * kind.incident + usize::from(kind.data_breach);
+        for &p in &self.arising[which] {
+            let step = &self.steps[p];
             let component = step.component;
             let mut rng = stream(mix_prepared(breach_key, step.child));
             // The occurrence draw comes first and is always made, so a component's other
@@ -254,16 +275,16 @@ impl Costing<'_> {
             } else {
                 0.0
             };
-            *slot = cost;
+            costs[p] = cost;
             gross += cost;
             let covered_cost = if step.outage { cost * kind.covered_hours_share } else { cost };
-            *covered_slot = covered_cost;
+            covered_costs[p] = covered_cost;
             if let Some(sublimit) = step.covered_up_to {
                 covered += covered_cost;
                 capped += covered_cost.min(sublimit);
             }
         }
-        self.cover.breach(gross, (covered, capped), |p| covered_costs[p], kind.contingent)
+        self.covers[which].breach(gross, (covered, capped), |p| covered_costs[p], kind.contingent)
     }
 
     /// Costs the next [`ROUND_BREACHES`] own breaches of `own`'s block, column by column (see
@@ -754,6 +775,7 @@ impl OwnBreaches {
             payable_base: self.payable_base[j],
             insured_before_share: self.insured[j],
             contingent: false,
+            by_section: cover.sectioned,
         }
     }
 

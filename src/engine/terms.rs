@@ -24,6 +24,8 @@ pub(super) struct BreachCost {
     pub(super) insured_before_share: f64,
     /// It is a provider's outage: its outage components' cost goes to the contingent section.
     pub(super) contingent: bool,
+    /// Its payment was worked out section by section ([`Cover::sectioned`]).
+    pub(super) by_section: bool,
 }
 
 /// What an aggregate sublimit caps: an applicable component (its position) or a section.
@@ -59,10 +61,13 @@ pub(super) struct Cover {
     /// The coverage sections (none without `[[section]]`).
     pub(super) sections: Vec<SectionCover>,
     /// A section has a finite sublimit or a retention of its own: payments are worked out
-    /// section by section.
-    by_section: bool,
+    /// section by section ([`Cover::by_section`]).
+    pub(super) sectioned: bool,
     /// A section has a retention of its own.
     section_retentions: bool,
+    /// The covered applicable components in a section, with the section holding each and
+    /// their sublimit: in any incident but a provider's outage, and in one.
+    sectioned_components: [Vec<(usize, usize, f64)>; 2],
     /// Whether a covered component has a finite per-breach sublimit: the covered cost after
     /// the sublimits is then not the covered cost.
     pub(super) any_sublimit: bool,
@@ -115,6 +120,11 @@ impl Cover {
             }
         };
         let section_retentions = terms.sections.iter().any(|t| t.retention.is_some());
+        let sectioned_components = [0, 1].map(|kind| {
+            let holding = |p: usize| sections.iter().position(|s: &SectionCover| s.members[kind].contains(&p));
+            let covered = up_to.iter().enumerate().filter_map(|(p, s)| s.map(|s| (p, s)));
+            covered.filter_map(|(p, sublimit)| holding(p).map(|s| (p, s, sublimit))).collect()
+        });
         Cover {
             mode: model.settings.mode,
             retention: terms.retention,
@@ -124,8 +134,9 @@ impl Cover {
             any_sublimit: up_to.iter().flatten().any(|s| *s < f64::INFINITY),
             up_to,
             aggregate_sublimits,
-            by_section: section_retentions || terms.sections.iter().any(|t| t.sublimit < f64::INFINITY),
+            sectioned: section_retentions || terms.sections.iter().any(|t| t.sublimit < f64::INFINITY),
             section_retentions,
+            sectioned_components,
             sections,
             base_retention: model.ilf_base_retention,
         }
@@ -155,14 +166,29 @@ impl Cover {
             payable
         };
         let insured_before_share = smaller(payable, self.limit);
-        BreachCost { gross, covered, payable, payable_base, insured_before_share, contingent }
+        let by_section = self.sectioned;
+        BreachCost { gross, covered, payable, payable_base, insured_before_share, contingent, by_section }
+    }
+
+    /// The same terms for incidents in which only the components at the positions `arises`
+    /// says may cost something: a sublimit, or a section's sublimit or retention, of none of
+    /// theirs cannot bite, and their payments may be worked out the short way.
+    pub(super) fn narrowed(&self, arises: impl Fn(usize) -> bool) -> Cover {
+        let touched = |s: &SectionCover| s.members.iter().flatten().any(|&p| arises(p));
+        let mut cover = self.clone();
+        cover.any_sublimit =
+            self.up_to.iter().enumerate().any(|(p, s)| arises(p) && s.is_some_and(|s| s < f64::INFINITY));
+        cover.section_retentions = self.sections.iter().any(|s| s.retention.is_some() && touched(s));
+        cover.sectioned =
+            cover.section_retentions || self.sections.iter().any(|s| s.sublimit < f64::INFINITY && touched(s));
+        cover
     }
 
     /// What the policy pays of a breach before the per-breach limit at `retention` (see
     /// [`Cover::breach`]). Without a finite sublimit, or without a retention, that is
     /// `max(capped − retention, 0)`; with both, each covered component keeps its part of the
     /// covered cost above the retention, capped at its sublimit.
-    /// With a section's sublimit or retention, section by section ([`Cover::by_section`]).
+    /// With a section's sublimit or retention, section by section ([`Cover::sectioned`]).
     #[inline]
     pub(super) fn payable(
         &self,
@@ -172,7 +198,7 @@ impl Cover {
         cost: impl Fn(usize) -> f64 + Copy,
         contingent: bool,
     ) -> f64 {
-        if self.by_section {
+        if self.sectioned {
             return self.by_section(retention, covered, cost, contingent, |_, _| {});
         }
         if !(self.any_sublimit && retention > 0.0) {
@@ -378,15 +404,23 @@ impl YearTotals {
 
     /// Adds a breach's payments under each section (before the year's terms: its payment
     /// before the per-breach limit, section by section, scaled to what the limit leaves).
-    #[inline(never)]
+    #[inline]
     fn add_sections(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) {
         if breach.payable <= 0.0 {
             return;
         }
         let scale = breach.insured_before_share / breach.payable;
         let sections = &mut self.sections;
-        let add = |s: usize, paid: f64| sections[s] += paid * scale;
-        cover.by_section(cover.retention, breach.covered, |p| costs[p], breach.contingent, add);
+        if breach.by_section {
+            let add = |s: usize, paid: f64| sections[s] += paid * scale;
+            cover.by_section(cover.retention, breach.covered, |p| costs[p], breach.contingent, add);
+        } else {
+            // No section's term bit: each component's part goes to its section as it is.
+            let kept = kept(cover.retention, breach.covered);
+            for &(p, s, sublimit) in &cover.sectioned_components[usize::from(breach.contingent)] {
+                sections[s] += part_paid(costs[p], kept, sublimit) * scale;
+            }
+        }
     }
 
     /// The year's insured loss by section, into `out`: what was paid under each, less what

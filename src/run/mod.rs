@@ -555,14 +555,17 @@ impl PortfolioYears {
         if !(self.by_type.is_empty() && self.by_section.is_empty()) {
             // Its cost columns by type, then by section, follow its components' ([`ExposureModel::width`]).
             let k = exposure.components.len();
-            for (x, costs) in o.rows(exposure.width()) {
-                let i = x.iteration as usize;
+            for (iteration, costs) in o.cost_rows(exposure.width()) {
+                let i = iteration as usize;
                 let by_type = costs.get(k..).unwrap_or_default();
                 let by_section = by_type.get(self.by_type.len()..).unwrap_or_default();
                 for (total, cost) in
                     self.by_type.iter_mut().zip(by_type).chain(self.by_section.iter_mut().zip(by_section))
                 {
-                    total[i] += cost;
+                    // (Most of a year's types and sections cost nothing: their zeros change no sum.)
+                    if *cost != 0.0 {
+                        total[i] += cost;
+                    }
                 }
             }
         }
