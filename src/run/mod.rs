@@ -531,18 +531,20 @@ struct PortfolioYears {
     insured: Option<[Vec<f64>; 4]>,
     /// Gross, insured and largest gross without systemic events, if there are any.
     independent: Option<[Vec<f64>; 3]>,
-    /// The gross cost of each incident type (with types beside the data breach).
-    by_type: Vec<Vec<f64>>,
-    /// The insured loss under each coverage section (with sections).
-    by_section: Vec<Vec<f64>>,
+    /// Year by year, the gross cost of each incident type (with types beside the data breach),
+    /// then the insured loss under each coverage section (with sections): `by_column` of them
+    /// a year, side by side (an exposure's year adds to one stretch of memory, not to many).
+    by_column: Vec<f64>,
+    /// (Types, sections.)
+    columns: (usize, usize),
 }
 
 impl PortfolioYears {
     fn new(iterations: u64, with_independent: bool, (types, sections): (usize, usize)) -> Self {
         let zeros = || vec![0.0; iterations as usize];
         PortfolioYears {
-            by_type: (0..types).map(|_| zeros()).collect(),
-            by_section: (0..sections).map(|_| zeros()).collect(),
+            by_column: vec![0.0; iterations as usize * (types + sections)],
+            columns: (types, sections),
             independent: if with_independent { Some([zeros(), zeros(), zeros()]) } else { None },
             gross: zeros(),
             largest_gross: zeros(),
@@ -552,20 +554,14 @@ impl PortfolioYears {
 
     /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
     fn add(&mut self, o: &ExposureOutcomes, exposure: &crate::engine::ExposureModel) {
-        if !(self.by_type.is_empty() && self.by_section.is_empty()) {
+        let m = self.columns.0 + self.columns.1;
+        if m > 0 {
             // Its cost columns by type, then by section, follow its components' ([`ExposureModel::width`]).
             let k = exposure.components.len();
             for (iteration, costs) in o.cost_rows(exposure.width()) {
                 let i = iteration as usize;
-                let by_type = costs.get(k..).unwrap_or_default();
-                let by_section = by_type.get(self.by_type.len()..).unwrap_or_default();
-                for (total, cost) in
-                    self.by_type.iter_mut().zip(by_type).chain(self.by_section.iter_mut().zip(by_section))
-                {
-                    // (Most of a year's types and sections cost nothing: their zeros change no sum.)
-                    if *cost != 0.0 {
-                        total[i] += cost;
-                    }
+                for (total, cost) in self.by_column[i * m..(i + 1) * m].iter_mut().zip(&costs[k..]) {
+                    *total += cost;
                 }
             }
         }
@@ -611,15 +607,17 @@ impl PortfolioYears {
         let iterations = self.gross.len() as u64;
         let mean = |years: &[f64]| years.iter().sum::<f64>() / iterations.max(1) as f64;
         let (gross_mean, insured_mean) = (mean(&self.gross), mean(self.insured()));
-        let statistics = |name: &str, years: &Vec<f64>, of_mean: f64| {
-            let positive: Vec<f64> = years.iter().copied().filter(|v| *v > 0.0).collect();
+        let (types, sections) = self.columns;
+        let statistics = |name: &str, column: usize, of_mean: f64| {
+            let years = self.by_column.iter().skip(column).step_by(types + sections);
+            let positive: Vec<f64> = years.copied().filter(|v| *v > 0.0).collect();
             ComponentResult::of(name, positive, iterations, of_mean)
         };
-        let types = crate::input::incidents::names(&model.assumptions.incidents).zip(&self.by_type);
-        let sections = model.assumptions.sections.iter().map(|s| s.name.as_str()).zip(&self.by_section);
+        let type_names = crate::input::incidents::names(&model.assumptions.incidents).take(types);
+        let section_names = model.assumptions.sections.iter().map(|s| s.name.as_str());
         (
-            types.map(|(name, years)| statistics(name, years, gross_mean)).collect(),
-            sections.map(|(name, years)| statistics(name, years, insured_mean)).collect(),
+            type_names.enumerate().map(|(c, name)| statistics(name, c, gross_mean)).collect(),
+            section_names.enumerate().map(|(c, name)| statistics(name, types + c, insured_mean)).collect(),
         )
     }
 
