@@ -9,6 +9,8 @@
 //! the structures that hold them, with the allocator's rounding, and report text at
 //! [`NUMBER_BYTES`] a number; compared with peak RSS in `tests/memory.rs` and `docs/performance.md`.
 
+use std::path::{Path, PathBuf};
+
 use crate::engine::outcomes::stored_bytes;
 use crate::engine::{ExposureModel, Model, SystemicSchedule, ILF_LIMITS};
 use crate::input::Mode;
@@ -268,8 +270,13 @@ fn check_within(
 
 /// What a run may plan to use, and why: [`MEMORY_BUDGET_BYTES`], or 80% of the smallest of the
 /// process's address-space limit (`ulimit -v`), its control group's memory limit (a
-/// container's) and the memory available (Linux).
+/// container's or a batch job's: [`cgroup_limit`]) and the memory available (Linux).
 pub fn budget() -> (f64, String) {
+    budget_under(Path::new("/"))
+}
+
+/// [`budget`] with the system's files read under `root` (`/`; a fake tree in tests).
+fn budget_under(root: &Path) -> (f64, String) {
     let mut budget = (MEMORY_BUDGET_BYTES, format!("{:.1} GiB budget", MEMORY_BUDGET_BYTES / GIB));
     let mut consider = |bytes: Option<f64>, what: &str| {
         if let Some(bytes) = bytes.filter(|b| 0.8 * b < budget.0) {
@@ -281,19 +288,52 @@ pub fn budget() -> (f64, String) {
         let line = text.lines().find(|l| l.starts_with(prefix))?;
         line.split_whitespace().nth(index)?.parse::<f64>().ok()
     };
-    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).ok();
     // "Max address space  <soft> <hard> bytes"; "unlimited" does not parse.
-    consider(read("/proc/self/limits").and_then(|t| field(&t, "Max address space", 3)), "the address-space limit");
-    // cgroup v2, then v1 ("max", or v1's huge number for no limit, are no limit).
-    let cgroup = ["/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"]
-        .iter()
-        .find_map(|p| read(p).and_then(|t| t.trim().parse::<f64>().ok()));
-    consider(cgroup, "the control group's memory limit");
+    consider(read("proc/self/limits").and_then(|t| field(&t, "Max address space", 3)), "the address-space limit");
+    consider(cgroup_limit(root), "the control group's memory limit");
     consider(
-        read("/proc/meminfo").and_then(|t| field(&t, "MemAvailable:", 1)).map(|kib| kib * 1024.0),
+        read("proc/meminfo").and_then(|t| field(&t, "MemAvailable:", 1)).map(|kib| kib * 1024.0),
         "the available memory",
     );
     budget
+}
+
+/// Above this a cgroup v1 limit means none (v1 writes "no limit" as a huge page-aligned number).
+const NO_CGROUP_LIMIT: f64 = (1u64 << 60) as f64;
+
+/// The memory limit of the control group the process runs in (read under `root`): the smallest
+/// limit of its group and the groups above it, as the kernel enforces them all. cgroup v2: the
+/// `memory.max` files along the process's path (`/proc/self/cgroup`'s `0::` line) under
+/// `/sys/fs/cgroup`; v1: the `memory.limit_in_bytes` files along the memory controller's path
+/// under `/sys/fs/cgroup/memory`. `max`, or v1's huge number, is no limit; where the path cannot
+/// be read, the group at the mount's root (a container's own, in its cgroup namespace).
+fn cgroup_limit(root: &Path) -> Option<f64> {
+    let membership = std::fs::read_to_string(root.join("proc/self/cgroup")).unwrap_or_default();
+    let path_of = |line: &str| line.splitn(3, ':').nth(2).map(str::trim).map(str::to_string);
+    let v2 = membership.lines().find(|l| l.starts_with("0::")).and_then(path_of);
+    let v1 = membership
+        .lines()
+        .find(|l| l.split(':').nth(1).is_some_and(|controllers| controllers.split(',').any(|c| c == "memory")))
+        .and_then(path_of);
+    let limits = |mount: &str, file: &str, path: Option<String>| -> Option<f64> {
+        let base = root.join(mount);
+        // The groups from the mount's root down to the process's own.
+        let mut folders = vec![base.clone()];
+        let mut folder = base;
+        for part in path.as_deref().unwrap_or("/").split('/').filter(|p| !p.is_empty() && *p != "..") {
+            folder = folder.join(part);
+            folders.push(folder.clone());
+        }
+        let limit = |f: &PathBuf| std::fs::read_to_string(f.join(file)).ok()?.trim().parse::<f64>().ok();
+        folders.iter().filter_map(limit).filter(|l| *l < NO_CGROUP_LIMIT).reduce(f64::min)
+    };
+    // The unified hierarchy (v2) is mounted at /sys/fs/cgroup where its root lists its controllers.
+    if root.join("sys/fs/cgroup/cgroup.controllers").exists() {
+        limits("sys/fs/cgroup", "memory.max", v2)
+    } else {
+        limits("sys/fs/cgroup/memory", "memory.limit_in_bytes", v1)
+    }
 }
 
 /// Bytes in GiB, for messages.
@@ -303,6 +343,75 @@ pub fn gib(bytes: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    /// A fake system tree under a temporary folder: `files` as (path, text).
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("a parent")).expect("folders");
+            std::fs::write(path, text).expect("file");
+        }
+        dir
+    }
+
+    const GIB_BYTES: u64 = 1 << 30;
+
+    #[test]
+    fn the_control_groups_memory_limit_is_the_smallest_along_the_process_path() {
+        let eight = (8 * GIB_BYTES).to_string();
+        let three = (3 * GIB_BYTES).to_string();
+        // cgroup v2: a pod limited to 8 GiB, its container unlimited, on a big node.
+        let v2 = tree(&[
+            ("sys/fs/cgroup/cgroup.controllers", "cpu memory"),
+            ("sys/fs/cgroup/memory.max", "max\n"),
+            ("sys/fs/cgroup/kubepods/pod1/memory.max", &eight),
+            ("sys/fs/cgroup/kubepods/pod1/box/memory.max", "max\n"),
+            ("proc/self/cgroup", "0::/kubepods/pod1/box\n"),
+        ]);
+        assert_eq!(super::cgroup_limit(v2.path()), Some(8.0 * GIB_BYTES as f64));
+        // In its own cgroup namespace the container sees its group at the mount's root.
+        let namespaced = tree(&[
+            ("sys/fs/cgroup/cgroup.controllers", "memory"),
+            ("sys/fs/cgroup/memory.max", &three),
+            ("proc/self/cgroup", "0::/\n"),
+        ]);
+        assert_eq!(super::cgroup_limit(namespaced.path()), Some(3.0 * GIB_BYTES as f64));
+        // cgroup v1: "no limit" is a huge number; the job's group has 3 GiB.
+        let v1 = tree(&[
+            ("sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n"),
+            ("sys/fs/cgroup/memory/slurm/job_7/memory.limit_in_bytes", &three),
+            ("proc/self/cgroup", "12:cpu,cpuacct:/slurm/job_7\n5:memory:/slurm/job_7\n"),
+        ]);
+        assert_eq!(super::cgroup_limit(v1.path()), Some(3.0 * GIB_BYTES as f64));
+        let unlimited = tree(&[
+            ("sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n"),
+            ("proc/self/cgroup", "5:memory:/\n"),
+        ]);
+        assert_eq!(super::cgroup_limit(unlimited.path()), None);
+        assert_eq!(super::cgroup_limit(tree(&[]).path()), None, "no cgroup files: no limit");
+    }
+
+    #[test]
+    fn the_budget_follows_the_control_group_and_a_run_above_it_is_refused_with_its_estimate() {
+        let two = (2 * GIB_BYTES).to_string();
+        let root = tree(&[
+            ("sys/fs/cgroup/cgroup.controllers", "memory"),
+            ("sys/fs/cgroup/memory.max", &two),
+            ("proc/self/cgroup", "0::/\n"),
+            ("proc/meminfo", "MemTotal: 263000000 kB\nMemAvailable: 250000000 kB\n"),
+        ]);
+        let (budget, text) = super::budget_under(root.path());
+        assert_eq!(budget, 0.8 * 2.0 * GIB_BYTES as f64);
+        assert!(text.contains("control group's memory limit 2.0 GiB"), "{text}");
+        let model = test_model(&book(1000), TOML, RunSettings { mode: Mode::Annual, iterations: 1, seed: 1 });
+        let estimate = |n: u64| super::estimate(&model, n);
+        let refused = super::check_within(&estimate, 1000, 20_000_000, "--iterations", budget, &text);
+        let message = refused.expect_err("20 million years of 1,000 exposures do not fit in 1.6 GiB").to_string();
+        assert!(message.contains("need about") && message.contains("control group's memory limit"), "{message}");
+        assert!(message.contains("use at most about"), "{message}");
+        assert!(super::check_within(&estimate, 1000, 1000, "--iterations", budget, &text).is_ok());
+    }
+
     use super::*;
     use crate::engine::model::test_model;
     use crate::engine::RunSettings;

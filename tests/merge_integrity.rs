@@ -419,7 +419,7 @@ fn shards_of_an_older_layout_are_refused_with_the_layout_message() {
             fields.remove("tables");
         }
     });
-    assert_refused(d, &with(&set, 2, &old), &["old/manifest.json", "shard layout 1 is not the layout 3"]);
+    assert_refused(d, &with(&set, 2, &old), &["old/manifest.json", "shard layout 1 is not the layout 4"]);
 }
 
 #[test]
@@ -443,4 +443,21 @@ fn the_merged_report_names_the_original_inputs_not_the_shard_copies() {
     assert!(!html.contains(s(&set[0])), "report.html names a shard folder");
     let run_json = common::run_json(&out);
     assert_eq!(run_json["inputs"]["assumptions"]["path"], s(&assumptions), "{run_json}");
+}
+
+#[test]
+fn a_shard_of_another_build_is_refused_and_the_build_is_recorded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let two = shards(d, 2, "6000", "5", "build", &[]);
+    let recorded = manifest(&two[0])["build"].as_str().map(str::to_string).expect("a build in the manifest");
+    let version = env!("CARGO_PKG_VERSION");
+    assert!(
+        recorded.starts_with(&format!("{version}+sha256:")) && recorded.len() == version.len() + 8 + 16,
+        "{recorded}"
+    );
+    assert_eq!(manifest(&two[1])["build"].as_str(), Some(recorded.as_str()), "one build for every shard");
+    // The same version, rebuilt: another hash of the executable.
+    edit_manifest(&two[1], |m| m["build"] = format!("{version}+sha256:0123456789abcdef").into());
+    assert_refused(d, &two, &["build-2/manifest.json", "0123456789abcdef", &recorded, "same binary"]);
 }

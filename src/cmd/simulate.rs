@@ -238,6 +238,7 @@ fn run_shard(
     args: &SimulateArgs,
 ) -> Result<()> {
     let started = std::time::Instant::now();
+    crate::shard::build::prepare();
     let range = spec.iterations(model.settings.iterations);
     let batches = crate::run::batches(model);
     let total = (range.end - range.start).saturating_mul(model.exposures.len() as u64);
@@ -262,6 +263,7 @@ fn run_shard(
     let manifest = shard::Manifest {
         format: shard::FORMAT,
         version: env!("CARGO_PKG_VERSION").into(),
+        build: crate::shard::build::identity().into(),
         shard: spec.index,
         shards: spec.count,
         mode: model.settings.mode.as_str().into(),

@@ -11,6 +11,8 @@ pub struct Manifest {
     pub format: u32,
     /// The breachcost version that wrote it: merging needs the same draws and statistics.
     pub version: String,
+    /// The build that wrote it ([`super::build::identity`]): merge refuses another build's.
+    pub build: String,
     pub shard: u64,
     pub shards: u64,
     pub mode: String,
@@ -53,7 +55,7 @@ pub struct TableFile {
     pub sha256: String,
 }
 
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 pub const MANIFEST: &str = "manifest.json";
 

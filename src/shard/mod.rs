@@ -13,6 +13,7 @@
 //! and name regular files, read with a size limit; each shard must hold exactly shard K's
 //! iterations of N; and every value read must be one the engine can write.
 
+pub mod build;
 mod folder;
 mod layout;
 mod open;

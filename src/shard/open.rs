@@ -76,6 +76,14 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
             env!("CARGO_PKG_VERSION")
         )));
     }
+    let build = super::build::identity();
+    if manifest.build != build {
+        return Err(Error::input(format!(
+            "{}: written by the breachcost build {:?}, this is build {build:?}; merge with the same binary that simulated the shards",
+            path.display(),
+            crate::text::printable(&manifest.build),
+        )));
+    }
     for (what, input) in [("exposures", &manifest.exposures), ("assumptions", &manifest.assumptions)] {
         if plain_relative(&input.copy).is_none() {
             return Err(Error::input(format!(
