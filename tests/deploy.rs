@@ -779,3 +779,45 @@ fn dockerfile_builds_with_rust_and_ships_a_slim_runtime() {
     let missing: Vec<String> = build_inputs().difference(&copied_for_build).cloned().collect();
     assert!(missing.is_empty(), "the builder stage does not COPY {missing:?}, which the build reads");
 }
+
+/// The Kubernetes files against the API's schemas (the Python package kubernetes-validate,
+/// which bundles them, in strict mode: unknown fields are errors) for the oldest version the
+/// cluster guide supports and the newest the package knows. CI installs the package and sets
+/// `BREACHCOST_REQUIRE_KUBERNETES_VALIDATE=1`; elsewhere the test is skipped without it.
+#[test]
+fn kubernetes_files_validate_against_the_api_schemas_of_the_supported_versions() {
+    let guide = read("docs/cluster.md");
+    let stated = guide
+        .split("Kubernetes ")
+        .skip(1)
+        .find_map(|rest| rest.split(" or later").next().filter(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.')))
+        .expect("docs/cluster.md states \"Kubernetes 1.N or later\"");
+    let probe = Command::new("kubernetes-validate").arg("--version").output();
+    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var("BREACHCOST_REQUIRE_KUBERNETES_VALIDATE").as_deref() != Ok("1"),
+            "BREACHCOST_REQUIRE_KUBERNETES_VALIDATE=1 but kubernetes-validate does not run (pip install kubernetes-validate)"
+        );
+        eprintln!("skipped: kubernetes-validate is not installed (pip install kubernetes-validate)");
+        return;
+    }
+    let resources = manifests();
+    let mut files: Vec<PathBuf> = resources.iter().map(|m| repo().join(&m.file)).collect();
+    files.dedup();
+    assert!(files.len() >= 4, "the Kubernetes files: {files:?}");
+    for version in [Some(format!("{stated}.0")), None] {
+        let mut command = Command::new("kubernetes-validate");
+        command.arg("--strict").arg("--no-warn");
+        if let Some(version) = &version {
+            command.args(["-k", version]);
+        }
+        let output = command.args(&files).output().expect("kubernetes-validate runs");
+        let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "against {version:?}:\n{text}");
+        assert_eq!(
+            text.matches("passed").count(),
+            resources.len(),
+            "every resource passed against {version:?}:\n{text}"
+        );
+    }
+}
