@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
-use breachcost::cmd::{backtest, completions, flags, init, merge, output, sensitivity, simulate, validate};
+use breachcost::cmd::{backtest, completions, flags, init, merge, output, plan, sensitivity, simulate, validate};
 use breachcost::Error;
 
 #[derive(Parser)]
@@ -44,6 +44,11 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Read and check the inputs, print what was understood, simulate nothing
     Validate(validate::ValidateArgs),
+    /// Size a sharded study: years, incidents, time, memory and disk per shard, and the merge
+    #[command(
+        after_help = "Examples:\n  breachcost plan --shards 50 --iterations 1000000\n  breachcost plan --exposures book.csv --assumptions assumptions.toml --shards 20"
+    )]
+    Plan(plan::PlanArgs),
     /// Write a starter exposures.csv and assumptions.toml into a folder
     Init(init::InitArgs),
     /// Print a shell completion script on standard output
@@ -73,6 +78,7 @@ fn main() {
         Command::Merge(args) => merge::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::Validate(args) => validate::run(args),
+        Command::Plan(args) => plan::run(args),
         Command::Backtest(args) => backtest::run(args),
         Command::Init(args) => init::run(args),
         Command::Completions(args) => completions::completions(args.shell, Cli::command()),

@@ -226,3 +226,10 @@ pub fn check_shard_memory(model: &Model, spec: ShardSpec, iterations: u64, sourc
 pub fn check_analysis_memory(model: &Model, iterations: u64, source: &str) -> Result<()> {
     memory::check(&|n| memory::analysis_estimate(model, n), model.exposures.len(), iterations, source)
 }
+
+/// The memory, in GiB, that a shard of `shard_years` and the merge of a study of `iterations`
+/// (a single run's) are estimated to use: what their memory checks count.
+pub fn planned_memory_gib(model: &Model, shard_years: u64, iterations: u64) -> (f64, f64) {
+    let shard = memory::shard_estimate(model, shard_years).total;
+    (memory::gib(shard), memory::gib(memory::estimate(model, iterations).total))
+}

@@ -8,6 +8,7 @@ pub mod init;
 pub mod inputs;
 pub mod merge;
 pub mod output;
+pub mod plan;
 pub mod sensitivity;
 pub mod simulate;
 pub mod validate;

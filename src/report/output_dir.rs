@@ -258,7 +258,11 @@ impl Target {
         fs::create_dir_all(&self.parent)
             .map_err(|e| self.error(format!("cannot create the folder {}: {e}", self.parent.display())))?;
         let lock = Lock::acquire(self)?;
-        self.clean_leftovers();
+        // Without a lock (a filesystem that has none) another node's live run cannot be told
+        // from a killed one's leftovers: they are left where they are.
+        if lock.file.is_some() {
+            self.clean_leftovers();
+        }
         self.inspect()?;
         let temp = loop {
             let temp = self.parent.join(format!("{TEMP_PREFIX}{}-{:016x}", self.key, rand::random::<u64>()));

@@ -85,6 +85,12 @@ pub(super) const OUTCOME_COLUMNS: [&str; 8] = [
     "independent_largest_gross",
 ];
 
+/// The bytes of one row of an outcomes table before compression, for an exposure of `width`
+/// cost columns (its exposure and iteration, [`OUTCOME_COLUMNS`], the costs).
+pub fn outcome_row_bytes(width: usize) -> usize {
+    4 + 8 + 8 * OUTCOME_COLUMNS.len() + 8 * width
+}
+
 /// Lower-case hexadecimal SHA-256 of what `hasher` has seen.
 pub(super) fn hex(hasher: Sha256) -> String {
     hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()

@@ -27,7 +27,8 @@ use crate::engine::BLOCK_ITERATIONS;
 
 pub use folder::{read_input_copy, INPUT_COPY_MAX_BYTES};
 pub use layout::{
-    chunks_file, outcomes_file, BatchTables, Manifest, ManifestInput, TableFile, FORMAT, MANIFEST, MANIFEST_MAX_BYTES,
+    chunks_file, outcome_row_bytes, outcomes_file, BatchTables, Manifest, ManifestInput, TableFile, FORMAT, MANIFEST,
+    MANIFEST_MAX_BYTES,
 };
 pub use open::{open_shards, Shard};
 pub use read::ShardTables;
