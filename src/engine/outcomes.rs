@@ -28,7 +28,7 @@ pub const fn layer_index(basis: usize, square: bool, limit: usize) -> usize {
 
 /// What one iteration (a policy year, or one breach in breach mode) produced for one
 /// exposure. Only iterations with at least one breach are stored: the others are zero.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Outcome {
     pub iteration: u64,
     /// Total cost of the iteration's breaches.

@@ -55,7 +55,7 @@ pub struct TableFile {
     pub sha256: String,
 }
 
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 pub const MANIFEST: &str = "manifest.json";
 
@@ -84,6 +84,30 @@ pub(super) const OUTCOME_COLUMNS: [&str; 8] = [
     "independent_insured",
     "independent_largest_gross",
 ];
+
+/// The outcome columns from this index on are written empty where they equal what they are
+/// worked out from ([`fallback`]): most years have one incident and no systemic event, and
+/// those columns were a third of a shard's bytes.
+pub(super) const FALLBACK_FROM: usize = 2;
+
+/// What outcome column `c` (from [`FALLBACK_FROM`] on) is where its cell is empty, from the
+/// row's `values` (the columns before it already filled in): the largest incident's and the
+/// year without systemic events' figures are the year's own.
+pub(super) fn fallback(c: usize, values: &[f64; 8]) -> f64 {
+    match c {
+        // largest_gross and independent_gross: the gross.
+        2 | 5 => values[0],
+        // largest_insured and independent_insured: the insured.
+        3 | 6 => values[1],
+        // independent_largest_gross: the largest gross.
+        7 => values[2],
+        // largest_retained: the retained.
+        _ => {
+            let (gross, insured) = (values[0], values[1]);
+            crate::engine::Outcome { iteration: 0, gross, insured, ..Default::default() }.retained()
+        }
+    }
+}
 
 /// The bytes of one row of an outcomes table before compression, for an exposure of `width`
 /// cost columns (its exposure and iteration, [`OUTCOME_COLUMNS`], the costs).

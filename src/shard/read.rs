@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use polars::prelude::*;
 
 use super::folder::{most_table_bytes, read_verified};
-use super::layout::{chunks_file, outcomes_file, MANIFEST, OUTCOME_COLUMNS};
+use super::layout::{chunks_file, fallback, outcomes_file, FALLBACK_FROM, MANIFEST, OUTCOME_COLUMNS};
 use super::open::Shard;
 use crate::engine::ilf::LAYER_SUMS;
 use crate::engine::{ExposureOutcomes, Independent, Model, Outcome, OutcomeColumns, BLOCK_ITERATIONS};
@@ -28,19 +28,24 @@ fn parse_table(path: &Path, bytes: Vec<u8>) -> Result<DataFrame> {
 /// A column of amounts: every cell a finite number ≥ 0, as the engine writes them (a NaN,
 /// negative or infinite cell would pass through the statistics into the reports).
 fn amount_column(frame: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>> {
+    let values = optional_amount_column(frame, name, path)?;
+    if values.iter().any(Option::is_none) {
+        return Err(Error::input(format!("{}: column {name}: has empty cells", path.display())));
+    }
+    Ok(values.into_iter().flatten().collect())
+}
+
+/// An amount column whose empty cells stand for a value worked out from others ([`fallback`]).
+fn optional_amount_column(frame: &DataFrame, name: &str, path: &Path) -> Result<Vec<Option<f64>>> {
     let bad = |what: String| Error::input(format!("{}: column {name}: {what}", path.display()));
     let column = frame.column(name).map_err(|_| bad("missing".into()))?;
-    let values = column.f64().map_err(|e| bad(e.to_string()))?;
-    if values.null_count() > 0 {
-        return Err(bad("has empty cells".into()));
-    }
-    let values: Vec<f64> = values.into_no_null_iter().collect();
-    if let Some(row) = values.iter().position(|v| !(*v >= 0.0 && *v <= f64::MAX)) {
+    let values: Vec<Option<f64>> = column.f64().map_err(|e| bad(e.to_string()))?.iter().collect();
+    if let Some(row) = values.iter().position(|v| v.is_some_and(|v| !(0.0..=f64::MAX).contains(&v))) {
         return Err(Error::input(format!(
             "{} row {}, column {name}: {} is not an amount; expected a finite number ≥ 0",
             path.display(),
             row + 1,
-            values[row]
+            values[row].unwrap_or_default()
         )));
     }
     Ok(values)
@@ -186,8 +191,14 @@ impl BatchContext<'_> {
         let frame = parse_table(&path, outcomes_bytes)?;
         let exposure = u64_column(&frame, "exposure", &path)?;
         let iteration = u64_column(&frame, "iteration", &path)?;
-        let values: Vec<Vec<f64>> =
-            OUTCOME_COLUMNS.iter().map(|name| amount_column(&frame, name, &path)).collect::<Result<_>>()?;
+        let values: Vec<Vec<Option<f64>>> = OUTCOME_COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(c, name)| match c {
+                c if c < FALLBACK_FROM => amount_column(&frame, name, &path).map(|v| v.into_iter().map(Some).collect()),
+                _ => optional_amount_column(&frame, name, &path),
+            })
+            .collect::<Result<_>>()?;
         let components: Vec<Vec<f64>> =
             (0..width).map(|j| amount_column(&frame, &format!("component_{j}"), &path)).collect::<Result<_>>()?;
         drop(frame);
@@ -229,7 +240,11 @@ impl BatchContext<'_> {
             if keep.as_ref().is_some_and(|keep| !keep[(it - range.start) as usize]) {
                 continue;
             }
-            let v = |c: usize| values[c][row];
+            let mut row_values = [0.0; 8];
+            for (c, column) in values.iter().enumerate() {
+                row_values[c] = column[row].unwrap_or_else(|| fallback(c, &row_values));
+            }
+            let v = |c: usize| row_values[c];
             chunks[slot].push(Outcome {
                 iteration: it,
                 gross: v(0),

@@ -8,7 +8,9 @@ use std::path::Path;
 use polars::prelude::*;
 use sha2::{Digest, Sha256};
 
-use super::layout::{chunks_file, hex, outcomes_file, BatchTables, TableFile, OUTCOME_COLUMNS};
+use super::layout::{
+    chunks_file, fallback, hex, outcomes_file, BatchTables, TableFile, FALLBACK_FROM, OUTCOME_COLUMNS,
+};
 use crate::engine::ilf::LAYER_SUMS;
 use crate::engine::{ExposureOutcomes, Independent, Model, Outcome};
 use crate::error::{Error, Result};
@@ -36,15 +38,18 @@ pub fn write_batch(model: &Model, batch: usize, outcomes: &[ExposureOutcomes], d
     let rows: usize = outcomes.iter().map(ExposureOutcomes::len).sum();
     let mut exposure = Vec::with_capacity(rows);
     let mut iteration = Vec::with_capacity(rows);
-    let mut values: Vec<Vec<f64>> = (0..OUTCOME_COLUMNS.len()).map(|_| Vec::with_capacity(rows)).collect();
+    let mut values: Vec<Vec<Option<f64>>> = (0..OUTCOME_COLUMNS.len()).map(|_| Vec::with_capacity(rows)).collect();
     let mut components: Vec<Vec<f64>> = (0..width).map(|_| Vec::with_capacity(rows)).collect();
     for o in outcomes {
         let k = model.exposures[o.exposure].width();
         for ((x, costs), own) in o.rows(k).zip(o.independent()) {
             exposure.push(o.exposure as u32);
             iteration.push(x.iteration);
-            for (column, v) in values.iter_mut().zip(outcome_values(&x, &own)) {
-                column.push(v);
+            let row = outcome_values(&x, &own);
+            for (c, (column, v)) in values.iter_mut().zip(row).enumerate() {
+                // Empty where it is what the merge works it out to be anyway (bit for bit).
+                let same = c >= FALLBACK_FROM && fallback(c, &row).to_bits() == v.to_bits();
+                column.push((!same).then_some(v));
             }
             for (j, column) in components.iter_mut().enumerate() {
                 column.push(costs.get(j).copied().unwrap_or(0.0));
