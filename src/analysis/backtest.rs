@@ -255,6 +255,7 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
             sublimits: Vec::new(),
             aggregate_sublimits: Vec::new(),
             section_terms: Vec::new(),
+            controls: Vec::new(),
             waiting_period_hours: None,
             restoration_hours: None,
             incident_rates: Vec::new(),

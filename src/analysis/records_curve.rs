@@ -56,6 +56,7 @@ fn synthetic(name: &str, records: u64, mix: Option<Vec<String>>) -> Exposure {
         sublimits: Vec::new(),
         aggregate_sublimits: Vec::new(),
         section_terms: Vec::new(),
+        controls: Vec::new(),
         waiting_period_hours: None,
         restoration_hours: None,
         incident_rates: Vec::new(),

@@ -202,6 +202,15 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
             outln!("  policy {what}: {}", finite.join(", "))?;
         }
     }
+    if !a.sections.is_empty() {
+        let names: Vec<&str> = a.sections.iter().map(|s| s.name.as_str()).collect();
+        outln!("  coverage sections ({}): {}", names.len(), names.join(", "))?;
+    }
+    if !a.controls.is_empty() {
+        let names: Vec<&str> = a.controls.iter().map(|c| c.name.as_str()).collect();
+        let rows = inputs_rows_with_controls(&model);
+        outln!("  controls ({}): {}; in place at {rows} of {} rows", names.len(), names.join(", "), model.exposures.len())?;
+    }
     let pricing = &a.pricing;
     let measure = match pricing.capital_measure {
         crate::input::CapitalMeasure::Tvar99 => "TVaR99 − mean".to_string(),
@@ -287,6 +296,21 @@ fn list_or(items: &[String], empty: &str) -> String {
     } else {
         items.join(";")
     }
+}
+
+/// How many exposures have a control in place (some multiplier other than 1).
+fn inputs_rows_with_controls(model: &Model) -> usize {
+    let none = |m: &f64| *m == 1.0;
+    model
+        .exposures
+        .iter()
+        .filter(|e| {
+            let c = &e.controls;
+            !(c.frequency.iter().all(none) && c.probability.iter().all(none) && c.cost.iter().all(none))
+                || c.affected_share != 1.0
+                || c.notice != 1.0
+        })
+        .count()
 }
 
 /// The names of the incident types whose bits are set in `bits` (bit 0: the data breach).

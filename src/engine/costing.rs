@@ -36,12 +36,23 @@ struct Step<'m> {
     pub(super) ceiling: f64,
     /// It arises only in notified breaches, and the exposure's breaches are not all notified.
     pub(super) needs_notice: bool,
-    /// What its cost is multiplied by for the size of the firm (`revenue_exponent`).
+    /// What its cost is multiplied by for the size of the firm (`revenue_exponent`) and the
+    /// exposure's controls.
     pub(super) size_factor: f64,
+    /// What the exposure's controls multiply its probability of arising by.
+    pub(super) probability_factor: f64,
     /// The incident types it arises in, as bits (bit 0: the data breach).
     pub(super) incidents: u64,
     /// Its units are the revenue of the outage's hours ([`crate::input::Basis::Outage`]).
     pub(super) outage: bool,
+}
+
+impl Step<'_> {
+    /// Whether it always arises by chance (a probability of 1, not lowered by a control).
+    #[inline]
+    fn certain(&self) -> bool {
+        self.component.probability.is_certain() && self.probability_factor >= 1.0
+    }
 }
 
 /// What kind of incident is costed: its type, whether the data-breach components arise in
@@ -136,7 +147,9 @@ impl<'m> Costing<'m> {
                         _ => f64::INFINITY,
                     },
                     needs_notice: component.needs_notice && exposure.notice < 1.0,
-                    size_factor: model.assumptions.breach.size_factor(component.revenue_exponent, exposure.revenue),
+                    size_factor: model.assumptions.breach.size_factor(component.revenue_exponent, exposure.revenue)
+                        * exposure.controls.cost[c],
+                    probability_factor: exposure.controls.probability[c],
                 }
             })
             .collect::<Vec<_>>();
@@ -235,12 +248,12 @@ impl Costing<'_> {
             let mut rng = stream(mix_prepared(breach_key, step.child));
             // The occurrence draw comes first and is always made, so a component's other
             // draws sit at the same place in its stream whatever its probability.
-            let occurs_by_chance = if component.probability.is_certain() {
+            let occurs_by_chance = if step.certain() {
                 // A uniform below 1 is always below a probability of 1: only its place is needed.
                 rng.skip();
                 true
             } else {
-                open_unit(&mut rng) < component.probability.at(log10_affected)
+                open_unit(&mut rng) < component.probability.at(log10_affected) * step.probability_factor
             };
             let occurs = component.held_occurrence.unwrap_or(occurs_by_chance && (notified || !step.needs_notice));
             let cost = if occurs {
@@ -378,7 +391,7 @@ impl Costing<'_> {
                 continue;
             }
             let component = step.component;
-            let certain = component.probability.is_certain();
+            let certain = step.certain();
             let always = match component.held_occurrence {
                 Some(held) => Some(held),
                 None if certain && !step.needs_notice => Some(true),
@@ -395,7 +408,8 @@ impl Costing<'_> {
                         continue;
                     }
                     if certain
-                        || open_unit(&mut ColumnDraws::new(*occurrence_key, number(j))) < component.probability.at(*l)
+                        || open_unit(&mut ColumnDraws::new(*occurrence_key, number(j)))
+                            < component.probability.at(*l) * step.probability_factor
                     {
                         occurring.push(j as u32);
                     }

@@ -49,6 +49,9 @@ pub struct ExposureModel {
     /// Expected incidents a year of each type beside the data breach (one per
     /// [`Assumptions::incidents`]): the row's `annual_rate_<type>`, else the type's rate.
     pub incident_rates: Vec<f64>,
+    /// What its security controls multiply (all 1 without any): the rates and the notice
+    /// probability above already include theirs, the records exposed too.
+    pub controls: crate::input::controls::Effects,
     /// Its revenue an hour as outage components count it ([`crate::input::assumptions::BreachSettings::revenue_per_hour`]).
     pub revenue_per_hour: f64,
 }
@@ -163,15 +166,31 @@ impl Model {
                 }
             }
             section_terms(exposures, &assumptions, row, exposure, &mut terms.sections)?;
+            let types = assumptions.incidents.len() + 1;
+            let controls = crate::input::controls::effects(
+                &assumptions.controls,
+                &exposure.controls,
+                types,
+                assumptions.components.len(),
+            )
+            .map_err(|why| Error::input(format!("{} row {}, column controls: {why}", exposures.label, row + 1)))?;
             let (records, records_estimated) = records_held(exposures, &assumptions, row, exposure)?;
-            let most_affected = match exposure.affected {
-                Some(affected) => affected as f64,
+            // A control that exposes fewer records scales what a breach exposes.
+            let records = records * controls.affected_share;
+            let affected = exposure.affected.map(|a| a as f64 * controls.affected_share);
+            let most_affected = match affected {
+                Some(affected) => affected,
                 None if records_estimated => records * assumptions.sectors.records_estimate.multiplier.largest(),
                 None => records,
             };
             check_largest_breach(exposures, &assumptions, row, exposure, most_affected, &components)?;
             let (rate, rate_source) = exposure_rate(&assumptions, exposure);
-            let incident_rates = incident_rates(exposures, &assumptions, row, exposure, rate)?;
+            let mut incident_rates = incident_rates(exposures, &assumptions, row, exposure, rate)?;
+            // Each type's controls scale its rate (a relative type's from the data breach's before them).
+            for (r, m) in incident_rates.iter_mut().zip(&controls.frequency[1..]) {
+                *r *= m;
+            }
+            let rate = rate * controls.frequency[0];
             let revenue_per_hour = assumptions.breach.revenue_per_hour(exposure.revenue);
             models.push(ExposureModel {
                 incident_rates,
@@ -180,12 +199,13 @@ impl Model {
                 key: name_key(&exposure.id),
                 records,
                 records_estimated,
-                affected: exposure.affected.map(|a| a as f64),
+                affected,
                 rate,
                 rate_source,
                 revenue: exposure.revenue,
                 components,
-                notice: assumptions.notice.probability(held),
+                notice: (assumptions.notice.probability(held) * controls.notice).min(1.0),
+                controls,
                 terms,
                 systemic: assumptions
                     .systemic

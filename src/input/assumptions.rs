@@ -340,6 +340,8 @@ pub struct Assumptions {
     pub incidents: Vec<super::incidents::IncidentType>,
     /// Coverage sections (`[[section]]`; empty: none).
     pub sections: Vec<super::sections::CoverageSection>,
+    /// Security controls (`[[control]]`; empty: none).
+    pub controls: Vec<super::controls::Control>,
     pub correlation: Option<Correlation>,
     /// Sectors (`[[sector]]`) and how records are estimated from revenue (`[records_estimate]`).
     pub sectors: super::sectors::Sectors,
@@ -530,6 +532,8 @@ impl Assumptions {
             })
             .collect();
         let sections = super::sections::parse(label, root.get("section"), &facts)?;
+        let type_names: Vec<&str> = super::incidents::names(&incidents).collect();
+        let controls = super::controls::parse(label, root.get("control"), &type_names, &names)?;
         let policy = match root.table_opt("policy")? {
             None => PolicyTerms {
                 retention: 0.0,
@@ -652,6 +656,7 @@ impl Assumptions {
             disabled_systemic,
             incidents,
             sections,
+            controls,
             correlation,
             sectors,
             label: label.to_string(),

@@ -30,6 +30,8 @@ pub struct Exposure {
     pub records: Option<u64>,
     /// Kinds of data held; `None` = the assumptions' default.
     pub data_types: Option<Vec<String>>,
+    /// Security controls in place (`controls`: `;`-separated `[[control]]` names); none if empty.
+    pub controls: Vec<String>,
     /// A known number of affected records, replacing `records × affected_share`.
     pub affected: Option<u64>,
     pub annual_rate: Option<f64>,
@@ -62,12 +64,13 @@ pub struct Exposures {
     pub rows: Vec<Exposure>,
 }
 
-const KNOWN_COLUMNS: [&str; 20] = [
+const KNOWN_COLUMNS: [&str; 21] = [
     "id",
     "records",
     "name",
     "industry",
     "data_types",
+    "controls",
     "affected",
     "annual_rate",
     "revenue",
@@ -86,7 +89,7 @@ const KNOWN_COLUMNS: [&str; 20] = [
 ];
 
 /// The columns of free text, checked by [`text_cell_problem`].
-const TEXT_COLUMNS: [&str; 4] = ["id", "name", "industry", "data_types"];
+const TEXT_COLUMNS: [&str; 5] = ["id", "name", "industry", "data_types", "controls"];
 
 /// What is wrong with a free-text cell (trimmed), if anything: ids are identifiers (see
 /// [`text::id_problem`]); names, industries and data types are at most
@@ -96,7 +99,7 @@ fn text_cell_problem(column: &str, value: &str) -> Option<String> {
     match column {
         _ if value.is_empty() => None,
         "id" => text::id_problem(value),
-        "name" | "industry" | "data_types" => text::text_problem(value, text::MAX_TEXT_BYTES),
+        "name" | "industry" | "data_types" | "controls" => text::text_problem(value, text::MAX_TEXT_BYTES),
         _ => None,
     }
 }
@@ -454,6 +457,10 @@ impl RowReader<'_> {
         let data_types = self
             .cell("data_types")
             .map(|cell| cell.split(';').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect::<Vec<_>>());
+        let controls = self
+            .cell("controls")
+            .map(|cell| cell.split(';').map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect())
+            .unwrap_or_default();
         let share = self.amount_at_most("share", 1.0, || "is not a share between 0 and 1".to_string())?;
         let mut sublimits = Vec::new();
         let mut aggregate_sublimits = Vec::new();
@@ -493,6 +500,7 @@ impl RowReader<'_> {
             industry: self.cell("industry").map(str::to_string),
             records,
             data_types,
+            controls,
             affected,
             annual_rate: self.amount_at_most("annual_rate", MAX_ANNUAL_RATE, || {
                 format!("is above {MAX_ANNUAL_RATE} breaches a year; expected a rate ≤ {MAX_ANNUAL_RATE}")
@@ -539,7 +547,8 @@ fn check_row(label: &str, row: usize, e: &Exposure) -> Result<()> {
         return error("id", &e.id, "is empty; every row needs an id");
     }
     let data_types = e.data_types.as_ref().map(|d| d.join(";"));
-    let texts = [Some(&e.id), e.name.as_ref(), e.industry.as_ref(), data_types.as_ref()];
+    let controls = Some(e.controls.join(";"));
+    let texts = [Some(&e.id), e.name.as_ref(), e.industry.as_ref(), data_types.as_ref(), controls.as_ref()];
     for (column, value) in TEXT_COLUMNS.into_iter().zip(texts) {
         let value = value.map_or("", |v| v.trim());
         if let Some(problem) = text_cell_problem(column, value) {

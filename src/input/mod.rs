@@ -1,6 +1,7 @@
 //! Inputs: the exposures table and the assumptions file, parsed into typed, validated values.
 
 pub mod assumptions;
+pub mod controls;
 pub mod csv_rows;
 pub mod dist;
 pub mod exposures;
