@@ -209,7 +209,12 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     if !a.controls.is_empty() {
         let names: Vec<&str> = a.controls.iter().map(|c| c.name.as_str()).collect();
         let rows = inputs_rows_with_controls(&model);
-        outln!("  controls ({}): {}; in place at {rows} of {} rows", names.len(), names.join(", "), model.exposures.len())?;
+        outln!(
+            "  controls ({}): {}; in place at {rows} of {} rows",
+            names.len(),
+            names.join(", "),
+            model.exposures.len()
+        )?;
     }
     let pricing = &a.pricing;
     let measure = match pricing.capital_measure {
