@@ -256,6 +256,7 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
             aggregate_sublimits: Vec::new(),
             section_terms: Vec::new(),
             controls: Vec::new(),
+            currency: None,
             waiting_period_hours: None,
             restoration_hours: None,
             incident_rates: Vec::new(),

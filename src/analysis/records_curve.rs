@@ -57,6 +57,7 @@ fn synthetic(name: &str, records: u64, mix: Option<Vec<String>>) -> Exposure {
         aggregate_sublimits: Vec::new(),
         section_terms: Vec::new(),
         controls: Vec::new(),
+        currency: None,
         waiting_period_hours: None,
         restoration_hours: None,
         incident_rates: Vec::new(),

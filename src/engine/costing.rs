@@ -148,7 +148,8 @@ impl<'m> Costing<'m> {
                     },
                     needs_notice: component.needs_notice && exposure.notice < 1.0,
                     size_factor: model.assumptions.breach.size_factor(component.revenue_exponent, exposure.revenue)
-                        * exposure.controls.cost[c],
+                        * exposure.controls.cost[c]
+                        * exposure.severity_factor,
                     probability_factor: exposure.controls.probability[c],
                 }
             })

@@ -49,6 +49,8 @@ pub struct ExposureModel {
     /// Expected incidents a year of each type beside the data breach (one per
     /// [`Assumptions::incidents`]): the row's `annual_rate_<type>`, else the type's rate.
     pub incident_rates: Vec<f64>,
+    /// What its costs are multiplied by to carry them to the policy period (`[trend]`; 1 without).
+    pub severity_factor: f64,
     /// What its security controls multiply (all 1 without any): the rates and the notice
     /// probability above already include theirs, the records exposed too.
     pub controls: crate::input::controls::Effects,
@@ -123,7 +125,11 @@ impl Model {
         let names = assumptions.component_names();
         check_match_columns(exposures, &assumptions)?;
         let mut models = Vec::with_capacity(exposures.rows.len());
+        let (frequency_trend, severity_trend) =
+            assumptions.trend.as_ref().map_or((1.0, 1.0), |t| (t.frequency_factor(), t.severity_factor()));
         for (row, exposure) in exposures.rows.iter().enumerate() {
+            let converted = in_report_currency(exposures, &assumptions, row, exposure)?;
+            let exposure = converted.as_ref().unwrap_or(exposure);
             let sector = assumptions.sectors.of(exposure.industry.as_deref());
             // The row's data types, else its sector's, else the assumptions' default.
             let held = exposure
@@ -190,7 +196,10 @@ impl Model {
             for (r, m) in incident_rates.iter_mut().zip(&controls.frequency[1..]) {
                 *r *= m;
             }
-            let rate = rate * controls.frequency[0];
+            let rate = rate * controls.frequency[0] * frequency_trend;
+            for r in incident_rates.iter_mut() {
+                *r *= frequency_trend;
+            }
             let revenue_per_hour = assumptions.breach.revenue_per_hour(exposure.revenue);
             models.push(ExposureModel {
                 incident_rates,
@@ -206,6 +215,7 @@ impl Model {
                 components,
                 notice: (assumptions.notice.probability(held) * controls.notice).min(1.0),
                 controls,
+                severity_factor: severity_trend,
                 terms,
                 systemic: assumptions
                     .systemic
@@ -309,6 +319,37 @@ fn incident_rates(
             },
         })
         .collect())
+}
+
+/// The row with its amounts (revenue and policy terms) in the report currency, where its
+/// `currency` is another (`None` where they already are).
+fn in_report_currency(
+    exposures: &Exposures,
+    assumptions: &Assumptions,
+    row: usize,
+    exposure: &Exposure,
+) -> Result<Option<Exposure>> {
+    let Some(code) = exposure.currency.as_deref() else { return Ok(None) };
+    let rate = assumptions.currencies.rate(code).map_err(|why| {
+        let shown = crate::text::printable(code).chars().take(40).collect::<String>();
+        let why = why.replacen(&format!("\"{code}\""), &format!("\"{shown}\""), 1);
+        Error::input(format!("{} row {}, column currency: {why}", exposures.label, row + 1))
+    })?;
+    if rate == 1.0 {
+        return Ok(None);
+    }
+    let mut e = exposure.clone();
+    let scale = |v: &mut Option<f64>| *v = v.map(|x| x * rate);
+    for amount in [&mut e.revenue, &mut e.retention, &mut e.limit, &mut e.aggregate_limit] {
+        scale(amount);
+    }
+    for (_, amount) in e.sublimits.iter_mut().chain(e.aggregate_sublimits.iter_mut()) {
+        *amount *= rate;
+    }
+    for (_, _, amount) in e.section_terms.iter_mut() {
+        *amount *= rate;
+    }
+    Ok(Some(e))
 }
 
 /// Sets an exposure's `section_<term>_<section>` columns into its section terms.

@@ -342,6 +342,11 @@ pub struct Assumptions {
     pub sections: Vec<super::sections::CoverageSection>,
     /// Security controls (`[[control]]`; empty: none).
     pub controls: Vec<super::controls::Control>,
+    /// The report currency and exchange rates (`[meta] currency`, `[fx]`), the date the figures
+    /// stand for (`[meta] as_of`), and their trend to the policy period (`[trend]`).
+    pub currencies: super::policy_period::Currencies,
+    pub as_of: Option<super::policy_period::Date>,
+    pub trend: Option<super::policy_period::Trend>,
     pub correlation: Option<Correlation>,
     /// Sectors (`[[sector]]`) and how records are estimated from revenue (`[records_estimate]`).
     pub sectors: super::sectors::Sectors,
@@ -385,6 +390,7 @@ impl Assumptions {
                 return Err(root.error("meta", format!("{} is not a table", show(meta))));
             }
         }
+        let (currencies, as_of, trend) = super::policy_period::parse(&mut root)?;
         let simulation = match root.table_opt("simulation")? {
             None => SimulationSettings::default(),
             Some(mut s) => {
@@ -657,6 +663,9 @@ impl Assumptions {
             incidents,
             sections,
             controls,
+            currencies,
+            as_of,
+            trend,
             correlation,
             sectors,
             label: label.to_string(),

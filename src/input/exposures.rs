@@ -32,6 +32,8 @@ pub struct Exposure {
     pub data_types: Option<Vec<String>>,
     /// Security controls in place (`controls`: `;`-separated `[[control]]` names); none if empty.
     pub controls: Vec<String>,
+    /// The currency of the row's amounts (revenue and policy terms); `None`: the report's.
+    pub currency: Option<String>,
     /// A known number of affected records, replacing `records × affected_share`.
     pub affected: Option<u64>,
     pub annual_rate: Option<f64>,
@@ -64,13 +66,14 @@ pub struct Exposures {
     pub rows: Vec<Exposure>,
 }
 
-const KNOWN_COLUMNS: [&str; 21] = [
+const KNOWN_COLUMNS: [&str; 22] = [
     "id",
     "records",
     "name",
     "industry",
     "data_types",
     "controls",
+    "currency",
     "affected",
     "annual_rate",
     "revenue",
@@ -501,6 +504,7 @@ impl RowReader<'_> {
             records,
             data_types,
             controls,
+            currency: self.cell("currency").map(|c| c.trim().to_uppercase()),
             affected,
             annual_rate: self.amount_at_most("annual_rate", MAX_ANNUAL_RATE, || {
                 format!("is above {MAX_ANNUAL_RATE} breaches a year; expected a rate ≤ {MAX_ANNUAL_RATE}")

@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod market;
 pub mod notice;
 mod parquet_footer;
+pub mod policy_period;
 pub mod portfolio_risk;
 pub mod revenue_bands;
 pub mod sections;

@@ -62,6 +62,22 @@ pub fn render(
         "simulated_breaches": results.simulated_breaches,
         "breaches_per_second": breaches_per_second,
     });
+    let a = &model.assumptions;
+    // The currency of every amount in the reports, and the trend that carried the figures to
+    // the policy period.
+    document["currency"] = json!(a.currencies.report);
+    if let Some(t) = &a.trend {
+        document["trend"] = json!({
+            "as_of": t.from.show(),
+            "policy_start": t.policy_start.show(),
+            "policy_years": t.policy_years,
+            "years": t.years(),
+            "frequency": t.frequency,
+            "severity": t.severity,
+            "frequency_factor": t.frequency_factor(),
+            "severity_factor": t.severity_factor(),
+        });
+    }
     if model.settings.mode == crate::input::Mode::Breach && !model.assumptions.incidents.is_empty() {
         // Which incident type each iteration is one of (`--incident`).
         document["incident"] = json!(crate::input::incidents::name(model.focus, &model.assumptions.incidents));

@@ -81,13 +81,25 @@ fn header(model: &Model, label: &RunLabel) -> String {
     let unit = if label.annual { "simulated years" } else { "simulated breaches" };
     // With incident types beside the data breach, the page is about all of them.
     let what = if model.assumptions.incidents.is_empty() { "a data breach" } else { "cyber incidents" };
+    let a = &model.assumptions;
+    let trend = a.trend.as_ref().map_or(String::new(), |t| {
+        format!(
+            " · figures of {} carried to the policy period from {} (frequency ×{:.3}, severity ×{:.3})",
+            t.from.show(),
+            t.policy_start.show(),
+            t.frequency_factor(),
+            t.severity_factor()
+        )
+    });
     format!(
         "<header>\n<p class=\"kicker\">breachcost report</p>\n<h1>What {what} could cost: {}</h1>\n\
-         <p class=\"meta\">{} mode · {} {unit} · seed {} · breachcost {}</p>\n</header>\n",
+         <p class=\"meta\">{} mode · {} {unit} · seed {} · amounts in {}{} · breachcost {}</p>\n</header>\n",
         escape(&label.name),
         s.mode.as_str(),
         thousands(s.iterations),
         s.seed,
+        escape(&a.currencies.report),
+        escape(&trend),
         env!("CARGO_PKG_VERSION")
     )
 }
