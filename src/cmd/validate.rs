@@ -206,6 +206,11 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         let names: Vec<&str> = a.sections.iter().map(|s| s.name.as_str()).collect();
         outln!("  coverage sections ({}): {}", names.len(), names.join(", "))?;
     }
+    if !a.treaties.is_empty() {
+        let names: Vec<String> = a.treaties.iter().map(|t| format!("{} ({})", t.name, t.kind.name())).collect();
+        let applies = if settings.mode == Mode::Annual { "" } else { " (annual mode only: not applied here)" };
+        outln!("  reinsurance, applied in order to the portfolio's insured years: {}{applies}", names.join(", "))?;
+    }
     if !a.controls.is_empty() {
         let names: Vec<&str> = a.controls.iter().map(|c| c.name.as_str()).collect();
         let rows = inputs_rows_with_controls(&model);

@@ -347,6 +347,8 @@ pub struct Assumptions {
     pub currencies: super::policy_period::Currencies,
     pub as_of: Option<super::policy_period::Date>,
     pub trend: Option<super::policy_period::Trend>,
+    /// Reinsurance on the portfolio (`[[treaty]]`; empty: none).
+    pub treaties: Vec<super::treaties::Treaty>,
     pub correlation: Option<Correlation>,
     /// Sectors (`[[sector]]`) and how records are estimated from revenue (`[records_estimate]`).
     pub sectors: super::sectors::Sectors,
@@ -391,6 +393,7 @@ impl Assumptions {
             }
         }
         let (currencies, as_of, trend) = super::policy_period::parse(&mut root)?;
+        let treaties = super::treaties::parse(label, root.get("treaty"))?;
         let simulation = match root.table_opt("simulation")? {
             None => SimulationSettings::default(),
             Some(mut s) => {
@@ -666,6 +669,7 @@ impl Assumptions {
             currencies,
             as_of,
             trend,
+            treaties,
             correlation,
             sectors,
             label: label.to_string(),

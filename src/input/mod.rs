@@ -16,6 +16,7 @@ pub mod revenue_bands;
 pub mod sections;
 pub mod sectors;
 pub mod toml_section;
+pub mod treaties;
 
 pub use assumptions::{
     Assumptions, Basis, CapitalAllocation, CapitalMeasure, Component, CountModel, IlfAggregate, IlfSettings, Mode,

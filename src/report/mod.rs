@@ -25,6 +25,7 @@ pub mod ord;
 pub mod output_dir;
 pub mod page;
 pub mod pricing;
+pub mod reinsurance;
 pub mod run_json;
 pub mod sections;
 pub mod sensitivity_table;
@@ -66,6 +67,9 @@ pub fn csv_reports(model: &Model, results: &RunResults, ord: bool) -> Vec<Report
         renders.par_iter().map(|(path, render)| ReportFile { path: (*path).into(), bytes: render() }).collect();
     if let Some(bytes) = incidents::render(results) {
         files.push(ReportFile { path: "incidents.csv".into(), bytes });
+    }
+    if let Some(bytes) = reinsurance::render(model, results) {
+        files.push(ReportFile { path: "reinsurance.csv".into(), bytes });
     }
     if let Some(bytes) = sections::render(model, results) {
         files.push(ReportFile { path: "sections.csv".into(), bytes });

@@ -31,5 +31,13 @@ pub fn render(results: &RunResults) -> Vec<u8> {
     if let Some(p) = &results.portfolio_independent {
         rows(super::PORTFOLIO_EXCL_SYSTEMIC_ID, p);
     }
+    if let Some(r) = &results.reinsurance {
+        // What the portfolio's treaties take of its insured loss, and what it keeps.
+        for (name, m) in [("ceded", &r.ceded), ("net", &r.net)] {
+            let mut cells = vec![super::PORTFOLIO_ID.to_string(), name.to_string()];
+            cells.extend(m.summary.columns().into_iter().map(num));
+            csv.row(cells);
+        }
+    }
     csv.into_bytes()
 }

@@ -17,6 +17,7 @@ use crate::input::Mode;
 
 pub mod allocation;
 pub mod premium;
+pub mod reinsurance;
 
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Segment, Summary, RETURN_PERIODS};
 pub use allocation::Contribution;
@@ -84,7 +85,7 @@ impl ComponentResult {
     }
 
     /// The figures of `name` from its values above zero over `iterations`.
-    fn of(name: &str, positive: Vec<f64>, iterations: u64, gross_mean: f64) -> Self {
+    pub(crate) fn of(name: &str, positive: Vec<f64>, iterations: u64, gross_mean: f64) -> Self {
         ComponentResult::new(name, select_statistics(positive, iterations, &Self::LEVELS), gross_mean)
     }
 }
@@ -137,6 +138,8 @@ pub struct RunResults {
     /// The portfolio's annual insured loss by coverage section (annual mode, with sections),
     /// from the year-by-year sums over exposures.
     pub portfolio_sections: Vec<ComponentResult>,
+    /// The portfolio's reinsurance (annual mode, with `[[treaty]]` tables).
+    pub reinsurance: Option<reinsurance::Reinsurance>,
 }
 
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
@@ -214,7 +217,10 @@ pub fn run_from<S: OutcomeSource>(
     let systemic = !SystemicSchedule::is_inactive(model);
     let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
     let sections = model.assumptions.sections.len();
-    let mut portfolio = (annual && !single).then(|| PortfolioYears::new(iterations, systemic, (types, sections)));
+    // With treaties the portfolio's years are summed even for one exposure: they apply to them.
+    let treaties = !model.assumptions.treaties.is_empty();
+    let mut portfolio =
+        (annual && (!single || treaties)).then(|| PortfolioYears::new(iterations, systemic, (types, sections)));
     let mut single_portfolio = None;
     let mut exposures = Vec::with_capacity(model.exposures.len());
     let mut simulated_breaches = 0;
@@ -267,6 +273,8 @@ pub fn run_from<S: OutcomeSource>(
         ),
         None => (Vec::new(), Vec::new()),
     };
+    let reinsurance =
+        portfolio.as_ref().filter(|_| treaties).map(|p| reinsurance::apply(&model.assumptions.treaties, p.insured()));
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();
@@ -297,6 +305,7 @@ pub fn run_from<S: OutcomeSource>(
         portfolio_independent,
         portfolio_incidents,
         portfolio_sections,
+        reinsurance,
         contributions,
         simulated_breaches,
         wall_seconds: started.elapsed().as_secs_f64(),
@@ -361,7 +370,7 @@ fn measures(
 
 /// Statistics of one measure from its per-iteration values (and the year's largest breach),
 /// with the distributions themselves for whoever needs more than the statistics.
-fn measure(
+pub(crate) fn measure(
     values: Segments,
     largest: Option<Segments>,
     iterations: u64,

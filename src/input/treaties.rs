@@ -1,0 +1,103 @@
+//! Reinsurance on the portfolio (`[[treaty]]`), applied in order to what the insurer keeps
+//! of each year's insured loss: a quota share cedes its share of it; an aggregate stop loss
+//! pays the part of it above its attachment, up to its limit.
+
+use super::toml_section::{tables, Section};
+use crate::error::{Error, Result};
+
+/// What a treaty covers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TreatyKind {
+    /// Cedes `cession` of the year's retained loss.
+    QuotaShare { cession: f64 },
+    /// Pays the year's retained loss above `attachment`, at most `limit`.
+    AggregateStopLoss { attachment: f64, limit: f64 },
+}
+
+impl TreatyKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            TreatyKind::QuotaShare { .. } => "quota_share",
+            TreatyKind::AggregateStopLoss { .. } => "aggregate_stop_loss",
+        }
+    }
+
+    /// What it recovers of a year whose loss kept so far is `kept`.
+    pub fn recovers(&self, kept: f64) -> f64 {
+        match *self {
+            TreatyKind::QuotaShare { cession } => cession * kept,
+            TreatyKind::AggregateStopLoss { attachment, limit } => (kept - attachment).clamp(0.0, limit),
+        }
+    }
+}
+
+/// One treaty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Treaty {
+    pub name: String,
+    pub kind: TreatyKind,
+    /// What the insurer pays for it a year, if given (for the cost of reinsurance).
+    pub premium: Option<f64>,
+    pub source: String,
+}
+
+/// Reads the `[[treaty]]` tables (none: no reinsurance).
+pub fn parse(file: &str, value: Option<&toml::Value>) -> Result<Vec<Treaty>> {
+    let Some(value) = value else { return Ok(Vec::new()) };
+    let treaties = tables(file, "treaty", value, |mut s: Section| {
+        let name = match s.str_opt("name")? {
+            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+            _ => return Err(s.error("name", "missing or empty; every treaty needs a name")),
+        };
+        if let Some(problem) = crate::text::id_problem(&name) {
+            return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
+        }
+        let amount = |s: &mut Section, key: &'static str, infinite_ok: bool| -> Result<Option<f64>> {
+            match s.f64_opt(key)? {
+                Some(v) if v >= 0.0 && (v.is_finite() || infinite_ok) => Ok(Some(v)),
+                Some(v) => Err(s.error(key, format!("{v} is not an amount ≥ 0"))),
+                None => Ok(None),
+            }
+        };
+        let kind = match s.str_opt("kind")? {
+            Some("quota_share") => {
+                let cession =
+                    s.f64_opt("cession")?.ok_or_else(|| s.error("cession", "missing; the share ceded, e.g. 0.4"))?;
+                if !(cession > 0.0 && cession <= 1.0) {
+                    return Err(s.error("cession", format!("{cession} is not a share in (0, 1]")));
+                }
+                TreatyKind::QuotaShare { cession }
+            }
+            Some("aggregate_stop_loss") => {
+                let attachment = amount(&mut s, "attachment", false)?
+                    .ok_or_else(|| s.error("attachment", "missing; the year's kept loss above which it pays"))?;
+                let limit = amount(&mut s, "limit", true)?
+                    .ok_or_else(|| s.error("limit", "missing; the most it pays a year (or inf)"))?;
+                TreatyKind::AggregateStopLoss { attachment, limit }
+            }
+            Some(other) => {
+                return Err(s.error(
+                    "kind",
+                    format!(
+                        "\"{}\" is not a treaty kind; expected \"quota_share\" or \"aggregate_stop_loss\"",
+                        crate::text::printable(other)
+                    ),
+                ))
+            }
+            None => return Err(s.error("kind", "missing; \"quota_share\" or \"aggregate_stop_loss\"")),
+        };
+        let premium = amount(&mut s, "premium", false)?;
+        let source = s.str_opt("source")?.unwrap_or("").to_string();
+        s.finish()?;
+        Ok(Treaty { name, kind, premium, source })
+    })?;
+    for (i, t) in treaties.iter().enumerate() {
+        if treaties[..i].iter().any(|u| u.name == t.name) {
+            return Err(Error::input(format!(
+                "{file}: treaty \"{}\": the name is used twice; treaty names must be unique",
+                t.name
+            )));
+        }
+    }
+    Ok(treaties)
+}

@@ -1,0 +1,47 @@
+//! `reinsurance.csv` (annual mode, with `[[treaty]]` tables): each treaty's annual recoveries,
+//! in the order they apply, its premium where given and what it costs the insurer over its
+//! expected recovery; then the totals.
+
+use super::csv::Csv;
+use super::format::num;
+use crate::engine::Model;
+use crate::run::RunResults;
+
+pub const HEADER: [&str; 11] = [
+    "treaty",
+    "kind",
+    "expected_recovery",
+    "sd",
+    "p50",
+    "p95",
+    "p99",
+    "share_of_insured",
+    "prob_recovery",
+    "premium",
+    "cost_over_recovery",
+];
+
+/// The table, or `None` without treaties.
+pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
+    let r = results.reinsurance.as_ref()?;
+    let rows = r.treaties.len() + 1;
+    let mut csv = Csv::with_capacity(&HEADER, Csv::room(rows, rows * 24, HEADER.len() - 2));
+    let mut premiums = Some(0.0);
+    for ((c, premium), treaty) in r.treaties.iter().zip(&model.assumptions.treaties) {
+        let mut cells = vec![c.name.clone(), treaty.kind.name().to_string()];
+        cells.extend([c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero].map(num));
+        cells.push(premium.map_or(String::new(), num));
+        cells.push(premium.map_or(String::new(), |p| num(p - c.mean)));
+        premiums = premiums.zip(*premium).map(|(a, b)| a + b);
+        csv.row(cells);
+    }
+    let ceded = &r.ceded.summary;
+    let insured = results.portfolio.as_ref().map_or(0.0, |p| p.insured.summary.mean);
+    let share = if insured > 0.0 { ceded.mean / insured } else { 0.0 };
+    let mut cells = vec!["TOTAL".to_string(), String::new()];
+    cells.extend([ceded.mean, ceded.sd, ceded.p50, ceded.p95, ceded.p99, share, ceded.prob_nonzero].map(num));
+    cells.push(premiums.map_or(String::new(), num));
+    cells.push(premiums.map_or(String::new(), |p| num(p - ceded.mean)));
+    csv.row(cells);
+    Some(csv.into_bytes())
+}

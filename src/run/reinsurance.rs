@@ -1,0 +1,49 @@
+//! The portfolio's reinsurance: its `[[treaty]]` tables applied in order to each year's insured
+//! loss (annual mode), giving each treaty's recoveries, the ceded and the net loss of each year.
+
+use super::{measure, ComponentResult, MeasureResult};
+use crate::input::treaties::Treaty;
+use crate::stats::Segment;
+
+/// What the portfolio cedes and keeps.
+#[derive(Debug, Clone)]
+pub struct Reinsurance {
+    pub ceded: MeasureResult,
+    pub net: MeasureResult,
+    /// Per treaty, in order: the statistics of its annual recoveries (`share_of_mean`: of the
+    /// insured mean), and its premium if given.
+    pub treaties: Vec<(ComponentResult, Option<f64>)>,
+}
+
+/// Applies `treaties` to the years' insured losses `insured` (one per iteration).
+pub fn apply(treaties: &[Treaty], insured: &[f64]) -> Reinsurance {
+    let iterations = insured.len() as u64;
+    let mut net = insured.to_vec();
+    let mut ceded = vec![0.0; insured.len()];
+    let mut recoveries = Vec::with_capacity(treaties.len());
+    for treaty in treaties {
+        let mut recovered = Vec::new();
+        for (kept, ceded) in net.iter_mut().zip(ceded.iter_mut()) {
+            let r = treaty.kind.recovers(*kept);
+            if r > 0.0 {
+                *kept -= r;
+                *ceded += r;
+                recovered.push(r);
+            }
+        }
+        recoveries.push(recovered);
+    }
+    let insured_mean = insured.iter().sum::<f64>() / iterations.max(1) as f64;
+    let treaties = treaties
+        .iter()
+        .zip(recoveries)
+        .map(|(t, r)| (ComponentResult::of(&t.name, r, iterations, insured_mean), t.premium))
+        .collect();
+    let positive =
+        |values: Vec<f64>| vec![Segment::from(values.into_iter().filter(|v| *v > 0.0).collect::<Vec<f64>>())];
+    Reinsurance {
+        ceded: measure(positive(ceded), None, iterations).0,
+        net: measure(positive(net), None, iterations).0,
+        treaties,
+    }
+}

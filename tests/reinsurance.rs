@@ -1,0 +1,109 @@
+//! Reinsurance on the portfolio (`[[treaty]]`): a quota share cedes exactly its share of every
+//! year, an aggregate stop loss pays its layer of the kept year against the closed form, gross =
+//! ceded + net, treaties apply in order, and bad treaties are one-line errors.
+
+mod common;
+mod engine_support;
+
+use breachcost::input::Mode;
+use common::{describe, run, stderr, write};
+use engine_support::{assert_within, simulate, Z};
+
+const SEED: u64 = 777_000;
+
+/// Each breach costs $1,000, covered; two exposures at 1 breach a year each (a Poisson(2) year).
+fn model(treaties: &str) -> String {
+    format!("[frequency]\nrate = 1\n[[component]]\nname = \"a\"\nfixed = 1000\n{treaties}")
+}
+
+const BOOK: &str = "id,records\nx,10\ny,10\n";
+
+fn poisson(lambda: f64, k: u32) -> f64 {
+    (-lambda).exp() * lambda.powi(k as i32) / (1..=k).map(f64::from).product::<f64>()
+}
+
+#[test]
+fn a_quota_share_cedes_exactly_its_share_of_every_year() {
+    let qs = "[[treaty]]\nname = \"qs\"\nkind = \"quota_share\"\ncession = 0.4\npremium = 900\n";
+    let results = simulate(BOOK, &model(qs), Mode::Annual, 50_000, SEED);
+    let insured = &results.portfolio.as_ref().expect("annual").insured.summary;
+    let r = results.reinsurance.as_ref().expect("treaties");
+    assert!((r.ceded.summary.mean - 0.4 * insured.mean).abs() < 1e-12 * insured.mean);
+    assert!((r.net.summary.mean - 0.6 * insured.mean).abs() < 1e-12 * insured.mean);
+    // Scaling keeps the order of the years: the ceded quantiles are 40% of the insured ones.
+    for (ceded, whole) in [(r.ceded.summary.p99, insured.p99), (r.ceded.summary.p50, insured.p50)] {
+        assert_eq!(ceded, 0.4 * whole);
+    }
+    assert_eq!(r.ceded.summary.prob_nonzero, insured.prob_nonzero);
+}
+
+#[test]
+fn an_aggregate_stop_loss_pays_its_layer_of_the_kept_year() {
+    // After a 50% quota share a year keeps 500 N; the stop loss pays min(max(500 N − 600, 0), 1000).
+    let treaties = "[[treaty]]\nname = \"qs\"\nkind = \"quota_share\"\ncession = 0.5\n\
+                    [[treaty]]\nname = \"asl\"\nkind = \"aggregate_stop_loss\"\nattachment = 600\nlimit = 1000\n";
+    let n = 200_000;
+    let results = simulate(BOOK, &model(treaties), Mode::Annual, n, SEED);
+    let r = results.reinsurance.as_ref().expect("treaties");
+    let layer = |k: u32| (500.0 * f64::from(k) - 600.0).clamp(0.0, 1000.0);
+    let mean: f64 = (0..60).map(|k| poisson(2.0, k) * layer(k)).sum();
+    let square: f64 = (0..60).map(|k| poisson(2.0, k) * layer(k).powi(2)).sum();
+    let (asl, _) = &r.treaties[1];
+    assert_within("stop-loss recovery", asl.mean, mean, ((square - mean * mean) / n as f64).sqrt(), Z);
+    assert!(asl.p99 <= 1000.0, "never above its limit");
+    let attaches: f64 = (2..60).map(|k| poisson(2.0, k)).sum();
+    assert_within("years it pays", asl.prob_nonzero, attaches, (attaches * (1.0 - attaches) / n as f64).sqrt(), Z);
+    // Gross insured = ceded + net, on average as year by year.
+    let insured = results.portfolio.as_ref().expect("annual").insured.summary.mean;
+    let sum = r.ceded.summary.mean + r.net.summary.mean;
+    assert!((sum - insured).abs() < 1e-9 * insured, "{sum} vs {insured}");
+}
+
+#[test]
+fn reports_carry_ceded_and_net_and_the_cost_of_each_treaty() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let treaties = "[[treaty]]\nname = \"qs\"\nkind = \"quota_share\"\ncession = 0.25\npremium = 700\n\
+                    [[treaty]]\nname = \"asl\"\nkind = \"aggregate_stop_loss\"\nattachment = 3000\nlimit = inf\n";
+    let assumptions = write(dir.path(), "a.toml", model(treaties));
+    let exposures = write(dir.path(), "e.csv", BOOK);
+    let out = dir.path().join("out");
+    let (e, a, o) = (common::s(&exposures), common::s(&assumptions), common::s(&out));
+    let output =
+        run(&["simulate", "--exposures", e, "--assumptions", a, "--out", o, "--quiet", "--iterations", "20000"]);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let summary = std::fs::read_to_string(out.join("summary.csv")).expect("summary");
+    assert!(summary.contains("\nPORTFOLIO,ceded,") && summary.contains("\nPORTFOLIO,net,"), "{summary}");
+    let table = common::Table::read(&out.join("reinsurance.csv"));
+    assert_eq!(table.rows.len(), 3, "two treaties and the total");
+    let qs = &table.rows[0];
+    assert_eq!((table.get(qs, "treaty"), table.get(qs, "kind")), ("qs", "quota_share"));
+    let cost = table.num(qs, "premium") - table.num(qs, "expected_recovery");
+    assert!((table.num(qs, "cost_over_recovery") - cost).abs() < 1e-9 * cost.abs().max(1.0));
+    let total = &table.rows[2];
+    assert_eq!(table.get(total, "treaty"), "TOTAL");
+    assert_eq!(table.get(total, "premium"), "", "one treaty has no premium: no total premium");
+}
+
+#[test]
+fn bad_treaties_are_one_line_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exposures = write(dir.path(), "e.csv", BOOK);
+    for (treaty, expected) in [
+        ("name = \"q\"\nkind = \"quota\"\ncession = 0.4\n", "\"quota\" is not a treaty kind"),
+        ("name = \"q\"\nkind = \"quota_share\"\ncession = 1.5\n", "treaty[1].cession: 1.5 is not a share"),
+        ("name = \"q\"\nkind = \"quota_share\"\n", "treaty[1].cession: missing"),
+        ("name = \"s\"\nkind = \"aggregate_stop_loss\"\nlimit = 10\n", "treaty[1].attachment: missing"),
+        ("name = \"s\"\nkind = \"aggregate_stop_loss\"\nattachment = -1\nlimit = 10\n", "-1 is not an amount"),
+        ("name = \"q\"\nkind = \"quota_share\"\ncession = 0.4\nlayer = 3\n", "unknown key"),
+    ] {
+        let assumptions = write(dir.path(), "a.toml", model(&format!("[[treaty]]\n{treaty}")));
+        let out = dir.path().join("out");
+        let (e, a, o) = (common::s(&exposures), common::s(&assumptions), common::s(&out));
+        let output = run(&["simulate", "--exposures", e, "--assumptions", a, "--out", o, "--quiet"]);
+        assert_eq!(output.status.code(), Some(2), "{expected}: {}", describe(&output));
+        let message = stderr(&output);
+        assert!(message.contains(expected), "expected {expected:?} in {message}");
+        assert_eq!(message.trim().lines().count(), 1, "{message}");
+        assert!(!out.exists(), "nothing written");
+    }
+}
