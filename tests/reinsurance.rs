@@ -79,6 +79,17 @@ fn reports_carry_ceded_and_net_and_the_cost_of_each_treaty() {
     assert_eq!((table.get(qs, "treaty"), table.get(qs, "kind")), ("qs", "quota_share"));
     let cost = table.num(qs, "premium") - table.num(qs, "expected_recovery");
     assert!((table.num(qs, "cost_over_recovery") - cost).abs() < 1e-9 * cost.abs().max(1.0));
+    // exceedance.csv: the portfolio's ceded and net AEP, the net never above the insured.
+    let ep = common::Table::read(&out.join("exceedance.csv"));
+    let curve = |measure: &str| -> Vec<f64> {
+        let rows = ep.rows.iter().filter(|r| ep.get(r, "id") == "PORTFOLIO" && ep.get(r, "measure") == measure);
+        rows.filter(|r| ep.get(r, "ep_type") == "AEP").map(|r| ep.num(r, "loss")).collect()
+    };
+    let (insured, net) = (curve("insured"), curve("net"));
+    assert_eq!((net.len(), curve("ceded").len()), (insured.len(), insured.len()));
+    assert!(net.iter().zip(&insured).all(|(n, i)| n <= i), "{net:?} vs {insured:?}");
+    let svg = std::fs::read_to_string(out.join("charts/exceedance_curve.svg")).expect("chart");
+    assert!(svg.contains("net AEP after reinsurance"), "the chart draws the net curve");
     let total = &table.rows[2];
     assert_eq!(table.get(total, "treaty"), "TOTAL");
     assert_eq!(table.get(total, "premium"), "", "one treaty has no premium: no total premium");

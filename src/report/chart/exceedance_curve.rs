@@ -77,6 +77,21 @@ impl ExceedanceChart {
                     points: return_period_curve(&independent.gross.aggregate_ep),
                 });
             }
+            if let (Some(r), Some(p)) = (&results.reinsurance, &results.portfolio) {
+                // What the insurer pays, and keeps after its treaties.
+                curves.push(Curve {
+                    label: format!("{subject}insured AEP, at return periods 2–1,000"),
+                    colour: okabe_ito::REDDISH_PURPLE,
+                    line: Line::WithPoints,
+                    points: return_period_curve(&p.insured.aggregate_ep),
+                });
+                curves.push(Curve {
+                    label: format!("{subject}net AEP after reinsurance"),
+                    colour: okabe_ito::BLACK,
+                    line: Line::WithPoints,
+                    points: return_period_curve(&r.net.aggregate_ep),
+                });
+            }
             if let (true, Some(top)) = (results.exposures.len() > 1, ranked.first()) {
                 let id = style::truncate(&top.id, 24);
                 let gross = &top.measures.gross;
