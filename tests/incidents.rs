@@ -192,7 +192,6 @@ fn bad_incident_inputs_are_one_line_errors_naming_the_key() {
     for (flags, expected) in [
         (vec!["--incident", "ransomwar"], "did you mean \"ransomware\"?"),
         (vec!["--incident", "ransomware", "--mode", "annual"], "leave out --mode annual"),
-        (vec!["--incident", "ransomware", "--shard", "1/2"], "cannot be combined with --shard"),
     ] {
         let out = dir.path().join("out2");
         let output = simulate_files(&exposures, &assumptions, &out, &flags);
@@ -286,4 +285,42 @@ fn a_provider_outage_with_footprint_one_interrupts_every_insured_on_it_in_the_sa
     assert_eq!(summary(&uncovered, "a", "gross").max, 24_000.0);
     let (_, outage) = incident(&uncovered, "a", "outage");
     assert!(outage.mean > 0.0, "the outage type's column holds the provider's outage");
+}
+
+/// `--incident` with shards: each shard records the type, merge costs the same type and gives
+/// the single run's reports byte for byte, and shards of different types are refused.
+#[test]
+fn incident_runs_split_into_shards_merge_to_the_single_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exposures = write(dir.path(), "e.csv", "id,records,revenue\nfirm,1000,8760000\nother,50,1000000\n");
+    let assumptions = write(dir.path(), "a.toml", MODEL);
+    let quiet = ["--quiet", "--iterations", "9000", "--no-charts"];
+    let single = dir.path().join("single");
+    let output =
+        simulate_files(&exposures, &assumptions, &single, &[&["--incident", "ransomware"][..], &quiet].concat());
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let mut shards = Vec::new();
+    for (k, incident) in [(1, "ransomware"), (2, "ransomware"), (2, "fraud")] {
+        let out = dir.path().join(format!("shard-{k}-{incident}"));
+        let spec = format!("{k}/2");
+        let flags = [&["--incident", incident, "--shard", spec.as_str()][..], &quiet[..1], &quiet[1..3]].concat();
+        let output = simulate_files(&exposures, &assumptions, &out, &flags);
+        assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+        shards.push(out);
+    }
+    let merged = dir.path().join("merged");
+    let merge = |dirs: &[&Path], out: &Path| {
+        let mut args = vec!["merge", "--quiet", "--no-charts", "--out", common::s(out)];
+        args.extend(dirs.iter().map(|d| common::s(d)));
+        run(&args)
+    };
+    let output = merge(&[&shards[0], &shards[1]], &merged);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    for file in ["summary.csv", "components.csv", "incidents.csv", "exceedance.csv"] {
+        let [a, b] = [&single, &merged].map(|d| std::fs::read(d.join(file)).expect("report"));
+        assert!(a == b, "{file}: the merged report differs from the single run's");
+    }
+    let mixed = merge(&[&shards[0], &shards[2]], &dir.path().join("mixed"));
+    assert_eq!(mixed.status.code(), Some(2), "{}", describe(&mixed));
+    assert!(stderr(&mixed).contains("incident is fraud, but"), "{}", stderr(&mixed));
 }

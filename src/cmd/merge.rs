@@ -51,6 +51,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let settings = RunSettings { mode, iterations: manifest.iterations, seed: manifest.seed };
     let mut model = Model::build(&exposures, assumptions, settings)?;
+    // The incident type the shards' iterations are one of (`simulate --incident`).
+    model.focus = crate::input::incidents::find(&manifest.incident, &model.assumptions.incidents)
+        .map_err(|why| Error::input(format!("{}: incident: {why}", first.join(shard::MANIFEST).display())))?;
     // The model holds all the merge needs of the rows.
     drop((exposures, assumptions_bytes));
     // The reports name the inputs the shards read (as run.json does), not the copies.

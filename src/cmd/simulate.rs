@@ -124,11 +124,6 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
                     "--incident {name}: an incident type is costed one incident an iteration, in breach mode; leave out --mode annual"
                 )));
             }
-            if shard.is_some() {
-                return Err(Error::input(format!(
-                    "--incident {name}: cannot be combined with --shard; run it in one process"
-                )));
-            }
             settings.mode = Mode::Breach;
             incident_index(name, &inputs.assumptions)?
         }
@@ -264,6 +259,7 @@ fn run_shard(
         format: shard::FORMAT,
         version: env!("CARGO_PKG_VERSION").into(),
         build: crate::shard::build::identity().into(),
+        incident: crate::input::incidents::name(model.focus, &model.assumptions.incidents).into(),
         shard: spec.index,
         shards: spec.count,
         mode: model.settings.mode.as_str().into(),

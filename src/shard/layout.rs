@@ -13,6 +13,8 @@ pub struct Manifest {
     pub version: String,
     /// The build that wrote it ([`super::build::identity`]): merge refuses another build's.
     pub build: String,
+    /// The incident type each iteration is one of in breach mode (`--incident`; `data_breach`).
+    pub incident: String,
     pub shard: u64,
     pub shards: u64,
     pub mode: String,
@@ -55,7 +57,7 @@ pub struct TableFile {
     pub sha256: String,
 }
 
-pub const FORMAT: u32 = 5;
+pub const FORMAT: u32 = 6;
 
 pub const MANIFEST: &str = "manifest.json";
 

@@ -130,6 +130,7 @@ pub fn open_shards(dirs: &[PathBuf]) -> Result<Vec<Shard>> {
             ("seed", a.seed != b.seed, &a.seed.to_string(), &b.seed.to_string()),
             ("iterations", a.iterations != b.iterations, &a.iterations.to_string(), &b.iterations.to_string()),
             ("mode", a.mode != b.mode, &a.mode, &b.mode),
+            ("incident", a.incident != b.incident, &a.incident, &b.incident),
             ("shard count N", a.shards != b.shards, &a.shards.to_string(), &b.shards.to_string()),
             (
                 "exposures_count",
