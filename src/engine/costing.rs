@@ -99,11 +99,9 @@ pub(super) struct Costing<'m> {
     draws_notice: bool,
     /// The exposure's policy terms, resolved for its breaches and years.
     pub(super) cover: Cover,
-    /// The same for its own data breaches, costed a round at a time: a sublimit only of
-    /// another incident type's components cannot bite in them.
-    pub(super) breach_cover: Cover,
     /// The same for each incident type without and with data exposed (entry `2t` and `2t + 1`,
-    /// [`Cover::narrowed`] to the components that arise in it).
+    /// [`Cover::narrowed`] to the components that arise in it; entry 1: the data breach's,
+    /// [`Costing::breach_cover`]).
     covers: Vec<Cover>,
     /// The positions of the components that arise in each such kind of incident (indexed
     /// alike), in order.
@@ -171,19 +169,14 @@ impl<'m> Costing<'m> {
         let arising: Vec<Vec<usize>> =
             kinds.map(|kind| (0..steps.len()).filter(|&p| kind.brings(steps[p].incidents)).collect()).collect();
         let covers: Vec<Cover> = arising.iter().map(|positions| cover.narrowed(|p| positions.contains(&p))).collect();
-        let breach_cover = covers[1].clone();
-        Costing {
-            model,
-            exposure,
-            any_curve,
-            steps,
-            draws_notice,
-            cover,
-            breach_cover,
-            covers,
-            arising,
-            records_used_by,
-        }
+        Costing { model, exposure, any_curve, steps, draws_notice, cover, covers, arising, records_used_by }
+    }
+
+    /// The terms of its own data breaches, costed a round at a time: a sublimit only of another
+    /// incident type's components cannot bite in them.
+    #[inline]
+    pub(super) fn breach_cover(&self) -> &Cover {
+        &self.covers[1]
     }
 }
 
@@ -333,7 +326,7 @@ impl Costing<'_> {
         let (affected, log10_affected, gross, covered, capped) =
             (&mut affected[..n], &mut log10_affected[..n], &mut gross[..n], &mut covered[..n], &mut capped[..n]);
         // Without a finite sublimit the covered cost is the capped one: it is summed once.
-        let whole = self.breach_cover.any_sublimit;
+        let whole = self.breach_cover().any_sublimit;
         let positions = positions_of(self.model);
         let copula = &mut copula[..n * positions];
         // Every draw of breach number i of the block comes from each column's draws for i
@@ -506,7 +499,7 @@ impl Costing<'_> {
         let covered: &[f64] = if whole { covered } else { capped };
         for j in 0..n {
             let cost = |p: usize| if k > 1 { costs[j * k + p] } else { gross[j] };
-            let breach = self.breach_cover.breach(gross[j], (covered[j], capped[j]), cost, false);
+            let breach = self.breach_cover().breach(gross[j], (covered[j], capped[j]), cost, false);
             (payable[j], payable_base[j], insured[j]) =
                 (breach.payable, breach.payable_base, breach.insured_before_share);
         }

@@ -65,8 +65,11 @@ pub(super) struct Cover {
     pub(super) sectioned: bool,
     /// A section has a retention of its own.
     section_retentions: bool,
+    /// Per applicable component: the section holding it, in any incident but a provider's
+    /// outage, and in one.
+    section_of: [Vec<Option<usize>>; 2],
     /// The covered applicable components in a section, with the section holding each and
-    /// their sublimit: in any incident but a provider's outage, and in one.
+    /// their sublimit ([`Cover::section_of`], as a list for the breach loop).
     sectioned_components: [Vec<(usize, usize, f64)>; 2],
     /// Whether a covered component has a finite per-breach sublimit: the covered cost after
     /// the sublimits is then not the covered cost.
@@ -120,10 +123,13 @@ impl Cover {
             }
         };
         let section_retentions = terms.sections.iter().any(|t| t.retention.is_some());
-        let sectioned_components = [0, 1].map(|kind| {
+        let section_of: [Vec<Option<usize>>; 2] = [0, 1].map(|kind| {
             let holding = |p: usize| sections.iter().position(|s: &SectionCover| s.members[kind].contains(&p));
+            (0..exposure.components.len()).map(holding).collect()
+        });
+        let sectioned_components = [0, 1].map(|kind| {
             let covered = up_to.iter().enumerate().filter_map(|(p, s)| s.map(|s| (p, s)));
-            covered.filter_map(|(p, sublimit)| holding(p).map(|s| (p, s, sublimit))).collect()
+            covered.filter_map(|(p, sublimit)| section_of[kind][p].map(|s| (p, s, sublimit))).collect()
         });
         Cover {
             mode: model.settings.mode,
@@ -136,6 +142,7 @@ impl Cover {
             aggregate_sublimits,
             sectioned: section_retentions || terms.sections.iter().any(|t| t.sublimit < f64::INFINITY),
             section_retentions,
+            section_of,
             sectioned_components,
             sections,
             base_retention: model.ilf_base_retention,
@@ -286,7 +293,7 @@ impl Cover {
             let amount = match capped {
                 Capped::Component(position) => {
                     let sublimit = self.up_to[position].unwrap_or(f64::INFINITY);
-                    let holding = self.sections.iter().find(|s| s.members[usize::from(contingent)].contains(&position));
+                    let holding = self.section_of[usize::from(contingent)][position].map(|s| &self.sections[s]);
                     part_paid(cost(position), kept, sublimit) * holding.map_or(1.0, factor)
                 }
                 Capped::Section(s) => {
@@ -432,7 +439,7 @@ impl YearTotals {
             let section = match capped {
                 Capped::Section(s) => Some(s),
                 // (A component's excess is its ordinary section's.)
-                Capped::Component(p) => cover.sections.iter().position(|s| s.members[0].contains(&p)),
+                Capped::Component(p) => cover.section_of[0][p],
             };
             if let Some(s) = section {
                 out[s] = larger(out[s] - larger(paid - cap, 0.0), 0.0);

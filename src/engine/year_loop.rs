@@ -342,7 +342,7 @@ impl<'m> ExposureSimulator<'m> {
             let end = block.wanted_breaches.unwrap_or_else(|| own.position + u64::from(count));
             for _ in 0..count {
                 let j = own.take(&self.costing, end);
-                let breach = own.cost(j, &self.costing.breach_cover);
+                let breach = own.cost(j, self.costing.breach_cover());
                 if width > 1 {
                     add_costs(year_costs, own.breach_costs(j), (k, types), 0, breach.gross);
                 }
