@@ -213,7 +213,7 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
     }
     if !a.controls.is_empty() {
         let names: Vec<&str> = a.controls.iter().map(|c| c.name.as_str()).collect();
-        let rows = inputs_rows_with_controls(&model);
+        let rows = rows_with_controls(&model);
         outln!(
             "  controls ({}): {}; in place at {rows} of {} rows",
             names.len(),
@@ -309,7 +309,7 @@ fn list_or(items: &[String], empty: &str) -> String {
 }
 
 /// How many exposures have a control in place (some multiplier other than 1).
-fn inputs_rows_with_controls(model: &Model) -> usize {
+fn rows_with_controls(model: &Model) -> usize {
     let none = |m: &f64| *m == 1.0;
     model
         .exposures

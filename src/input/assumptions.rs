@@ -3,7 +3,7 @@
 
 use super::dist::{parse_var, Role, Var};
 use super::portfolio_risk::{parse_correlation, parse_systemic, Correlation, SystemicEvent};
-use super::toml_section::{nearest, number, show, Section};
+use super::toml_section::{number, numbers_by_name, show, Section};
 use crate::error::{Error, Result};
 
 // Lives in `input`, beside the modules that check it (here, `portfolio_risk`, `exposures`).
@@ -687,17 +687,8 @@ impl Assumptions {
 /// per component in order; infinity where none is given.
 fn component_amounts(s: &mut Section, key: &'static str, names: &[&str]) -> Result<Vec<f64>> {
     let mut amounts = vec![f64::INFINITY; names.len()];
-    if let Some(sub) = s.table_opt(key)? {
-        for (name, value) in sub.table() {
-            let index = names.iter().position(|n| n == name).ok_or_else(|| {
-                let hint = nearest(name, names).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
-                sub.error(name, format!("no component is called \"{name}\"{hint}"))
-            })?;
-            match number(value) {
-                Some(v) if v >= 0.0 => amounts[index] = v,
-                _ => return Err(sub.error(name, format!("{} is not an amount ≥ 0", show(value)))),
-            }
-        }
+    for (index, v) in numbers_by_name(s, key, names, "component", (|v| v >= 0.0, "an amount ≥ 0"))? {
+        amounts[index] = v;
     }
     Ok(amounts)
 }

@@ -5,8 +5,8 @@
 //! notified. Controls together multiply. An assumptions file without `[[control]]` tables has
 //! none, and a row naming one is an error.
 
-use super::toml_section::{nearest, number, show, tables, Section};
-use crate::error::{Error, Result};
+use super::toml_section::{nearest, numbers_by_name, tables, unique_names, Section};
+use crate::error::Result;
 
 /// One control's effects.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,14 +52,7 @@ pub fn parse(file: &str, value: Option<&toml::Value>, types: &[&str], components
         s.finish()?;
         Ok(Control { name, frequency, probability, cost, affected_share, notice, source })
     })?;
-    for (i, control) in controls.iter().enumerate() {
-        if controls[..i].iter().any(|c| c.name == control.name) {
-            return Err(Error::input(format!(
-                "{file}: control \"{}\": the name is used twice; control names must be unique",
-                control.name
-            )));
-        }
-    }
+    unique_names(file, "control", controls.iter().map(|c| c.name.as_str()))?;
     Ok(controls)
 }
 
@@ -67,17 +60,9 @@ pub fn parse(file: &str, value: Option<&toml::Value>, types: &[&str], components
 /// order; 1 where none is given.
 fn multipliers(s: &mut Section, key: &'static str, names: &[&str], what: &str) -> Result<Vec<f64>> {
     let mut out = vec![1.0; names.len()];
-    if let Some(sub) = s.table_opt(key)? {
-        for (name, value) in sub.table() {
-            let index = names.iter().position(|n| n == name).ok_or_else(|| {
-                let hint = nearest(name, names).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
-                sub.error(name, format!("no {what} is called \"{}\"{hint}", crate::text::printable(name)))
-            })?;
-            match number(value) {
-                Some(m) if m.is_finite() && m >= 0.0 => out[index] = m,
-                _ => return Err(sub.error(name, format!("{} is not a multiplier ≥ 0", show(value)))),
-            }
-        }
+    let multiplier = |m: f64| m.is_finite() && m >= 0.0;
+    for (index, m) in numbers_by_name(s, key, names, what, (multiplier, "a multiplier ≥ 0"))? {
+        out[index] = m;
     }
     Ok(out)
 }

@@ -11,7 +11,7 @@
 //! period up to its period of restoration.
 
 use super::dist::{parse_var, Role, Var};
-use super::toml_section::{nearest, tables, Section};
+use super::toml_section::{nearest, table_name, tables, unique_names, Section};
 use crate::error::{Error, Result};
 
 /// The name of the implicit first incident type.
@@ -48,18 +48,12 @@ pub struct IncidentType {
 pub fn parse(file: &str, value: Option<&toml::Value>, max_rate: f64) -> Result<Vec<IncidentType>> {
     let Some(value) = value else { return Ok(Vec::new()) };
     let types = tables(file, "incident", value, |mut s: Section| {
-        let name = match s.str_opt("name")? {
-            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
-            _ => return Err(s.error("name", "missing or empty; every incident type needs a name")),
-        };
+        let name = table_name(&mut s, "incident type")?;
         if name == DATA_BREACH {
             return Err(s.error(
                 "name",
                 "\"data_breach\" is the built-in type ([frequency] and [breach] describe it); name another type",
             ));
-        }
-        if let Some(problem) = crate::text::id_problem(&name) {
-            return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
         }
         let relative = s.f64_opt("relative_rate")?;
         let flat = s.f64_opt("rate")?;
@@ -102,14 +96,7 @@ pub fn parse(file: &str, value: Option<&toml::Value>, max_rate: f64) -> Result<V
             types.len()
         )));
     }
-    for (i, t) in types.iter().enumerate() {
-        if types[..i].iter().any(|u| u.name == t.name) {
-            return Err(Error::input(format!(
-                "{file}: incident \"{}\": the name is used twice; incident names must be unique",
-                t.name
-            )));
-        }
-    }
+    unique_names(file, "incident", types.iter().map(|t| t.name.as_str()))?;
     Ok(types)
 }
 

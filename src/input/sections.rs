@@ -11,7 +11,7 @@
 //! their own section takes otherwise. An assumptions file without sections has none, and
 //! its terms work as before.
 
-use super::toml_section::{nearest, number, show, tables, Section};
+use super::toml_section::{nearest, numbers_by_name, table_name, tables, unique_names, Section};
 use crate::error::{Error, Result};
 
 /// One coverage section.
@@ -102,13 +102,7 @@ pub fn parse(file: &str, value: Option<&toml::Value>, components: &[ComponentFac
     let Some(value) = value else { return Ok(Vec::new()) };
     let names: Vec<&str> = components.iter().map(|c| c.name).collect();
     let sections = tables(file, "section", value, |mut s: Section| {
-        let name = match s.str_opt("name")? {
-            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
-            _ => return Err(s.error("name", "missing or empty; every section needs a name")),
-        };
-        if let Some(problem) = crate::text::id_problem(&name) {
-            return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
-        }
+        let name = table_name(&mut s, "section")?;
         let code = match s.str_opt("code")? {
             Some(code) if !code.trim().is_empty() && code.trim().chars().all(|c| c.is_ascii_alphanumeric()) => {
                 Some(code.trim().to_string())
@@ -154,14 +148,7 @@ pub fn parse(file: &str, value: Option<&toml::Value>, components: &[ComponentFac
         s.finish()?;
         Ok(CoverageSection { name, code, components: members, contingent })
     })?;
-    for (i, section) in sections.iter().enumerate() {
-        if sections[..i].iter().any(|other| other.name == section.name) {
-            return Err(Error::input(format!(
-                "{file}: section \"{}\": the name is used twice; section names must be unique",
-                section.name
-            )));
-        }
-    }
+    unique_names(file, "section", sections.iter().map(|s| s.name.as_str()))?;
     for (c, component) in components.iter().enumerate().filter(|(_, c)| c.covered) {
         for contingent in [false, true] {
             let holding: Vec<&str> = sections
@@ -194,16 +181,9 @@ pub fn policy_terms(s: &mut Section, sections: &[CoverageSection]) -> Result<Vec
     let mut terms = vec![SectionTerms::NONE; sections.len()];
     let names: Vec<&str> = sections.iter().map(|s| s.name.as_str()).collect();
     for term in SectionTerm::ALL {
-        let Some(sub) = s.table_opt(term.policy_key())? else { continue };
-        for (name, value) in sub.table() {
-            let index = names.iter().position(|n| n == name).ok_or_else(|| {
-                let hint = nearest(name, &names).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
-                sub.error(name, format!("no section is called \"{}\"{hint}", crate::text::printable(name)))
-            })?;
-            match number(value) {
-                Some(v) if term.allows(v) => term.set(&mut terms[index], v),
-                _ => return Err(sub.error(name, format!("{} is not an amount ≥ 0", show(value)))),
-            }
+        let given = numbers_by_name(s, term.policy_key(), &names, "section", (|v| term.allows(v), "an amount ≥ 0"))?;
+        for (index, v) in given {
+            term.set(&mut terms[index], v);
         }
     }
     Ok(terms)

@@ -140,6 +140,58 @@ pub fn tables<'a, T>(
     Ok(out)
 }
 
+/// A table's `name`, trimmed: present, not empty, and an identifier ([`crate::text::id_problem`]);
+/// `what` names the table in the message ("every {what} needs a name").
+pub fn table_name(s: &mut Section, what: &str) -> Result<String> {
+    let name = match s.str_opt("name")? {
+        Some(n) if !n.trim().is_empty() => n.trim().to_string(),
+        _ => return Err(s.error("name", format!("missing or empty; every {what} needs a name"))),
+    };
+    if let Some(problem) = crate::text::id_problem(&name) {
+        return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
+    }
+    Ok(name)
+}
+
+/// Refuses a name given to two of the tables `path` (`incident`, `section`, ...) of `file`.
+pub fn unique_names<'n>(file: &str, path: &str, names: impl Iterator<Item = &'n str>) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for name in names {
+        if seen.contains(&name) {
+            return Err(Error::input(format!(
+                "{file}: {path} \"{name}\": the name is used twice; {path} names must be unique"
+            )));
+        }
+        seen.push(name);
+    }
+    Ok(())
+}
+
+/// The numbers of the table `key` of `s` (none if it is absent), each with the index of its
+/// name in `names`: a name not there is an error naming the nearest one (`what`: "component",
+/// "section", ...), and a value `accept` refuses an error saying it is not `expected`.
+pub fn numbers_by_name(
+    s: &mut Section,
+    key: &'static str,
+    names: &[&str],
+    what: &str,
+    (accept, expected): (impl Fn(f64) -> bool, &str),
+) -> Result<Vec<(usize, f64)>> {
+    let Some(sub) = s.table_opt(key)? else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(sub.table().len());
+    for (name, value) in sub.table() {
+        let index = names.iter().position(|n| n == name).ok_or_else(|| {
+            let hint = nearest(name, names).map(|k| format!(" (did you mean \"{k}\"?)")).unwrap_or_default();
+            sub.error(name, format!("no {what} is called \"{}\"{hint}", crate::text::printable(name)))
+        })?;
+        match number(value) {
+            Some(v) if accept(v) => out.push((index, v)),
+            _ => return Err(sub.error(name, format!("{} is not {expected}", show(value)))),
+        }
+    }
+    Ok(out)
+}
+
 /// Data type names, lower-cased and trimmed; `"any"` means no restriction (an empty list).
 pub fn data_type_list(s: &mut Section, key: &'static str) -> Result<Vec<String>> {
     let list = s.str_list_opt(key)?.unwrap_or_default();

@@ -2,8 +2,8 @@
 //! of each year's insured loss: a quota share cedes its share of it; an aggregate stop loss
 //! pays the part of it above its attachment, up to its limit.
 
-use super::toml_section::{tables, Section};
-use crate::error::{Error, Result};
+use super::toml_section::{table_name, tables, unique_names, Section};
+use crate::error::Result;
 
 /// What a treaty covers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,13 +45,7 @@ pub struct Treaty {
 pub fn parse(file: &str, value: Option<&toml::Value>) -> Result<Vec<Treaty>> {
     let Some(value) = value else { return Ok(Vec::new()) };
     let treaties = tables(file, "treaty", value, |mut s: Section| {
-        let name = match s.str_opt("name")? {
-            Some(n) if !n.trim().is_empty() => n.trim().to_string(),
-            _ => return Err(s.error("name", "missing or empty; every treaty needs a name")),
-        };
-        if let Some(problem) = crate::text::id_problem(&name) {
-            return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
-        }
+        let name = table_name(&mut s, "treaty")?;
         let amount = |s: &mut Section, key: &'static str, infinite_ok: bool| -> Result<Option<f64>> {
             match s.f64_opt(key)? {
                 Some(v) if v >= 0.0 && (v.is_finite() || infinite_ok) => Ok(Some(v)),
@@ -91,13 +85,6 @@ pub fn parse(file: &str, value: Option<&toml::Value>) -> Result<Vec<Treaty>> {
         s.finish()?;
         Ok(Treaty { name, kind, premium, source })
     })?;
-    for (i, t) in treaties.iter().enumerate() {
-        if treaties[..i].iter().any(|u| u.name == t.name) {
-            return Err(Error::input(format!(
-                "{file}: treaty \"{}\": the name is used twice; treaty names must be unique",
-                t.name
-            )));
-        }
-    }
+    unique_names(file, "treaty", treaties.iter().map(|t| t.name.as_str()))?;
     Ok(treaties)
 }
