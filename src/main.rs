@@ -5,7 +5,9 @@ use std::io::Write;
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser, Subcommand};
 
-use breachcost::cmd::{backtest, completions, flags, init, merge, output, plan, sensitivity, simulate, validate};
+use breachcost::cmd::{
+    backtest, compare, completions, flags, init, merge, output, plan, sensitivity, simulate, validate,
+};
 use breachcost::Error;
 
 #[derive(Parser)]
@@ -37,6 +39,11 @@ enum Command {
         after_help = "Examples:\n  breachcost sensitivity\n  breachcost sensitivity --exposures book.csv --assumptions assumptions.toml --out reports/q3-sensitivity\n  breachcost sensitivity --exposures assumptions/mr-cooper-2023.csv --mode breach"
     )]
     Sensitivity(sensitivity::SensitivityArgs),
+    /// What a change is worth: the baseline against alternatives (controls, limits, retentions, other inputs), same draws
+    #[command(
+        after_help = "Examples:\n  breachcost compare --alt \"name=MFA and backups,controls=+mfa;+offline_backups,cost=150K\"\n  breachcost compare --alt limit=5M --alt limit=10M\n  breachcost compare --exposures book.csv --alt \"name=EDR,controls=+edr,ids=acme;globex,cost=40K\" --out reports/edr"
+    )]
+    Compare(compare::CompareArgs),
     /// Compare real breaches' actual costs with the costs the assumptions predict for them
     #[command(
         after_help = "Examples:\n  breachcost backtest --cases assumptions/historical-breaches.csv\n  breachcost backtest --cases my-cases.csv --assumptions my-assumptions.toml --out reports/backtest --iterations 50000"
@@ -77,6 +84,7 @@ fn main() {
         Command::Simulate(c) => simulate::run_with(&c.args, &c.convergence),
         Command::Merge(args) => merge::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Validate(args) => validate::run(args),
         Command::Plan(args) => plan::run(args),
         Command::Backtest(args) => backtest::run(args),

@@ -74,6 +74,17 @@ pub fn shard_estimate(model: &Model, iterations: u64) -> MemoryEstimate {
     estimate_keeping(model, iterations, Keeps::Outcomes)
 }
 
+/// Memory a `compare` of `model` against one alternative like it over `iterations` would
+/// need: a run's, and both runs' losses in every year each exposure stores (iteration and three
+/// measures) with the portfolio's in every year.
+pub fn compare_estimate(model: &Model, iterations: u64) -> MemoryEstimate {
+    let mut run = estimate(model, iterations);
+    let stored: f64 = model.exposures.iter().map(|x| stored_bytes(model, x, iterations).outcomes).sum();
+    let years = 2.0 * 32.0 * (stored + iterations as f64) * 1.125;
+    run.total += years;
+    run
+}
+
 /// What a command keeps besides the model and a batch of outcomes.
 #[derive(Clone, Copy, PartialEq)]
 enum Keeps {

@@ -12,7 +12,7 @@ use crate::analysis::convergence::Convergence;
 use crate::analysis::records_curve::records_curve;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
-use crate::input::{Assumptions, Mode};
+use crate::input::{Assumptions, Exposures, Mode};
 use crate::memory;
 use crate::report::run_json::{self, InputSource};
 use crate::report::ylt::YltWriter;
@@ -101,6 +101,36 @@ pub fn iterations_source(flag: Option<u64>, assumptions: &Assumptions) -> String
         (None, Some(n)) => format!("{}: simulation.iterations: {n}", assumptions.label),
         (None, None) => format!("{DEFAULT_ITERATIONS} iterations (the default)"),
     }
+}
+
+/// Keeps only the exposure `id` (`--id`) of `exposures`; without one, refuses breach mode
+/// with several exposures, `what` (e.g. "a sensitivity analysis") being of one exposure's breach.
+pub fn choose_exposure(exposures: &mut Exposures, id: Option<&str>, mode: Mode, what: &str) -> Result<()> {
+    let rows = &mut exposures.rows;
+    match id {
+        Some(id) => {
+            if !rows.iter().any(|r| r.id == id) {
+                let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+                let hint = crate::input::toml_section::nearest(id, &ids)
+                    .map(|k| format!(" (did you mean \"{k}\"?)"))
+                    .unwrap_or_default();
+                return Err(Error::input(format!("--id {id}: {} has no exposure with this id{hint}", exposures.label)));
+            }
+            rows.retain(|r| r.id == id);
+        }
+        None if mode == Mode::Breach && rows.len() > 1 => {
+            let shown: Vec<&str> = rows.iter().take(5).map(|r| r.id.as_str()).collect();
+            return Err(Error::input(format!(
+                "--mode breach: {what} in breach mode is of one exposure's breach, and {} has {}; choose one with --id (e.g. {}{})",
+                exposures.label,
+                rows.len(),
+                shown.join(", "),
+                if rows.len() > shown.len() { ", ..." } else { "" }
+            )));
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 /// The worker pool for `--threads` (default: all cores, at most [`flags::MAX_THREADS`]), and
@@ -225,6 +255,11 @@ pub fn check_shard_memory(model: &Model, spec: ShardSpec, iterations: u64, sourc
 /// [`check_run_memory`] for an analysis's runs (sensitivity) of `iterations` each.
 pub fn check_analysis_memory(model: &Model, iterations: u64, source: &str) -> Result<()> {
     memory::check(&|n| memory::analysis_estimate(model, n), model.exposures.len(), iterations, source)
+}
+
+/// [`check_run_memory`] for a comparison's runs (`compare`), each keeping its years.
+pub fn check_compare_memory(model: &Model, iterations: u64, source: &str) -> Result<()> {
+    memory::check(&|n| memory::compare_estimate(model, n), model.exposures.len(), iterations, source)
 }
 
 /// The memory, in GiB, that a shard of `shard_years` and the merge of a study of `iterations`

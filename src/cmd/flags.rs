@@ -63,6 +63,13 @@ pub fn batch_iterations(text: &str) -> Result<u64, String> {
 }
 
 /// `--seed`.
+/// A finite amount ≥ 0, with an optional K, M or B suffix (`250K`).
+pub fn amount(text: &str) -> Result<f64, String> {
+    crate::input::alternatives::amount(text)
+        .filter(|a| a.is_finite())
+        .ok_or_else(|| format!("{text} is not an amount ≥ 0 (e.g. 250K, 5M)"))
+}
+
 pub fn seed(text: &str) -> Result<u64, String> {
     whole_between(text, 0, u64::MAX, "a whole number from 0 to 18446744073709551615")
 }

@@ -87,10 +87,10 @@ pub fn assumptions_from_bytes(bytes: &[u8], label: &str) -> Result<Assumptions> 
     Assumptions::parse(text, label)
 }
 
-/// Reads the exposures and assumptions (built-in ones where a path is not given).
-pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inputs> {
-    let (assumptions, assumptions_source, assumptions_bytes) = load_assumptions_bytes(assumptions)?;
-    let (exposures, exposures_source, exposures_bytes, exposures_format) = match exposures {
+/// Reads the exposures file (the built-in sample portfolio without a path): the rows, where
+/// they came from, the bytes parsed, and their format.
+pub fn load_exposures(path: Option<&Path>) -> Result<(Exposures, InputSource, Vec<u8>, &'static str)> {
+    Ok(match path {
         None => {
             let label = "built-in assumptions/sample-portfolio.csv";
             let parsed = Exposures::from_csv_bytes(SAMPLE_PORTFOLIO.as_bytes(), label)?;
@@ -105,7 +105,13 @@ pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inpu
             let parsed = Exposures::from_file_bytes(path, bytes.clone())?;
             (parsed, InputSource { path: path.display().to_string(), sha256 }, bytes, format)
         }
-    };
+    })
+}
+
+/// Reads the exposures and assumptions (built-in ones where a path is not given).
+pub fn load(exposures: Option<&Path>, assumptions: Option<&Path>) -> Result<Inputs> {
+    let (assumptions, assumptions_source, assumptions_bytes) = load_assumptions_bytes(assumptions)?;
+    let (exposures, exposures_source, exposures_bytes, exposures_format) = load_exposures(exposures)?;
     Ok(Inputs {
         exposures,
         assumptions,

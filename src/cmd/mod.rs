@@ -2,6 +2,7 @@
 
 pub mod backtest;
 pub mod common;
+pub mod compare;
 pub mod completions;
 pub mod flags;
 pub mod init;

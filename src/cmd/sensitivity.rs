@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_analysis_memory, progress_bar, resolve_settings, thread_pool, Overrides, RunFlags};
+use super::common::{
+    check_analysis_memory, choose_exposure, progress_bar, resolve_settings, thread_pool, Overrides, RunFlags,
+};
 use super::flags;
 use super::inputs;
 use super::output::outln;
@@ -13,7 +15,6 @@ use crate::analysis::convergence::target_exposures;
 use crate::analysis::sensitivity::{self, Sensitivity};
 use crate::engine::Model;
 use crate::error::{Error, Result};
-use crate::input::Mode;
 use crate::report::format::{money, percent_one_decimal as share};
 use crate::report::sensitivity_table::input_value;
 use crate::report::{self, output_dir, ReportFile};
@@ -56,33 +57,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let overrides =
         Overrides { iterations: Some(given.iterations.unwrap_or(sensitivity::DEFAULT_ITERATIONS)), ..given };
     let settings = resolve_settings(overrides, &inputs.assumptions)?;
-    let rows = &mut inputs.exposures.rows;
-    match &args.id {
-        Some(id) => {
-            if !rows.iter().any(|r| &r.id == id) {
-                let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-                let hint = crate::input::toml_section::nearest(id, &ids)
-                    .map(|k| format!(" (did you mean \"{k}\"?)"))
-                    .unwrap_or_default();
-                return Err(Error::input(format!(
-                    "--id {id}: {} has no exposure with this id{hint}",
-                    inputs.exposures.label
-                )));
-            }
-            rows.retain(|r| &r.id == id);
-        }
-        None if settings.mode == Mode::Breach && rows.len() > 1 => {
-            let shown: Vec<&str> = rows.iter().take(5).map(|r| r.id.as_str()).collect();
-            return Err(Error::input(format!(
-                "--mode breach: a sensitivity analysis in breach mode is of one exposure's breach, and {} has {}; choose one with --id (e.g. {}{})",
-                inputs.exposures.label,
-                rows.len(),
-                shown.join(", "),
-                if rows.len() > shown.len() { ", ..." } else { "" }
-            )));
-        }
-        None => {}
-    }
+    choose_exposure(&mut inputs.exposures, args.id.as_deref(), settings.mode, "a sensitivity analysis")?;
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
     let source = format!("--iterations {}", settings.iterations);
     check_analysis_memory(&model, settings.iterations, &source)?;

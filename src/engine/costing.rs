@@ -8,9 +8,10 @@ use std::ops::Range;
 use super::ilf::Layers;
 use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
+use super::prevention::{kept_share, own_breach_happens};
 use super::rng::{
-    mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM, NOTICE_STREAM,
-    RECORDS_STREAM,
+    mix, mix_prepared, prepare_child, stream, ColumnDraws, AFFECTED_STREAM, CORRELATION_STREAM, HAPPENS_STREAM,
+    NOTICE_STREAM, RECORDS_STREAM,
 };
 use super::sample::{exp_column, NormalDraws};
 use super::terms::{BreachCost, Cover};
@@ -109,6 +110,8 @@ pub(super) struct Costing<'m> {
     /// Per incident type (0: the data breach): whether its own components need the affected
     /// records (a records basis with a unit cost, a probability curve, or a copula).
     records_used_by: Vec<bool>,
+    /// The share of drawn own breaches that happen ([`super::prevention`]).
+    kept: f64,
 }
 
 impl<'m> Costing<'m> {
@@ -169,7 +172,8 @@ impl<'m> Costing<'m> {
         let arising: Vec<Vec<usize>> =
             kinds.map(|kind| (0..steps.len()).filter(|&p| kind.brings(steps[p].incidents)).collect()).collect();
         let covers: Vec<Cover> = arising.iter().map(|positions| cover.narrowed(|p| positions.contains(&p))).collect();
-        Costing { model, exposure, any_curve, steps, draws_notice, cover, covers, arising, records_used_by }
+        let kept = kept_share(model, exposure, 0);
+        Costing { model, exposure, any_curve, steps, draws_notice, cover, covers, arising, records_used_by, kept }
     }
 
     /// The terms of its own data breaches, costed a round at a time: a sublimit only of another
@@ -301,6 +305,7 @@ impl Costing<'_> {
         let k = self.steps.len();
         let OwnBreaches {
             affected_key,
+            happens_key,
             copula_key,
             notice_key,
             notified,
@@ -482,6 +487,15 @@ impl Costing<'_> {
                 }
             }
         }
+        if self.kept < 1.0 {
+            // A breach a control prevented costs nothing ([`super::prevention`]).
+            for j in (0..n).filter(|&j| !own_breach_happens(*happens_key, number(j), self.kept)) {
+                (gross[j], capped[j]) = (0.0, 0.0);
+                if k > 1 {
+                    costs[j * k..(j + 1) * k].fill(0.0);
+                }
+            }
+        }
         if own_gross_only {
             // (Read only where terms apply.)
             return;
@@ -562,8 +576,10 @@ const ROUND_BREACHES: usize = 256;
 /// exposure, block, i), a held or changed variable leaves every other column as it was, and
 /// a column of lognormal draws is exponentiated in one vectorised pass.
 pub(super) struct OwnBreaches {
-    /// Keys of the block's affected-share, copula and notice columns.
+    /// Keys of the block's affected-share, happens ([`super::prevention`]), copula and
+    /// notice columns.
     affected_key: u64,
+    happens_key: u64,
     copula_key: u64,
     notice_key: u64,
     /// Whether each breach is notified (where [`Costing`] draws it).
@@ -615,6 +631,7 @@ impl OwnBreaches {
     pub(super) fn new(components: usize, positions: usize) -> Self {
         OwnBreaches {
             affected_key: 0,
+            happens_key: 0,
             copula_key: 0,
             notice_key: 0,
             notified: Vec::new(),
@@ -676,6 +693,7 @@ impl OwnBreaches {
     pub(super) fn start(&mut self, costing: &Costing, block_key: u64, gross_only: bool) {
         self.gross_only = gross_only;
         self.affected_key = mix(block_key, AFFECTED_STREAM);
+        self.happens_key = mix(block_key, HAPPENS_STREAM);
         self.copula_key = mix(block_key, CORRELATION_STREAM);
         self.notice_key = mix(block_key, NOTICE_STREAM);
         self.keys.clear();

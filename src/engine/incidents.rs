@@ -6,6 +6,7 @@
 use super::common_shock::CommonShocks;
 use super::costing::IncidentKind;
 use super::model::{ExposureModel, Model};
+use super::prevention::{drawn_rate, incident_happens, kept_share};
 use super::rng::{mix, name_key, stream, DATA_BREACH_STREAM, DURATION_STREAM, INCIDENT_STREAM};
 use super::year_law::YearCounts;
 use crate::input::dist::Var;
@@ -16,7 +17,9 @@ use crate::sampler::open_unit;
 struct TypeCounts<'m> {
     /// Its index (1 and up; 0 is the data breach).
     incident: usize,
+    /// The rate its incidents are drawn at, and the share of them that happen ([`super::prevention`]).
     rate: f64,
+    kept: f64,
     years: YearCounts,
     /// Its stream key under the exposure's.
     key: u64,
@@ -48,8 +51,9 @@ impl<'m> OtherIncidents<'m> {
             .enumerate()
             .map(|(i, (t, &rate))| TypeCounts {
                 incident: i + 1,
-                rate,
-                years: YearCounts::of_type(model, rate, i + 1),
+                rate: drawn_rate(model, exposure, i + 1, rate),
+                kept: kept_share(model, exposure, i + 1),
+                years: YearCounts::of_type(model, drawn_rate(model, exposure, i + 1, rate), i + 1),
                 key: mix(exposure_key, mix(INCIDENT_STREAM, name_key(&t.name))),
                 duration_hours: t.duration_hours.as_ref(),
                 data_breach_probability: t.data_breach_probability,
@@ -102,6 +106,12 @@ impl<'m> OtherIncidents<'m> {
     /// in `year`.
     pub(super) fn incident_key(&self, t: usize, year: u64, j: u32) -> u64 {
         mix(mix(self.types[t].key, year), u64::from(j))
+    }
+
+    /// Whether the incident of type `t` keyed `key` happens (a control may prevent it).
+    #[inline]
+    pub(super) fn happens(&self, t: usize, key: u64) -> bool {
+        incident_happens(key, self.types[t].kept)
     }
 
     /// What kind of incident the one of type `t` keyed `key` is: its outage's hours (0 without

@@ -28,7 +28,8 @@
 //!
 //! Files, in the order data flows: [`model`] (the model resolved for the loop), [`rng`],
 //! [`ziggurat`] and [`sample`] (streams and draws), [`year_law`] (which years have breaches),
-//! [`common_shock`] (the yearly multiplier of every rate), [`systemic`], [`costing`] (breaches and their components), [`terms`] (policy terms),
+//! [`common_shock`] (the yearly multiplier of every rate), [`systemic`], [`prevention`]
+//! (incidents a control prevents), [`costing`] (breaches and their components), [`terms`] (policy terms),
 //! [`ilf`] (increased-limit layers), [`year_loop`] (one exposure, block by block), [`outcomes`]
 //! (what is stored), and [`simulate`] (the entry points).
 
@@ -39,6 +40,7 @@ mod incidents;
 mod minmax;
 pub mod model;
 pub mod outcomes;
+mod prevention;
 pub mod rng;
 pub mod sample;
 pub mod simulate;

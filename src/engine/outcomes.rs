@@ -3,6 +3,7 @@
 
 use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
+use super::prevention::drawn_rate;
 use super::{BLOCK_ITERATIONS, TASK_BLOCKS};
 use crate::input::Mode;
 use crate::stats::{LossRange, Segment};
@@ -430,8 +431,10 @@ fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
         Mode::Breach => 1.0,
         Mode::Annual => {
             let events: f64 = e.systemic.iter().map(|&s| model.assumptions.systemic[s].annual_rate).sum();
-            let others: f64 = e.incident_rates.iter().sum();
-            1.0 - (-(e.rate + events + others)).exp()
+            // Years with incidents a control then prevented are stored too.
+            let rates = std::iter::once(e.rate).chain(e.incident_rates.iter().copied());
+            let drawn: f64 = rates.enumerate().map(|(t, rate)| drawn_rate(model, e, t, rate)).sum();
+            1.0 - (-(drawn + events)).exp()
         }
     }
 }

@@ -185,6 +185,9 @@ pub const SHOCK_THINNING_STREAM: u64 = u64::MAX - 8;
 /// (−7 and −8 are kept for the common frequency shock.)
 pub const RECORDS_STREAM: u64 = u64::MAX - 9;
 pub const NOTICE_STREAM: u64 = u64::MAX - 16;
+/// Whether a drawn incident happens, where a control prevents some ([`super::prevention`]):
+/// under a block's key for own breaches, under an incident's key for the other types.
+pub const HAPPENS_STREAM: u64 = u64::MAX - 17;
 /// Incident types beside the data breach: each type's years (under the exposure's key), an
 /// incident's outage hours, and whether it also exposes data.
 pub const INCIDENT_STREAM: u64 = u64::MAX - 10;

@@ -11,6 +11,7 @@ use super::incidents::{OtherIncidents, TypeYear};
 use super::minmax::larger;
 use super::model::{ExposureModel, Model};
 use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
+use super::prevention::drawn_rate;
 use super::rng::{mix, stream, SYSTEMIC_BREACH_STREAM};
 use super::systemic::{SystemicOccurrence, SystemicSchedule};
 use super::terms::YearTotals;
@@ -80,7 +81,7 @@ impl<'m> ExposureSimulator<'m> {
             exposure,
             exposure_key,
             costing: Costing::new(model, exposure),
-            years: YearCounts::new(model, exposure.rate),
+            years: YearCounts::new(model, drawn_rate(model, exposure, 0, exposure.rate)),
             others: OtherIncidents::new(model, exposure, exposure_key),
             shortcut: true,
         }
@@ -154,7 +155,8 @@ impl<'m> ExposureSimulator<'m> {
             match shocks.bound(block) {
                 // The block's counts at its largest common multiplier, thinned year by year.
                 Some(bound) if self.years.is_random() => {
-                    let shocked = YearCounts::new(self.model, self.exposure.rate * bound);
+                    let rate = drawn_rate(self.model, self.exposure, 0, self.exposure.rate);
+                    let shocked = YearCounts::new(self.model, rate * bound);
                     shocked.count_years(block, block_key, &mut scratch.own_years);
                     shocks.thin(bound, block_key, &mut scratch.own_years);
                 }
@@ -352,6 +354,9 @@ impl<'m> ExposureSimulator<'m> {
             for &(_, n, t) in others {
                 for j in 0..n {
                     let key = self.others.incident_key(t, year, j);
+                    if !self.others.happens(t, key) {
+                        continue;
+                    }
                     let kind = self.others.kind(t, key);
                     let share = &assumptions.breach.affected_share;
                     let breach = self.costing.breach(key, share, kind, (costs, covered_costs), copula);

@@ -1,5 +1,6 @@
 //! Inputs: the exposures table and the assumptions file, parsed into typed, validated values.
 
+pub mod alternatives;
 pub mod assumptions;
 pub mod controls;
 pub mod csv_rows;

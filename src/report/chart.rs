@@ -6,6 +6,7 @@
 //! the PNG and the SVG are the same drawing. The pages ([`super::page`]) show the SVG text.
 
 mod backtest;
+pub mod compare;
 mod components;
 mod convergence;
 mod cost_vs_records;

@@ -5,14 +5,16 @@
 //!   [`ilf`], [`pricing`], [`contribution`], [`convergence`], [`incidents`],
 //!   [`sections`]); [`ord`] the Oasis ORD files,
 //!   [`ylt`] `ylt.parquet`, [`run_json`] `run.json`, [`sensitivity_table`] the tables and
-//!   `run.json` of a sensitivity analysis. [`csv`] is the writer they share.
+//!   `run.json` of a sensitivity analysis, [`compare_table`] those of a comparison. [`csv`] is
+//!   the writer they share.
 //! - [`chart`]: `chart/<name>.rs` writes `charts/<name>.png` and `charts/<name>.svg`.
-//! - [`page`]: the `report.html` of a run ([`page::report`]) or of a sensitivity analysis
-//!   ([`page::sensitivity`]), showing the charts inline.
+//! - [`page`]: the `report.html` of a run ([`page::report`]), of a sensitivity analysis
+//!   ([`page::sensitivity`]) or of a comparison ([`page::compare`]), showing the charts inline.
 //! - [`format`]: how every one of them writes numbers, money and percentages.
 
 pub mod backtest;
 pub mod chart;
+pub mod compare_table;
 pub mod components;
 pub mod contribution;
 pub mod convergence;

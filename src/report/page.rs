@@ -3,6 +3,7 @@
 //! fonts, images or anything else fetched) and share what is here: escaping, cards, the
 //! inline charts and the style sheet.
 
+pub mod compare;
 pub mod incidents;
 pub mod pricing;
 pub mod report;
