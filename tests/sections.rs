@@ -155,7 +155,7 @@ name = "response"
 components = ["response"]
 [[section]]
 name = "bi"
-code = "BINP"
+code = "NPBI"
 components = ["downtime"]
 [[section]]
 name = "cbi"

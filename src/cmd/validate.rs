@@ -262,6 +262,9 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         inputs.exposures_source.sha256,
         model.exposures.len()
     )?;
+    if let Some(oed) = &inputs.exposures.oed {
+        print_oed(oed, &model)?;
+    }
     outln!(
         "  {:<24} {:>14} {:>12} {:>8} {:>10} {:>10} {:>6}  components",
         "id",
@@ -327,4 +330,27 @@ fn rows_with_controls(model: &Model) -> usize {
 fn incident_names(bits: u64, types: &[crate::input::incidents::IncidentType]) -> String {
     let names = crate::input::incidents::names(types);
     names.enumerate().filter(|(i, _)| bits & (1 << i) != 0).map(|(_, n)| n).collect::<Vec<_>>().join(", ")
+}
+
+/// What an OED account file's import used, ignored and misses, and which coverage codes no
+/// section takes.
+fn print_oed(oed: &crate::input::oed::OedReport, model: &Model) -> Result<()> {
+    let list = |fields: &[String]| if fields.is_empty() { "none".to_string() } else { fields.join(", ") };
+    outln!("  read as an OED account file (one row per policy, id = AccNumber/PolNumber)")?;
+    outln!("  OED fields used: {}", list(&oed.used))?;
+    outln!("  OED fields ignored (kept as extra columns): {}", list(&oed.ignored))?;
+    outln!("  OED cyber fields required but missing: {}", list(&oed.missing))?;
+    let codes: Vec<&str> = model.assumptions.sections.iter().filter_map(|s| s.code.as_deref()).collect();
+    let unmatched: Vec<&str> = crate::input::oed::COVERAGE_CODES
+        .iter()
+        .copied()
+        .filter(|c| !codes.iter().any(|k| k.eq_ignore_ascii_case(c)))
+        .collect();
+    if !unmatched.is_empty() {
+        outln!(
+            "  coverage codes no [[section]] has (their sublimits and deductibles are ignored): {}",
+            unmatched.join(", ")
+        )?;
+    }
+    Ok(())
 }

@@ -362,6 +362,16 @@ fn section_terms(
 ) -> Result<()> {
     let names: Vec<&str> = assumptions.sections.iter().map(|s| s.name.as_str()).collect();
     for (term, section, amount) in &exposure.section_terms {
+        if let Some(code) = section.strip_prefix(crate::input::oed::CODE_PREFIX) {
+            // From an OED account file: the section with that coverage code, if any.
+            let with_code = |s: &crate::input::sections::CoverageSection| {
+                s.code.as_deref().is_some_and(|c| c.eq_ignore_ascii_case(code))
+            };
+            if let Some(index) = assumptions.sections.iter().position(with_code) {
+                term.set(&mut terms[index], *amount);
+            }
+            continue;
+        }
         let prefix = term.column_prefix();
         let index = names.iter().position(|n| n == section).ok_or_else(|| {
             let hint = match nearest(section, &names) {

@@ -64,6 +64,8 @@ pub struct Exposures {
     /// How the file is named in messages.
     pub label: String,
     pub rows: Vec<Exposure>,
+    /// Where the file is an OED account file, what its import used and ignored.
+    pub oed: Option<super::oed::OedReport>,
 }
 
 const KNOWN_COLUMNS: [&str; 22] = [
@@ -98,7 +100,7 @@ const TEXT_COLUMNS: [&str; 5] = ["id", "name", "industry", "data_types", "contro
 /// [`text::id_problem`]); names, industries and data types are at most
 /// [`text::MAX_TEXT_BYTES`] without control or bidirectional-formatting characters. An empty
 /// cell is left to the row's parser.
-fn text_cell_problem(column: &str, value: &str) -> Option<String> {
+pub(super) fn text_cell_problem(column: &str, value: &str) -> Option<String> {
     match column {
         _ if value.is_empty() => None,
         "id" => text::id_problem(value),
@@ -113,10 +115,10 @@ fn cell_error(label: &str, row: usize, column: &str, value: &str, expected: &str
 }
 
 /// A table of text cells, column-major, as read from the file.
-struct TextTable {
-    names: Vec<String>,
-    columns: Vec<Vec<Option<String>>>,
-    height: usize,
+pub(super) struct TextTable {
+    pub(super) names: Vec<String>,
+    pub(super) columns: Vec<Vec<Option<String>>>,
+    pub(super) height: usize,
 }
 
 impl Exposures {
@@ -273,6 +275,13 @@ impl Exposures {
     }
 
     fn from_table(table: TextTable, label: &str) -> Result<Exposures> {
+        let (table, oed) = match super::oed::is_oed(&table.names) {
+            true if table.height > 0 => {
+                let (translated, report) = super::oed::translate(&table, label)?;
+                (translated, Some(report))
+            }
+            _ => (table, None),
+        };
         let column_of = |name: &str| table.names.iter().position(|n| n == name);
         // Records may be estimated from revenue, or not needed where `affected` is known.
         let records_or_estimate = ["records", "revenue", "affected"].iter().any(|c| column_of(c).is_some());
@@ -312,7 +321,7 @@ impl Exposures {
             }
             rows.push(exposure);
         }
-        Ok(Exposures { label: label.to_string(), rows })
+        Ok(Exposures { label: label.to_string(), rows, oed })
     }
 }
 
@@ -540,7 +549,7 @@ impl Exposures {
                 return Err(cell_error(label, index + 1, "id", &exposure.id, &expected));
             }
         }
-        Ok(Exposures { label: label.to_string(), rows })
+        Ok(Exposures { label: label.to_string(), rows, oed: None })
     }
 }
 

@@ -10,6 +10,7 @@ pub mod firmographics;
 pub mod incidents;
 pub mod market;
 pub mod notice;
+pub mod oed;
 mod parquet_footer;
 pub mod policy_period;
 pub mod portfolio_risk;

@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq)]
 pub struct CoverageSection {
     pub name: String,
-    /// Its code in Oasis' Open Exposure Data (`PolCoverage`: `INRE`, `BINP`, `CBI`, ...), if given.
+    /// Its code in Oasis' Open Exposure Data (`PolCoverage`: `INRE`, `NPBI`, `CBI`, ...), if given.
     pub code: Option<String>,
     /// The components it covers (indices into [`super::Assumptions::components`]).
     pub components: Vec<usize>,

@@ -1,0 +1,362 @@
+//! Oasis Open Exposure Data (OED 4) cyber account files as exposures: a table with the
+//! columns `AccNumber` and `PolNumber` (and no `id`) is read as an OED account file, one row
+//! per policy, and its fields are translated to breachcost's columns before the rows are
+//! parsed as usual. Field names are matched without regard to case, as OED allows.
+//!
+//! | OED field | breachcost |
+//! |---|---|
+//! | `AccNumber`, `PolNumber` | `id` = `AccNumber/PolNumber` |
+//! | `InsuredName` (else `AccName`) | `name` |
+//! | `IndustrySchemeN` = `NAICS` with `IndustryCodeN` | `industry` (the NAICS code selects the `[[sector]]`) |
+//! | `NumberOfRecords` (0: not known) | `records` (else estimated from revenue) |
+//! | `AnnualRevenue` (0: not known) | `revenue` |
+//! | `AccCurrency` (`AnnualRevenueCurrency`, `LimitCurrency`, `DedCurrency` must match) | `currency` |
+//! | `LayerAttachment` if above 0, else `PolDed` + `PolSIR` | `retention` (an attachment includes the deductible) |
+//! | `LayerLimit` (0: none given) | `limit` |
+//! | `LayerAggLimit` (0: none given) | `aggregate_limit` |
+//! | `LayerParticipation` × `AccParticipation` | `share` |
+//! | `PolLimit<cov>`, `PolDed<cov>` (0: none given) | the sublimit and retention of the `[[section]]` whose `code` is `<cov>` |
+//! | `PolCoverage` (default `CYB`, all) | sections whose code it does not list get a sublimit of 0 |
+//! | `BIWaitingPeriod`, `BIPOI` (days) | `waiting_period_hours`, `period_of_restoration_hours` (× 24) |
+//!
+//! Coverage codes (OED `CoverageValues`): `NPBI` (also written `BI`), `CBI`, `DIAS`, `EXT`,
+//! `FIN`, `INRE`, `LIAB` (fields `PolLimitLIA`/`PolDedLIA`), `REG`, `ENO`, and `CYB` for all.
+//! Every other field is kept as an extra column (systemic events may match on e.g.
+//! `CloudVendor`). `LayerAggAttachment` above 0 (an annual aggregate deductible) is refused:
+//! breachcost does not model it. An account's rows (one per policy) must agree on the
+//! account's own fields.
+
+use super::exposures::{text_cell_problem, TextTable};
+use crate::error::{Error, Result};
+
+/// The prefix of a section name that is an OED coverage code (`section_sublimit_oed:NPBI`):
+/// resolved against the `[[section]]` codes, and ignored where no section has the code.
+pub const CODE_PREFIX: &str = "oed:";
+
+/// The fields the OED cyber schema marks required.
+const REQUIRED: [&str; 16] = [
+    "PortNumber",
+    "AccNumber",
+    "AccCurrency",
+    "PolNumber",
+    "PolInceptionDate",
+    "PolExpiryDate",
+    "PolPerilsCovered",
+    "LayerParticipation",
+    "LayerLimit",
+    "LayerAttachment",
+    "IndustryScheme1",
+    "IndustryCode1",
+    "AnnualRevenue",
+    "AnnualRevenueCurrency",
+    "PolDed",
+    "InsuredName",
+];
+
+/// The cyber coverage codes: (code, the field suffixes of its sublimit and sub-deductible).
+const COVERAGES: [(&str, &[&str]); 9] = [
+    ("NPBI", &["NPBI", "BI"]),
+    ("CBI", &["CBI"]),
+    ("DIAS", &["DIAS"]),
+    ("EXT", &["EXT"]),
+    ("FIN", &["FIN"]),
+    ("INRE", &["INRE"]),
+    ("LIAB", &["LIA", "LIAB"]),
+    ("REG", &["REG"]),
+    ("ENO", &["ENO"]),
+];
+
+/// The cyber coverage codes, in [`COVERAGES`]' order.
+pub const COVERAGE_CODES: [&str; 9] = ["NPBI", "CBI", "DIAS", "EXT", "FIN", "INRE", "LIAB", "REG", "ENO"];
+
+/// Fields whose value must be the same on every row of an account.
+const ACCOUNT_FIELDS: [&str; 6] =
+    ["AccCurrency", "AnnualRevenue", "NumberOfRecords", "IndustryCode1", "InsuredName", "AccName"];
+
+/// What the import made of the file's fields, for `validate`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OedReport {
+    /// Fields translated, in file order.
+    pub used: Vec<String>,
+    /// Fields with values that were kept as extra columns only.
+    pub ignored: Vec<String>,
+    /// Required fields (OED cyber) the file does not have.
+    pub missing: Vec<String>,
+}
+
+/// Whether a header is an OED account file's.
+pub fn is_oed(names: &[String]) -> bool {
+    let has = |field: &str| names.iter().any(|n| n.eq_ignore_ascii_case(field));
+    has("AccNumber") && has("PolNumber") && !names.iter().any(|n| n == "id")
+}
+
+/// breachcost's table for the OED account table `table` (see the module's notes).
+pub(super) fn translate(table: &TextTable, label: &str) -> Result<(TextTable, OedReport)> {
+    let field = |name: &str| table.names.iter().position(|n| n.eq_ignore_ascii_case(name));
+    let mut used: Vec<usize> = Vec::new();
+    let mut out = Output::default();
+    let columns = out.columns();
+    let mut accounts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut ids = std::collections::HashMap::new();
+    for r in 0..table.height {
+        let row = Row { table, label, r, field: &field };
+        let account = row.required_text("AccNumber", &mut used)?;
+        let policy = row.required_text("PolNumber", &mut used)?;
+        let id = format!("{account}/{policy}");
+        if let Some(problem) = text_cell_problem("id", &id) {
+            return Err(row.error("AccNumber/PolNumber", &id, &problem));
+        }
+        if let Some(first) = ids.insert(id.clone(), r + 1) {
+            return Err(row.error(
+                "AccNumber/PolNumber",
+                &id,
+                &format!("repeats row {first} (another layer of the tower?): breachcost models one policy row per AccNumber and PolNumber"),
+            ));
+        }
+        match accounts.get(&account) {
+            Some(&first) => {
+                for name in ACCOUNT_FIELDS {
+                    let [a, b] = [first, r].map(|at| field(name).and_then(|c| table.columns[c][at].as_deref()));
+                    if a.map(str::trim) != b.map(str::trim) {
+                        return Err(row.error(
+                            name,
+                            b.unwrap_or(""),
+                            &format!("differs from row {} of the same account ({}): an account's rows must agree on its own fields", first + 1, a.unwrap_or("blank")),
+                        ));
+                    }
+                }
+            }
+            None => {
+                accounts.insert(account.clone(), r);
+            }
+        }
+        let mut cells = vec![None; columns.len()];
+        let mut set = |column: &str, value: String| {
+            if let Some(c) = columns.iter().position(|n| n == column) {
+                cells[c] = Some(value);
+            }
+        };
+        set("id", id);
+        if let Some(name) = row.text("InsuredName", &mut used).or_else(|| row.text("AccName", &mut used)) {
+            set("name", name);
+        }
+        if let Some(code) = row.naics(&mut used) {
+            set("industry", code);
+        }
+        if let Some(records) = row.amount("NumberOfRecords", &mut used)?.filter(|r| *r > 0.0) {
+            if records.fract() != 0.0 {
+                return Err(row.error("NumberOfRecords", &records.to_string(), "a whole number of records"));
+            }
+            set("records", format!("{records}"));
+        }
+        if let Some(revenue) = row.amount("AnnualRevenue", &mut used)?.filter(|r| *r > 0.0) {
+            set("revenue", revenue.to_string());
+        }
+        let currency = row.required_text("AccCurrency", &mut used)?.to_uppercase();
+        for other in ["AnnualRevenueCurrency", "LimitCurrency", "DedCurrency"] {
+            if let Some(code) = row.text(other, &mut used) {
+                if !code.eq_ignore_ascii_case(&currency) {
+                    return Err(row.error(
+                        other,
+                        &code,
+                        &format!("differs from AccCurrency {currency}: convert the account's amounts to one currency"),
+                    ));
+                }
+            }
+        }
+        set("currency", currency);
+        let attachment = row.amount("LayerAttachment", &mut used)?.unwrap_or(0.0);
+        let deductible =
+            row.amount("PolDed", &mut used)?.unwrap_or(0.0) + row.amount("PolSIR", &mut used)?.unwrap_or(0.0);
+        let retention = if attachment > 0.0 { attachment } else { deductible };
+        set("retention", retention.to_string());
+        if let Some(limit) = row.amount("LayerLimit", &mut used)?.filter(|l| *l > 0.0) {
+            set("limit", limit.to_string());
+        }
+        if let Some(limit) = row.amount("LayerAggLimit", &mut used)?.filter(|l| *l > 0.0) {
+            set("aggregate_limit", limit.to_string());
+        }
+        if let Some(a) = row.amount("LayerAggAttachment", &mut used)?.filter(|a| *a > 0.0) {
+            return Err(row.error(
+                "LayerAggAttachment",
+                &a.to_string(),
+                "an annual aggregate attachment is not modelled by breachcost; set it to 0 or leave it blank",
+            ));
+        }
+        let share = row.share("LayerParticipation", &mut used)?.unwrap_or(1.0)
+            * row.share("AccParticipation", &mut used)?.unwrap_or(1.0);
+        set("share", share.to_string());
+        let covered = row.coverages(&mut used)?;
+        for (code, suffixes) in COVERAGES {
+            for (kind, column) in [("PolLimit", "section_sublimit_"), ("PolDed", "section_retention_")] {
+                for suffix in suffixes {
+                    let name = format!("{kind}{suffix}");
+                    if let Some(amount) = row.amount(&name, &mut used)?.filter(|a| *a > 0.0) {
+                        set(&format!("{column}{CODE_PREFIX}{code}"), amount.to_string());
+                    }
+                }
+            }
+            if !covered.contains(&code) {
+                set(&format!("section_sublimit_{CODE_PREFIX}{code}"), "0".into());
+            }
+        }
+        for (hours, days) in [("waiting_period_hours", "BIWaitingPeriod"), ("period_of_restoration_hours", "BIPOI")] {
+            if let Some(d) = row.amount(days, &mut used)? {
+                set(hours, (d * 24.0).to_string());
+            }
+        }
+        out.rows.push(cells);
+    }
+    // Every other field rides along as an extra column.
+    let mut names = columns;
+    let mut extra = Vec::new();
+    for (c, name) in table.names.iter().enumerate() {
+        if used.contains(&c) || names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            continue;
+        }
+        extra.push(c);
+        names.push(name.clone());
+    }
+    let mut out_columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(table.height); names.len()];
+    for cells in out.rows {
+        for (column, cell) in out_columns.iter_mut().zip(cells) {
+            column.push(cell);
+        }
+    }
+    for (k, &c) in extra.iter().enumerate() {
+        out_columns[names.len() - extra.len() + k] = table.columns[c].clone();
+    }
+    let report = OedReport {
+        used: table.names.iter().enumerate().filter(|(c, _)| used.contains(c)).map(|(_, n)| n.clone()).collect(),
+        ignored: extra
+            .iter()
+            .filter(|&&c| table.columns[c].iter().any(Option::is_some))
+            .map(|&c| table.names[c].clone())
+            .collect(),
+        missing: REQUIRED.iter().filter(|f| field(f).is_none()).map(|f| f.to_string()).collect(),
+    };
+    Ok((TextTable { names, columns: out_columns, height: table.height }, report))
+}
+
+/// The translated rows, cell by cell in [`Output::columns`]' order.
+#[derive(Default)]
+struct Output {
+    rows: Vec<Vec<Option<String>>>,
+}
+
+impl Output {
+    /// breachcost's columns the translation may fill.
+    fn columns(&self) -> Vec<String> {
+        let mut names: Vec<String> = [
+            "id",
+            "name",
+            "industry",
+            "records",
+            "revenue",
+            "currency",
+            "retention",
+            "limit",
+            "aggregate_limit",
+            "share",
+            "waiting_period_hours",
+            "period_of_restoration_hours",
+        ]
+        .map(String::from)
+        .to_vec();
+        for (code, _) in COVERAGES {
+            for column in ["section_sublimit_", "section_retention_"] {
+                names.push(format!("{column}{CODE_PREFIX}{code}"));
+            }
+        }
+        names
+    }
+}
+
+/// One row of the OED table being read.
+struct Row<'a, F: Fn(&str) -> Option<usize>> {
+    table: &'a TextTable,
+    label: &'a str,
+    r: usize,
+    field: &'a F,
+}
+
+impl<F: Fn(&str) -> Option<usize>> Row<'_, F> {
+    fn error(&self, field: &str, value: &str, expected: &str) -> Error {
+        let value = crate::text::printable(value);
+        Error::input(format!("{} row {}, field {field}: \"{value}\": {expected}", self.label, self.r + 1))
+    }
+
+    /// The trimmed text of `name`, if the file has the field and the cell is not blank.
+    fn text(&self, name: &str, used: &mut Vec<usize>) -> Option<String> {
+        let c = (self.field)(name)?;
+        if !used.contains(&c) {
+            used.push(c);
+        }
+        self.table.columns[c][self.r].as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from)
+    }
+
+    fn required_text(&self, name: &str, used: &mut Vec<usize>) -> Result<String> {
+        self.text(name, used).ok_or_else(|| self.error(name, "", "is blank; the OED cyber schema requires it"))
+    }
+
+    /// A number ≥ 0 (OED amounts), if given.
+    fn amount(&self, name: &str, used: &mut Vec<usize>) -> Result<Option<f64>> {
+        let Some(text) = self.text(name, used) else { return Ok(None) };
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
+            _ => Err(self.error(name, &text, "expected a number ≥ 0 (plain digits, e.g. 5000000)")),
+        }
+    }
+
+    /// A share from 0 to 1, if given.
+    fn share(&self, name: &str, used: &mut Vec<usize>) -> Result<Option<f64>> {
+        match self.amount(name, used)? {
+            Some(x) if x > 1.0 => Err(self.error(name, &x.to_string(), "expected a share from 0 to 1 (12% as 0.12)")),
+            other => Ok(other),
+        }
+    }
+
+    /// The NAICS code among `IndustrySchemeN`/`IndustryCodeN` (N from 1; or without N).
+    fn naics(&self, used: &mut Vec<usize>) -> Option<String> {
+        let suffixes = std::iter::once(String::new()).chain((1..=9).map(|n| n.to_string()));
+        for n in suffixes {
+            let scheme = self.text(&format!("IndustryScheme{n}"), used);
+            let code = self.text(&format!("IndustryCode{n}"), used);
+            if let (Some(scheme), Some(code)) = (scheme, code) {
+                if scheme.eq_ignore_ascii_case("NAICS") {
+                    return Some(code);
+                }
+            }
+        }
+        None
+    }
+
+    /// The coverage codes `PolCoverage` lists (all without one, or with `CYB`).
+    fn coverages(&self, used: &mut Vec<usize>) -> Result<Vec<&'static str>> {
+        let all: Vec<&'static str> = COVERAGES.iter().map(|(code, _)| *code).collect();
+        let Some(text) = self.text("PolCoverage", used) else { return Ok(all) };
+        let mut out = Vec::new();
+        for item in text.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            let upper = item.to_uppercase();
+            if upper == "CYB" {
+                return Ok(all);
+            }
+            let found = COVERAGES.iter().find(|(code, suffixes)| *code == upper || suffixes.contains(&upper.as_str()));
+            match found {
+                Some((code, _)) => out.push(*code),
+                None => {
+                    let known: Vec<&str> = all.iter().copied().chain(["BI", "CYB"]).collect();
+                    let hint = super::toml_section::nearest(&upper, &known)
+                        .map(|k| format!(" (did you mean {k}?)"))
+                        .unwrap_or_default();
+                    return Err(self.error(
+                        "PolCoverage",
+                        &text,
+                        &format!("{item} is not an OED cyber coverage code{hint}; known: {}", known.join(", ")),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
