@@ -38,12 +38,15 @@ pub struct OutputFlags {
     /// Also write the year loss table DIR/ylt.parquet (iteration, id, gross, retained, insured)
     #[arg(long)]
     pub ylt: bool,
+    /// Also write pricing.xlsx, a workbook of the pricing tables with live premium formulas
+    #[arg(long)]
+    pub xlsx: bool,
 }
 
 impl OutputFlags {
     /// What goes into the report folder, for a run on `threads` threads.
     pub fn report_options(&self, threads: usize) -> ReportOptions {
-        ReportOptions { ord: self.ord, charts: !self.no_charts, threads }
+        ReportOptions { ord: self.ord, charts: !self.no_charts, xlsx: self.xlsx, threads }
     }
 }
 
@@ -154,10 +157,13 @@ pub fn thread_pool(threads: Option<usize>) -> Result<(rayon::ThreadPool, usize)>
 pub struct ReportOptions {
     pub ord: bool,
     pub charts: bool,
+    /// `pricing.xlsx`, the workbook of the tables.
+    pub xlsx: bool,
     pub threads: usize,
 }
 
-/// Renders the reports (CSV, charts, run.json) into `staging` and moves it into place.
+/// Renders the reports (CSV, charts, run.json, and pricing.xlsx when asked) into `staging`
+/// and moves it into place.
 pub fn write_reports(
     pool: &rayon::ThreadPool,
     model: &Model,
@@ -168,10 +174,15 @@ pub fn write_reports(
     staging: output_dir::Staging<'_>,
 ) -> Result<()> {
     results.check_finite(model)?;
-    // The tables and the charts are rendered side by side, on the run's threads.
-    let (mut files, charts) = pool.install(|| {
+    // The tables and the charts are rendered side by side, on the run's threads; the
+    // workbook is read from the tables as rendered, so that the two cannot disagree.
+    let ((mut files, workbook), charts) = pool.install(|| {
         rayon::join(
-            || report::csv_reports(model, results, options.ord),
+            || {
+                let files = report::csv_reports(model, results, options.ord);
+                let workbook = options.xlsx.then(|| report::workbook::render(model, &files, [exposures, assumptions]));
+                (files, workbook)
+            },
             || match options.charts {
                 true => {
                     let records_curve = records_curve(model)?;
@@ -183,6 +194,9 @@ pub fn write_reports(
     });
     if let Some(c) = convergence {
         files.push(ReportFile { path: "convergence.csv".into(), bytes: report::convergence::render(c) });
+    }
+    if let Some(bytes) = workbook.transpose()? {
+        files.push(ReportFile { path: report::workbook::FILE.into(), bytes });
     }
     files.extend(charts?);
     files.push(ReportFile {

@@ -109,8 +109,10 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
                 "--shard: cannot be combined with --target-rel-error (shards need a fixed --iterations)",
             ));
         }
-        if args.output.ord || args.output.ylt {
-            return Err(Error::input("--shard: --ord and --ylt are written by `breachcost merge`; give them to merge"));
+        if args.output.ord || args.output.ylt || args.output.xlsx {
+            return Err(Error::input(
+                "--shard: --ord, --ylt and --xlsx are written by `breachcost merge`; give them to merge",
+            ));
         }
     }
     let out = output_dir::check(&args.out, &args.inputs.guarded())?;

@@ -10,6 +10,8 @@
 //! - [`chart`]: `chart/<name>.rs` writes `charts/<name>.png` and `charts/<name>.svg`.
 //! - [`page`]: the `report.html` of a run ([`page::report`]), of a sensitivity analysis
 //!   ([`page::sensitivity`]) or of a comparison ([`page::compare`]), showing the charts inline.
+//! - [`workbook`]: `pricing.xlsx` (`--xlsx`), the policy tables read back from the CSVs into
+//!   one workbook, with live premium formulas on its Pricing sheet.
 //! - [`format`]: how every one of them writes numbers, money and percentages.
 
 pub mod backtest;
@@ -32,6 +34,7 @@ pub mod run_json;
 pub mod sections;
 pub mod sensitivity_table;
 pub mod summary;
+pub mod workbook;
 pub mod ylt;
 
 use rayon::prelude::*;
