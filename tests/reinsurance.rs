@@ -59,6 +59,38 @@ fn an_aggregate_stop_loss_pays_its_layer_of_the_kept_year() {
     assert!((sum - insured).abs() < 1e-9 * insured, "{sum} vs {insured}");
 }
 
+/// A loss-ratio stop loss is the aggregate stop loss at its ratios of the subject premium:
+/// given, or else the book's technical premium (`pricing.csv`'s PORTFOLIO row).
+#[test]
+fn a_loss_ratio_stop_loss_attaches_at_its_ratio_of_the_premium() {
+    let recoveries = |treaty: &str| {
+        let results = simulate(BOOK, &model(treaty), Mode::Annual, 50_000, SEED);
+        let premium = results.book.as_ref().and_then(|b| b.total.as_ref()).expect("priced").technical_premium;
+        let r = results.reinsurance.expect("treaties");
+        (r.treaties[0].0.clone(), r.net.summary.mean, premium)
+    };
+    let ratio =
+        "[[treaty]]\nname = \"lr\"\nkind = \"loss_ratio_stop_loss\"\nattachment_ratio = 0.8\nlimit_ratio = 0.5\n";
+    let (by_ratio, net, premium) = recoveries(ratio);
+    assert!(premium > 0.0);
+    let amounts = format!(
+        "[[treaty]]\nname = \"lr\"\nkind = \"aggregate_stop_loss\"\nattachment = {}\nlimit = {}\n",
+        0.8 * premium,
+        0.5 * premium
+    );
+    let (by_amount, net_by_amount, _) = recoveries(&amounts);
+    assert_eq!((by_ratio.mean, by_ratio.p99, net), (by_amount.mean, by_amount.p99, net_by_amount));
+    assert!(by_ratio.mean > 0.0 && by_ratio.p99 <= 0.5 * premium * (1.0 + 1e-12));
+    // With a subject premium of 2,500: the layer 1,000 xs 2,000 of Poisson(2) × 1,000 years.
+    let given = format!("{ratio}subject_premium = 2500\n");
+    let (with_subject, _, _) = recoveries(&given);
+    let layer = |k: u32| (1000.0 * f64::from(k) - 2000.0).clamp(0.0, 1250.0);
+    let mean: f64 = (0..60).map(|k| poisson(2.0, k) * layer(k)).sum();
+    let square: f64 = (0..60).map(|k| poisson(2.0, k) * layer(k).powi(2)).sum();
+    let se = ((square - mean * mean) / 50_000.0).sqrt();
+    assert_within("loss-ratio stop loss", with_subject.mean, mean, se, Z);
+}
+
 #[test]
 fn reports_carry_ceded_and_net_and_the_cost_of_each_treaty() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -106,6 +138,7 @@ fn bad_treaties_are_one_line_errors() {
         ("name = \"s\"\nkind = \"aggregate_stop_loss\"\nlimit = 10\n", "treaty[1].attachment: missing"),
         ("name = \"s\"\nkind = \"aggregate_stop_loss\"\nattachment = -1\nlimit = 10\n", "-1 is not an amount"),
         ("name = \"q\"\nkind = \"quota_share\"\ncession = 0.4\nlayer = 3\n", "unknown key"),
+        ("name = \"l\"\nkind = \"loss_ratio_stop_loss\"\nlimit_ratio = 0.5\n", "treaty[1].attachment_ratio: missing"),
     ] {
         let assumptions = write(dir.path(), "a.toml", model(&format!("[[treaty]]\n{treaty}")));
         let out = dir.path().join("out");

@@ -10,6 +10,7 @@ use polars::prelude::*;
 use super::assumptions::MAX_ANNUAL_RATE;
 use super::csv_rows;
 use super::sections::SectionTerm;
+use super::text_table::TextTable;
 use super::toml_section::nearest;
 use crate::error::{Error, Result};
 use crate::text;
@@ -100,7 +101,7 @@ const TEXT_COLUMNS: [&str; 5] = ["id", "name", "industry", "data_types", "contro
 /// [`text::id_problem`]); names, industries and data types are at most
 /// [`text::MAX_TEXT_BYTES`] without control or bidirectional-formatting characters. An empty
 /// cell is left to the row's parser.
-pub(super) fn text_cell_problem(column: &str, value: &str) -> Option<String> {
+fn text_cell_problem(column: &str, value: &str) -> Option<String> {
     match column {
         _ if value.is_empty() => None,
         "id" => text::id_problem(value),
@@ -112,13 +113,6 @@ pub(super) fn text_cell_problem(column: &str, value: &str) -> Option<String> {
 /// The error for the cell of `column` in `row` (1-based) holding `value`.
 fn cell_error(label: &str, row: usize, column: &str, value: &str, expected: &str) -> Error {
     Error::input(format!("{label} row {row}, column {column}: \"{}\" {expected}", text::printable(&truncate(value))))
-}
-
-/// A table of text cells, column-major, as read from the file.
-pub(super) struct TextTable {
-    pub(super) names: Vec<String>,
-    pub(super) columns: Vec<Vec<Option<String>>>,
-    pub(super) height: usize,
 }
 
 impl Exposures {

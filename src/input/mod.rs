@@ -17,6 +17,7 @@ pub mod portfolio_risk;
 pub mod revenue_bands;
 pub mod sections;
 pub mod sectors;
+mod text_table;
 pub mod toml_section;
 pub mod treaties;
 

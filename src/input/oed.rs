@@ -26,7 +26,7 @@
 //! breachcost does not model it. An account's rows (one per policy) must agree on the
 //! account's own fields.
 
-use super::exposures::{text_cell_problem, TextTable};
+use super::text_table::TextTable;
 use crate::error::{Error, Result};
 
 /// The prefix of a section name that is an OED coverage code (`section_sublimit_oed:NPBI`):
@@ -103,7 +103,7 @@ pub(super) fn translate(table: &TextTable, label: &str) -> Result<(TextTable, Oe
         let account = row.required_text("AccNumber", &mut used)?;
         let policy = row.required_text("PolNumber", &mut used)?;
         let id = format!("{account}/{policy}");
-        if let Some(problem) = text_cell_problem("id", &id) {
+        if let Some(problem) = crate::text::id_problem(&id) {
             return Err(row.error("AccNumber/PolNumber", &id, &problem));
         }
         if let Some(first) = ids.insert(id.clone(), r + 1) {

@@ -1,6 +1,7 @@
 //! Reinsurance on the portfolio (`[[treaty]]`), applied in order to what the insurer keeps
 //! of each year's insured loss: a quota share cedes its share of it; an aggregate stop loss
-//! pays the part of it above its attachment, up to its limit.
+//! pays the part of it above its attachment, up to its limit; a loss-ratio stop loss is one
+//! whose attachment and limit are ratios of a subject premium.
 
 use super::toml_section::{table_name, tables, unique_names, Section};
 use crate::error::Result;
@@ -12,6 +13,10 @@ pub enum TreatyKind {
     QuotaShare { cession: f64 },
     /// Pays the year's retained loss above `attachment`, at most `limit`.
     AggregateStopLoss { attachment: f64, limit: f64 },
+    /// An aggregate stop loss on the year's loss ratio: attaching at `attachment_ratio` and
+    /// paying at most `limit_ratio` of the subject premium (`subject_premium`, else the book's
+    /// technical premium).
+    LossRatioStopLoss { attachment_ratio: f64, limit_ratio: f64, subject_premium: Option<f64> },
 }
 
 impl TreatyKind {
@@ -19,14 +24,32 @@ impl TreatyKind {
         match self {
             TreatyKind::QuotaShare { .. } => "quota_share",
             TreatyKind::AggregateStopLoss { .. } => "aggregate_stop_loss",
+            TreatyKind::LossRatioStopLoss { .. } => "loss_ratio_stop_loss",
         }
     }
 
-    /// What it recovers of a year whose loss kept so far is `kept`.
-    pub fn recovers(&self, kept: f64) -> f64 {
+    /// The treaty with its terms in amounts: a loss-ratio stop loss's ratios times its subject
+    /// premium (`book_premium` where it gives none).
+    pub fn in_amounts(&self, book_premium: f64) -> TreatyKind {
         match *self {
+            TreatyKind::LossRatioStopLoss { attachment_ratio, limit_ratio, subject_premium } => {
+                let premium = subject_premium.unwrap_or(book_premium);
+                // (An infinite limit stays infinite, even on a premium of 0.)
+                let limit = if limit_ratio.is_infinite() { f64::INFINITY } else { limit_ratio * premium };
+                TreatyKind::AggregateStopLoss { attachment: attachment_ratio * premium, limit }
+            }
+            other => other,
+        }
+    }
+
+    /// What it recovers of a year whose loss kept so far is `kept`, `book_premium` being the
+    /// subject premium of a loss-ratio stop loss that gives none.
+    pub fn recovers(&self, kept: f64, book_premium: f64) -> f64 {
+        match self.in_amounts(book_premium) {
             TreatyKind::QuotaShare { cession } => cession * kept,
             TreatyKind::AggregateStopLoss { attachment, limit } => (kept - attachment).clamp(0.0, limit),
+            // (In amounts, it is an aggregate stop loss.)
+            TreatyKind::LossRatioStopLoss { .. } => 0.0,
         }
     }
 }
@@ -69,16 +92,29 @@ pub fn parse(file: &str, value: Option<&toml::Value>) -> Result<Vec<Treaty>> {
                     .ok_or_else(|| s.error("limit", "missing; the most it pays a year (or inf)"))?;
                 TreatyKind::AggregateStopLoss { attachment, limit }
             }
+            Some("loss_ratio_stop_loss") => {
+                let ratio = |s: &mut Section, key: &'static str, infinite_ok: bool, what: &str| {
+                    amount(s, key, infinite_ok)?.ok_or_else(|| s.error(key, format!("missing; {what}")))
+                };
+                let attachment_ratio =
+                    ratio(&mut s, "attachment_ratio", false, "the loss ratio above which it pays, e.g. 0.8")?;
+                let limit_ratio =
+                    ratio(&mut s, "limit_ratio", true, "the most it pays as a ratio of the premium, e.g. 0.5 (or inf)")?;
+                let subject_premium = amount(&mut s, "subject_premium", false)?;
+                TreatyKind::LossRatioStopLoss { attachment_ratio, limit_ratio, subject_premium }
+            }
             Some(other) => {
                 return Err(s.error(
                     "kind",
                     format!(
-                        "\"{}\" is not a treaty kind; expected \"quota_share\" or \"aggregate_stop_loss\"",
+                        "\"{}\" is not a treaty kind; expected \"quota_share\", \"aggregate_stop_loss\" or \"loss_ratio_stop_loss\"",
                         crate::text::printable(other)
                     ),
                 ))
             }
-            None => return Err(s.error("kind", "missing; \"quota_share\" or \"aggregate_stop_loss\"")),
+            None => {
+                return Err(s.error("kind", "missing; \"quota_share\", \"aggregate_stop_loss\" or \"loss_ratio_stop_loss\""))
+            }
         };
         let premium = amount(&mut s, "premium", false)?;
         let source = s.str_opt("source")?.unwrap_or("").to_string();

@@ -273,8 +273,8 @@ pub fn run_from<S: OutcomeSource>(
         ),
         None => (Vec::new(), Vec::new()),
     };
-    let reinsurance =
-        portfolio.as_ref().filter(|_| treaties).map(|p| reinsurance::apply(&model.assumptions.treaties, p.insured()));
+    // The treaties apply once the book is priced (a loss-ratio stop loss attaches at a ratio of its premium).
+    let treaty_years = portfolio.as_ref().filter(|_| treaties).map(|p| p.insured().to_vec());
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();
@@ -296,6 +296,8 @@ pub fn run_from<S: OutcomeSource>(
         None => (None, None, None, None),
     };
     let book = annual.then(|| premium::book(model, &exposures, &contributions, portfolio.as_ref()));
+    let book_premium = book.as_ref().and_then(|b| b.total.as_ref()).map_or(0.0, |p| p.technical_premium);
+    let reinsurance = treaty_years.map(|years| reinsurance::apply(&model.assumptions.treaties, &years, book_premium));
     Ok(RunResults {
         book,
         exposures,

@@ -15,16 +15,18 @@ pub struct Reinsurance {
     pub treaties: Vec<(ComponentResult, Option<f64>)>,
 }
 
-/// Applies `treaties` to the years' insured losses `insured` (one per iteration).
-pub fn apply(treaties: &[Treaty], insured: &[f64]) -> Reinsurance {
+/// Applies `treaties` to the years' insured losses `insured` (one per iteration);
+/// `book_premium` is the subject premium of a loss-ratio stop loss that gives none.
+pub fn apply(treaties: &[Treaty], insured: &[f64], book_premium: f64) -> Reinsurance {
     let iterations = insured.len() as u64;
     let mut net = insured.to_vec();
     let mut ceded = vec![0.0; insured.len()];
     let mut recoveries = Vec::with_capacity(treaties.len());
     for treaty in treaties {
         let mut recovered = Vec::new();
+        let kind = treaty.kind.in_amounts(book_premium);
         for (kept, ceded) in net.iter_mut().zip(ceded.iter_mut()) {
-            let r = treaty.kind.recovers(*kept);
+            let r = kind.recovers(*kept, book_premium);
             if r > 0.0 {
                 *kept -= r;
                 *ceded += r;
