@@ -8,6 +8,7 @@ mod engine_support;
 use breachcost::input::Mode;
 use common::{describe, run, stderr, write};
 use engine_support::{assert_within, simulate, Z};
+use polars::prelude::{ParquetReader, SerReader};
 
 const SEED: u64 = 777_000;
 
@@ -100,8 +101,20 @@ fn reports_carry_ceded_and_net_and_the_cost_of_each_treaty() {
     let exposures = write(dir.path(), "e.csv", BOOK);
     let out = dir.path().join("out");
     let (e, a, o) = (common::s(&exposures), common::s(&assumptions), common::s(&out));
-    let output =
-        run(&["simulate", "--exposures", e, "--assumptions", a, "--out", o, "--quiet", "--iterations", "20000"]);
+    let output = run(&[
+        "simulate",
+        "--exposures",
+        e,
+        "--assumptions",
+        a,
+        "--out",
+        o,
+        "--quiet",
+        "--iterations",
+        "20000",
+        "--ord",
+        "--ylt",
+    ]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let summary = std::fs::read_to_string(out.join("summary.csv")).expect("summary");
     assert!(summary.contains("\nPORTFOLIO,ceded,") && summary.contains("\nPORTFOLIO,net,"), "{summary}");
@@ -122,6 +135,38 @@ fn reports_carry_ceded_and_net_and_the_cost_of_each_treaty() {
     assert!(net.iter().zip(&insured).all(|(n, i)| n <= i), "{net:?} vs {insured:?}");
     let svg = std::fs::read_to_string(out.join("charts/exceedance_curve.svg")).expect("chart");
     assert!(svg.contains("net AEP after reinsurance"), "the chart draws the net curve");
+    // ORD: the net loss is the reinsurance perspective, ri_S1, its AEP exceedance.csv's.
+    let ri = common::Table::read(&out.join("ord/ri_S1_ept.csv"));
+    let aep: Vec<f64> = ri.rows.iter().filter(|r| ri.get(r, "EPType") == "3").map(|r| ri.num(r, "Loss")).collect();
+    assert_eq!(aep.iter().rev().copied().collect::<Vec<f64>>(), net, "ri AEP from the longest return period");
+    assert!(ri.rows.iter().all(|r| ["3", "4"].contains(&ri.get(r, "EPType"))), "no per-event net loss");
+    let palt = common::Table::read(&out.join("ord/ri_S1_palt.csv"));
+    let net_mean = summary.lines().find(|l| l.starts_with("PORTFOLIO,net,")).and_then(|l| l.split(',').nth(2));
+    assert_eq!(Some(palt.get(&palt.rows[0], "MeanLoss")), net_mean);
+    // The year loss table: the exposures' rows without reinsurance, then the PORTFOLIO's
+    // years, whose gross is the exposures' sum and whose insured loss is ceded + net.
+    let ylt = ParquetReader::new(std::fs::File::open(out.join("ylt.parquet")).expect("ylt")).finish().expect("reads");
+    let column = |name: &str| ylt.column(name).expect(name).f64().expect("f64").clone();
+    let ids = ylt.column("id").expect("id").str().expect("text").clone();
+    let years = ylt.column("iteration").expect("iteration").u64().expect("u64").clone();
+    let (gross, insured, ceded, net_years) = (column("gross"), column("insured"), column("ceded"), column("net"));
+    let mut sums = vec![0.0; 20_000];
+    let mut portfolio_net = 0.0;
+    for r in 0..ylt.height() {
+        let year = years.get(r).expect("iteration") as usize;
+        if ids.get(r) == Some("PORTFOLIO") {
+            let (i, c, n) =
+                (insured.get(r).expect("insured"), ceded.get(r).expect("ceded"), net_years.get(r).expect("net"));
+            assert!((gross.get(r).expect("gross") - sums[year]).abs() <= 1e-9 * sums[year], "year {year}");
+            assert!((c + n - i).abs() <= 1e-9 * i.max(1.0), "year {year}: {c} + {n} vs {i}");
+            portfolio_net += n;
+        } else {
+            assert!(ceded.get(r).is_none() && net_years.get(r).is_none(), "exposure rows cede nothing themselves");
+            sums[year] += gross.get(r).expect("gross");
+        }
+    }
+    let summary_net: f64 = net_mean.and_then(|m| m.parse().ok()).expect("a net mean");
+    assert!((portfolio_net / 20_000.0 - summary_net).abs() <= 1e-9 * summary_net, "{portfolio_net} vs {summary_net}");
     let total = &table.rows[2];
     assert_eq!(table.get(total, "treaty"), "TOTAL");
     assert_eq!(table.get(total, "premium"), "", "one treaty has no premium: no total premium");

@@ -229,7 +229,7 @@ pub fn run_with_progress<S: OutcomeSource<Error = Error>>(
     })?;
     bar.finish_and_clear();
     if let Some(writer) = ylt {
-        writer.finish(model)?;
+        writer.finish(model, &results)?;
     }
     Ok(results)
 }

@@ -3,7 +3,9 @@
 //! of detail, each with its own files `il_S<set>_<table>.csv`. Set 1 is the portfolio (one
 //! SummaryId), set 2 the exposures (one SummaryId each), so summing a table's MeanLoss counts
 //! each loss once. Per set: `ept` (exceedance probability table), `palt` (period average loss
-//! table) and `summary-info` (what each SummaryId stands for).
+//! table) and `summary-info` (what each SummaryId stands for). With `[[treaty]]` tables the
+//! portfolio's loss net of reinsurance is its reinsurance ("ri") perspective, `ri_S1_*`
+//! (aggregate curves only: a treaty acts on the year, so there is no net loss per event).
 
 use super::csv::Csv;
 use super::format::num;
@@ -20,16 +22,19 @@ pub fn render(results: &RunResults) -> Vec<ReportFile> {
     let mut files = Vec::new();
     // Oasis describes a summary set grouped by no field (the whole portfolio) this way.
     if let Some(p) = &results.portfolio {
-        files.extend(summary_set(1, "_not_set_", vec![("All-Risks", &p.insured)]));
+        files.extend(summary_set("il", 1, "_not_set_", vec![("All-Risks", &p.insured)]));
     }
     let exposures = results.exposures.iter().map(|e| (e.id.as_str(), &e.measures.insured)).collect();
-    files.extend(summary_set(2, "id", exposures));
+    files.extend(summary_set("il", 2, "id", exposures));
+    if let Some(r) = &results.reinsurance {
+        files.extend(summary_set("ri", 1, "_not_set_", vec![("All-Risks", &r.net)]));
+    }
     files
 }
 
-/// The files of summary set `set`: SummaryId k (from 1) is `members[k - 1]`, whose
-/// summary-info names it by `field`.
-fn summary_set(set: u32, field: &str, members: Vec<(&str, &MeasureResult)>) -> [ReportFile; 3] {
+/// The files of summary set `set` of perspective `perspective` (`il`, `ri`): SummaryId k
+/// (from 1) is `members[k - 1]`, whose summary-info names it by `field`.
+fn summary_set(perspective: &str, set: u32, field: &str, members: Vec<(&str, &MeasureResult)>) -> [ReportFile; 3] {
     let rows = 4 * RETURN_PERIODS.len() * members.len();
     let mut ept = Csv::with_capacity(&["SummaryId", "EPCalc", "EPType", "ReturnPeriod", "Loss"], Csv::room(rows, 0, 2));
     let mut palt = Csv::new(&["SummaryId", "SampleType", "MeanLoss", "SDLoss"]);
@@ -64,7 +69,9 @@ fn summary_set(set: u32, field: &str, members: Vec<(&str, &MeasureResult)>) -> [
         ]);
         info.row([summary_id, name.to_string()]);
     }
-    let file =
-        |table: &str, csv: Csv| ReportFile { path: format!("ord/il_S{set}_{table}.csv"), bytes: csv.into_bytes() };
+    let file = |table: &str, csv: Csv| ReportFile {
+        path: format!("ord/{perspective}_S{set}_{table}.csv"),
+        bytes: csv.into_bytes(),
+    };
     [file("ept", ept), file("palt", palt), file("summary-info", info)]
 }

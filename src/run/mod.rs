@@ -274,7 +274,7 @@ pub fn run_from<S: OutcomeSource>(
         None => (Vec::new(), Vec::new()),
     };
     // The treaties apply once the book is priced (a loss-ratio stop loss attaches at a ratio of its premium).
-    let treaty_years = portfolio.as_ref().filter(|_| treaties).map(|p| p.insured().to_vec());
+    let treaty_years = portfolio.as_ref().filter(|_| treaties).map(|p| p.years());
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();
@@ -297,7 +297,7 @@ pub fn run_from<S: OutcomeSource>(
     };
     let book = annual.then(|| premium::book(model, &exposures, &contributions, portfolio.as_ref()));
     let book_premium = book.as_ref().and_then(|b| b.total.as_ref()).map_or(0.0, |p| p.technical_premium);
-    let reinsurance = treaty_years.map(|years| reinsurance::apply(&model.assumptions.treaties, &years, book_premium));
+    let reinsurance = treaty_years.map(|years| reinsurance::apply(&model.assumptions.treaties, years, book_premium));
     Ok(RunResults {
         book,
         exposures,
@@ -630,6 +630,12 @@ impl PortfolioYears {
             type_names.enumerate().map(|(c, name)| statistics(name, c, gross_mean)).collect(),
             section_names.enumerate().map(|(c, name)| statistics(name, types + c, insured_mean)).collect(),
         )
+    }
+
+    /// Copies of the gross, retained and insured loss of each iteration.
+    fn years(&self) -> [Vec<f64>; 3] {
+        let retained = self.insured.as_ref().map_or_else(|| vec![0.0; self.gross.len()], |[_, r, ..]| r.clone());
+        [self.gross.clone(), retained, self.insured().to_vec()]
     }
 
     /// The insured loss of each iteration.

@@ -13,11 +13,24 @@ pub struct Reinsurance {
     /// Per treaty, in order: the statistics of its annual recoveries (`share_of_mean`: of the
     /// insured mean), and its premium if given.
     pub treaties: Vec<(ComponentResult, Option<f64>)>,
+    /// The portfolio's years, for the year loss table.
+    pub years: PortfolioYearLosses,
 }
 
-/// Applies `treaties` to the years' insured losses `insured` (one per iteration);
-/// `book_premium` is the subject premium of a loss-ratio stop loss that gives none.
-pub fn apply(treaties: &[Treaty], insured: &[f64], book_premium: f64) -> Reinsurance {
+/// The portfolio's losses year by year (one value per iteration each).
+#[derive(Debug, Clone, Default)]
+pub struct PortfolioYearLosses {
+    pub gross: Vec<f64>,
+    pub retained: Vec<f64>,
+    pub insured: Vec<f64>,
+    pub ceded: Vec<f64>,
+    pub net: Vec<f64>,
+}
+
+/// Applies `treaties` to the years' insured losses (one per iteration, with their gross and
+/// retained beside); `book_premium` is the subject premium of a loss-ratio stop loss that
+/// gives none.
+pub fn apply(treaties: &[Treaty], [gross, retained, insured]: [Vec<f64>; 3], book_premium: f64) -> Reinsurance {
     let iterations = insured.len() as u64;
     let mut net = insured.to_vec();
     let mut ceded = vec![0.0; insured.len()];
@@ -42,10 +55,11 @@ pub fn apply(treaties: &[Treaty], insured: &[f64], book_premium: f64) -> Reinsur
         .map(|(t, r)| (ComponentResult::of(&t.name, r, iterations, insured_mean), t.premium))
         .collect();
     let positive =
-        |values: Vec<f64>| vec![Segment::from(values.into_iter().filter(|v| *v > 0.0).collect::<Vec<f64>>())];
+        |values: &[f64]| vec![Segment::from(values.iter().copied().filter(|v| *v > 0.0).collect::<Vec<f64>>())];
     Reinsurance {
-        ceded: measure(positive(ceded), None, iterations).0,
-        net: measure(positive(net), None, iterations).0,
+        ceded: measure(positive(&ceded), None, iterations).0,
+        net: measure(positive(&net), None, iterations).0,
         treaties,
+        years: PortfolioYearLosses { gross, retained, insured, ceded, net },
     }
 }
