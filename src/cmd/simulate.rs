@@ -406,6 +406,12 @@ fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::pa
     }
     if let Some(p) = &results.portfolio {
         line(report::PORTFOLIO_ID, &p.gross)?;
+        if let Some(r) = &results.reinsurance {
+            // The book's insured loss, and what the treaties leave the insurer.
+            line("PORTFOLIO insured", &p.insured)?;
+            line("PORTFOLIO ceded", &r.ceded)?;
+            line("PORTFOLIO net", &r.net)?;
+        }
     }
     outln!(
         "gross {per}; {} breaches in {:.2} s (engine {:.2} million breaches/s); reports in {}",
