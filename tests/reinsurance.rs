@@ -170,6 +170,23 @@ fn reports_carry_ceded_and_net_and_the_cost_of_each_treaty() {
     let total = &table.rows[2];
     assert_eq!(table.get(total, "treaty"), "TOTAL");
     assert_eq!(table.get(total, "premium"), "", "one treaty has no premium: no total premium");
+    assert_eq!(table.get(total, "net_cost"), "", "nor a net cost");
+    // The capital relief: TVaR99 − mean of the insured loss less that of the net loss
+    // (the default capital measure), worth the cost of capital a year.
+    let summary_table = common::Table::read(&out.join("summary.csv"));
+    let capital = |measure: &str| {
+        let row = summary_table.row("PORTFOLIO", measure);
+        summary_table.num(row, "tvar_99") - summary_table.num(row, "mean")
+    };
+    let relief = capital("insured") - capital("net");
+    assert!(relief > 0.0);
+    assert!((table.num(total, "capital_relief") - relief).abs() <= 1e-9 * relief, "{relief}");
+    let pricing = common::Table::read(&out.join("pricing.csv"));
+    let book = pricing.rows.iter().find(|r| pricing.get(r, "id") == "PORTFOLIO").expect("book");
+    let cost_of_capital = pricing.num(book, "risk_load") / pricing.num(book, "capital");
+    let value = table.num(total, "relief_value");
+    assert!((value - cost_of_capital * relief).abs() <= 1e-9 * value, "{value} vs {cost_of_capital} × {relief}");
+    assert_eq!(table.get(qs, "capital_relief"), "", "relief is the treaties' together");
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! `reinsurance.csv` (annual mode, with `[[treaty]]` tables): each treaty's annual recoveries,
 //! in the order they apply, its premium where given and what it costs the insurer over its
-//! expected recovery; then the totals.
+//! expected recovery; then the totals, with the capital the treaties spare (the portfolio's
+//! capital on its insured loss less that on its net loss, by `[pricing] capital_measure`), what
+//! that relief is worth a year at the cost of capital, and the cost of the reinsurance net of it.
 
 use super::csv::Csv;
 use super::format::num;
 use crate::engine::Model;
 use crate::run::RunResults;
 
-pub const HEADER: [&str; 11] = [
+pub const HEADER: [&str; 14] = [
     "treaty",
     "kind",
     "expected_recovery",
@@ -19,6 +21,9 @@ pub const HEADER: [&str; 11] = [
     "prob_recovery",
     "premium",
     "cost_over_recovery",
+    "capital_relief",
+    "relief_value",
+    "net_cost",
 ];
 
 /// The table, or `None` without treaties.
@@ -32,6 +37,7 @@ pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
         cells.extend([c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero].map(num));
         cells.push(premium.map_or(String::new(), num));
         cells.push(premium.map_or(String::new(), |p| num(p - c.mean)));
+        cells.extend(["", "", ""].map(String::from));
         premiums = premiums.zip(*premium).map(|(a, b)| a + b);
         csv.row(cells);
     }
@@ -42,6 +48,10 @@ pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
     cells.extend([ceded.mean, ceded.sd, ceded.p50, ceded.p95, ceded.p99, share, ceded.prob_nonzero].map(num));
     cells.push(premiums.map_or(String::new(), num));
     cells.push(premiums.map_or(String::new(), |p| num(p - ceded.mean)));
+    let relief = r.gross_capital - r.net_capital;
+    let value = model.assumptions.pricing.cost_of_capital * relief;
+    cells.extend([num(relief), num(value)]);
+    cells.push(premiums.map_or(String::new(), |p| num(p - ceded.mean - value)));
     csv.row(cells);
     Some(csv.into_bytes())
 }

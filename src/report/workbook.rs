@@ -107,7 +107,10 @@ pub fn kind_of(name: &str) -> Kind {
         | "co_tvar_99"
         | "expected_recovery"
         | "premium"
-        | "cost_over_recovery" => Kind::Money,
+        | "cost_over_recovery"
+        | "capital_relief"
+        | "relief_value"
+        | "net_cost" => Kind::Money,
         _ => Kind::Number,
     }
 }

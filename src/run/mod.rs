@@ -297,7 +297,10 @@ pub fn run_from<S: OutcomeSource>(
     };
     let book = annual.then(|| premium::book(model, &exposures, &contributions, portfolio.as_ref()));
     let book_premium = book.as_ref().and_then(|b| b.total.as_ref()).map_or(0.0, |p| p.technical_premium);
-    let reinsurance = treaty_years.map(|years| reinsurance::apply(&model.assumptions.treaties, years, book_premium));
+    let reinsurance = treaty_years.zip(portfolio.as_ref()).map(|(years, p)| {
+        let capital = (&p.insured.summary, model.assumptions.pricing.capital_measure);
+        reinsurance::apply(&model.assumptions.treaties, years, book_premium, capital)
+    });
     Ok(RunResults {
         book,
         exposures,
