@@ -103,6 +103,7 @@ fn bad_oed_inputs_are_one_line_errors() {
         ("a,1,USD,lots,USD,1,1,CYB,", "row 1, field AnnualRevenue: \"lots\": expected a number"),
         ("a,1,USD,1000000,EUR,1,1,CYB,", "field AnnualRevenueCurrency: \"EUR\": differs from AccCurrency USD"),
         ("a,1,USD,1000000,USD,1,1.5,CYB,", "field LayerParticipation: \"1.5\": expected a share"),
+        ("a,1,USD,0,USD,1,1,CYB,", "field NumberOfRecords/AnnualRevenue: \"\": neither is given"),
         ("a,1,USD,1000000,USD,1,1,BI;XYZ,", "field PolCoverage: \"BI;XYZ\": XYZ is not an OED cyber coverage code"),
         (
             "a,1,USD,1000000,USD,1,1,CYB,5",

@@ -143,13 +143,22 @@ pub(super) fn translate(table: &TextTable, label: &str) -> Result<(TextTable, Oe
         if let Some(code) = row.naics(&mut used) {
             set("industry", code);
         }
-        if let Some(records) = row.amount("NumberOfRecords", &mut used)?.filter(|r| *r > 0.0) {
+        let records = row.amount("NumberOfRecords", &mut used)?.filter(|r| *r > 0.0);
+        let revenue = row.amount("AnnualRevenue", &mut used)?.filter(|r| *r > 0.0);
+        if records.is_none() && revenue.is_none() {
+            return Err(row.error(
+                "NumberOfRecords/AnnualRevenue",
+                "",
+                "neither is given (or both are 0): breachcost needs the records held or the revenue to estimate them from",
+            ));
+        }
+        if let Some(records) = records {
             if records.fract() != 0.0 {
-                return Err(row.error("NumberOfRecords", &records.to_string(), "a whole number of records"));
+                return Err(row.error("NumberOfRecords", &records.to_string(), "expected a whole number of records"));
             }
             set("records", format!("{records}"));
         }
-        if let Some(revenue) = row.amount("AnnualRevenue", &mut used)?.filter(|r| *r > 0.0) {
+        if let Some(revenue) = revenue {
             set("revenue", revenue.to_string());
         }
         let currency = row.required_text("AccCurrency", &mut used)?.to_uppercase();
