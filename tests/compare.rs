@@ -288,3 +288,35 @@ fn the_readme_example_prints_what_the_readme_shows() {
         );
     }
 }
+
+/// In breach mode a saving is a breach's, not a year's: no return on an annual cost.
+#[test]
+fn breach_mode_sets_no_annual_cost_against_a_breach() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let case = common::manifest_path("assumptions/mr-cooper-2023.csv");
+    let o = run(&[
+        "compare",
+        "--exposures",
+        s(&case),
+        "--mode",
+        "breach",
+        "--iterations",
+        "5000",
+        "--alt",
+        "name=IR plan,controls=+ir_plan,cost=100K",
+        "--out",
+        s(&out),
+        "--no-charts",
+    ]);
+    assert_success(&o);
+    let printed = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        printed.contains("a breach") && printed.contains("pairing the breaches") && !printed.contains("per $1"),
+        "{printed}"
+    );
+    let table = Table::read(&out.join("alternatives.csv"));
+    let alt = &table.rows[1];
+    assert_eq!((table.get(alt, "return_on_cost"), table.get(alt, "cost_of_risk")), ("", ""));
+    assert!(table.num(alt, "gross_saving") > 0.0);
+}

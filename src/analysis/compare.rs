@@ -222,9 +222,9 @@ impl Alternative {
     }
 
     /// The expected gross saving a year per unit of what the change costs a year (with a
-    /// cost above zero).
-    pub fn return_on_cost(&self) -> Option<f64> {
-        let cost = self.outcome.cost.filter(|c| *c > 0.0)?;
+    /// cost above zero; in annual mode: a breach mode saving is a breach's, not a year's).
+    pub fn return_on_cost(&self, mode: Mode) -> Option<f64> {
+        let cost = self.outcome.cost.filter(|c| *c > 0.0 && mode == Mode::Annual)?;
         Some(self.saving(0, 0).0 / cost)
     }
 
@@ -238,9 +238,10 @@ impl Alternative {
         Some((alt - base, retained.ci.map(|(low, high)| (fixed + low, fixed + high))))
     }
 
-    /// The saving in gross TVaR99 (the mean of the worst 1% of years) per unit of the cost.
-    pub fn tail_return_on_cost(&self) -> Option<f64> {
-        let cost = self.outcome.cost.filter(|c| *c > 0.0)?;
+    /// The saving in gross TVaR99 (the mean of the worst 1% of years) per unit of the cost
+    /// (annual mode).
+    pub fn tail_return_on_cost(&self, mode: Mode) -> Option<f64> {
+        let cost = self.outcome.cost.filter(|c| *c > 0.0 && mode == Mode::Annual)?;
         Some(self.saving(0, 3).0 / cost)
     }
 }

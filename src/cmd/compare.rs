@@ -261,7 +261,9 @@ fn print_summary(c: &Comparison, out: &std::path::Path) -> Result<()> {
     }
     for a in &c.alternatives {
         let (saving, ci) = a.saving(0, 0);
-        if saving == 0.0 && ci.is_none_or(|(lo, hi)| lo == 0.0 && hi == 0.0) {
+        // Below half a unit of money either way is rounding, not a change.
+        let nothing = |x: f64| x.abs() < 0.5;
+        if nothing(saving) && ci.is_none_or(|(lo, hi)| nothing(lo) && nothing(hi)) {
             continue;
         }
         let interval = ci.map_or_else(String::new, |(lo, hi)| format!(" (95% CI {} to {})", money(lo), money(hi)));
@@ -269,9 +271,9 @@ fn print_summary(c: &Comparison, out: &std::path::Path) -> Result<()> {
         let what = if saving >= 0.0 { "saves" } else { "adds" };
         let mut line =
             format!("{}: {what} {} of gross loss a {per}{interval}", printable(&a.outcome.name), money(saving.abs()));
-        if let (Some(cost), Some(ret)) = (a.outcome.cost, a.return_on_cost()) {
+        if let (Some(cost), Some(ret)) = (a.outcome.cost, a.return_on_cost(c.mode)) {
             line.push_str(&format!("; for {} a year, {ret:.2} per $1", money(cost)));
-            if let Some(tail) = a.tail_return_on_cost() {
+            if let Some(tail) = a.tail_return_on_cost(c.mode) {
                 line.push_str(&format!(" ({tail:.2} per $1 off the mean of the worst 1% of years)"));
             }
         }
@@ -282,7 +284,8 @@ fn print_summary(c: &Comparison, out: &std::path::Path) -> Result<()> {
         if let (Some(se), Some(unpaired)) = (d.se, d.unpaired_se) {
             if unpaired > 0.0 {
                 outln!(
-                    "pairing the years: the gross mean difference of {} has standard error {} against {} for independent runs ({})",
+                    "pairing the {}: the gross mean difference of {} has standard error {} against {} for independent runs ({})",
+                    if c.mode == Mode::Annual { "years" } else { "breaches" },
                     printable(&a.outcome.name),
                     money(se),
                     money(unpaired),

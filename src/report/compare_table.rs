@@ -106,8 +106,8 @@ pub fn render_alternatives(c: &Comparison) -> Vec<u8> {
         cells.push(num(a.saving(1, 0).0));
         cells.push(num(a.saving(1, 3).0));
         cells.push(cell(a.cost_of_risk_change(c).map(|change| change.0)));
-        cells.push(cell(a.return_on_cost()));
-        cells.push(cell(a.tail_return_on_cost()));
+        cells.push(cell(a.return_on_cost(c.mode)));
+        cells.push(cell(a.tail_return_on_cost(c.mode)));
         csv.row(cells);
     }
     csv.into_bytes()

@@ -132,7 +132,9 @@ fn saving(alt: &Alternative, m: usize) -> Option<(f64, Option<(f64, f64)>)> {
 /// What a saving does to `what`, in words: "lowers the mean gross annual loss by $360K (95%
 /// interval $287K to $433K)".
 fn effect((saving, ci): (f64, Option<(f64, f64)>), what: &str) -> String {
-    if saving == 0.0 && ci.is_none_or(|ci| ci == (0.0, 0.0)) {
+    // Below half a unit of money either way is rounding (retained = gross − insured), not a change.
+    let nothing = |x: f64| x.abs() < 0.5;
+    if nothing(saving) && ci.is_none_or(|(lo, hi)| nothing(lo) && nothing(hi)) {
         return format!("leaves the {what} as it is");
     }
     // The interval of the amount the verb names.
@@ -155,7 +157,7 @@ fn one_in_100(outcome: &Outcome, m: usize) -> Option<f64> {
 fn return_on_cost(c: &Comparison, alt: &Alternative) -> Option<(f64, Option<(f64, f64)>)> {
     let cost = alt.outcome.cost.filter(|_| c.mode == Mode::Annual)?;
     let (_, ci) = saving(alt, GROSS)?;
-    Some((alt.return_on_cost()?, ci.map(|(lo, hi)| (lo / cost, hi / cost))))
+    Some((alt.return_on_cost(c.mode)?, ci.map(|(lo, hi)| (lo / cost, hi / cost))))
 }
 
 fn ratio(x: f64) -> String {
