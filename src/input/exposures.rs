@@ -269,12 +269,12 @@ impl Exposures {
     }
 
     fn from_table(table: TextTable, label: &str) -> Result<Exposures> {
-        let (table, oed) = match super::oed::is_oed(&table.names) {
-            true if table.height > 0 => {
-                let (translated, report) = super::oed::translate(&table, label)?;
+        let (table, oed) = match super::oed::is_oed(&table.names) && table.height > 0 {
+            true => {
+                let (translated, report) = super::oed::translate(table, label)?;
                 (translated, Some(report))
             }
-            _ => (table, None),
+            false => (table, None),
         };
         let column_of = |name: &str| table.names.iter().position(|n| n == name);
         // Records may be estimated from revenue, or not needed where `affected` is known.

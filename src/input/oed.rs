@@ -26,6 +26,8 @@
 //! breachcost does not model it. An account's rows (one per policy) must agree on the
 //! account's own fields.
 
+use std::collections::HashMap;
+
 use super::text_table::TextTable;
 use crate::error::{Error, Result};
 
@@ -91,15 +93,27 @@ pub fn is_oed(names: &[String]) -> bool {
 }
 
 /// breachcost's table for the OED account table `table` (see the module's notes).
-pub(super) fn translate(table: &TextTable, label: &str) -> Result<(TextTable, OedReport)> {
-    let field = |name: &str| table.names.iter().position(|n| n.eq_ignore_ascii_case(name));
-    let mut used: Vec<usize> = Vec::new();
-    let mut out = Output::default();
-    let columns = out.columns();
-    let mut accounts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let mut ids = std::collections::HashMap::new();
+pub(super) fn translate(mut table: TextTable, label: &str) -> Result<(TextTable, OedReport)> {
+    // Each field is looked up once (matched without regard to case), then found by its name.
+    let found: std::cell::RefCell<HashMap<String, Option<usize>>> = Default::default();
+    let names = table.names.clone();
+    let field = |name: &str| {
+        if let Some(&at) = found.borrow().get(name) {
+            return at;
+        }
+        let at = names.iter().position(|n| n.eq_ignore_ascii_case(name));
+        found.borrow_mut().insert(name.to_string(), at);
+        at
+    };
+    let mut used = vec![false; table.names.len()];
+    let mut rows: Vec<Vec<Option<String>>> = Vec::with_capacity(table.height);
+    let columns = output_columns();
+    let coverages = coverage_fields();
+    let industries = industry_fields();
+    let mut accounts: HashMap<String, usize> = HashMap::new();
+    let mut ids = HashMap::new();
     for r in 0..table.height {
-        let row = Row { table, label, r, field: &field };
+        let row = Row { table: &table, label, r, field: &field, industries: &industries };
         let account = row.required_text("AccNumber", &mut used)?;
         let policy = row.required_text("PolNumber", &mut used)?;
         let id = format!("{account}/{policy}");
@@ -196,17 +210,14 @@ pub(super) fn translate(table: &TextTable, label: &str) -> Result<(TextTable, Oe
             * row.share("AccParticipation", &mut used)?.unwrap_or(1.0);
         set("share", share.to_string());
         let covered = row.coverages(&mut used)?;
-        for (code, suffixes) in COVERAGES {
-            for (kind, column) in [("PolLimit", "section_sublimit_"), ("PolDed", "section_retention_")] {
-                for suffix in suffixes {
-                    let name = format!("{kind}{suffix}");
-                    if let Some(amount) = row.amount(&name, &mut used)?.filter(|a| *a > 0.0) {
-                        set(&format!("{column}{CODE_PREFIX}{code}"), amount.to_string());
-                    }
+        for coverage in &coverages {
+            for (field, column) in &coverage.terms {
+                if let Some(amount) = row.amount(field, &mut used)?.filter(|a| *a > 0.0) {
+                    set(column, amount.to_string());
                 }
             }
-            if !covered.contains(&code) {
-                set(&format!("section_sublimit_{CODE_PREFIX}{code}"), "0".into());
+            if !covered.contains(&coverage.code) {
+                set(&coverage.sublimit, "0".into());
             }
         }
         for (hours, days) in [("waiting_period_hours", "BIWaitingPeriod"), ("period_of_restoration_hours", "BIPOI")] {
@@ -214,71 +225,88 @@ pub(super) fn translate(table: &TextTable, label: &str) -> Result<(TextTable, Oe
                 set(hours, (d * 24.0).to_string());
             }
         }
-        out.rows.push(cells);
+        rows.push(cells);
     }
-    // Every other field rides along as an extra column.
+    // Every other field rides along as an extra column (moved, not copied).
+    let missing = REQUIRED.iter().filter(|f| field(f).is_none()).map(|f| f.to_string()).collect();
     let mut names = columns;
-    let mut extra = Vec::new();
-    for (c, name) in table.names.iter().enumerate() {
-        if used.contains(&c) || names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            continue;
-        }
-        extra.push(c);
-        names.push(name.clone());
-    }
     let mut out_columns: Vec<Vec<Option<String>>> = vec![Vec::with_capacity(table.height); names.len()];
-    for cells in out.rows {
+    for cells in rows {
         for (column, cell) in out_columns.iter_mut().zip(cells) {
             column.push(cell);
         }
     }
-    for (k, &c) in extra.iter().enumerate() {
-        out_columns[names.len() - extra.len() + k] = table.columns[c].clone();
-    }
-    let report = OedReport {
-        used: table.names.iter().enumerate().filter(|(c, _)| used.contains(c)).map(|(_, n)| n.clone()).collect(),
-        ignored: extra
-            .iter()
-            .filter(|&&c| table.columns[c].iter().any(Option::is_some))
-            .map(|&c| table.names[c].clone())
-            .collect(),
-        missing: REQUIRED.iter().filter(|f| field(f).is_none()).map(|f| f.to_string()).collect(),
-    };
-    Ok((TextTable { names, columns: out_columns, height: table.height }, report))
-}
-
-/// The translated rows, cell by cell in [`Output::columns`]' order.
-#[derive(Default)]
-struct Output {
-    rows: Vec<Vec<Option<String>>>,
-}
-
-impl Output {
-    /// breachcost's columns the translation may fill.
-    fn columns(&self) -> Vec<String> {
-        let mut names: Vec<String> = [
-            "id",
-            "name",
-            "industry",
-            "records",
-            "revenue",
-            "currency",
-            "retention",
-            "limit",
-            "aggregate_limit",
-            "share",
-            "waiting_period_hours",
-            "period_of_restoration_hours",
-        ]
-        .map(String::from)
-        .to_vec();
-        for (code, _) in COVERAGES {
-            for column in ["section_sublimit_", "section_retention_"] {
-                names.push(format!("{column}{CODE_PREFIX}{code}"));
-            }
+    let mut ignored = Vec::new();
+    for (c, name) in table.names.iter().enumerate() {
+        if used[c] || names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            continue;
         }
-        names
+        let column = std::mem::take(&mut table.columns[c]);
+        if column.iter().any(Option::is_some) {
+            ignored.push(name.clone());
+        }
+        names.push(name.clone());
+        out_columns.push(column);
     }
+    let used = table.names.iter().zip(&used).filter(|(_, u)| **u).map(|(n, _)| n.clone()).collect();
+    Ok((TextTable { names, columns: out_columns, height: table.height }, OedReport { used, ignored, missing }))
+}
+
+/// breachcost's columns the translation may fill.
+fn output_columns() -> Vec<String> {
+    let mut names: Vec<String> = [
+        "id",
+        "name",
+        "industry",
+        "records",
+        "revenue",
+        "currency",
+        "retention",
+        "limit",
+        "aggregate_limit",
+        "share",
+        "waiting_period_hours",
+        "period_of_restoration_hours",
+    ]
+    .map(String::from)
+    .to_vec();
+    for (code, _) in COVERAGES {
+        for column in ["section_sublimit_", "section_retention_"] {
+            names.push(format!("{column}{CODE_PREFIX}{code}"));
+        }
+    }
+    names
+}
+
+/// One coverage's fields and the columns they fill.
+struct CoverageFields {
+    code: &'static str,
+    /// (OED field, breachcost column): its sublimits, then its sub-deductibles.
+    terms: Vec<(String, String)>,
+    /// The column of its sublimit, 0 where `PolCoverage` leaves it out.
+    sublimit: String,
+}
+
+/// Every coverage's fields, named once for all rows.
+fn coverage_fields() -> Vec<CoverageFields> {
+    COVERAGES
+        .iter()
+        .map(|&(code, suffixes)| {
+            let mut terms = Vec::new();
+            for (kind, column) in [("PolLimit", "section_sublimit_"), ("PolDed", "section_retention_")] {
+                for suffix in suffixes {
+                    terms.push((format!("{kind}{suffix}"), format!("{column}{CODE_PREFIX}{code}")));
+                }
+            }
+            CoverageFields { code, terms, sublimit: format!("section_sublimit_{CODE_PREFIX}{code}") }
+        })
+        .collect()
+}
+
+/// The (`IndustrySchemeN`, `IndustryCodeN`) pairs looked for: without N, then N from 1 to 9.
+fn industry_fields() -> Vec<(String, String)> {
+    let suffixes = std::iter::once(String::new()).chain((1..=9).map(|n| n.to_string()));
+    suffixes.map(|n| (format!("IndustryScheme{n}"), format!("IndustryCode{n}"))).collect()
 }
 
 /// One row of the OED table being read.
@@ -287,6 +315,8 @@ struct Row<'a, F: Fn(&str) -> Option<usize>> {
     label: &'a str,
     r: usize,
     field: &'a F,
+    /// The industry scheme and code fields ([`industry_fields`]).
+    industries: &'a [(String, String)],
 }
 
 impl<F: Fn(&str) -> Option<usize>> Row<'_, F> {
@@ -296,20 +326,18 @@ impl<F: Fn(&str) -> Option<usize>> Row<'_, F> {
     }
 
     /// The trimmed text of `name`, if the file has the field and the cell is not blank.
-    fn text(&self, name: &str, used: &mut Vec<usize>) -> Option<String> {
+    fn text(&self, name: &str, used: &mut [bool]) -> Option<String> {
         let c = (self.field)(name)?;
-        if !used.contains(&c) {
-            used.push(c);
-        }
+        used[c] = true;
         self.table.columns[c][self.r].as_deref().map(str::trim).filter(|t| !t.is_empty()).map(String::from)
     }
 
-    fn required_text(&self, name: &str, used: &mut Vec<usize>) -> Result<String> {
+    fn required_text(&self, name: &str, used: &mut [bool]) -> Result<String> {
         self.text(name, used).ok_or_else(|| self.error(name, "", "is blank; the OED cyber schema requires it"))
     }
 
     /// A number ≥ 0 (OED amounts), if given.
-    fn amount(&self, name: &str, used: &mut Vec<usize>) -> Result<Option<f64>> {
+    fn amount(&self, name: &str, used: &mut [bool]) -> Result<Option<f64>> {
         let Some(text) = self.text(name, used) else { return Ok(None) };
         match text.parse::<f64>() {
             Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x)),
@@ -318,7 +346,7 @@ impl<F: Fn(&str) -> Option<usize>> Row<'_, F> {
     }
 
     /// A share from 0 to 1, if given.
-    fn share(&self, name: &str, used: &mut Vec<usize>) -> Result<Option<f64>> {
+    fn share(&self, name: &str, used: &mut [bool]) -> Result<Option<f64>> {
         match self.amount(name, used)? {
             Some(x) if x > 1.0 => Err(self.error(name, &x.to_string(), "expected a share from 0 to 1 (12% as 0.12)")),
             other => Ok(other),
@@ -326,12 +354,9 @@ impl<F: Fn(&str) -> Option<usize>> Row<'_, F> {
     }
 
     /// The NAICS code among `IndustrySchemeN`/`IndustryCodeN` (N from 1; or without N).
-    fn naics(&self, used: &mut Vec<usize>) -> Option<String> {
-        let suffixes = std::iter::once(String::new()).chain((1..=9).map(|n| n.to_string()));
-        for n in suffixes {
-            let scheme = self.text(&format!("IndustryScheme{n}"), used);
-            let code = self.text(&format!("IndustryCode{n}"), used);
-            if let (Some(scheme), Some(code)) = (scheme, code) {
+    fn naics(&self, used: &mut [bool]) -> Option<String> {
+        for (scheme, code) in self.industries {
+            if let (Some(scheme), Some(code)) = (self.text(scheme, used), self.text(code, used)) {
                 if scheme.eq_ignore_ascii_case("NAICS") {
                     return Some(code);
                 }
@@ -341,7 +366,7 @@ impl<F: Fn(&str) -> Option<usize>> Row<'_, F> {
     }
 
     /// The coverage codes `PolCoverage` lists (all without one, or with `CYB`).
-    fn coverages(&self, used: &mut Vec<usize>) -> Result<Vec<&'static str>> {
+    fn coverages(&self, used: &mut [bool]) -> Result<Vec<&'static str>> {
         let all: Vec<&'static str> = COVERAGES.iter().map(|(code, _)| *code).collect();
         let Some(text) = self.text("PolCoverage", used) else { return Ok(all) };
         let mut out = Vec::new();
