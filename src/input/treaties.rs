@@ -28,28 +28,37 @@ impl TreatyKind {
         }
     }
 
-    /// The treaty with its terms in amounts: a loss-ratio stop loss's ratios times its subject
-    /// premium (`book_premium` where it gives none).
-    pub fn in_amounts(&self, book_premium: f64) -> TreatyKind {
+    /// Its terms in amounts: a loss-ratio stop loss's ratios times its subject premium
+    /// (`book_premium` where it gives none).
+    pub fn in_amounts(&self, book_premium: f64) -> Terms {
         match *self {
+            TreatyKind::QuotaShare { cession } => Terms::Cession(cession),
+            TreatyKind::AggregateStopLoss { attachment, limit } => Terms::Layer { attachment, limit },
             TreatyKind::LossRatioStopLoss { attachment_ratio, limit_ratio, subject_premium } => {
                 let premium = subject_premium.unwrap_or(book_premium);
                 // (An infinite limit stays infinite, even on a premium of 0.)
                 let limit = if limit_ratio.is_infinite() { f64::INFINITY } else { limit_ratio * premium };
-                TreatyKind::AggregateStopLoss { attachment: attachment_ratio * premium, limit }
+                Terms::Layer { attachment: attachment_ratio * premium, limit }
             }
-            other => other,
         }
     }
+}
 
-    /// What it recovers of a year whose loss kept so far is `kept`, `book_premium` being the
-    /// subject premium of a loss-ratio stop loss that gives none.
-    pub fn recovers(&self, kept: f64, book_premium: f64) -> f64 {
-        match self.in_amounts(book_premium) {
-            TreatyKind::QuotaShare { cession } => cession * kept,
-            TreatyKind::AggregateStopLoss { attachment, limit } => (kept - attachment).clamp(0.0, limit),
-            // (In amounts, it is an aggregate stop loss.)
-            TreatyKind::LossRatioStopLoss { .. } => 0.0,
+/// A treaty's terms in amounts ([`TreatyKind::in_amounts`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Terms {
+    /// Cedes this share of the year's kept loss.
+    Cession(f64),
+    /// Pays the year's kept loss above `attachment`, at most `limit`.
+    Layer { attachment: f64, limit: f64 },
+}
+
+impl Terms {
+    /// What it recovers of a year whose loss kept so far is `kept`.
+    pub fn recovers(&self, kept: f64) -> f64 {
+        match *self {
+            Terms::Cession(cession) => cession * kept,
+            Terms::Layer { attachment, limit } => (kept - attachment).clamp(0.0, limit),
         }
     }
 }

@@ -50,9 +50,9 @@ pub fn apply(
     let mut recoveries = Vec::with_capacity(treaties.len());
     for treaty in treaties {
         let mut recovered = Vec::new();
-        let kind = treaty.kind.in_amounts(book_premium);
+        let terms = treaty.kind.in_amounts(book_premium);
         for (kept, ceded) in net.iter_mut().zip(ceded.iter_mut()) {
-            let r = kind.recovers(*kept, book_premium);
+            let r = terms.recovers(*kept);
             if r > 0.0 {
                 *kept -= r;
                 *ceded += r;
