@@ -167,16 +167,11 @@ impl Chart for ExceedanceChart {
             .y_label_area_size(80)
             .build_cartesian_2d(x_range, style::Ticked::log(y_lo, y_hi))
             .map_err(fail)?;
-        chart
-            .configure_mesh()
+        style::house_mesh(&mut chart.configure_mesh())
             .x_label_formatter(&period_tick)
             .y_label_formatter(&format::money_tick)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
-            .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
-            .label_style(style::text(style::TICK_SIZE, style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(style::GRID_LIGHT)
             .draw()
             .map_err(fail)?;
 
@@ -365,16 +360,11 @@ impl SavingsChart {
             .y_label_area_size(y_label_area)
             .build_cartesian_2d(x_lo..x_hi, style::Ticked::new(y_range.clone(), centres.to_vec(), Vec::new()))
             .map_err(fail)?;
-        chart
-            .configure_mesh()
+        style::house_mesh(&mut chart.configure_mesh())
             .disable_y_mesh()
             .x_label_formatter(&signed_money_tick)
             .y_label_formatter(&y_tick)
             .x_desc(self.x_desc)
-            .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
-            .label_style(style::text(style::TICK_SIZE, style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(style::GRID_LIGHT)
             .x_max_light_lines(1)
             .x_labels(6)
             .draw()

@@ -121,16 +121,11 @@ impl ConvergenceChart {
             .y_label_area_size(85)
             .build_cartesian_2d(0.0..x_hi.max(1.0), y_lo..y_hi)
             .map_err(fail)?;
-        chart
-            .configure_mesh()
+        style::house_mesh(&mut chart.configure_mesh())
             .x_label_formatter(&format::count_axis_tick)
             .y_label_formatter(&format::money_axis_tick)
             .x_desc(x_desc)
             .y_desc(format!("{} (USD)", panel.name))
-            .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
-            .label_style(style::text(style::TICK_SIZE, style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(style::GRID_LIGHT)
             .x_max_light_lines(1)
             .y_max_light_lines(1)
             .x_labels(10)

@@ -251,16 +251,11 @@ impl Chart for ExceedanceChart {
             .build_cartesian_2d(x_range(), y_range())
             .map_err(fail)?
             .set_secondary_coord(x_range(), y_range());
-        chart
-            .configure_mesh()
+        style::house_mesh(&mut chart.configure_mesh())
             .x_label_formatter(&format::money_tick)
             .y_label_formatter(&format::probability_tick)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
-            .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
-            .label_style(style::text(style::TICK_SIZE, style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(style::GRID_LIGHT)
             .draw()
             .map_err(fail)?;
         chart

@@ -281,16 +281,11 @@ impl Chart for LossDistributionChart {
             .y_label_area_size(Y_LABEL_AREA)
             .build_cartesian_2d(style::Ticked::log(lo, hi), 0.0..y_max)
             .map_err(fail)?;
-        chart
-            .configure_mesh()
+        style::house_mesh(&mut chart.configure_mesh())
             .x_label_formatter(&format::money_tick)
             .y_label_formatter(&format::percent_axis_tick)
             .x_desc(self.x_desc)
             .y_desc(self.y_desc)
-            .axis_desc_style(style::text(style::AXIS_TITLE_SIZE, style::INK))
-            .label_style(style::text(style::TICK_SIZE, style::INK))
-            .bold_line_style(style::GRID)
-            .light_line_style(style::GRID_LIGHT)
             .y_max_light_lines(1)
             .draw()
             .map_err(fail)?;

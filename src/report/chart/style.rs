@@ -108,6 +108,17 @@ pub fn text(size: f64, colour: RGBColor) -> TextStyle<'static> {
     (FONT, size).into_font().color(&colour)
 }
 
+/// The house style of a chart's axes: axis titles and tick labels in ink, the grid's bold
+/// and light lines; the chart sets its formatters and descriptions on the returned mesh.
+pub fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut plotters::chart::MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.axis_desc_style(text(AXIS_TITLE_SIZE, INK))
+        .label_style(text(TICK_SIZE, INK))
+        .bold_line_style(GRID)
+        .light_line_style(GRID_LIGHT)
+}
+
 /// A text style anchored at the given corner or centre of the text.
 pub fn anchored(size: f64, colour: RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     text(size, colour).pos(Pos::new(h, v))
