@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::csv::Csv;
-use super::format::num;
+use super::format::{num, num_or_blank};
 use super::run_json::InputSource;
 use crate::analysis::compare::{Comparison, Outcome};
 use crate::analysis::paired::MEASURES;
@@ -49,11 +49,6 @@ pub const ALTERNATIVES_HEADER: [&str; 21] = [
     "tail_return_on_cost",
 ];
 
-/// A number, or an empty cell.
-fn cell(x: Option<f64>) -> String {
-    x.map(num).unwrap_or_default()
-}
-
 /// `compare.csv`.
 pub fn render(c: &Comparison) -> Vec<u8> {
     let rows: usize =
@@ -70,10 +65,10 @@ pub fn render(c: &Comparison) -> Vec<u8> {
                     num(d.baseline),
                     num(d.alternative),
                     num(d.difference),
-                    cell(d.se),
-                    cell(d.ci.map(|ci| ci.0)),
-                    cell(d.ci.map(|ci| ci.1)),
-                    cell(d.unpaired_se),
+                    num_or_blank(d.se),
+                    num_or_blank(d.ci.map(|ci| ci.0)),
+                    num_or_blank(d.ci.map(|ci| ci.1)),
+                    num_or_blank(d.unpaired_se),
                 ]);
             }
         }
@@ -90,7 +85,7 @@ pub fn render_alternatives(c: &Comparison) -> Vec<u8> {
         let stat = |m: usize, s: usize| first.target(m).differences[s].baseline;
         let mut cells = head(base, "baseline");
         cells.extend([stat(0, 0), stat(1, 0), stat(2, 0), stat(0, 3), stat(1, 2), stat(1, 3)].map(num));
-        cells.push(cell(base_cost_of_risk));
+        cells.push(num_or_blank(base_cost_of_risk));
         cells.resize(ALTERNATIVES_HEADER.len(), String::new());
         csv.row(cells);
     }
@@ -99,15 +94,15 @@ pub fn render_alternatives(c: &Comparison) -> Vec<u8> {
         let mut cells = head(&a.outcome, &a.outcome.changes);
         cells.extend([stat(0, 0), stat(1, 0), stat(2, 0), stat(0, 3), stat(1, 2), stat(1, 3)].map(num));
         let cost_of_risk = c.cost_of_risk(&a.outcome, stat(1, 0));
-        cells.push(cell(cost_of_risk));
-        cells.push(cell(a.premium_change(base)));
+        cells.push(num_or_blank(cost_of_risk));
+        cells.push(num_or_blank(a.premium_change(base)));
         let (gross, interval) = a.saving(0, 0);
-        cells.extend([num(gross), cell(interval.map(|i| i.0)), cell(interval.map(|i| i.1))]);
+        cells.extend([num(gross), num_or_blank(interval.map(|i| i.0)), num_or_blank(interval.map(|i| i.1))]);
         cells.push(num(a.saving(1, 0).0));
         cells.push(num(a.saving(1, 3).0));
-        cells.push(cell(a.cost_of_risk_change(c).map(|change| change.0)));
-        cells.push(cell(a.return_on_cost(c.mode)));
-        cells.push(cell(a.tail_return_on_cost(c.mode)));
+        cells.push(num_or_blank(a.cost_of_risk_change(c).map(|change| change.0)));
+        cells.push(num_or_blank(a.return_on_cost(c.mode)));
+        cells.push(num_or_blank(a.tail_return_on_cost(c.mode)));
         csv.row(cells);
     }
     csv.into_bytes()
@@ -118,8 +113,8 @@ fn head(o: &Outcome, changes: &str) -> Vec<String> {
     vec![
         o.name.clone(),
         changes.to_string(),
-        cell(o.cost),
-        cell(o.premium.map(|p| p.0)),
+        num_or_blank(o.cost),
+        num_or_blank(o.premium.map(|p| p.0)),
         o.premium.map(|p| p.1.as_str().to_string()).unwrap_or_default(),
     ]
 }

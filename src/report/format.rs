@@ -18,6 +18,11 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// [`num`] of a figure that may be missing, an empty cell where it is.
+pub fn num_or_blank(x: Option<f64>) -> String {
+    x.map(num).unwrap_or_default()
+}
+
 /// How [`Money::format`] writes dollars. The variants differ on purpose, each for where its
 /// text is read; all scale by thousands to a `K`, `M`, `B` (or `T`) suffix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

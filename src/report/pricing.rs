@@ -18,7 +18,7 @@
 //! for the book the policies' standalone premiums less the portfolio priced as one policy.
 
 use super::csv::Csv;
-use super::format::num;
+use super::format::{num, num_or_blank};
 use crate::engine::Model;
 use crate::input::market::Band;
 use crate::run::{maximum_payout, Premium, RunResults};
@@ -54,10 +54,6 @@ fn rate_on_line(premium: f64, payout: f64) -> String {
     } else {
         String::new()
     }
-}
-
-fn optional(value: Option<f64>) -> String {
-    value.map(num).unwrap_or_default()
 }
 
 /// A figure against a published band: where it falls, if both are known.
@@ -122,12 +118,12 @@ pub fn render(model: &Model, results: &RunResults) -> Vec<u8> {
             num(p.capital),
             num(p.standalone_capital),
             num(p.allocated_capital),
-            optional(p.loss_ratio()),
+            num_or_blank(p.loss_ratio()),
             num(p.standalone_premium),
             num(benefit),
             if payout.is_finite() { num(payout) } else { String::new() },
-            optional(revenue),
-            optional(per_million),
+            num_or_blank(revenue),
+            num_or_blank(per_million),
             low,
             high,
             verdict,

@@ -5,7 +5,7 @@
 //! that relief is worth a year at the cost of capital, and the cost of the reinsurance net of it.
 
 use super::csv::Csv;
-use super::format::num;
+use super::format::{num, num_or_blank};
 use crate::engine::Model;
 use crate::run::RunResults;
 
@@ -35,7 +35,7 @@ pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
     for ((c, premium), treaty) in r.treaties.iter().zip(&model.assumptions.treaties) {
         let mut cells = vec![c.name.clone(), treaty.kind.name().to_string()];
         cells.extend([c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero].map(num));
-        cells.push(premium.map_or(String::new(), num));
+        cells.push(num_or_blank(*premium));
         cells.push(premium.map_or(String::new(), |p| num(p - c.mean)));
         cells.extend(["", "", ""].map(String::from));
         premiums = premiums.zip(*premium).map(|(a, b)| a + b);
@@ -46,7 +46,7 @@ pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
     let share = if insured > 0.0 { ceded.mean / insured } else { 0.0 };
     let mut cells = vec!["TOTAL".to_string(), String::new()];
     cells.extend([ceded.mean, ceded.sd, ceded.p50, ceded.p95, ceded.p99, share, ceded.prob_nonzero].map(num));
-    cells.push(premiums.map_or(String::new(), num));
+    cells.push(num_or_blank(premiums));
     cells.push(premiums.map_or(String::new(), |p| num(p - ceded.mean)));
     let relief = r.gross_capital - r.net_capital;
     let value = model.assumptions.pricing.cost_of_capital * relief;
