@@ -94,6 +94,17 @@ pub fn excerpt(text: &str, chars: usize) -> String {
     format!("{}{cut}", printable(&head))
 }
 
+/// `text`, cut to `max` characters with an ellipsis.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -82,16 +82,6 @@ fn split_csv(text: &str, label: &str) -> Result<Vec<(usize, Vec<String>)>> {
     Ok(records)
 }
 
-fn truncate(value: &str) -> String {
-    let mut chars = value.chars();
-    let head: String = chars.by_ref().take(60).collect();
-    if chars.next().is_some() {
-        format!("{head}…")
-    } else {
-        head
-    }
-}
-
 /// Reads a cases file's text: the header names the columns, one row per breach.
 pub fn parse_cases(text: &str, label: &str) -> Result<Vec<Case>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -153,7 +143,7 @@ impl Row<'_> {
             "{} row {}, column {column}: \"{}\" {expected}",
             self.label,
             self.row,
-            crate::text::printable(&truncate(value))
+            crate::text::excerpt(value, 60)
         ))
     }
 

@@ -313,10 +313,5 @@ fn printable(name: &str) -> String {
 
 /// A name cut to the terminal table's column.
 fn clip(name: &str) -> String {
-    let printable = crate::text::printable(name);
-    if printable.chars().count() <= 24 {
-        printable.into_owned()
-    } else {
-        printable.chars().take(23).chain(std::iter::once('…')).collect()
-    }
+    crate::text::truncate(&crate::text::printable(name), 24)
 }

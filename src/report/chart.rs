@@ -81,7 +81,7 @@ impl RunLabel {
         let subtitle = format!(
             "breachcost {} · {} · {} mode · {} {unit} · seed {}",
             env!("CARGO_PKG_VERSION"),
-            style::truncate(&name, 40),
+            crate::text::truncate(&name, 40),
             s.mode.as_str(),
             thousands(s.iterations),
             s.seed

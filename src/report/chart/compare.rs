@@ -57,7 +57,7 @@ fn subtitle(c: &Comparison) -> String {
     format!(
         "breachcost {} · compare · {} · {} mode · {} {unit} · seed {}",
         env!("CARGO_PKG_VERSION"),
-        style::truncate(&c.target, 40),
+        crate::text::truncate(&c.target, 40),
         c.mode.as_str(),
         thousands(c.iterations),
         c.seed
@@ -91,7 +91,7 @@ impl Curves {
                 .map(|(t, loss)| (f64::from(*t).log10(), loss.log10()))
                 .collect()
         });
-        Curves { name: style::truncate(&outcome.name, NAME_CHARS), colour, points }
+        Curves { name: crate::text::truncate(&outcome.name, NAME_CHARS), colour, points }
     }
 }
 
@@ -114,14 +114,14 @@ impl ExceedanceChart {
         let annual = c.mode == Mode::Annual;
         let (title, x_desc, y_desc, what) = if annual {
             (
-                format!("How bad a year can get, per configuration: {}", style::truncate(&c.target, 30)),
+                format!("How bad a year can get, per configuration: {}", crate::text::truncate(&c.target, 30)),
                 "Return period: once in this many years (log scale)",
                 "Annual loss (USD, log scale)",
                 "years",
             )
         } else {
             (
-                format!("How bad a breach can get, per configuration: {}", style::truncate(&c.target, 30)),
+                format!("How bad a breach can get, per configuration: {}", crate::text::truncate(&c.target, 30)),
                 "Return period: once in this many breaches (log scale)",
                 "Cost of one breach (USD, log scale)",
                 "breaches",
@@ -263,7 +263,7 @@ impl SavingsChart {
             .alternatives
             .iter()
             .map(|alt| Group {
-                label: style::truncate(&alt.outcome.name, NAME_CHARS),
+                label: crate::text::truncate(&alt.outcome.name, NAME_CHARS),
                 mean_gross: saving(alt, GROSS, MEAN),
                 mean_retained: saving(alt, RETAINED, MEAN),
                 tvar_gross: saving(alt, GROSS, TVAR99),
@@ -272,7 +272,7 @@ impl SavingsChart {
         let annual = c.mode == Mode::Annual;
         let (what, units) = if annual { ("annual loss", "years") } else { ("cost of a breach", "breaches") };
         SavingsChart {
-            title: format!("What each alternative saves against {}", style::truncate(&c.baseline.name, 30)),
+            title: format!("What each alternative saves against {}", crate::text::truncate(&c.baseline.name, 30)),
             subtitle: subtitle.to_string(),
             notes: [
                 "Saving = baseline − alternative (positive: the alternative costs less), with the 95% interval of \

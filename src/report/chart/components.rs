@@ -79,7 +79,7 @@ impl ComponentsChart {
         let bars: Vec<Bar> = ranked
             .iter()
             .take(MAX_BARS)
-            .map(|e| Bar { label: style::truncate(&e.id, 24), parts: pick(&means(e)), of_total: None })
+            .map(|e| Bar { label: crate::text::truncate(&e.id, 24), parts: pick(&means(e)), of_total: None })
             .collect();
         let portfolio = (label.annual && results.exposures.len() > 1).then(|| Bar {
             label: "Portfolio total".into(),
@@ -217,7 +217,7 @@ impl ComponentsChart {
                 let mut parts = vec![0.0; self.components.len()];
                 parts[i] = *part;
                 let name = if c.covered { c.name.clone() } else { format!("{} (not insured)", c.name) };
-                Bar { label: style::truncate(&name, 32), parts, of_total: Some(total) }
+                Bar { label: crate::text::truncate(&name, 32), parts, of_total: Some(total) }
             })
             .collect();
         rows.sort_by(|a, b| b.total().total_cmp(&a.total()));
@@ -253,7 +253,7 @@ impl Chart for ComponentsChart {
             .enumerate()
             .map(|(i, c)| {
                 let name = if c.covered { c.name.clone() } else { format!("{} (not insured)", c.name) };
-                LegendEntry::new(style::truncate(&name, 32), Swatch::Fill(self.colour(i), 1.0))
+                LegendEntry::new(crate::text::truncate(&name, 32), Swatch::Fill(self.colour(i), 1.0))
             })
             .collect();
         let mut legend_w = 0;

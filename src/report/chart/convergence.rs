@@ -80,7 +80,7 @@ impl ConvergenceChart {
         };
         let what = if c.annual { "annual loss" } else { "breach cost" };
         ConvergenceChart {
-            title: format!("Convergence of the {what}: {}", style::truncate(&c.label, 40)),
+            title: format!("Convergence of the {what}: {}", crate::text::truncate(&c.label, 40)),
             subtitle: label.subtitle.clone(),
             note,
             panels: [

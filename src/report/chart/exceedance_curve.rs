@@ -93,7 +93,7 @@ impl ExceedanceChart {
                 });
             }
             if let (true, Some(top)) = (results.exposures.len() > 1, ranked.first()) {
-                let id = style::truncate(&top.id, 24);
+                let id = crate::text::truncate(&top.id, 24);
                 let gross = &top.measures.gross;
                 curves.push(Curve {
                     label: format!("Exposure {id} AEP (largest mean), at return periods 2–1,000"),
@@ -118,7 +118,7 @@ impl ExceedanceChart {
         } else {
             for (i, e) in ranked.iter().take(MAX_EXPOSURES).enumerate() {
                 curves.push(Curve {
-                    label: style::truncate(&e.id, 30),
+                    label: crate::text::truncate(&e.id, 30),
                     colour: style::series_colour(i),
                     line: Line::Solid,
                     points: e.gross_histogram.as_ref().map(histogram_curve).unwrap_or_default(),
@@ -144,7 +144,7 @@ impl ExceedanceChart {
         } else {
             (
                 match results.exposures.as_slice() {
-                    [only] => format!("Breach cost exceedance curve: {}", style::truncate(&only.id, 40)),
+                    [only] => format!("Breach cost exceedance curve: {}", crate::text::truncate(&only.id, 40)),
                     _ => "Breach cost exceedance curve".to_string(),
                 },
                 "Cost of one breach (USD, log scale)",

@@ -51,7 +51,7 @@ impl IncidentsChart {
             .enumerate()
             .filter(|(_, t)| t.mean > 0.0)
             .map(|(i, t)| Bar {
-                label: style::truncate(&t.name, 28),
+                label: crate::text::truncate(&t.name, 28),
                 mean: t.mean,
                 text: format!("{} · {} · {} a year", money(t.mean), percent(t.share), incidents_text(t.rate)),
                 colour: style::series_colour(i),

@@ -173,7 +173,7 @@ impl LossDistributionChart {
             .enumerate()
             .filter_map(|(i, e)| {
                 let histogram = e.gross_histogram.as_ref()?;
-                Some(Series::from_histogram(style::truncate(&e.id, 30), style::series_colour(i), histogram))
+                Some(Series::from_histogram(crate::text::truncate(&e.id, 30), style::series_colour(i), histogram))
             })
             .collect();
         // Over several coloured series the mean line is black, not a series colour.
@@ -189,7 +189,7 @@ impl LossDistributionChart {
                 let whose = if results.exposures.len() > 1 {
                     format!(
                         "Markers: {}, the largest mean; {} of {} exposures shown. ",
-                        style::truncate(&top.id, 30),
+                        crate::text::truncate(&top.id, 30),
                         series.len(),
                         format::thousands(results.exposures.len() as u64)
                     )
@@ -208,7 +208,7 @@ impl LossDistributionChart {
             None => (Vec::new(), String::new()),
         };
         let title = match results.exposures.as_slice() {
-            [only] => format!("Distribution of the {what}: {}", style::truncate(&only.id, 40)),
+            [only] => format!("Distribution of the {what}: {}", crate::text::truncate(&only.id, 40)),
             _ => format!("Distribution of the {what}"),
         };
         LossDistributionChart { title, subtitle: label.subtitle.clone(), note, x_desc, y_desc, series, markers }

@@ -304,17 +304,6 @@ pub fn decades(lo: f64, hi: f64, min_span: i32) -> (i32, i32) {
     (a, b)
 }
 
-/// `text`, cut to `max` characters with an ellipsis.
-pub fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-        out.push('…');
-        out
-    }
-}
-
 /// Places labels (wanted centre x, width, in pixels; in any order) in one row within
 /// `left..right`, none overlapping, each as near its wanted centre as the others allow:
 /// overlapping neighbours merge into a block centred on their wanted centres (least squares).

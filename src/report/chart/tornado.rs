@@ -47,7 +47,7 @@ impl TornadoChart {
             .iter()
             .take(MAX_BARS)
             .map(|r| Bar {
-                label: format!("{} ({})", style::truncate(&r.input, 34), format::percent(s.share_of_swing(r))),
+                label: format!("{} ({})", crate::text::truncate(&r.input, 34), format::percent(s.share_of_swing(r))),
                 low_mean: r.mean_at_low,
                 high_mean: r.mean_at_high,
                 low_text: input_value(r.kind, r.low_value),
@@ -67,12 +67,12 @@ impl TornadoChart {
         }
         let (title, x_desc) = if s.annual {
             (
-                format!("What drives the expected annual loss: {}", style::truncate(&s.target, 30)),
+                format!("What drives the expected annual loss: {}", crate::text::truncate(&s.target, 30)),
                 "Mean annual loss (USD)",
             )
         } else {
             (
-                format!("What drives the mean cost of a breach: {}", style::truncate(&s.target, 30)),
+                format!("What drives the mean cost of a breach: {}", crate::text::truncate(&s.target, 30)),
                 "Mean cost of one breach (USD)",
             )
         };

@@ -12,12 +12,12 @@ use crate::engine::Model;
 use crate::error::Result;
 use crate::input::dist::Var;
 use crate::input::{CountModel, Probability};
-use crate::report::chart::style::truncate;
 use crate::report::chart::{self, RunLabel};
 use crate::report::format::{count_tick, money, percent, thousands, Money};
 use crate::report::{ReportFile, PORTFOLIO_ID};
 use crate::run::{ExposureResult, RunResults};
 use crate::stats::Summary;
+use crate::text::truncate;
 
 /// Exposure rows shown in the table (the largest means); the CSVs hold all.
 const MAX_ROWS: usize = 50;
