@@ -199,19 +199,25 @@ fn outcome_bytes(model: &Model, iterations: u64) -> (f64, Option<(String, f64)>)
     (batch_bytes, largest)
 }
 
-/// The portfolio's per-year arrays (annual mode, several exposures): six (two where no
-/// exposure's terms bite; three more with systemic events; one per incident type with types
-/// beside the data breach), and positive copies while summarising. (A lone exposure's years are its outcomes.)
+/// The portfolio's per-year arrays (annual mode, several exposures): exact totals of 16 bytes
+/// (the gross; insured and retained where an exposure's terms bite; two more with systemic
+/// events; one per incident type with types beside the data breach, and one per coverage
+/// section) and largest breaches of 8 while exposures are added; then the totals as amounts,
+/// and positive copies while summarising. (A lone exposure's years are its outcomes.)
 fn portfolio_bytes(model: &Model, iterations: u64) -> f64 {
     if model.settings.mode != Mode::Annual || model.exposures.len() < 2 {
         return 0.0;
     }
     let systemic = !SystemicSchedule::is_inactive(model);
     let insured_is_gross = model.exposures.iter().all(|e| e.insured_is_gross(&model.assumptions));
-    // One more per incident type where there are types beside the data breach.
     let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
-    let arrays = if insured_is_gross { 2.0 } else { 6.0 } + if systemic { 3.0 } else { 0.0 } + types as f64;
-    iterations as f64 * 8.0 * arrays * 2.0
+    let totals = if insured_is_gross { 1.0 } else { 3.0 }
+        + if systemic { 2.0 } else { 0.0 }
+        + (types + model.assumptions.sections.len()) as f64;
+    let largest = if insured_is_gross { 1.0 } else { 3.0 } + if systemic { 1.0 } else { 0.0 };
+    let adding = 16.0 * totals + 8.0 * largest;
+    let summarising = 8.0 * (totals + largest) * 2.0 + 16.0;
+    iterations as f64 * adding.max(summarising)
 }
 
 /// The most iterations (at least 1) whose estimate fits in `budget`, if one does.

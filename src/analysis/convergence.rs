@@ -22,7 +22,7 @@ use crate::engine::{simulate_exposures, Model};
 use crate::error::{Error, Result};
 use crate::input::exposures::PORTFOLIO_ID;
 use crate::input::Mode;
-use crate::stats::{Neumaier, Z95};
+use crate::stats::{Neumaier, YearTotals, Z95};
 
 /// Iterations per batch unless `--batch` says otherwise.
 pub const DEFAULT_BATCH: u64 = 10_000;
@@ -74,7 +74,7 @@ pub fn simulate_target(
 ) -> TargetIterations {
     let n = (iterations.end - iterations.start) as usize;
     let k = model.assumptions.components.len();
-    let mut gross = vec![0.0; n];
+    let mut gross = YearTotals::new(n);
     let mut components = with_components.then(|| vec![0.0; n * k]);
     let mut simulated_breaches = 0;
     for group in exposure_groups(model, target_exposures(model), n) {
@@ -82,7 +82,7 @@ pub fn simulate_target(
             let applicable = &model.exposures[o.exposure].components;
             for (x, costs) in o.rows(model.exposures[o.exposure].width()) {
                 let i = (x.iteration - iterations.start) as usize;
-                gross[i] += x.gross;
+                gross.add(i, x.gross);
                 if let Some(totals) = components.as_mut() {
                     for (&j, cost) in applicable.iter().zip(costs) {
                         totals[i * k + j] += cost;
@@ -92,7 +92,7 @@ pub fn simulate_target(
             simulated_breaches += o.simulated_breaches;
         }
     }
-    TargetIterations { gross, components, simulated_breaches }
+    TargetIterations { gross: gross.amounts(), components, simulated_breaches }
 }
 
 /// Consecutive groups of `exposures` whose outcomes over `iterations` iterations fit in

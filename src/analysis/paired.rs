@@ -25,7 +25,7 @@
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use crate::engine::outcomes::ExposureOutcomes;
-use crate::stats::{LossDistribution, Z95};
+use crate::stats::{LossDistribution, YearTotals, Z95};
 
 /// The measures compared, in report order.
 pub const MEASURES: [&str; 3] = ["gross", "retained", "insured"];
@@ -102,15 +102,15 @@ impl Years {
     /// Every one of `iterations` years of a book, summed over `exposures` in their order (the
     /// same sums, to the bit, as the run's portfolio figures).
     pub fn sum(exposures: &[Years], iterations: u64) -> Years {
-        let mut losses = [(); 3].map(|_| vec![0.0; iterations as usize]);
+        let mut totals = [(); 3].map(|_| YearTotals::new(iterations as usize));
         for e in exposures {
-            for (m, column) in losses.iter_mut().enumerate() {
+            for (m, column) in totals.iter_mut().enumerate() {
                 for (&i, value) in e.iterations.iter().zip(&e.losses[m]) {
-                    column[i as usize] += value;
+                    column.add(i as usize, *value);
                 }
             }
         }
-        Years { iterations: (0..iterations).collect(), losses }
+        Years { iterations: (0..iterations).collect(), losses: totals.map(|t| t.amounts()) }
     }
 
     /// The distribution of measure `m` over years `range` (of a run of `iterations` years

@@ -18,6 +18,7 @@ use crate::input::Mode;
 pub mod allocation;
 pub mod premium;
 pub mod reinsurance;
+mod years;
 
 use crate::stats::{select_statistics, LogHistogram, LossDistribution, Segment, Summary, RETURN_PERIODS};
 pub use allocation::Contribution;
@@ -220,7 +221,7 @@ pub fn run_from<S: OutcomeSource>(
     // With treaties the portfolio's years are summed even for one exposure: they apply to them.
     let treaties = !model.assumptions.treaties.is_empty();
     let mut portfolio =
-        (annual && (!single || treaties)).then(|| PortfolioYears::new(iterations, systemic, (types, sections)));
+        (annual && (!single || treaties)).then(|| years::PortfolioSums::new(iterations, systemic, (types, sections)));
     let mut single_portfolio = None;
     let mut exposures = Vec::with_capacity(model.exposures.len());
     let mut simulated_breaches = 0;
@@ -264,6 +265,7 @@ pub fn run_from<S: OutcomeSource>(
             exposures.push(result);
         }
     }
+    let portfolio = portfolio.map(years::PortfolioSums::finish);
     let (portfolio_incidents, portfolio_sections) = match &portfolio {
         Some(p) => p.type_and_section_statistics(model),
         // A lone exposure's figures by type and section are the portfolio's (none in breach mode).
@@ -534,154 +536,6 @@ fn summarise_exposure(
     };
     (result, gross_losses, largest_losses)
 }
-
-/// The portfolio's per-iteration totals (sum over exposures) and largest breaches.
-struct PortfolioYears {
-    gross: Vec<f64>,
-    largest_gross: Vec<f64>,
-    /// Insured, retained, largest insured and largest retained: `None` while every exposure
-    /// added so far had insured = gross and nothing retained (no policy terms bit), when
-    /// they would repeat the gross arrays and zeros.
-    insured: Option<[Vec<f64>; 4]>,
-    /// Gross, insured and largest gross without systemic events, if there are any.
-    independent: Option<[Vec<f64>; 3]>,
-    /// Year by year, the gross cost of each incident type (with types beside the data breach),
-    /// then the insured loss under each coverage section (with sections): `by_column` of them
-    /// a year, side by side (an exposure's year adds to one stretch of memory, not to many).
-    by_column: Vec<f64>,
-    /// (Types, sections.)
-    columns: (usize, usize),
-}
-
-impl PortfolioYears {
-    fn new(iterations: u64, with_independent: bool, (types, sections): (usize, usize)) -> Self {
-        let zeros = || vec![0.0; iterations as usize];
-        PortfolioYears {
-            by_column: vec![0.0; iterations as usize * (types + sections)],
-            columns: (types, sections),
-            independent: if with_independent { Some([zeros(), zeros(), zeros()]) } else { None },
-            gross: zeros(),
-            largest_gross: zeros(),
-            insured: None,
-        }
-    }
-
-    /// Adds one exposure's outcomes (exposures are added in file order, so sums are deterministic).
-    fn add(&mut self, o: &ExposureOutcomes, exposure: &crate::engine::ExposureModel) {
-        let m = self.columns.0 + self.columns.1;
-        if m > 0 {
-            // Its cost columns by type, then by section, follow its components' ([`ExposureModel::width`]).
-            let k = exposure.components.len();
-            for (iteration, costs) in o.cost_rows(exposure.width()) {
-                let i = iteration as usize;
-                for (total, cost) in self.by_column[i * m..(i + 1) * m].iter_mut().zip(&costs[k..]) {
-                    *total += cost;
-                }
-            }
-        }
-        if !o.insured_is_gross() && self.insured.is_none() {
-            // The first exposure whose terms bite: the sums so far are the gross ones (each
-            // earlier insured loss equalled its gross bit for bit), and nothing was retained.
-            let zeros = vec![0.0; self.gross.len()];
-            self.insured = Some([self.gross.clone(), zeros.clone(), self.largest_gross.clone(), zeros]);
-        }
-        match self.insured.as_mut() {
-            Some([insured, retained, largest_insured, largest_retained]) => {
-                for x in o.outcomes() {
-                    let i = x.iteration as usize;
-                    self.gross[i] += x.gross;
-                    insured[i] += x.insured;
-                    retained[i] += x.retained();
-                    self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
-                    largest_insured[i] = largest_insured[i].max(x.largest_insured);
-                    largest_retained[i] = largest_retained[i].max(x.largest_retained);
-                }
-            }
-            None => {
-                for x in o.outcomes() {
-                    let i = x.iteration as usize;
-                    self.gross[i] += x.gross;
-                    self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
-                }
-            }
-        }
-        if let Some([gross, insured, largest]) = self.independent.as_mut() {
-            for (x, own) in o.outcomes().zip(o.independent()) {
-                let i = x.iteration as usize;
-                gross[i] += own.gross;
-                insured[i] += own.insured;
-                largest[i] = largest[i].max(own.largest_gross);
-            }
-        }
-    }
-
-    /// The statistics of the portfolio's annual cost of each incident type and insured loss
-    /// under each coverage section (empty without types, or sections).
-    fn type_and_section_statistics(&self, model: &Model) -> (Vec<ComponentResult>, Vec<ComponentResult>) {
-        let iterations = self.gross.len() as u64;
-        let mean = |years: &[f64]| years.iter().sum::<f64>() / iterations.max(1) as f64;
-        let (gross_mean, insured_mean) = (mean(&self.gross), mean(self.insured()));
-        let (types, sections) = self.columns;
-        let statistics = |name: &str, column: usize, of_mean: f64| {
-            let years = self.by_column.iter().skip(column).step_by(types + sections);
-            let positive: Vec<f64> = years.copied().filter(|v| *v > 0.0).collect();
-            ComponentResult::of(name, positive, iterations, of_mean)
-        };
-        let type_names = crate::input::incidents::names(&model.assumptions.incidents).take(types);
-        let section_names = model.assumptions.sections.iter().map(|s| s.name.as_str());
-        (
-            type_names.enumerate().map(|(c, name)| statistics(name, c, gross_mean)).collect(),
-            section_names.enumerate().map(|(c, name)| statistics(name, types + c, insured_mean)).collect(),
-        )
-    }
-
-    /// Copies of the gross, retained and insured loss of each iteration.
-    fn years(&self) -> [Vec<f64>; 3] {
-        let retained = self.insured.as_ref().map_or_else(|| vec![0.0; self.gross.len()], |[_, r, ..]| r.clone());
-        [self.gross.clone(), retained, self.insured().to_vec()]
-    }
-
-    /// The insured loss of each iteration.
-    fn insured(&self) -> &[f64] {
-        self.insured.as_ref().map_or(&self.gross, |[insured, ..]| insured)
-    }
-
-    /// The portfolio's measures, gross and largest-gross distributions, and the measures
-    /// without systemic events (the per-iteration arrays stay for the contributions).
-    fn summarise(&self) -> PortfolioSummary {
-        let iterations = self.gross.len() as u64;
-        let positive = |values: &[f64]| values.iter().copied().filter(|v| *v > 0.0).collect::<Vec<f64>>();
-        let (retained, insured) = match &self.insured {
-            Some([insured, retained, largest_insured, largest_retained]) => {
-                let insured_is_gross = *insured == self.gross && *largest_insured == self.largest_gross;
-                (
-                    (positive(retained), Some(positive(largest_retained))),
-                    (!insured_is_gross).then(|| (positive(insured), Some(positive(largest_insured)))),
-                )
-            }
-            // Nothing retained in any year, and the insured statistics are the gross ones.
-            None => ((Vec::new(), Some(Vec::new())), None),
-        };
-        let one = |(values, largest): (Vec<f64>, Option<Vec<f64>>)| {
-            (vec![Segment::from(values)], largest.map(|l| vec![Segment::from(l)]))
-        };
-        let (measures, gross_losses, largest_gross) = measures(
-            one((positive(&self.gross), Some(positive(&self.largest_gross)))),
-            one(retained),
-            insured.map(one),
-            iterations,
-        );
-        let largest_gross = largest_gross.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
-        let independent = self.independent.as_ref().map(|[gross, insured, largest]| {
-            independent_from_years(gross.clone(), insured.clone(), largest.clone(), iterations)
-        });
-        (measures, gross_losses, largest_gross, independent)
-    }
-}
-
-/// The portfolio's measures, gross and largest-gross distributions, and its measures
-/// without systemic events (when there are any).
-type PortfolioSummary = (Measures, LossDistribution, LossDistribution, Option<Measures>);
 
 impl RunResults {
     /// Checks that every number the reports would write from these results is finite (the

@@ -8,15 +8,17 @@
 //!
 //! - [`index`]: [`LossDistribution`], the values and the bucket index that order statistics
 //!   are read from;
-//! - [`sum`]: compensated sums;
+//! - [`sum`]: compensated sums; [`exact`]: exact, order-free sums of amounts;
 //! - [`histogram`]: [`LogHistogram`], counts in logarithmic bins for the charts;
 //! - [`summary`]: [`Summary`], the statistics a report row shows.
 
+pub mod exact;
 pub mod histogram;
 pub mod index;
 pub mod sum;
 pub mod summary;
 
+pub use exact::YearTotals;
 pub use histogram::LogHistogram;
 #[cfg(test)]
 pub(crate) use index::range_by_folds;
