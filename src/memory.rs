@@ -68,10 +68,11 @@ pub fn analysis_estimate(model: &Model, iterations: u64) -> MemoryEstimate {
     estimate_keeping(model, iterations, Keeps::Analysis)
 }
 
-/// Memory a shard (`simulate --shard`) of `iterations` would need: its batches of outcomes,
-/// written out one after the other; no statistics, reports or per-year totals.
-pub fn shard_estimate(model: &Model, iterations: u64) -> MemoryEstimate {
-    estimate_keeping(model, iterations, Keeps::Outcomes)
+/// Memory a shard (`simulate --shard`) of `iterations` would need for its batches of
+/// exposures `exposures`: one batch of outcomes at a time, its exposures' statistics (kept, then
+/// written as text of about their size) and the portfolio's sums; no reports.
+pub fn shard_estimate(model: &Model, iterations: u64, exposures: std::ops::Range<usize>) -> MemoryEstimate {
+    estimate_keeping(model, iterations, Keeps::Shard(exposures))
 }
 
 /// Memory a `compare` of `model` against one alternative like it over `iterations` would
@@ -86,34 +87,39 @@ pub fn compare_estimate(model: &Model, iterations: u64) -> MemoryEstimate {
 }
 
 /// What a command keeps besides the model and a batch of outcomes.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, PartialEq)]
 enum Keeps {
     /// Every exposure's statistics and reports, and the portfolio's per-year totals.
     Reports,
     /// Per iteration, the target's gross and component costs.
     Analysis,
-    /// Nothing.
-    Outcomes,
+    /// The statistics of these exposures and the portfolio's sums over them.
+    Shard(std::ops::Range<usize>),
 }
 
 fn estimate_keeping(model: &Model, iterations: u64, keeps: Keeps) -> MemoryEstimate {
     let e = model.exposures.len();
-    let reports = keeps == Keeps::Reports;
-    // What every exposure keeps through the run and its reports.
+    let (reports, own) = match &keeps {
+        Keeps::Reports => (true, 0..e),
+        Keeps::Analysis => (false, 0..e),
+        Keeps::Shard(own) => (false, own.clone()),
+    };
+    // What every exposure keeps through the run and its reports (a shard: the statistics of
+    // its own, and their text as it writes them).
     let (mut kept, mut text) = (0.0, 0.0);
-    for x in &model.exposures {
+    for (i, x) in model.exposures.iter().enumerate() {
         kept += model_bytes(x);
-        if reports {
+        if reports || (matches!(keeps, Keeps::Shard(_)) && own.contains(&i)) {
             kept += result_bytes(model, x);
             text += report_bytes(model, x);
         }
     }
     let load = e as f64 * LOAD_BYTES_PER_ROW;
-    let (outcomes, largest) = outcome_bytes(model, iterations);
+    let (outcomes, largest) = outcome_bytes(model, iterations, &own);
     let per_iteration = match keeps {
         Keeps::Reports => portfolio_bytes(model, iterations),
         Keeps::Analysis => iterations as f64 * 8.0 * (model.assumptions.components.len() + 3) as f64,
-        Keeps::Outcomes => 0.0,
+        Keeps::Shard(_) => shard_sums_bytes(model, iterations),
     };
     // Reading the inputs comes before the rest, which reuses its memory. The outcomes are freed
     // before the reports are rendered, but whether the allocator has handed their memory back
@@ -177,13 +183,14 @@ fn report_bytes(model: &Model, x: &ExposureModel) -> f64 {
 /// statistics gather from the outcomes of the exposures being summarised, one a thread), and
 /// the exposure whose outcomes alone are the largest (an exposure is never split between
 /// batches).
-fn outcome_bytes(model: &Model, iterations: u64) -> (f64, Option<(String, f64)>) {
+fn outcome_bytes(model: &Model, iterations: u64, own: &std::ops::Range<usize>) -> (f64, Option<(String, f64)>) {
     let threads = std::thread::available_parallelism().map_or(1, |t| t.get()) as f64;
     let mut largest: Option<(String, f64)> = None;
     let mut batch_bytes: f64 = 0.0;
     for batch in batches_for(model, iterations) {
         let (mut total, mut widest) = (0.0, 0.0f64);
-        for x in &model.exposures[batch] {
+        let batch = batch.start.max(own.start)..batch.end.min(own.end);
+        for x in model.exposures.get(batch).unwrap_or_default() {
             // The outcomes (with the room each task makes for them), and up to seven columns of
             // them while their statistics are computed.
             let bytes = stored_bytes(model, x, iterations);
@@ -218,6 +225,17 @@ fn portfolio_bytes(model: &Model, iterations: u64) -> f64 {
     let adding = 16.0 * totals + 8.0 * largest;
     let summarising = 8.0 * (totals + largest) * 2.0 + 16.0;
     iterations as f64 * adding.max(summarising)
+}
+
+/// A shard's sums of the portfolio's years (annual mode, even for one exposure): the totals
+/// and largest breaches a run adds up ([`portfolio_bytes`]), and their bytes as written.
+fn shard_sums_bytes(model: &Model, iterations: u64) -> f64 {
+    if model.settings.mode != Mode::Annual {
+        return 0.0;
+    }
+    let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
+    let columns = (5 + types + model.assumptions.sections.len()) as f64;
+    iterations as f64 * columns * 16.0 * 2.0
 }
 
 /// The most iterations (at least 1) whose estimate fits in `budget`, if one does.
@@ -458,8 +476,12 @@ mod tests {
         assert!(estimate(&without_charts, 1000).exposures < b.exposures);
         let breach = test_model(&book(10_000), TOML, settings(Mode::Breach, 1000));
         assert!(estimate(&breach, 1000).exposures < b.exposures);
-        // A shard keeps no statistics or reports, an analysis only its per-iteration totals.
-        assert!(shard_estimate(&large, 1000).total < analysis_estimate(&large, 1000).total);
+        // A shard keeps only its own exposures' statistics and no reports; an analysis only
+        // its per-iteration totals.
+        let quarter = shard_estimate(&large, 1000, 0..2500).total;
+        assert!(quarter < shard_estimate(&large, 1000, 0..10_000).total);
+        // A shard of them all keeps what a run keeps but for the portfolio's statistics.
+        assert!(shard_estimate(&large, 1000, 0..10_000).total < 1.2 * b.total);
         assert!(analysis_estimate(&large, 1000).total < b.total);
     }
 

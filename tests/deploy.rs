@@ -323,6 +323,7 @@ fn check_shard_calls(calls: &[Call], n: usize) -> Vec<String> {
         assert!((1..=n).contains(&k), "--shard {k}/{n}: K is outside 1..={n}");
         assert!(outs[k - 1].is_empty(), "shard {k} is run twice");
         outs[k - 1] = call.option("--out").to_string();
+        assert!(call.flags.contains("--ylt"), "shard {k} should write its rows of the year loss table (--ylt)");
         for flag in same {
             assert_eq!(call.option(flag), calls[0].option(flag), "shards disagree on {flag}");
         }

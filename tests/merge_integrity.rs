@@ -1,5 +1,5 @@
 //! `merge` reads shard folders from shared storage that anyone may have edited: it must
-//! verify what it reads (tables against the manifest's hashes, values, iteration ranges,
+//! verify what it reads (files against the manifest's hashes, figures, exposure ranges,
 //! paths) and refuse anything else with exit status 2, one line on stderr, and nothing written.
 
 mod common;
@@ -10,7 +10,6 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{describe, s, stderr};
-use polars::prelude::*;
 use serde_json::Value;
 
 /// Writes shards 1..=n of a run of the sample portfolio into `dir/prefix-K` and returns them.
@@ -128,84 +127,67 @@ fn edit_manifest(shard: &Path, edit: impl FnOnce(&mut Value)) {
 }
 
 /// Records `file`'s new size and hash in the shard's manifest, as a tamperer who knows the
-/// layout would (a manifest without table hashes is left as it is).
+/// layout would (`results.json` under "results", `sums.bin` under "sums").
 fn rehash(shard: &Path, file: &str) {
-    let bytes = std::fs::read(shard.join(file)).expect("table");
-    let (kind, rest) = file.split_once('-').expect("kind-NNNNN.parquet");
-    let batch: usize = rest.trim_end_matches(".parquet").parse().expect("batch number");
+    let bytes = std::fs::read(shard.join(file)).expect("file");
+    let key = if file == "sums.bin" { "sums" } else { "results" };
     edit_manifest(shard, |m| {
-        if let Some(entry) = m.get_mut("tables").and_then(|t| t.get_mut(batch)).and_then(|b| b.get_mut(kind)) {
-            entry["bytes"] = bytes.len().into();
-            entry["sha256"] = common::sha256_hex(&bytes).into();
-        }
+        m[key]["bytes"] = bytes.len().into();
+        m[key]["sha256"] = common::sha256_hex(&bytes).into();
     });
 }
 
-fn read_table(path: &Path) -> DataFrame {
-    ParquetReader::new(File::open(path).expect("table")).finish().expect("a shard table reads back")
+/// The shard's `sums.bin`, decompressed, edited by `edit`, compressed and rehashed.
+fn edit_sums(shard: &Path, edit: impl FnOnce(&mut Vec<u8>)) {
+    let path = shard.join("sums.bin");
+    let mut raw = zstd::stream::decode_all(File::open(&path).expect("sums")).expect("compressed sums");
+    edit(&mut raw);
+    std::fs::write(&path, zstd::bulk::compress(&raw, 1).expect("compress")).expect("write");
+    rehash(shard, "sums.bin");
 }
 
-fn write_table(path: &Path, frame: &mut DataFrame) {
-    ParquetWriter::new(File::create(path).expect("table")).finish(frame).expect("write table");
-}
-
-/// Sets row `row` of the f64 column `column` of the shard table `file` to `value`.
-fn set_amount(shard: &Path, file: &str, column: &str, row: usize, value: f64) {
-    let path = shard.join(file);
-    let mut frame = read_table(&path);
-    // (Some outcome columns are empty where they equal what they are worked out from.)
-    let mut values: Vec<Option<f64>> = frame.column(column).expect("column").f64().expect("f64").iter().collect();
-    values[row] = Some(value);
-    frame.with_column(Column::new(column.into(), values)).expect("replace column");
-    write_table(&path, &mut frame);
-}
-
-/// Sets row `row` of the `breaches` column of the chunks table `file` to `value`.
-fn set_breaches(shard: &Path, file: &str, row: usize, value: impl FnOnce(u64) -> u64) {
-    let path = shard.join(file);
-    let mut frame = read_table(&path);
-    let mut values: Vec<u64> =
-        frame.column("breaches").expect("column").u64().expect("u64").into_no_null_iter().collect();
-    values[row] = value(values[row]);
-    frame.with_column(Column::new("breaches".into(), values)).expect("replace column");
-    write_table(&path, &mut frame);
+/// The shard's `results.json`, edited by `edit` and written back (not rehashed).
+fn edit_results(shard: &Path, edit: impl FnOnce(&mut Value)) {
+    let path = shard.join("results.json");
+    let mut results: Value = serde_json::from_str(&common::read_text(&path)).expect("results JSON");
+    edit(&mut results);
+    std::fs::write(&path, serde_json::to_vec(&results).expect("JSON")).expect("write");
 }
 
 #[test]
-fn a_table_swapped_for_another_studys_or_resized_is_refused_by_its_manifest_hash_and_size() {
+fn a_file_swapped_for_another_studys_or_resized_is_refused_by_its_manifest_hash_and_size() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let ours = shards(d, 2, "10000", "1", "ours", &[]);
     let theirs = shards(d, 2, "10000", "2", "theirs", &[]);
-    // Same layout, other data: the other study's tables of shard 2.
+    // Same layout, other data: the other study's files of shard 2.
     let swapped = copy_dir(&ours[1], &d.join("swapped"));
-    for file in ["outcomes-00000.parquet", "chunks-00000.parquet"] {
+    for file in ["results.json", "sums.bin"] {
         std::fs::copy(theirs[1].join(file), swapped.join(file)).expect("swap");
     }
-    let message = assert_refused(d, &with(&ours, 2, &swapped), &["swapped/outcomes-00000.parquet", "sha256 is"]);
-    let expected = manifest(&ours[1])["tables"][0]["outcomes"]["sha256"].as_str().map(str::to_string);
+    let message = assert_refused(d, &with(&ours, 2, &swapped), &["swapped/results.json", "sha256 is"]);
+    let expected = manifest(&ours[1])["results"]["sha256"].as_str().map(str::to_string);
     assert!(expected.is_some_and(|h| message.contains(&h)), "names the expected hash: {message}");
-    // A table with bytes added, or cut short.
+    // A file with bytes added, or cut short.
     let longer = copy_dir(&ours[1], &d.join("longer"));
-    let mut bytes = std::fs::read(longer.join("chunks-00000.parquet")).expect("table");
+    let mut bytes = std::fs::read(longer.join("sums.bin")).expect("sums");
     bytes.extend_from_slice(b"appended");
-    std::fs::write(longer.join("chunks-00000.parquet"), &bytes).expect("write");
-    assert_refused(
-        d,
-        &with(&ours, 2, &longer),
-        &["longer/chunks-00000.parquet", "is more than the", "bytes manifest.json says"],
-    );
+    std::fs::write(longer.join("sums.bin"), &bytes).expect("write");
+    assert_refused(d, &with(&ours, 2, &longer), &["longer/sums.bin", "is more than the", "bytes manifest.json says"]);
     let shorter = copy_dir(&ours[1], &d.join("shorter"));
-    std::fs::write(shorter.join("chunks-00000.parquet"), &bytes[..100]).expect("write");
-    assert_refused(d, &with(&ours, 2, &shorter), &["shorter/chunks-00000.parquet", "sha256 is", "(100 bytes)"]);
-    // Sizes no table or copy can have, as a sparse file would be declared: refused unread.
+    std::fs::write(shorter.join("sums.bin"), &bytes[..100]).expect("write");
+    assert_refused(d, &with(&ours, 2, &shorter), &["shorter/sums.bin", "sha256 is", "(100 bytes)"]);
+    // Cut short with the manifest to match: not a whole compressed file.
+    rehash(&shorter, "sums.bin");
+    assert_refused(d, &with(&ours, 2, &shorter), &["shorter/sums.bin", "is not compressed sums"]);
+    // Whole, but its sums cut short: the sums themselves say so.
+    let cut = copy_dir(&ours[1], &d.join("cut"));
+    edit_sums(&cut, |raw| raw.truncate(raw.len() - 1000));
+    assert_refused(d, &with(&ours, 2, &cut), &["cut/sums.bin", "ends early"]);
+    // Sizes no file or copy can have, as a sparse file would be declared: refused unread.
     let declared = copy_dir(&ours[1], &d.join("declared"));
-    edit_manifest(&declared, |m| m["tables"][0]["outcomes"]["bytes"] = (1u64 << 50).into());
-    assert_refused(
-        d,
-        &with(&ours, 2, &declared),
-        &["declared/outcomes-00000.parquet", "says it is 1125899906842624 bytes"],
-    );
+    edit_manifest(&declared, |m| m["results"]["bytes"] = (1u64 << 50).into());
+    assert_refused(d, &with(&ours, 2, &declared), &["declared/results.json", "says it is 1125899906842624 bytes"]);
     let sparse = copy_dir(&ours[0], &d.join("sparse"));
     let copy = File::options().write(true).open(sparse.join("inputs/exposures.csv")).expect("copy");
     copy.set_len(8 << 30).expect("a sparse 8 GiB file");
@@ -216,30 +198,50 @@ fn a_table_swapped_for_another_studys_or_resized_is_refused_by_its_manifest_hash
 }
 
 #[test]
-fn nan_negative_and_infinite_amounts_are_refused_even_when_the_tamperer_recomputes_the_hash() {
+fn negative_missing_and_non_numeric_figures_are_refused_even_when_the_tamperer_recomputes_the_hash() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let set = shards(d, 2, "10000", "3", "shard", &[]);
-    let cases: [(&str, &str, f64, &str); 6] = [
-        ("outcomes-00000.parquet", "gross", f64::NAN, "NaN"),
-        ("outcomes-00000.parquet", "insured", -1.0, "-1"),
-        ("outcomes-00000.parquet", "component_1", f64::INFINITY, "inf"),
-        ("outcomes-00000.parquet", "independent_largest_gross", f64::NEG_INFINITY, "-inf"),
-        ("chunks-00000.parquet", "layer_3", f64::NAN, "NaN"),
-        ("chunks-00000.parquet", "layer_0", -5e6, "-5000000"),
+    type Edit = fn(&mut Value);
+    let cases: [(Edit, &[&str]); 5] = [
+        (
+            |r| r["exposures"][0]["measures"]["gross"]["summary"]["mean"] = (-1.0).into(),
+            &["gross mean is -1", "expected a number ≥ 0"],
+        ),
+        (|r| r["exposures"][1]["components"][2]["p99"] = (-5e6).into(), &["is -5000000", "expected a number ≥ 0"]),
+        // NaN as JSON writes it.
+        (
+            |r| r["exposures"][0]["measures"]["insured"]["summary"]["sd"] = Value::Null,
+            &["is not a shard's results", "expected f64"],
+        ),
+        (|r| r["exposures"][0]["layers"]["mean"][0][1] = "1e9".into(), &["is not a shard's results"]),
+        (
+            |r| r["exposures"][0]["measures"]["gross"]["aggregate_ep"] = vec![1.0; 3].into(),
+            &["return-period figures not in the run's shape"],
+        ),
     ];
-    for (i, (file, column, value, shown)) in cases.into_iter().enumerate() {
+    for (i, (edit, expected)) in cases.into_iter().enumerate() {
         let bad = copy_dir(&set[0], &d.join(format!("bad-{i}")));
-        set_amount(&bad, file, column, 4, value);
+        edit_results(&bad, edit);
         // Without the manifest updated, its size and hash give it away.
-        assert_refused(d, &with(&set, 1, &bad), &[file, "the shard folder was altered"]);
-        rehash(&bad, file);
-        let message = assert_refused(
-            d,
-            &with(&set, 1, &bad),
-            &[&format!("{file} row 5, column {column}: {shown} is not an amount"), "expected a finite number ≥ 0"],
-        );
+        assert_refused(d, &with(&set, 1, &bad), &["results.json", "the shard folder was altered"]);
+        rehash(&bad, "results.json");
+        let mut parts = vec!["results.json"];
+        parts.extend_from_slice(expected);
+        let message = assert_refused(d, &with(&set, 1, &bad), &parts);
         assert!(message.contains(&format!("bad-{i}/")), "names the shard folder: {message}");
+    }
+    // A largest breach of the sums that is not an amount: the last year's of the last column,
+    // whose 8 bytes end each of its 8 byte planes of 10,000 years.
+    for (i, value) in [f64::NAN, -1.0, f64::INFINITY].into_iter().enumerate() {
+        let bad = copy_dir(&set[1], &d.join(format!("sums-{i}")));
+        edit_sums(&bad, |raw| {
+            let (n, end) = (10_000, raw.len());
+            for (plane, byte) in value.to_le_bytes().into_iter().enumerate() {
+                raw[end - (8 - plane) * n + n - 1] = byte;
+            }
+        });
+        assert_refused(d, &with(&set, 2, &bad), &[&format!("sums-{i}/sums.bin"), "is not an amount"]);
     }
 }
 
@@ -248,39 +250,30 @@ fn a_breach_count_of_u64_max_or_beyond_what_the_years_allow_is_refused_rather_th
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let set = shards(d, 2, "10000", "4", "shard", &[]);
-    let file = "chunks-00000.parquet";
-    // u64::MAX would wrap the run's total to one less than it was.
+    // u64::MAX would wrap the run's total.
     let huge = copy_dir(&set[1], &d.join("huge"));
-    set_breaches(&huge, file, 0, |_| u64::MAX);
-    rehash(&huge, file);
-    assert_refused(d, &with(&set, 2, &huge), &["huge/chunks-00000.parquet", "column breaches", "18446744073709551615"]);
-    // Fewer breaches than years with a breach.
+    edit_results(&huge, |r| r["exposures"][0]["simulated_breaches"] = u64::MAX.into());
+    rehash(&huge, "results.json");
+    assert_refused(d, &with(&set, 2, &huge), &["huge/results.json", "simulated_breaches is 18446744073709551615"]);
+    // Fewer breaches than years with a loss.
     let few = copy_dir(&set[1], &d.join("few"));
-    set_breaches(&few, file, 0, |_| 0);
-    rehash(&few, file);
-    assert_refused(
-        d,
-        &with(&set, 2, &few),
-        &["few/chunks-00000.parquet", "column breaches", "has 0 breaches", "expected"],
-    );
+    edit_results(&few, |r| r["exposures"][0]["simulated_breaches"] = 0.into());
+    rehash(&few, "results.json");
+    assert_refused(d, &with(&set, 2, &few), &["few/results.json", "simulated_breaches is 0", "allow"]);
     // In breach mode every iteration is exactly one breach.
     let breach = shards(d, 2, "10000", "4", "breach", &["--mode", "breach"]);
     let extra = copy_dir(&breach[0], &d.join("extra"));
-    set_breaches(&extra, file, 0, |n| n + 1);
-    rehash(&extra, file);
-    assert_refused(
-        d,
-        &with(&breach, 1, &extra),
-        &["extra/chunks-00000.parquet", "has 4097 breaches", "expected 4096 to 4096"],
-    );
+    edit_results(&extra, |r| r["exposures"][0]["simulated_breaches"] = 10_001.into());
+    rehash(&extra, "results.json");
+    assert_refused(d, &with(&breach, 1, &extra), &["extra/results.json", "is 10001", "allow 10000 to 10000"]);
 }
 
 #[test]
 fn shard_ranges_that_overlap_or_leave_a_gap_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    // 10,000 iterations are 3 blocks: 2 shards hold 0..4096 and 4096..10000.
     let two = shards(d, 2, "10000", "5", "two", &[]);
+    let split = manifest(&two[0])["end_exposure"].as_u64().expect("end_exposure");
     // Overlap: a one-shard run of the whole study relabelled as shard 2 of 2.
     let whole = shards(d, 1, "10000", "5", "whole", &[]);
     edit_manifest(&whole[0], |m| {
@@ -290,14 +283,12 @@ fn shard_ranges_that_overlap_or_leave_a_gap_are_refused() {
     assert_refused(
         d,
         &with(&two, 2, &whole[0]),
-        &[
-            "whole-1/manifest.json",
-            "first_iteration..end_iteration is 0..10000",
-            "shard 2/2 of 10000 iterations is 4096..10000",
-        ],
+        &["whole-1/manifest.json", "first_exposure is 0", &format!("ends at exposure {split}")],
     );
-    // Gap: shard 3 of 3 (8192..10000) relabelled as shard 2 of 2, leaving 4096..8192 out.
+    // Gap: shard 3 of 3 relabelled as shard 2 of 2, leaving the exposures between out.
     let three = shards(d, 3, "10000", "5", "three", &[]);
+    let start = manifest(&three[2])["first_exposure"].as_u64().expect("first_exposure");
+    assert_ne!(start, split, "the test needs a gap");
     edit_manifest(&three[2], |m| {
         m["shard"] = 2.into();
         m["shards"] = 2.into();
@@ -305,7 +296,7 @@ fn shard_ranges_that_overlap_or_leave_a_gap_are_refused() {
     assert_refused(
         d,
         &[two[0].clone(), three[2].clone()],
-        &["three-3/manifest.json", "is 8192..10000", "is 4096..10000"],
+        &["three-3/manifest.json", &format!("first_exposure is {start}")],
     );
 }
 
@@ -314,19 +305,20 @@ fn shard_1_of_4_relabelled_as_the_only_shard_is_refused_whatever_range_it_claims
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
     let four = shards(d, 4, "20000", "6", "four", &[]);
+    let end = manifest(&four[0])["end_exposure"].as_u64().expect("end_exposure");
     let alone = copy_dir(&four[0], &d.join("alone"));
     edit_manifest(&alone, |m| m["shards"] = 1.into());
     assert_refused(
         d,
         std::slice::from_ref(&alone),
-        &["alone/manifest.json", "is 0..4096", "shard 1/1 of 20000 iterations is 0..20000"],
+        &["alone/manifest.json", &format!("exposures end at {end}, but the run has 20")],
     );
-    // Claiming the whole range too: its tables hold one block of each exposure, not five.
-    edit_manifest(&alone, |m| m["end_iteration"] = 20000.into());
+    // Claiming the whole range too: its results hold its own exposures, not all twenty.
+    edit_manifest(&alone, |m| m["end_exposure"] = 20.into());
     assert_refused(
         d,
         std::slice::from_ref(&alone),
-        &["alone/chunks-00000.parquet", "has 1 row,", "0..20000 are 5 blocks of 4096"],
+        &["alone/results.json", &format!("holds {end} exposures"), "exposures are 0..20"],
     );
 }
 
@@ -382,12 +374,12 @@ fn copies_tables_and_manifests_that_are_devices_fifos_or_links_out_are_refused_w
     );
     let bad = replace("fifo", "inputs/assumptions.toml", &mkfifo);
     assert_refused(d, &with(&set, 1, &bad), &["fifo/inputs/assumptions.toml", "is a FIFO; expected a regular file"]);
-    let bad = replace("fifo-table", "outcomes-00000.parquet", &mkfifo);
-    assert_refused(d, &with(&set, 1, &bad), &["fifo-table/outcomes-00000.parquet", "is a FIFO"]);
-    // A link to shard 2's table: a regular file, but not this folder's.
-    let other = set[1].join("chunks-00000.parquet");
-    let bad = replace("linked", "chunks-00000.parquet", &|p| std::os::unix::fs::symlink(&other, p).expect("symlink"));
-    assert_refused(d, &with(&set, 1, &bad), &["linked/chunks-00000.parquet", "outside the shard folder"]);
+    let bad = replace("fifo-table", "results.json", &mkfifo);
+    assert_refused(d, &with(&set, 1, &bad), &["fifo-table/results.json", "is a FIFO"]);
+    // A link to shard 2's sums: a regular file, but not this folder's.
+    let other = set[1].join("sums.bin");
+    let bad = replace("linked", "sums.bin", &|p| std::os::unix::fs::symlink(&other, p).expect("symlink"));
+    assert_refused(d, &with(&set, 1, &bad), &["linked/sums.bin", "outside the shard folder"]);
     let bad = replace("fifo-manifest", "manifest.json", &mkfifo);
     assert_refused(d, &with(&set, 1, &bad), &["fifo-manifest/manifest.json", "is a FIFO"]);
     let bad = replace("zero-manifest", "manifest.json", &to_zero);
@@ -415,12 +407,12 @@ fn shards_of_an_older_layout_are_refused_with_the_layout_message() {
     let old = copy_dir(&set[1], &d.join("old"));
     edit_manifest(&old, |m| {
         m["format"] = 1.into();
-        // Layout 1 had no table hashes.
+        // Layout 1 had no hashes.
         if let Some(fields) = m.as_object_mut() {
-            fields.remove("tables");
+            fields.remove("results");
         }
     });
-    assert_refused(d, &with(&set, 2, &old), &["old/manifest.json", "shard layout 1 is not the layout 6"]);
+    assert_refused(d, &with(&set, 2, &old), &["old/manifest.json", "shard layout 1 is not the layout 7"]);
 }
 
 #[test]

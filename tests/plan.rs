@@ -18,42 +18,38 @@ fn plan_sizes_the_largest_shard_as_it_then_runs() {
     let output = run(&["plan", "--shards", "4", "--iterations", "100000"]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let plan = stdout(&output);
-    assert!(plan.contains("iterations per shard: 24576–26272 years"), "{plan}");
+    // 20 exposures of unequal work in 4 shards.
+    let (fewest, most) = (figure(&plan, "exposures per shard:", ":"), figure(&plan, "exposures per shard:", "–"));
+    assert!(fewest >= 1.0 && most <= 17.0 && fewest <= most, "{plan}");
     let incidents = figure(&plan, "incidents:", "about");
     let largest = figure(&plan, "incidents:", "in the study,");
-    let rows = figure(&plan, "disk per shard:", "(");
-    assert!(incidents > 3.0 * largest && incidents < 4.0 * largest, "{plan}");
+    let busiest = figure(&plan, "incidents:", "in the largest shard (") as u64;
+    assert!(incidents > 1.0 * largest && incidents < 4.0 * largest, "{plan}");
 
-    // Shard 4 of 4 is the largest (the 25 blocks split 6, 6, 6, 7, the last one partial).
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("shard");
-    let output = run(&["simulate", "--iterations", "100000", "--shard", "4/4", "--out", common::s(&out)]);
+    let spec = format!("{busiest}/4");
+    let output = run(&["simulate", "--iterations", "100000", "--shard", &spec, "--out", common::s(&out)]);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let said = stdout(&output);
-    let simulated = figure(&said, "breachcost", "of 100000, 20 exposures, seed 20231031:");
+    let simulated = figure(&said, "breachcost", "100000 iterations, seed 20231031:");
     // Incidents a year are Poisson means: the shard's count is within a few of its sd.
     let sd = largest.sqrt();
     assert!((simulated - largest).abs() < 5.0 * sd, "planned {largest}, simulated {simulated}");
-    // The disk figure is the tables before compression: above what Parquet stores, not far.
-    let stored: u64 = std::fs::read_dir(&out)
-        .expect("shard folder")
-        .flatten()
-        .filter(|e| e.file_name().to_string_lossy().starts_with("outcomes-"))
-        .map(|e| e.metadata().map_or(0, |m| m.len()))
-        .sum();
+    // The disk figure (statistics and sums) is what the shard writes, within a factor of 2.
+    let stored: u64 =
+        ["results.json", "sums.bin"].iter().map(|f| std::fs::metadata(out.join(f)).map_or(0, |m| m.len())).sum();
     let planned_mb = figure(&plan, "disk per shard:", "about");
     assert!(
-        planned_mb * 1e6 > stored as f64 && planned_mb * 1e6 < 6.0 * stored as f64,
+        planned_mb * 1e6 > 0.5 * stored as f64 && planned_mb * 1e6 < 2.0 * stored as f64,
         "{planned_mb} MB vs {stored} bytes"
     );
-    assert!(rows > 0.0);
 }
 
 #[test]
-fn more_shards_than_blocks_are_refused() {
+fn more_shards_than_exposures_are_planned_with_a_note() {
     let output = run(&["plan", "--shards", "30", "--iterations", "100000"]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    let message = common::stderr(&output);
-    assert!(message.contains("use at most 25 shards"), "{message}");
-    assert_eq!(message.trim().lines().count(), 1);
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let plan = stdout(&output);
+    assert!(plan.contains("10 shards have no exposure"), "{plan}");
 }

@@ -1,5 +1,6 @@
 //! Sharded runs: `simulate --shard K/N` in separate processes, then `merge`, must give the
-//! same CSV reports byte for byte as one unsharded run; bad merges are refused.
+//! same CSV reports and year loss table byte for byte as one unsharded run; bad merges are
+//! refused.
 
 mod common;
 
@@ -98,15 +99,17 @@ fn single_run(dir: &Path, extra: &[&str]) -> PathBuf {
 }
 
 #[test]
-fn annual_runs_in_1_3_and_4_shards_merge_to_the_unsharded_reports_byte_for_byte() {
+fn annual_runs_in_1_3_4_and_16_shards_merge_to_the_unsharded_reports_byte_for_byte() {
     let dir = tempfile::tempdir().expect("tempdir");
     let single = single_run(dir.path(), &["--ylt", "--ord"]);
-    for n in [1, 3, 4] {
-        let merged = shard_and_merge(dir.path(), &[], n, &["--ylt", "--ord"]);
+    for n in [1, 3, 4, 16] {
+        let merged = shard_and_merge(dir.path(), &["--ylt"], n, &["--ylt", "--ord"]);
         assert_same_reports(&single, &merged);
         assert_same_reports(&single.join("ord"), &merged.join("ord"));
         let (a, b) = (read_ylt(&single.join("ylt.parquet")), read_ylt(&merged.join("ylt.parquet")));
         assert!(a.equals(&b), "the merged year loss table should equal the unsharded one ({n} shards)");
+        let bytes = |dir: &Path| std::fs::read(dir.join("ylt.parquet")).expect("ylt.parquet");
+        assert!(bytes(&single) == bytes(&merged), "ylt.parquet differs byte for byte ({n} shards)");
     }
 }
 
@@ -218,11 +221,20 @@ fn merging_a_missing_duplicated_or_mismatched_shard_is_refused_with_exit_2() {
     // A shard count that does not match the others.
     let four = shards(d, 4, "11", "four");
     assert_merge_refused(d, &[&run_a[0], &run_a[1], &four[2]], "shard count N");
-    // A corrupted table names the file.
-    let broken = d.join("broken");
-    copy_dir(&run_a[1], &broken);
-    std::fs::write(broken.join("outcomes-00000.parquet"), b"PAR1 not really PAR1").expect("write");
-    assert_merge_refused(d, &[&run_a[0], &broken, &run_a[2]], "outcomes-00000.parquet");
+    // A corrupted file names the file.
+    for file in ["results.json", "sums.bin"] {
+        let broken = d.join(format!("broken-{file}"));
+        copy_dir(&run_a[1], &broken);
+        std::fs::write(broken.join(file), b"{\"not\": \"really\"}").expect("write");
+        assert_merge_refused(d, &[&run_a[0], &broken, &run_a[2]], &format!("{file}: sha256 is"));
+    }
+    // A merge asked for the year loss table of shards that did not write theirs.
+    let out = d.join("no-ylt");
+    let mut args = vec!["merge", "--quiet", "--no-charts", "--ylt", "--out", s(&out)];
+    args.extend(run_a.iter().map(|p| s(p)));
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert!(stderr(&output).contains("simulate the shards with --ylt"), "{}", stderr(&output));
     // And the good set merges.
     let out = d.join("good");
     let mut args = vec!["merge", "--quiet", "--no-charts", "--out", s(&out)];
@@ -263,22 +275,30 @@ fn bad_shard_specs_are_refused_with_exit_2_before_anything_is_written() {
     let output =
         run(&["simulate", "--iterations", "100", "--shard", "1/2", "--target-rel-error", "0.1", "--out", s(&out)]);
     assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    let output = run(&["simulate", "--iterations", "100", "--shard", "1/2", "--ylt", "--out", s(&out)]);
-    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
-    assert!(stderr(&output).contains("give them to merge"));
+    for flag in ["--ord", "--xlsx"] {
+        let output = run(&["simulate", "--iterations", "100", "--shard", "1/2", flag, "--out", s(&out)]);
+        assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+        assert!(stderr(&output).contains("give them to merge"));
+    }
 }
 
 #[test]
-fn more_shards_than_chunks_leaves_some_empty_and_still_merges_exactly() {
+fn more_shards_than_exposures_leaves_some_empty_and_still_merges_exactly() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // 5000 iterations are two chunks of 4096: shards 1 and 3 of 4 get none.
+    // Six exposures in eight shards: two get none.
     let single = {
         let (e, a) = (exposures(dir.path()), assumptions(dir.path()));
         let out = dir.path().join("single");
         simulate_into(&e, &a, &out, "5000", &["--seed", "11", "--no-charts"]);
         out
     };
-    let parts = shards(dir.path(), 4, "11", "many");
+    let parts = shards(dir.path(), 8, "11", "many");
+    let empty = parts.iter().filter(|p| {
+        let manifest = std::fs::read_to_string(p.join("manifest.json")).expect("manifest");
+        let m: serde_json::Value = serde_json::from_str(&manifest).expect("json");
+        m["first_exposure"] == m["end_exposure"]
+    });
+    assert_eq!(empty.count(), 2, "two shards of eight have no exposure");
     let out = dir.path().join("merged");
     let mut args = vec!["merge", "--quiet", "--no-charts", "--out", s(&out)];
     args.extend(parts.iter().map(|p| s(p)));
@@ -349,7 +369,7 @@ fn one_component_exposures_merge_exactly_and_their_component_is_the_gross() {
     args.extend(["--out".to_string(), s(&merged).to_string()]);
     for k in 1..=3 {
         let out = d.join(format!("shard-{k}"));
-        simulate_into(&e, &a, &out, ITERATIONS, &["--shard", &format!("{k}/3")]);
+        simulate_into(&e, &a, &out, ITERATIONS, &["--shard", &format!("{k}/3"), "--ylt"]);
         args.push(s(&out).to_string());
     }
     assert_success(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));

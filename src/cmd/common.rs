@@ -256,13 +256,10 @@ pub fn check_run_memory(model: &Model, iterations: u64, source: &str) -> Result<
     memory::check(&|n| memory::estimate(model, n), model.exposures.len(), iterations, source)
 }
 
-/// [`check_run_memory`] for shard `spec` of a run of `iterations`: a shard keeps only its
-/// batches of outcomes, over its share of the iterations.
+/// [`check_run_memory`] for shard `spec` of a run of `iterations`: a shard simulates only its
+/// batches of exposures, and keeps their statistics and the portfolio's sums.
 pub fn check_shard_memory(model: &Model, spec: ShardSpec, iterations: u64, source: &str) -> Result<()> {
-    let estimate = |n: u64| {
-        let own = spec.iterations(n);
-        memory::shard_estimate(model, own.end - own.start)
-    };
+    let estimate = |n: u64| memory::shard_estimate(model, n, spec.exposures(&crate::run::exposure_work(model, n)));
     memory::check(&estimate, model.exposures.len(), iterations, source)
 }
 
@@ -276,9 +273,10 @@ pub fn check_compare_memory(model: &Model, iterations: u64, source: &str) -> Res
     memory::check(&|n| memory::compare_estimate(model, n), model.exposures.len(), iterations, source)
 }
 
-/// The memory, in GiB, that a shard of `shard_years` and the merge of a study of `iterations`
+/// The memory, in GiB, that the shard of exposures `exposures` and the merge of the study
 /// (a single run's) are estimated to use: what their memory checks count.
-pub fn planned_memory_gib(model: &Model, shard_years: u64, iterations: u64) -> (f64, f64) {
-    let shard = memory::shard_estimate(model, shard_years).total;
+pub fn planned_memory_gib(model: &Model, exposures: std::ops::Range<usize>) -> (f64, f64) {
+    let iterations = model.settings.iterations;
+    let shard = memory::shard_estimate(model, iterations, exposures).total;
     (memory::gib(shard), memory::gib(memory::estimate(model, iterations).total))
 }

@@ -1,11 +1,12 @@
 //! `breachcost merge`: the reports of a run simulated in shards (`simulate --shard K/N`),
-//! byte-identical (CSV) to the same run on one machine.
+//! byte-identical to the same run on one machine: the shards' exposures' statistics in order,
+//! the portfolio's sums added, the tail years of the co-TVaR allocation re-simulated.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_run_memory, run_with_progress, thread_pool, write_reports, OutputFlags};
+use super::common::{check_run_memory, thread_pool, write_reports, OutputFlags};
 use super::inputs;
 use super::output::outln;
 use crate::engine::{Model, RunSettings};
@@ -13,7 +14,8 @@ use crate::error::{Error, Result};
 use crate::input::{Exposures, Mode};
 use crate::report::output_dir;
 use crate::report::run_json::InputSource;
-use crate::shard::{self, ShardTables};
+use crate::run::{LiveEngine, PortfolioSums, Summarised};
+use crate::shard::{self, Shard, ShardSpec};
 
 #[derive(Args, Debug, Clone)]
 pub struct MergeArgs {
@@ -71,9 +73,29 @@ pub fn run(args: &MergeArgs) -> Result<()> {
             batches.len()
         )));
     }
+    let work = crate::run::exposure_work(&model, model.settings.iterations);
+    for s in &shards {
+        let expected = ShardSpec { index: s.manifest.shard, count: s.manifest.shards }.exposures(&work);
+        if s.exposures() != expected {
+            return Err(Error::input(format!(
+                "{}: first_exposure..end_exposure is {}..{}, but shard {}/{} of this run is {}..{}; the manifest was altered",
+                s.dir.join(shard::MANIFEST).display(),
+                s.manifest.first_exposure,
+                s.manifest.end_exposure,
+                s.manifest.shard,
+                s.manifest.shards,
+                expected.start,
+                expected.end
+            )));
+        }
+    }
     let staging = target.stage(output_dir::Kind::Report)?;
-    let source = ShardTables::new(shards, batches);
-    let results = run_with_progress(&pool, &model, &source, "merging", args.output.quiet, args.output.ylt, &staging)?;
+    let started = std::time::Instant::now();
+    let summarised = read_shards(&pool, &model, &shards)?;
+    let results = pool.install(|| crate::run::finish(&model, summarised, &LiveEngine::<Error>::default(), started))?;
+    if args.output.ylt {
+        merge_ylt(&model, &shards, &batches, &results, staging.path())?;
+    }
     // run.json names the inputs the shards read, not the copies.
     let exposures = InputSource { path: manifest.exposures.path.clone(), sha256: manifest.exposures.sha256.clone() };
     let assumptions =
@@ -96,4 +118,86 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The shards' exposures' statistics in order and the portfolio's sums added up: what a
+/// single run summarises.
+fn read_shards(pool: &rayon::ThreadPool, model: &Model, shards: &[Shard]) -> Result<Summarised> {
+    let annual = model.settings.mode == Mode::Annual;
+    let mut exposures = Vec::with_capacity(model.exposures.len());
+    let mut sums: Option<PortfolioSums> = None;
+    let mut independent = None;
+    for s in shards {
+        // The results are parsed while the sums are read.
+        let (results, part) = pool.install(|| {
+            rayon::join(
+                || shard::read_results(s, model, s.exposures()),
+                || annual.then(|| shard::read_sums(s, model)).transpose(),
+            )
+        });
+        let (results, own) = results?;
+        exposures.extend(results);
+        independent = independent.or(own);
+        if let Some(part) = part? {
+            match sums.as_mut() {
+                Some(total) => total.add_sums(part),
+                None => sums = Some(part),
+            }
+        }
+    }
+    if !model.histograms {
+        for e in &mut exposures {
+            e.gross_histogram = None;
+        }
+    }
+    // Each count is within what its years allow (checked as read); their total must fit too.
+    let simulated_breaches = exposures.iter().try_fold(0u64, |total, e| total.checked_add(e.simulated_breaches));
+    let simulated_breaches = simulated_breaches.ok_or_else(|| {
+        Error::input(
+            "merge: the shards' breach counts add up past the largest a run can hold; a results.json was altered",
+        )
+    })?;
+    // A lone exposure without treaties is its own portfolio, as in a single run.
+    let lone = annual && model.exposures.len() == 1 && model.assumptions.treaties.is_empty();
+    let (sums, single) = match sums {
+        Some(years) if lone => (None, Some(years.single_years(independent))),
+        other => (other, None),
+    };
+    Ok(Summarised { exposures, sums, single, simulated_breaches, simulation_seconds: 0.0 })
+}
+
+/// `ylt.parquet` from the shards' tables: each batch of the run's rows, from the shards that
+/// hold its exposures in order, written as a single run writes that batch.
+fn merge_ylt(
+    model: &Model,
+    shards: &[Shard],
+    batches: &[std::ops::Range<usize>],
+    results: &crate::run::RunResults,
+    dir: &std::path::Path,
+) -> Result<()> {
+    let mut writer = crate::report::ylt::YltWriter::new(dir);
+    // Per shard, the run's batches it holds exposures of, in order, and how far it has got.
+    let owned: Vec<Vec<(usize, std::ops::Range<usize>)>> =
+        shards.iter().map(|s| shard::own_batches(batches, &s.exposures())).collect();
+    let want = crate::report::ylt::frame(model, &[]).map_err(|e| Error::failure(format!("year loss table: {e}")))?;
+    let want = want.schema();
+    for b in 0..batches.len() {
+        let mut frame: Option<polars::prelude::DataFrame> = None;
+        for (s, own) in shards.iter().zip(&owned) {
+            if let Some(k) = own.iter().position(|(n, _)| *n == b) {
+                let part = shard::read_ylt(s, model, (own[k].1.clone(), b, k), want)?;
+                frame = Some(match frame {
+                    None => part,
+                    Some(mut f) => {
+                        f.vstack_mut(&part).map_err(|e| Error::failure(format!("merging the year loss table: {e}")))?;
+                        f
+                    }
+                });
+            }
+        }
+        if let Some(frame) = frame {
+            writer.write_frame(frame)?;
+        }
+    }
+    writer.finish(model, results)
 }

@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use std::ops::Range;
+
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -14,7 +16,6 @@ use super::flags;
 use super::inputs;
 use super::output::{self, outln};
 use crate::analysis::convergence::{self, Target};
-use crate::engine::simulate_exposures;
 use crate::engine::{Model, RunSettings};
 use crate::error::{Error, Result};
 use crate::input::Mode;
@@ -109,9 +110,9 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
                 "--shard: cannot be combined with --target-rel-error (shards need a fixed --iterations)",
             ));
         }
-        if args.output.ord || args.output.ylt || args.output.xlsx {
+        if args.output.ord || args.output.xlsx {
             return Err(Error::input(
-                "--shard: --ord, --ylt and --xlsx are written by `breachcost merge`; give them to merge",
+                "--shard: --ord and --xlsx are written by `breachcost merge`; give them to merge (--ylt goes to both)",
             ));
         }
     }
@@ -158,7 +159,8 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     model.focus = focus;
     // The model holds all the run needs of the rows (whose parsed text is ~0.5 KB each).
     drop(exposures);
-    model.histograms = !args.output.no_charts;
+    // A shard keeps its exposures' histograms whatever it is told: merge draws the charts.
+    model.histograms = shard.is_some() || !args.output.no_charts;
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
     match shard {
         // A shard keeps only its batches of outcomes, over its share of the iterations.
@@ -224,8 +226,10 @@ struct ShardInputs<'a> {
     assumptions: (&'a InputSource, Vec<u8>),
 }
 
-/// `simulate --shard K/N`: simulates the shard's iterations, batch by batch, and writes the
-/// outcome tables, a manifest and copies of the inputs (so `merge` needs nothing else).
+/// `simulate --shard K/N`: simulates the shard's batches of exposures over all the years,
+/// batch by batch (with `--ylt`, writing their rows of the year loss table), and writes their
+/// statistics, the portfolio's sums over them, a manifest and copies of the inputs (so `merge`
+/// needs nothing else).
 fn run_shard(
     pool: &rayon::ThreadPool,
     model: &Model,
@@ -236,23 +240,36 @@ fn run_shard(
 ) -> Result<()> {
     let started = std::time::Instant::now();
     crate::shard::build::prepare();
-    let range = spec.iterations(model.settings.iterations);
     let batches = crate::run::batches(model);
-    let total = (range.end - range.start).saturating_mul(model.exposures.len() as u64);
+    let exposures = spec.exposures(&crate::run::exposure_work(model, model.settings.iterations));
+    // The run's batches cut to the shard's exposures, and which batch of the run each is.
+    let (numbers, own): (Vec<usize>, Vec<Range<usize>>) = shard::own_batches(&batches, &exposures).into_iter().unzip();
+    let total = model.settings.iterations.saturating_mul(exposures.len() as u64);
     let bar = progress_bar(total, &format!("shard {spec}"), args.output.quiet);
     let progress = |done: u64| bar.inc(done);
-    let mut breaches = 0;
-    // Each batch's tables' sizes and hashes, for the manifest (merge checks them).
-    let mut tables = Vec::with_capacity(batches.len());
-    pool.install(|| -> Result<()> {
-        for (b, batch) in batches.iter().enumerate() {
-            let outcomes = simulate_exposures(model, batch.clone(), range.clone(), &progress);
-            breaches += outcomes.iter().map(|o| o.simulated_breaches).sum::<u64>();
-            tables.push(shard::write_batch(model, b, &outcomes, staging.path())?);
-        }
-        Ok(())
+    // With --ylt, each batch's table's size and hash, for the manifest (merge checks them).
+    let mut ylt = args.output.ylt.then(Vec::new);
+    let mut next = numbers.iter();
+    let annual = model.settings.mode == crate::input::Mode::Annual;
+    let summarised = pool.install(|| {
+        let engine = LiveEngine::<Error>::default();
+        crate::run::summarise(model, &engine, &own, annual, &progress, &mut |outcomes| {
+            let b = next.next().copied().unwrap_or_default();
+            if let Some(tables) = ylt.as_mut() {
+                let frame = report::ylt::frame(model, outcomes)
+                    .map_err(|e| Error::failure(format!("shard year loss table: {e}")))?;
+                tables.push(shard::write_ylt(frame, b, staging.path())?);
+            }
+            Ok(())
+        })
     })?;
     bar.finish_and_clear();
+    let breaches = summarised.simulated_breaches;
+    let independent = summarised.single.and_then(|(_, _, independent)| independent);
+    crate::run::check_exposures_finite(model, &summarised.exposures)?;
+    let sums = summarised.sums.map(|s| s.to_bytes()).transpose();
+    let sums = sums.map_err(|e| Error::failure(format!("shard sums cannot be written: {e}")))?;
+    let (results, results_table) = shard::results_file(summarised.exposures, independent)?;
     let (exposures_source, exposures_bytes, exposures_format) = inputs.exposures;
     let (assumptions_source, assumptions_bytes) = inputs.assumptions;
     let exposures_copy = format!("inputs/exposures.{exposures_format}");
@@ -267,10 +284,10 @@ fn run_shard(
         mode: model.settings.mode.as_str().into(),
         iterations: model.settings.iterations,
         seed: model.settings.seed,
-        first_iteration: range.start,
-        end_iteration: range.end,
         exposures_count: model.exposures.len(),
         batches: batches.len(),
+        first_exposure: exposures.start,
+        end_exposure: exposures.end,
         exposures: shard::ManifestInput {
             path: exposures_source.path.clone(),
             sha256: exposures_source.sha256.clone(),
@@ -283,24 +300,30 @@ fn run_shard(
             copy: assumptions_copy.clone(),
             bytes: assumptions_bytes.len() as u64,
         },
-        tables,
+        results: results_table,
+        sums: sums.as_deref().map(shard::table_file),
+        ylt,
     };
     let manifest = serde_json::to_vec_pretty(&manifest)
         .map_err(|e| Error::failure(format!("shard manifest cannot be written: {e}")))?;
-    let files = [
+    let mut files = vec![
         ReportFile { path: shard::MANIFEST.into(), bytes: manifest },
+        ReportFile { path: shard::RESULTS.into(), bytes: results },
         ReportFile { path: exposures_copy, bytes: exposures_bytes },
         ReportFile { path: assumptions_copy, bytes: assumptions_bytes },
     ];
+    if let Some(sums) = sums {
+        files.push(ReportFile { path: shard::SUMS.into(), bytes: sums });
+    }
     staging.commit(&files)?;
     if !args.output.quiet {
         outln!(
-            "breachcost {}: shard {spec}, iterations {}..{} of {}, {} exposures, seed {}: {breaches} breaches in {:.2} s; shard folder {}",
+            "breachcost {}: shard {spec}, exposures {}..{} of {}, {} iterations, seed {}: {breaches} breaches in {:.2} s; shard folder {}",
             env!("CARGO_PKG_VERSION"),
-            range.start,
-            range.end,
-            model.settings.iterations,
+            exposures.start,
+            exposures.end,
             model.exposures.len(),
+            model.settings.iterations,
             model.settings.seed,
             started.elapsed().as_secs_f64(),
             args.out.display()

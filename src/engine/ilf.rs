@@ -265,7 +265,7 @@ fn linear_sums(payable: &[f64], several: &[(u32, u32)], sums: &mut [f64; LANES],
 
 /// What an exposure's layer sums give: per basis and limit, the mean and the standard
 /// deviation (n − 1) of the iterations' insured loss.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LayerFigures {
     pub mean: [[f64; ILF_LIMITS.len()]; BASES.len()],
     pub sd: [[f64; ILF_LIMITS.len()]; BASES.len()],

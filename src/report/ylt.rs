@@ -42,7 +42,7 @@ impl YltWriter {
         self.write_frame(frame)
     }
 
-    fn write_frame(&mut self, mut frame: DataFrame) -> Result<()> {
+    pub fn write_frame(&mut self, mut frame: DataFrame) -> Result<()> {
         frame.rechunk_mut();
         if self.writer.is_none() {
             let file = File::create(&self.path).map_err(|e| failure(&self.path, e))?;
@@ -72,7 +72,7 @@ impl YltWriter {
     }
 }
 
-fn frame(model: &Model, outcomes: &[ExposureOutcomes]) -> PolarsResult<DataFrame> {
+pub fn frame(model: &Model, outcomes: &[ExposureOutcomes]) -> PolarsResult<DataFrame> {
     let rows: usize = outcomes.iter().map(ExposureOutcomes::len).sum();
     let mut iteration = Vec::with_capacity(rows);
     let mut id: Vec<&str> = Vec::with_capacity(rows);

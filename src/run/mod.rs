@@ -25,7 +25,7 @@ pub use allocation::Contribution;
 pub use premium::{maximum_payout, premium, Book, Premium};
 
 /// Statistics of one measure (gross, retained or insured) of one exposure or the portfolio.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MeasureResult {
     pub summary: Summary,
     /// Loss at each of [`RETURN_PERIODS`]: on the annual total (AEP) in annual mode, on the
@@ -39,7 +39,7 @@ pub struct MeasureResult {
 }
 
 /// Gross, retained and insured.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Measures {
     pub gross: MeasureResult,
     pub retained: MeasureResult,
@@ -53,7 +53,7 @@ impl Measures {
 }
 
 /// Gross statistics of one component for one exposure.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ComponentResult {
     pub name: String,
     pub mean: f64,
@@ -91,7 +91,7 @@ impl ComponentResult {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ExposureResult {
     pub id: String,
     pub measures: Measures,
@@ -146,7 +146,8 @@ pub struct RunResults {
 /// Bytes of outcome storage a batch of exposures may use before it is summarised.
 pub const BATCH_BYTES: f64 = 128.0 * 1024.0 * 1024.0;
 
-/// Where a run's outcomes come from: the engine, or the tables written by shards.
+/// Where a run's outcomes come from: the engine ([`LiveEngine`]), or anything that gives the
+/// same outcomes for the same exposures and iterations (a seam for tests and other sources).
 pub trait OutcomeSource: Sync {
     type Error;
     /// The outcomes of the exposures `batch` over all the run's iterations, in batch order.
@@ -166,7 +167,7 @@ pub trait OutcomeSource: Sync {
 }
 
 /// Outcomes simulated live by the engine, as they are needed (which cannot fail; `E` is the
-/// error type of the caller's batch hook); the other source is the tables written by shards.
+/// error type of the caller's batch hook).
 pub struct LiveEngine<E = Infallible>(PhantomData<fn() -> E>);
 
 impl<E> Default for LiveEngine<E> {
@@ -210,29 +211,61 @@ pub fn run_from<S: OutcomeSource>(
     on_batch: &mut BatchHook<'_, S::Error>,
 ) -> Result<RunResults, S::Error> {
     let started = Instant::now();
-    let iterations = model.settings.iterations;
     let annual = model.settings.mode == Mode::Annual;
     // With one exposure the portfolio is that exposure, year by year: its statistics are
-    // reused rather than summed into per-iteration arrays and computed again.
+    // reused rather than summed into per-iteration arrays and computed again; with treaties
+    // the portfolio's years are summed even for one exposure: they apply to them.
+    let with_sums = annual && (model.exposures.len() > 1 || !model.assumptions.treaties.is_empty());
+    let summarised = summarise(model, source, &batches(model), with_sums, progress, on_batch)?;
+    finish(model, summarised, source, started)
+}
+
+/// What summarising exposures gives, before the portfolio's figures: each exposure's results
+/// and the portfolio's sums over them (so shards of exposures can be put together exactly).
+pub struct Summarised {
+    pub exposures: Vec<ExposureResult>,
+    /// The portfolio's exact sums over the exposures, year by year (annual mode, where asked).
+    pub sums: Option<years::PortfolioSums>,
+    /// With one exposure in the model (annual mode): its gross and largest-gross distributions
+    /// and its measures without systemic events (where there are any), the portfolio's.
+    pub single: Option<SingleYears>,
+    pub simulated_breaches: u64,
+    pub simulation_seconds: f64,
+}
+
+/// A lone exposure's gross and largest-gross distributions and measures without systemic events.
+pub type SingleYears = (LossDistribution, LossDistribution, Option<Measures>);
+
+pub use years::PortfolioSums;
+
+/// Each exposure's statistics for the exposures of `batches` (in order), with the portfolio's
+/// sums over them where `with_sums` (annual mode).
+pub fn summarise<S: OutcomeSource>(
+    model: &Model,
+    source: &S,
+    batches: &[Range<usize>],
+    with_sums: bool,
+    progress: &(dyn Fn(u64) + Sync),
+    on_batch: &mut BatchHook<'_, S::Error>,
+) -> Result<Summarised, S::Error> {
+    let iterations = model.settings.iterations;
+    let annual = model.settings.mode == Mode::Annual;
     let single = model.exposures.len() == 1;
     let systemic = !SystemicSchedule::is_inactive(model);
     let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
     let sections = model.assumptions.sections.len();
-    // With treaties the portfolio's years are summed even for one exposure: they apply to them.
-    let treaties = !model.assumptions.treaties.is_empty();
-    let mut portfolio =
-        (annual && (!single || treaties)).then(|| years::PortfolioSums::new(iterations, systemic, (types, sections)));
-    let mut single_portfolio = None;
-    let mut exposures = Vec::with_capacity(model.exposures.len());
+    let mut sums = (annual && with_sums).then(|| PortfolioSums::new(iterations, systemic, (types, sections)));
+    let mut single_years = None;
+    let mut exposures = Vec::with_capacity(batches.iter().map(|b| b.len()).sum());
     let mut simulated_breaches = 0;
     let mut simulation_seconds = 0.0;
-    for batch in batches(model) {
+    for batch in batches {
         let simulating = Instant::now();
-        let mut outcomes = source.batch(model, batch, progress)?;
+        let mut outcomes = source.batch(model, batch.clone(), progress)?;
         simulation_seconds += simulating.elapsed().as_secs_f64();
         on_batch(&outcomes)?;
-        let summarised: Vec<(ExposureResult, LossDistribution, Option<LossDistribution>)> = match portfolio.as_mut() {
-            // The portfolio sums (in exposure order) run beside the exposures' statistics.
+        let summarised: Vec<(ExposureResult, LossDistribution, Option<LossDistribution>)> = match sums.as_mut() {
+            // The portfolio sums run beside the exposures' statistics.
             Some(p) => {
                 rayon::join(
                     || {
@@ -260,22 +293,43 @@ pub fn run_from<S: OutcomeSource>(
             if annual && single {
                 let independent = systemic.then(|| independent_measures(&outcomes[0], iterations));
                 let largest = largest.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
-                single_portfolio = Some((result.measures.clone(), gross, largest, independent));
+                single_years = Some((gross, largest, independent));
             }
             exposures.push(result);
         }
     }
-    let portfolio = portfolio.map(years::PortfolioSums::finish);
+    Ok(Summarised { exposures, sums, single: single_years, simulated_breaches, simulation_seconds })
+}
+
+/// The portfolio's figures, contributions, book and reinsurance from the exposures'
+/// statistics and the portfolio's sums; `source` gives the outcomes of the tail years the
+/// contributions need; `started`, when the run began (for its wall time).
+pub fn finish<S: OutcomeSource>(
+    model: &Model,
+    summarised: Summarised,
+    source: &S,
+    started: Instant,
+) -> Result<RunResults, S::Error> {
+    let Summarised { exposures, sums, single, simulated_breaches, simulation_seconds } = summarised;
+    let annual = model.settings.mode == Mode::Annual;
+    let portfolio = sums.map(PortfolioSums::finish);
+    let single_portfolio = match (&portfolio, single) {
+        (None, Some((gross, largest, independent))) => {
+            exposures.first().map(|e| (e.measures.clone(), gross, largest, independent))
+        }
+        _ => None,
+    };
     let (portfolio_incidents, portfolio_sections) = match &portfolio {
         Some(p) => p.type_and_section_statistics(model),
         // A lone exposure's figures by type and section are the portfolio's (none in breach mode).
-        None if annual && single => (
+        None if single_portfolio.is_some() => (
             exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.clone())).collect(),
             exposures.iter().flat_map(|e| e.sections.iter().cloned()).collect(),
         ),
         None => (Vec::new(), Vec::new()),
     };
     // The treaties apply once the book is priced (a loss-ratio stop loss attaches at a ratio of its premium).
+    let treaties = !model.assumptions.treaties.is_empty();
     let treaty_years = portfolio.as_ref().filter(|_| treaties).map(|p| p.years());
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
@@ -324,6 +378,12 @@ pub fn run_from<S: OutcomeSource>(
 /// (the same for a whole run and its shards: it depends on the model and the run's iterations).
 pub fn batches(model: &Model) -> Vec<std::ops::Range<usize>> {
     batches_for(model, model.settings.iterations)
+}
+
+/// Each exposure's expected work in a run of `iterations`: the bytes of outcomes it is
+/// expected to store.
+pub fn exposure_work(model: &Model, iterations: u64) -> Vec<f64> {
+    model.exposures.iter().map(|e| stored_bytes(model, e, iterations).expected).collect()
 }
 
 /// [`batches`] for a run of `iterations` (for estimates of other runs).
@@ -550,51 +610,8 @@ impl RunResults {
         let annual = model.settings.mode == Mode::Annual;
         let book = self.book.as_ref();
         for (i, e) in self.exposures.iter().enumerate() {
-            let fail = |what: String, value: f64| {
-                Err(non_finite(model, &format!("exposure \"{}\"", e.id), &what, value, e.measures.gross.summary.max))
-            };
             let premium = book.and_then(|b| b.policies.get(i).copied());
-            if let Some((what, value)) = measures_non_finite(&e.measures, premium) {
-                return fail(what, value);
-            }
-            if let Some(premium) = premium {
-                if let Some(terms) = model.exposures.get(i).map(|m| &m.terms) {
-                    let payout = maximum_payout(terms);
-                    if payout.is_finite() && payout > 0.0 && !(premium.technical_premium / payout).is_finite() {
-                        return fail("insured rate_on_line".into(), premium.technical_premium / payout);
-                    }
-                }
-            }
-            for c in &e.components {
-                let values = [c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero]
-                    .into_iter()
-                    .zip(COMPONENT_STATS);
-                if let Some((value, stat)) = values.into_iter().find(|(v, _)| !v.is_finite()) {
-                    return fail(format!("component \"{}\" {stat}", c.name), value);
-                }
-            }
-            if let Some((what, value)) = e.layers.first_non_finite() {
-                return fail(what, value);
-            }
-            if let Some(c) = self.contributions.get(i) {
-                let values = [
-                    c.gross_mean,
-                    c.gross_co_tvar_99,
-                    c.insured_mean,
-                    c.insured_co_tvar_99,
-                    c.insured_allocated_capital,
-                ];
-                let names = [
-                    "gross contribution mean",
-                    "gross co_tvar_99",
-                    "insured contribution mean",
-                    "insured co_tvar_99",
-                    "insured allocated capital",
-                ];
-                if let Some((value, what)) = values.into_iter().zip(names).find(|(v, _)| !v.is_finite()) {
-                    return fail(what.into(), value);
-                }
-            }
+            exposure_finite(model, e, premium.zip(model.exposures.get(i)), self.contributions.get(i))?;
         }
         let pricing = annual.then_some(&model.assumptions.pricing);
         for (id, measures, book_total) in [
@@ -610,6 +627,58 @@ impl RunResults {
         }
         Ok(())
     }
+}
+
+/// [`RunResults::check_finite`] for exposures' statistics alone (a shard's, before it writes them).
+pub fn check_exposures_finite(model: &Model, exposures: &[ExposureResult]) -> Result<(), crate::error::Error> {
+    exposures.iter().try_for_each(|e| exposure_finite(model, e, None, None))
+}
+
+/// Refuses the first figure of an exposure's statistics (with its premium, on its model's
+/// terms, and its contribution, where given) that is not finite.
+fn exposure_finite(
+    model: &Model,
+    e: &ExposureResult,
+    premium: Option<(Premium, &crate::engine::ExposureModel)>,
+    contribution: Option<&Contribution>,
+) -> Result<(), crate::error::Error> {
+    let fail = |what: String, value: f64| {
+        Err(non_finite(model, &format!("exposure \"{}\"", e.id), &what, value, e.measures.gross.summary.max))
+    };
+    if let Some((what, value)) = measures_non_finite(&e.measures, premium.map(|p| p.0)) {
+        return fail(what, value);
+    }
+    if let Some((premium, exposure)) = premium {
+        let payout = maximum_payout(&exposure.terms);
+        if payout.is_finite() && payout > 0.0 && !(premium.technical_premium / payout).is_finite() {
+            return fail("insured rate_on_line".into(), premium.technical_premium / payout);
+        }
+    }
+    for c in &e.components {
+        let values =
+            [c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero].into_iter().zip(COMPONENT_STATS);
+        if let Some((value, stat)) = values.into_iter().find(|(v, _)| !v.is_finite()) {
+            return fail(format!("component \"{}\" {stat}", c.name), value);
+        }
+    }
+    if let Some((what, value)) = e.layers.first_non_finite() {
+        return fail(what, value);
+    }
+    if let Some(c) = contribution {
+        let values =
+            [c.gross_mean, c.gross_co_tvar_99, c.insured_mean, c.insured_co_tvar_99, c.insured_allocated_capital];
+        let names = [
+            "gross contribution mean",
+            "gross co_tvar_99",
+            "insured contribution mean",
+            "insured co_tvar_99",
+            "insured allocated capital",
+        ];
+        if let Some((value, what)) = values.into_iter().zip(names).find(|(v, _)| !v.is_finite()) {
+            return fail(what.into(), value);
+        }
+    }
+    Ok(())
 }
 
 /// The names of a component's statistics, in `components.csv`'s order.

@@ -4,10 +4,12 @@
 
 use super::{independent_from_years, measures, ComponentResult, Measures};
 use crate::engine::{ExposureModel, ExposureOutcomes, Model};
+use std::io::Write;
+
 use crate::stats::{LossDistribution, Segment, YearTotals};
 
 /// The portfolio's per-iteration sums over exposures and largest breaches, being added up.
-pub(super) struct PortfolioSums {
+pub struct PortfolioSums {
     gross: YearTotals,
     largest_gross: Vec<f64>,
     /// Insured, retained, largest insured and largest retained: `None` while every exposure
@@ -87,6 +89,171 @@ impl PortfolioSums {
         }
     }
 
+    /// Adds the sums of other exposures (of the same run): the result is what adding their
+    /// outcomes here would have given, to the bit.
+    pub fn add_sums(&mut self, other: PortfolioSums) {
+        let n = self.largest_gross.len();
+        let max = |into: &mut [f64], from: &[f64]| {
+            for (a, b) in into.iter_mut().zip(from) {
+                *a = a.max(*b);
+            }
+        };
+        // Where only one side's terms bit, the other's insured totals are its gross ones.
+        let other_insured = match other.insured {
+            Some(insured) => Some(insured),
+            None if self.insured.is_some() => {
+                Some((other.gross.clone(), YearTotals::new(n), other.largest_gross.clone(), vec![0.0; n]))
+            }
+            None => None,
+        };
+        if let Some(theirs) = other_insured {
+            let ours = self.insured.get_or_insert_with(|| {
+                (self.gross.clone(), YearTotals::new(n), self.largest_gross.clone(), vec![0.0; n])
+            });
+            ours.0.add_totals(&theirs.0);
+            ours.1.add_totals(&theirs.1);
+            max(&mut ours.2, &theirs.2);
+            max(&mut ours.3, &theirs.3);
+        }
+        self.gross.add_totals(&other.gross);
+        max(&mut self.largest_gross, &other.largest_gross);
+        if let (Some(ours), Some(theirs)) = (self.independent.as_mut(), other.independent.as_ref()) {
+            ours.0.add_totals(&theirs.0);
+            ours.1.add_totals(&theirs.1);
+            max(&mut ours.2, &theirs.2);
+        }
+        self.by_column.add_totals(&other.by_column);
+    }
+
+    /// The sums as bytes, compressed ([`PortfolioSums::from_bytes`] reads them back).
+    pub fn to_bytes(&self) -> Result<Vec<u8>, String> {
+        let mut out = zstd::stream::Encoder::new(Vec::new(), 1).map_err(|e| e.to_string())?;
+        let mut header = SUMS_MAGIC.to_vec();
+        header.push(u8::from(self.insured.is_some()) | (u8::from(self.independent.is_some()) << 1));
+        for n in [self.largest_gross.len(), self.columns.0, self.columns.1] {
+            header.extend_from_slice(&(n as u64).to_le_bytes());
+        }
+        out.write_all(&header).map_err(|e| e.to_string())?;
+        let mut totals = vec![&self.gross];
+        let mut largest = vec![&self.largest_gross];
+        if let Some((insured, retained, largest_insured, largest_retained)) = &self.insured {
+            totals.extend([insured, retained]);
+            largest.extend([largest_insured, largest_retained]);
+        }
+        if let Some((gross, insured, own_largest)) = &self.independent {
+            totals.extend([gross, insured]);
+            largest.push(own_largest);
+        }
+        totals.push(&self.by_column);
+        for t in totals {
+            t.write_bytes(&mut out).map_err(|e| e.to_string())?;
+        }
+        // Largest breaches as byte planes too (their bits' high planes repeat).
+        for column in largest {
+            for plane in 0..8 {
+                let bytes: Vec<u8> = column.iter().map(|v| (v.to_bits() >> (8 * plane)) as u8).collect();
+                out.write_all(&bytes).map_err(|e| e.to_string())?;
+            }
+        }
+        out.finish().map_err(|e| e.to_string())
+    }
+
+    /// Reads sums written by [`PortfolioSums::to_bytes`] for a run of `iterations` with
+    /// `columns` (types, sections) and, where `systemic`, totals without systemic events,
+    /// at most `most` bytes uncompressed; refuses bytes of another shape, and largest breaches
+    /// that are not amounts.
+    pub fn from_bytes(
+        bytes: &[u8],
+        iterations: u64,
+        systemic: bool,
+        columns: (usize, usize),
+        most: u64,
+    ) -> Result<Self, String> {
+        // Decompressed as it grows (a heavy tail's large amounts have no fixed count), up to
+        // `most` bytes: the run's sums and a large amount for every year, exposure and total.
+        let mut raw = Vec::new();
+        let decoder = zstd::stream::read::Decoder::new(bytes).map_err(|e| format!("is not compressed sums: {e}"))?;
+        std::io::Read::read_to_end(&mut std::io::Read::take(decoder, most), &mut raw)
+            .map_err(|e| format!("is not compressed sums: {e}"))?;
+        let bytes = raw;
+        let mut r = crate::stats::exact::Reader::new(&bytes);
+        if r.take(SUMS_MAGIC.len())? != SUMS_MAGIC {
+            return Err("is not a table of portfolio sums".into());
+        }
+        let flags = r.take(1)?[0];
+        let (n, types, sections) = (r.u64()?, r.u64()?, r.u64()?);
+        let expected = (iterations, columns.0 as u64, columns.1 as u64);
+        if (n, types, sections) != expected || flags > 3 || (flags & 2 != 0) != systemic {
+            return Err(format!(
+                "holds {n} years, {types} incident types and {sections} sections{}, but the run has {} years, {} types and {} sections{}",
+                if flags & 2 != 0 { " with systemic events" } else { "" },
+                expected.0,
+                expected.1,
+                expected.2,
+                if systemic { " with systemic events" } else { "" }
+            ));
+        }
+        let n = n as usize;
+        let m = columns.0 + columns.1;
+        let gross = YearTotals::read_bytes(&mut r, n)?;
+        let insured = if flags & 1 != 0 {
+            Some((YearTotals::read_bytes(&mut r, n)?, YearTotals::read_bytes(&mut r, n)?))
+        } else {
+            None
+        };
+        let independent = if systemic {
+            Some((YearTotals::read_bytes(&mut r, n)?, YearTotals::read_bytes(&mut r, n)?))
+        } else {
+            None
+        };
+        let by_column = YearTotals::read_bytes(&mut r, n * m)?;
+        let mut amounts = || -> Result<Vec<f64>, String> {
+            let planes = r.take(n * 8)?;
+            let mut bits = vec![0u64; n];
+            for (plane, bytes) in planes.chunks_exact(n.max(1)).enumerate().take(8) {
+                for (b, byte) in bits.iter_mut().zip(bytes) {
+                    *b |= u64::from(*byte) << (8 * plane);
+                }
+            }
+            bits.into_iter()
+                .map(f64::from_bits)
+                .enumerate()
+                .map(|(i, v)| match (0.0..=f64::MAX).contains(&v) {
+                    true => Ok(v),
+                    false => {
+                        Err(format!("year {i}: largest breach {v} is not an amount; expected a finite number ≥ 0"))
+                    }
+                })
+                .collect()
+        };
+        let largest_gross = amounts()?;
+        let insured = match insured {
+            Some((insured, retained)) => Some((insured, retained, amounts()?, amounts()?)),
+            None => None,
+        };
+        let independent = match independent {
+            Some((gross, insured)) => Some((gross, insured, amounts()?)),
+            None => None,
+        };
+        if !r.is_done() {
+            return Err("has bytes after its sums".into());
+        }
+        Ok(PortfolioSums { gross, largest_gross, insured, independent, by_column, columns })
+    }
+
+    /// A lone exposure's gross and largest-gross distributions from its sums (its years'
+    /// amounts, exact), with its measures without systemic events: what a run of it keeps.
+    pub fn single_years(self, independent: Option<Measures>) -> super::SingleYears {
+        let years = self.finish();
+        let iterations = years.gross.len() as u64;
+        let positive =
+            |values: &[f64]| Segment::from(values.iter().copied().filter(|v| *v > 0.0).collect::<Vec<f64>>());
+        let (_, gross, largest) =
+            super::measure(vec![positive(&years.gross)], Some(vec![positive(&years.largest_gross)]), iterations);
+        let largest = largest.unwrap_or_else(|| LossDistribution::new(Vec::new(), iterations));
+        (gross, largest, independent)
+    }
+
     /// The totals as amounts (each rounded once), the sums dropped as they are converted.
     pub(super) fn finish(self) -> PortfolioYears {
         let PortfolioSums { gross, largest_gross, insured, independent, by_column, columns } = self;
@@ -103,6 +270,9 @@ impl PortfolioSums {
         }
     }
 }
+
+/// What a table of sums begins with.
+const SUMS_MAGIC: &[u8] = b"breachcost sums\n";
 
 /// The portfolio's per-iteration totals (sums over exposures) and largest breaches.
 pub(super) struct PortfolioYears {

@@ -1,11 +1,14 @@
 //! Runs split across machines: `simulate --shard K/N` simulates a contiguous share of the
-//! iterations and writes its outcomes as Parquet tables; `merge` reads the shards back,
-//! batch of exposures by batch, and computes the same statistics a single run would.
+//! run's exposures over all the years, and writes what `merge` needs of them: each
+//! exposure's statistics (`results.json`), the portfolio's exact year sums over them
+//! (`sums.bin`, annual mode) and, with `--ylt`, their rows of the year loss table. `merge`
+//! adds the sums, re-simulates the few tail years the co-TVaR allocation needs, and writes
+//! the reports a single run would.
 //!
-//! Exactness: every draw depends only on (seed, exposure, iteration, ...), shards cut the
-//! iterations at multiples of [`BLOCK_ITERATIONS`] (so per-block sums are the same blocks),
-//! the exposure batches are those of the whole run, and the merged outcomes are in
-//! iteration order, so every sum is taken in the same order as in an unsharded run.
+//! Exactness: every draw depends only on (seed, exposure, iteration, ...), an exposure's
+//! statistics are computed from all its years by the same code as in a single run, the
+//! portfolio's year sums are exact (so adding shards' sums gives a single run's bits), and
+//! the statistics are written and read back losslessly.
 //!
 //! Trust: a shard folder sits on shared storage and may have been edited, swapped or damaged,
 //! so `merge` reads nothing it has not checked. The manifest records each table's and input
@@ -23,16 +26,13 @@ mod write;
 use std::ops::Range;
 use std::str::FromStr;
 
-use crate::engine::BLOCK_ITERATIONS;
-
 pub use folder::{read_input_copy, INPUT_COPY_MAX_BYTES};
 pub use layout::{
-    chunks_file, outcome_row_bytes, outcomes_file, BatchTables, Manifest, ManifestInput, TableFile, FORMAT, MANIFEST,
-    MANIFEST_MAX_BYTES,
+    table_file, ylt_file, Manifest, ManifestInput, TableFile, FORMAT, MANIFEST, MANIFEST_MAX_BYTES, RESULTS, SUMS,
 };
 pub use open::{open_shards, Shard};
-pub use read::ShardTables;
-pub use write::write_batch;
+pub use read::{read_results, read_sums, read_ylt};
+pub use write::{results_file, write_ylt};
 
 /// Which shard of how many: `K/N`, K from 1 to N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +59,17 @@ impl FromStr for ShardSpec {
     }
 }
 
+/// The run's batches that hold some of `exposures`, each cut to them: (the batch's number in
+/// the run, its exposures among `exposures`).
+pub fn own_batches(batches: &[Range<usize>], exposures: &Range<usize>) -> Vec<(usize, Range<usize>)> {
+    batches
+        .iter()
+        .enumerate()
+        .map(|(b, r)| (b, r.start.max(exposures.start)..r.end.min(exposures.end)))
+        .filter(|(_, r)| !r.is_empty())
+        .collect()
+}
+
 impl std::fmt::Display for ShardSpec {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}", self.index, self.count)
@@ -66,16 +77,24 @@ impl std::fmt::Display for ShardSpec {
 }
 
 impl ShardSpec {
-    /// The iterations of this shard: blocks of [`BLOCK_ITERATIONS`] dealt out in contiguous
-    /// runs, shard K getting blocks ⌊(K−1)·C/N⌋ to ⌊K·C/N⌋ of C. Fixed by N and the
-    /// iteration count alone; shards beyond C get no iterations.
-    pub fn iterations(&self, iterations: u64) -> Range<u64> {
-        let chunks = u128::from(iterations.div_ceil(BLOCK_ITERATIONS));
-        let boundary = |k: u64| {
-            let chunk = (u128::from(k) * chunks / u128::from(self.count)) as u64;
-            chunk.saturating_mul(BLOCK_ITERATIONS).min(iterations)
-        };
-        boundary(self.index - 1)..boundary(self.index)
+    /// The exposures this shard simulates, given each exposure's expected work (`work`, its
+    /// expected outcome bytes): exposures are dealt out in contiguous runs of about equal work,
+    /// exposure e to the shard whose share of the total holds the middle of e's work. Fixed by
+    /// N and the work alone; a shard may get none (fewer exposures than shards).
+    pub fn exposures(&self, work: &[f64]) -> Range<usize> {
+        let n = self.count as f64;
+        let total: f64 = work.iter().sum();
+        let even = !(total.is_finite() && total > 0.0);
+        let mut owners = Vec::with_capacity(work.len());
+        let mut before = 0.0;
+        for (b, w) in work.iter().enumerate() {
+            let middle = if even { (b as f64 + 0.5) / work.len() as f64 } else { (before + w / 2.0) / total };
+            owners.push(((middle * n).floor() as u64).min(self.count - 1));
+            before += w;
+        }
+        let start = owners.partition_point(|&k| k < self.index - 1);
+        let end = owners.partition_point(|&k| k < self.index);
+        start..end
     }
 }
 
@@ -84,19 +103,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shards_cover_the_iterations_once_at_chunk_boundaries() {
-        for iterations in [1u64, 4095, 4096, 4097, 100_000, 1_000_003] {
-            for n in [1u64, 2, 3, 4, 7, 40] {
+    fn shards_cover_the_exposures_once_in_order_with_about_equal_work() {
+        let works: [&[f64]; 5] = [&[1.0; 79], &[5.0, 1.0, 1.0, 1.0, 1.0, 1.0], &[0.0; 3], &[2.0], &[]];
+        for work in works {
+            for n in [1u64, 2, 3, 4, 7, 16, 40] {
                 let mut next = 0;
                 for k in 1..=n {
-                    let r = ShardSpec { index: k, count: n }.iterations(iterations);
-                    assert_eq!(r.start, next, "{k}/{n} of {iterations}");
-                    assert!(r.start.is_multiple_of(BLOCK_ITERATIONS) || r.start == iterations);
+                    let r = ShardSpec { index: k, count: n }.exposures(work);
+                    assert_eq!(r.start, next, "{k}/{n} of {work:?}");
+                    assert!(r.end >= r.start);
                     next = r.end;
                 }
-                assert_eq!(next, iterations);
+                assert_eq!(next, work.len());
             }
         }
+        // 79 equal exposures in 4 shards: 19 or 20 each.
+        let sizes: Vec<usize> = (1..=4).map(|k| ShardSpec { index: k, count: 4 }.exposures(&[1.0; 79]).len()).collect();
+        assert!(sizes.iter().all(|s| (19..=20).contains(s)), "{sizes:?}");
+        // A heavy first exposure is a shard of its own.
+        assert_eq!(ShardSpec { index: 1, count: 2 }.exposures(&[5.0, 1.0, 1.0, 1.0, 1.0, 1.0]), 0..1);
     }
 
     #[test]

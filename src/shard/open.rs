@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::folder::{plain_relative, read_in_folder};
 use super::layout::{Manifest, FORMAT, MANIFEST, MANIFEST_MAX_BYTES};
-use super::ShardSpec;
 use crate::error::{Error, Result};
 
 /// One shard folder, checked.
@@ -19,14 +18,9 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// The iterations the shard holds.
-    pub fn range(&self) -> Range<u64> {
-        self.manifest.first_iteration..self.manifest.end_iteration
-    }
-
-    /// How many iterations the shard holds.
-    pub fn iterations(&self) -> u64 {
-        self.manifest.end_iteration.saturating_sub(self.manifest.first_iteration)
+    /// The exposures the shard simulated.
+    pub fn exposures(&self) -> Range<usize> {
+        self.manifest.first_exposure..self.manifest.end_exposure
     }
 }
 
@@ -94,12 +88,12 @@ fn read_manifest(dir: &Path) -> Result<Manifest> {
             )));
         }
     }
-    if manifest.tables.len() != manifest.batches {
+    let (first, end) = (manifest.first_exposure, manifest.end_exposure);
+    if first > end || end > manifest.exposures_count {
         return Err(Error::input(format!(
-            "{}: tables lists {} batches, but batches is {}; expected one entry per batch",
+            "{}: first_exposure..end_exposure is {first}..{end}, not a range of the run's {} exposures",
             path.display(),
-            manifest.tables.len(),
-            manifest.batches
+            manifest.exposures_count
         )));
     }
     Ok(manifest)
@@ -149,6 +143,7 @@ pub fn open_shards(dirs: &[PathBuf]) -> Result<Vec<Shard>> {
         }
     }
     let n = first.manifest.shards;
+    let exposures_count = first.manifest.exposures_count;
     shards.sort_by_key(|s| s.manifest.shard);
     for pair in shards.windows(2) {
         if pair[0].manifest.shard == pair[1].manifest.shard {
@@ -176,23 +171,24 @@ pub fn open_shards(dirs: &[PathBuf]) -> Result<Vec<Shard>> {
     if let Some(s) = shards.iter().find(|s| s.manifest.shard > n || s.manifest.shard == 0) {
         return Err(Error::input(format!("{}: shard number {} is not in 1..{n}", s.dir.display(), s.manifest.shard)));
     }
-    // K and N are now 1 ≤ K ≤ N: each shard's range is fixed by them and the iterations,
-    // which makes the ranges disjoint and complete, and a relabelled N visible.
+    // K and N are now 1 ≤ K ≤ N; in order of K the shards' exposures must follow one another
+    // from the first to the last (merge then checks each against the cut of the model).
+    let mut next = 0;
     for s in &shards {
-        let m = &s.manifest;
-        let spec = ShardSpec { index: m.shard, count: m.shards };
-        let expected = spec.iterations(m.iterations);
-        if s.range() != expected {
+        if s.manifest.first_exposure != next {
             return Err(Error::input(format!(
-                "{}: first_iteration..end_iteration is {}..{}, but shard {spec} of {} iterations is {}..{}; the manifest was altered",
+                "{}: first_exposure is {}, but the shard before it ends at exposure {next}; the manifest was altered",
                 s.dir.join(MANIFEST).display(),
-                m.first_iteration,
-                m.end_iteration,
-                m.iterations,
-                expected.start,
-                expected.end
+                s.manifest.first_exposure,
             )));
         }
+        next = s.manifest.end_exposure;
+    }
+    if next != exposures_count {
+        return Err(Error::input(format!(
+            "{}: the shards' exposures end at {next}, but the run has {exposures_count}; the manifest was altered",
+            shards[shards.len() - 1].dir.join(MANIFEST).display()
+        )));
     }
     Ok(shards)
 }

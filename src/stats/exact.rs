@@ -107,6 +107,89 @@ impl YearTotals {
     }
 }
 
+impl YearTotals {
+    /// Appends the totals as bytes: the units (16 bytes each, little-endian) as byte planes
+    /// (every total's lowest byte, then every total's next, ...: the high planes, mostly zeros,
+    /// then compress to almost nothing), then the count of large amounts and each one's
+    /// iteration and value.
+    pub fn write_bytes(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        for plane in 0..16 {
+            let bytes: Vec<u8> = self.units.iter().map(|u| (u >> (8 * plane)) as u8).collect();
+            out.write_all(&bytes)?;
+        }
+        out.write_all(&(self.large.len() as u64).to_le_bytes())?;
+        for (i, v) in &self.large {
+            out.write_all(&(*i as u64).to_le_bytes())?;
+            out.write_all(&v.to_le_bytes())?;
+        }
+        Ok(())
+    }
+
+    /// Reads `n` totals written by [`YearTotals::write_bytes`]; large amounts must be of an
+    /// iteration below `n` and from [`LARGE`] up.
+    pub fn read_bytes(r: &mut Reader<'_>, n: usize) -> Result<Self, String> {
+        let planes = r.take(n.checked_mul(16).ok_or("too many years")?)?;
+        let mut units = vec![0u128; n];
+        for (plane, bytes) in planes.chunks_exact(n.max(1)).enumerate().take(16) {
+            for (u, b) in units.iter_mut().zip(bytes) {
+                *u |= u128::from(*b) << (8 * plane);
+            }
+        }
+        let count = r.u64()?;
+        if count > (r.left() / 16) as u64 {
+            return Err(format!("says it holds {count} large amounts, more than its bytes can"));
+        }
+        let mut large = Vec::with_capacity(count as usize);
+        for _ in 0..count {
+            let (i, v) = (r.u64()?, r.f64()?);
+            if i >= n as u64 || v.is_nan() || v < LARGE {
+                return Err(format!(
+                    "large amount {v} in year {i}: expected a year below {n} and an amount from {LARGE} up"
+                ));
+            }
+            large.push((i as usize, v));
+        }
+        Ok(YearTotals { units, large })
+    }
+}
+
+/// Reads little-endian numbers from bytes, refusing to read past their end.
+pub struct Reader<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes }
+    }
+
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if n > self.bytes.len() {
+            return Err(format!("ends early: {n} more bytes expected, {} left", self.bytes.len()));
+        }
+        let (head, rest) = self.bytes.split_at(n);
+        self.bytes = rest;
+        Ok(head)
+    }
+
+    pub fn u64(&mut self) -> Result<u64, String> {
+        let b = self.take(8)?;
+        Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+
+    pub fn f64(&mut self) -> Result<f64, String> {
+        self.u64().map(f64::from_bits)
+    }
+
+    pub fn left(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.bytes.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@ use super::index::LossDistribution;
 
 /// Counts of losses in logarithmic bins (for charts): `BINS_PER_DECADE` bins per power of ten
 /// from $1 to $10^13, plus the count of zero losses.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogHistogram {
     pub zeros: u64,
     /// `counts[i]` counts losses in [10^(i/b), 10^((i+1)/b)), b = bins per decade; losses

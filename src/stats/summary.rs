@@ -15,7 +15,7 @@ pub fn select_statistics(values: Vec<f64>, iterations: u64, probabilities: &[f64
 }
 
 /// The summary row of one measure.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     pub mean: f64,
     pub sd: f64,
