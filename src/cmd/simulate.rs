@@ -36,7 +36,7 @@ pub struct SimulateArgs {
     pub run: RunFlags,
     #[command(flatten)]
     pub output: OutputFlags,
-    /// Simulate only shard K of N (a contiguous share of the iterations) into a shard folder for `merge`
+    /// Simulate only shard K of N (a contiguous share of the exposures, all the years) into a shard folder for `merge`
     #[arg(long, value_name = "K/N")]
     pub shard: Option<ShardSpec>,
     /// Breach mode for another incident type: each iteration is one incident of TYPE (an `[[incident]]` name, or data_breach)
@@ -163,7 +163,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     model.histograms = shard.is_some() || !args.output.no_charts;
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
     match shard {
-        // A shard keeps only its batches of outcomes, over its share of the iterations.
+        // A shard keeps only its exposures' batches of outcomes and statistics, and the year sums.
         Some(spec) => check_shard_memory(&model, spec, planned, &iterations_source)?,
         None => check_run_memory(&model, planned, &iterations_source)?,
     }

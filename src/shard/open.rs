@@ -1,5 +1,5 @@
 //! Opening the shard folders given to `merge`: each manifest read and checked, and together
-//! one run's shards, each exactly once, each holding exactly its share of the iterations.
+//! one run's shards, each exactly once, their exposures following one another to the last.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
