@@ -6,6 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 use std::io::Cursor;
+use std::ops::Not;
 use std::path::{Path, PathBuf};
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
@@ -333,9 +334,15 @@ impl Parser<'_> {
 
 /// The Pricing sheet read for evaluation, and pricing.csv.
 fn pricing_sheet(out: &Path) -> (Sheet, Table, HashMap<(u32, u32), Data>) {
+    let (sheet, cached) = evaluable(out, "Pricing");
+    (sheet, Table::read(&out.join("pricing.csv")), cached)
+}
+
+/// A sheet read for evaluation (its values and formulas), and its cached values.
+fn evaluable(out: &Path, name: &str) -> (Sheet, HashMap<(u32, u32), Data>) {
     let mut workbook = open(out);
-    let cached = values(&mut workbook, "Pricing");
-    let formulas = formulas(&mut workbook, "Pricing");
+    let cached = values(&mut workbook, name);
+    let formulas = formulas(&mut workbook, name);
     let values = cached
         .iter()
         .filter(|(at, _)| !formulas.contains_key(at))
@@ -344,12 +351,12 @@ fn pricing_sheet(out: &Path) -> (Sheet, Table, HashMap<(u32, u32), Data>) {
                 Data::Float(x) => Value::Num(*x),
                 Data::Int(x) => Value::Num(*x as f64),
                 Data::String(t) => Value::Text(t.clone()),
-                other => panic!("Pricing cell {at:?}: {other:?}"),
+                other => panic!("{name} cell {at:?}: {other:?}"),
             };
             (*at, value)
         })
         .collect();
-    (Sheet { values, formulas }, Table::read(&out.join("pricing.csv")), cached)
+    (Sheet { values, formulas }, cached)
 }
 
 /// The Pricing sheet's table starts below the Parameters block.
@@ -367,14 +374,13 @@ fn the_workbook_holds_every_table_of_the_csvs() {
         ["Summary", "Pricing", "ILF", "Exceedance", "Contributions", "Assumptions"],
         "no reinsurance.csv, no Reinsurance sheet"
     );
-    for (sheet, csv) in [
-        ("Summary", "summary.csv"),
-        ("ILF", "ilf.csv"),
-        ("Exceedance", "exceedance.csv"),
-        ("Contributions", "contribution.csv"),
-    ] {
+    for (sheet, csv) in
+        [("Summary", "summary.csv"), ("Exceedance", "exceedance.csv"), ("Contributions", "contribution.csv")]
+    {
         assert_sheet_is_csv(&mut workbook, sheet, &out, csv, 0);
     }
+    // ILF: every cell, formula or not, caches ilf.csv's figure.
+    assert_sheet_is_csv(&mut workbook, "ILF", &out, "ilf.csv", ILF_HEADER_ROW);
     // Pricing: every cell, formula or not, caches pricing.csv's figure.
     assert_sheet_is_csv(&mut workbook, "Pricing", &out, "pricing.csv", PRICING_HEADER_ROW);
     let settings = values(&mut workbook, "Assumptions");
@@ -398,6 +404,55 @@ fn the_workbook_holds_every_table_of_the_csvs() {
     let (covered, source) = find("component", "notification");
     assert_eq!(covered, Some(Data::String("covered".into())));
     assert!(matches!(source, Some(Data::String(s)) if s.contains("Zurich")), "the component's source");
+}
+
+/// The ILF sheet's table starts below its Parameters block.
+const ILF_HEADER_ROW: u32 = 4;
+const ILF_COST_OF_CAPITAL: (u32, u32) = (1, 1);
+const ILF_SD_MULTIPLE: (u32, u32) = (2, 1);
+
+#[test]
+fn the_ilf_formulas_give_the_csv_factors_and_move_with_the_risk_load() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = simulate(dir.path(), "run", &[]);
+    let (mut sheet, cached) = evaluable(&out, "ILF");
+    let table = Table::read(&out.join("ilf.csv"));
+    assert_eq!(sheet.values.get(&ILF_COST_OF_CAPITAL), Some(&Value::Num(0.1)));
+    let k = sheet.values.get(&ILF_SD_MULTIPLE).map(Value::num).expect("the sd multiple");
+    let row_of = |i: usize| ILF_HEADER_ROW + 1 + i as u32;
+    let col = |name: &str| table.col(name) as u32;
+    for (i, row) in table.rows.iter().enumerate() {
+        for name in ["ilf", "ilf_with_risk_load"] {
+            let at = (row_of(i), col(name));
+            assert!(sheet.formulas.contains_key(&at), "{name} of row {i} is a formula");
+            let text = table.get(row, name);
+            match (sheet.eval_cell(at), text.parse::<f64>()) {
+                // To the bit: the formula does the report's operations in its order.
+                (Value::Num(v), Ok(x)) => {
+                    assert_eq!(v, x, "{name} of row {i}");
+                    assert_eq!(cached.get(&at), Some(&Data::Float(x)), "{name} of row {i}: cached");
+                }
+                (Value::Text(v), _) => assert_eq!(v, text, "{name} of row {i}: blank as in the CSV"),
+                other => panic!("{name} of row {i}: {other:?} vs {text:?}"),
+            }
+        }
+    }
+    // An underwriter doubles the sd multiple: each loaded factor moves as the closed form says.
+    sheet.values.insert(ILF_SD_MULTIPLE, Value::Num(2.0 * k));
+    let mut moved = 0;
+    for (i, row) in table.rows.iter().enumerate() {
+        // The base row of each exposure and basis is its first ($1M) limit.
+        let base = (0..=i).rev().take_while(|&j| table.rows[j][..2] == row[..2]).last().expect("a base row");
+        let loaded = |r: &Vec<String>| table.num(r, "expected_insured_loss") + 0.1 * (2.0 * k) * table.num(r, "sd");
+        let expected = loaded(row) / loaded(&table.rows[base]);
+        let value = sheet.eval_cell((row_of(i), col("ilf_with_risk_load")));
+        if loaded(&table.rows[base]) > 0.0 {
+            assert!(common::close(value.num(), expected, 1e-12), "row {i}: {value:?} vs {expected}");
+            moved +=
+                usize::from(i != base && common::close(table.num(row, "ilf_with_risk_load"), expected, 1e-9).not());
+        }
+    }
+    assert!(moved > 10, "a larger sd multiple moves the loaded factors above the base ({moved})");
 }
 
 #[test]

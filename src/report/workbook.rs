@@ -8,11 +8,13 @@
 //! The sheets are read back from the CSV files as rendered, not worked out again, so the
 //! workbook and the CSVs cannot disagree: each numeric cell holds the number its CSV text
 //! reads back to. The Pricing sheet's loads, premiums, ratios and market checks are live
-//! formulas over a Parameters block (expense ratio, cost of capital), each written with the
-//! CSV's figure as its cached result (`workbook/pricing.rs`). The bytes depend on nothing but
+//! formulas over a Parameters block (expense ratio, cost of capital), and the ILF sheet's
+//! factors over one of its own (cost of capital, sd multiple), each written with the CSV's
+//! figure as its cached result (`workbook/pricing.rs`, `workbook/ilf.rs`). The bytes depend on nothing but
 //! the inputs (a fixed creation date), so a run gives the same file on any number of threads.
 
 mod assumptions;
+mod ilf;
 mod pricing;
 mod table;
 
@@ -26,8 +28,8 @@ use crate::error::{Error, Result};
 /// The file's name in the report folder.
 pub const FILE: &str = "pricing.xlsx";
 
-/// The sheets made from CSV reports, in workbook order: (sheet, CSV file). Pricing has its
-/// own writer; a CSV the run did not write has no sheet.
+/// The sheets made from CSV reports, in workbook order: (sheet, CSV file). Pricing and ILF
+/// have their own writers; a CSV the run did not write has no sheet.
 pub const SHEETS: [(&str, &str); 6] = [
     ("Summary", "summary.csv"),
     ("Pricing", "pricing.csv"),
@@ -236,6 +238,7 @@ pub fn render(model: &Model, files: &[ReportFile], inputs: [&InputSource; 2]) ->
         let parsed = table::Table::parse(&file.bytes).map_err(|e| e.context(csv))?;
         let mut worksheet = match sheet {
             "Pricing" => pricing::sheet(&parsed, &model.assumptions.pricing, &formats, csv)?,
+            "ILF" => ilf::sheet(&parsed, &model.assumptions.pricing, &formats, csv)?,
             _ => table::sheet(&parsed, &formats, csv, table::ROW_LIMIT)?,
         };
         worksheet.set_name(sheet).map_err(failed)?;

@@ -268,11 +268,7 @@ pub fn summarise<S: OutcomeSource>(
             // The portfolio sums run beside the exposures' statistics.
             Some(p) => {
                 rayon::join(
-                    || {
-                        for o in &outcomes {
-                            p.add(o, &model.exposures[o.exposure]);
-                        }
-                    },
+                    || p.add_batch(&outcomes, model),
                     || outcomes.par_iter().map(|o| summarise_exposure(model, o, None)).collect(),
                 )
                 .1

@@ -3,7 +3,7 @@
 //! threads or shards), then turned into amounts and summarised.
 
 use super::{independent_from_years, measures, ComponentResult, Measures};
-use crate::engine::{ExposureModel, ExposureOutcomes, Model};
+use crate::engine::{ExposureOutcomes, Model};
 use std::io::Write;
 
 use crate::stats::{LossDistribution, Segment, YearTotals};
@@ -15,7 +15,7 @@ pub struct PortfolioSums {
     /// Insured, retained, largest insured and largest retained: `None` while every exposure
     /// added so far had insured = gross and nothing retained (no policy terms bit), when
     /// they would repeat the gross totals and zeros.
-    insured: Option<(YearTotals, YearTotals, Vec<f64>, Vec<f64>)>,
+    insured: Option<Insured>,
     /// Gross, insured and largest gross without systemic events, if there are any.
     independent: Option<(YearTotals, YearTotals, Vec<f64>)>,
     /// Year by year, the gross cost of each incident type (with types beside the data breach),
@@ -39,54 +39,45 @@ impl PortfolioSums {
         }
     }
 
-    /// Adds one exposure's outcomes (in any order of exposures: the totals are exact).
-    pub(super) fn add(&mut self, o: &ExposureOutcomes, exposure: &ExposureModel) {
-        let m = self.columns.0 + self.columns.1;
-        if m > 0 {
-            // Its cost columns by type, then by section, follow its components' ([`ExposureModel::width`]).
-            let k = exposure.components.len();
-            for (iteration, costs) in o.cost_rows(exposure.width()) {
-                let first = iteration as usize * m;
-                for (c, cost) in costs[k..].iter().enumerate() {
-                    self.by_column.add(first + c, *cost);
+    /// Adds a batch of exposures' outcomes (in any order of exposures: the totals are exact),
+    /// the cost columns, the year's figures and those without systemic events side by side.
+    pub(super) fn add_batch(&mut self, outcomes: &[ExposureOutcomes], model: &Model) {
+        let PortfolioSums { gross, largest_gross, insured, independent, by_column, columns } = self;
+        let m = columns.0 + columns.1;
+        let by_column = || {
+            if m == 0 {
+                return;
+            }
+            for o in outcomes {
+                // Its cost columns by type, then by section, follow its components' ([`ExposureModel::width`]).
+                let exposure = &model.exposures[o.exposure];
+                let k = exposure.components.len();
+                for (iteration, costs) in o.cost_rows(exposure.width()) {
+                    let first = iteration as usize * m;
+                    for (c, cost) in costs[k..].iter().enumerate() {
+                        by_column.add(first + c, *cost);
+                    }
                 }
             }
-        }
-        if !o.insured_is_gross() && self.insured.is_none() {
-            // The first exposure whose terms bite: the totals so far are the gross ones (each
-            // earlier insured loss equalled its gross bit for bit), and nothing was retained.
-            let n = self.largest_gross.len();
-            let zeros = vec![0.0; n];
-            self.insured = Some((self.gross.clone(), YearTotals::new(n), self.largest_gross.clone(), zeros));
-        }
-        match self.insured.as_mut() {
-            Some((insured, retained, largest_insured, largest_retained)) => {
-                for x in o.outcomes() {
-                    let i = x.iteration as usize;
-                    self.gross.add(i, x.gross);
-                    insured.add(i, x.insured);
-                    retained.add(i, x.retained());
-                    self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
-                    largest_insured[i] = largest_insured[i].max(x.largest_insured);
-                    largest_retained[i] = largest_retained[i].max(x.largest_retained);
+        };
+        let years = || {
+            for o in outcomes {
+                add_years(o, (gross, largest_gross), insured);
+            }
+        };
+        let own = || {
+            if let Some((gross, insured, largest)) = independent.as_mut() {
+                for o in outcomes {
+                    for (x, own) in o.outcomes().zip(o.independent()) {
+                        let i = x.iteration as usize;
+                        gross.add(i, own.gross);
+                        insured.add(i, own.insured);
+                        largest[i] = largest[i].max(own.largest_gross);
+                    }
                 }
             }
-            None => {
-                for x in o.outcomes() {
-                    let i = x.iteration as usize;
-                    self.gross.add(i, x.gross);
-                    self.largest_gross[i] = self.largest_gross[i].max(x.largest_gross);
-                }
-            }
-        }
-        if let Some((gross, insured, largest)) = self.independent.as_mut() {
-            for (x, own) in o.outcomes().zip(o.independent()) {
-                let i = x.iteration as usize;
-                gross.add(i, own.gross);
-                insured.add(i, own.insured);
-                largest[i] = largest[i].max(own.largest_gross);
-            }
-        }
+        };
+        rayon::join(by_column, || rayon::join(years, own));
     }
 
     /// Adds the sums of other exposures (of the same run): the result is what adding their
@@ -270,6 +261,44 @@ impl PortfolioSums {
         }
     }
 }
+
+/// Adds one exposure's year figures to the gross totals and largest breaches, and (once any
+/// exposure's terms bite) to the insured and retained ones.
+fn add_years(
+    o: &ExposureOutcomes,
+    (gross, largest_gross): (&mut YearTotals, &mut [f64]),
+    insured: &mut Option<Insured>,
+) {
+    if !o.insured_is_gross() && insured.is_none() {
+        // The first exposure whose terms bite: the totals so far are the gross ones (each
+        // earlier insured loss equalled its gross bit for bit), and nothing was retained.
+        let n = largest_gross.len();
+        *insured = Some((gross.clone(), YearTotals::new(n), largest_gross.to_vec(), vec![0.0; n]));
+    }
+    match insured.as_mut() {
+        Some((insured, retained, largest_insured, largest_retained)) => {
+            for x in o.outcomes() {
+                let i = x.iteration as usize;
+                gross.add(i, x.gross);
+                insured.add(i, x.insured);
+                retained.add(i, x.retained());
+                largest_gross[i] = largest_gross[i].max(x.largest_gross);
+                largest_insured[i] = largest_insured[i].max(x.largest_insured);
+                largest_retained[i] = largest_retained[i].max(x.largest_retained);
+            }
+        }
+        None => {
+            for x in o.outcomes() {
+                let i = x.iteration as usize;
+                gross.add(i, x.gross);
+                largest_gross[i] = largest_gross[i].max(x.largest_gross);
+            }
+        }
+    }
+}
+
+/// Insured and retained totals, largest insured and retained breaches.
+type Insured = (YearTotals, YearTotals, Vec<f64>, Vec<f64>);
 
 /// What a table of sums begins with.
 const SUMS_MAGIC: &[u8] = b"breachcost sums\n";

@@ -70,11 +70,12 @@ impl YearTotals {
     /// Adds `value` to iteration `i`'s total.
     #[inline]
     pub fn add(&mut self, i: usize, value: f64) {
-        if value >= LARGE {
-            self.large.push((i, value));
-        } else {
+        // Most costs added are zeros (a year's incident is of one type): nothing to do.
+        if value > 0.0 && value < LARGE {
             let total = &mut self.units[i];
             *total = total.saturating_add(units(value));
+        } else if value >= LARGE {
+            self.large.push((i, value));
         }
     }
 
