@@ -386,3 +386,47 @@ fn one_component_exposures_merge_exactly_and_their_component_is_the_gross() {
     }
     assert_eq!(components.get(rows[0], "share_of_mean"), "1", "share of mean");
 }
+
+/// One exposure in three shards (two of them empty), with systemic events, and again with
+/// treaties (whose portfolio is summed even for one exposure): the merge gives the single
+/// run's reports and year loss table; and a breach-mode run of another incident type.
+#[test]
+fn a_lone_exposure_with_systemic_events_or_treaties_and_breach_mode_of_a_type_merge_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let e = write(
+        d,
+        "one.csv",
+        "id,records,revenue,industry,retention,limit\nsolo,500000,300000000,healthcare,100000,5000000\n",
+    );
+    let systemic = assumptions(d);
+    let mut text = std::fs::read_to_string(&systemic).expect("assumptions");
+    text.push_str("\n[[treaty]]\nname = \"qs\"\nkind = \"quota_share\"\ncession = 0.3\npremium = 50000\n");
+    let treaty = write(d, "treaty.toml", text);
+    let cases: [(&str, &Path, &[&str]); 3] = [
+        ("systemic", &systemic, &[]),
+        ("treaty", &treaty, &[]),
+        ("ransomware", &systemic, &["--mode", "breach", "--incident", "ransomware"]),
+    ];
+    for (name, a, extra) in cases {
+        let single = d.join(format!("{name}-single"));
+        let mut flags = extra.to_vec();
+        flags.extend(["--no-charts", "--ylt"]);
+        simulate_into(&e, a, &single, "6000", &flags);
+        let merged = d.join(format!("{name}-merged"));
+        let mut args = vec!["merge".to_string(), "--quiet".into(), "--no-charts".into(), "--ylt".into()];
+        args.extend(["--out".to_string(), s(&merged).to_string()]);
+        for k in 1..=3 {
+            let out = d.join(format!("{name}-{k}"));
+            let spec = format!("{k}/3");
+            let mut flags = extra.to_vec();
+            flags.extend(["--shard", &spec, "--ylt"]);
+            simulate_into(&e, a, &out, "6000", &flags);
+            args.push(s(&out).to_string());
+        }
+        assert_success(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+        assert_same_reports(&single, &merged);
+        let bytes = |dir: &Path| std::fs::read(dir.join("ylt.parquet")).expect("ylt.parquet");
+        assert!(bytes(&single) == bytes(&merged), "{name}: ylt.parquet differs");
+    }
+}

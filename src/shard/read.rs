@@ -59,9 +59,13 @@ pub fn read_results(
         checked.map_err(|what| bad(format!("exposure {e} ({:?}): {what}", model.exposures[e].id)))?;
     }
     let lone = model.exposures.len() == 1 && model.settings.mode == Mode::Annual;
-    let expected = lone && !SystemicSchedule::is_inactive(model);
+    // (Only the shard that holds the lone exposure has them.)
+    let expected = lone && !exposures.is_empty() && !SystemicSchedule::is_inactive(model);
     match &results.independent {
-        Some(m) if expected => check_measures(m, true).map_err(|what| bad(format!("independent: {what}")))?,
+        // Without systemic events only the gross has a largest breach's curve.
+        Some(m) if expected => {
+            check_measures(m, [true, false, false]).map_err(|what| bad(format!("independent: {what}")))?
+        }
         None if !expected => {}
         _ => {
             return Err(bad(format!(
@@ -124,7 +128,7 @@ fn check_shape(model: &Model, e: usize, result: &ExposureResult) -> std::result:
     if result.id != exposure.id {
         return Err(format!("the results are of {:?}", crate::text::printable(&result.id)));
     }
-    check_measures(&result.measures, model.settings.mode == Mode::Annual)?;
+    check_measures(&result.measures, [model.settings.mode == Mode::Annual; 3])?;
     let types = if exposure.incident_rates.is_empty() { 0 } else { exposure.incident_rates.len() + 1 };
     let counts = [
         ("components", result.components.len(), exposure.components.len()),
@@ -168,17 +172,20 @@ fn check_breaches(model: &Model, result: &ExposureResult) -> std::result::Result
     Ok(())
 }
 
-/// Each measure has a figure per return period, and (annual mode only) its largest breach's.
-fn check_measures(measures: &Measures, annual: bool) -> std::result::Result<(), String> {
+/// Each measure has a figure per return period, and its largest breach's where `occurrence`
+/// says (per measure: gross, retained, insured).
+fn check_measures(measures: &Measures, occurrence: [bool; 3]) -> std::result::Result<(), String> {
     let n = RETURN_PERIODS.len();
-    let fits = |m: &MeasureResult| {
+    let fits = |m: &MeasureResult, largest: bool| {
         let occurrence = [&m.occurrence_ep, &m.occurrence_ep_tvar].map(|c| c.as_ref().map(Vec::len));
         m.aggregate_ep.len() == n
             && m.aggregate_ep_tvar.len() == n
-            && occurrence.iter().all(|c| *c == annual.then_some(n))
+            && occurrence.iter().all(|c| *c == largest.then_some(n))
     };
-    match measures.iter().into_iter().find(|(_, m)| !fits(m)) {
-        Some((name, _)) => Err(format!("{name}: return-period figures not in the run's shape ({n} return periods)")),
+    match measures.iter().into_iter().zip(occurrence).find(|((_, m), largest)| !fits(m, *largest)) {
+        Some(((name, _), _)) => {
+            Err(format!("{name}: return-period figures not in the run's shape ({n} return periods)"))
+        }
         None => Ok(()),
     }
 }
