@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_run_memory, thread_pool, write_reports, OutputFlags};
+use super::common::{check_run_memory, progress_bar, thread_pool, write_reports, OutputFlags};
 use super::inputs;
 use super::output::outln;
 use crate::engine::{Model, RunSettings};
@@ -91,7 +91,9 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let staging = target.stage(output_dir::Kind::Report)?;
     let started = std::time::Instant::now();
-    let summarised = read_shards(&pool, &model, &shards)?;
+    let bar = progress_bar(shards.len() as u64, "merging shards", args.output.quiet);
+    let summarised = read_shards(&pool, &model, &shards, &|| bar.inc(1))?;
+    bar.finish_and_clear();
     let results = pool.install(|| crate::run::finish(&model, summarised, &LiveEngine::<Error>::default(), started))?;
     if args.output.ylt {
         merge_ylt(&model, &shards, &batches, &results, staging.path())?;
@@ -121,8 +123,8 @@ pub fn run(args: &MergeArgs) -> Result<()> {
 }
 
 /// The shards' exposures' statistics in order and the portfolio's sums added up: what a
-/// single run summarises.
-fn read_shards(pool: &rayon::ThreadPool, model: &Model, shards: &[Shard]) -> Result<Summarised> {
+/// single run summarises; `done` is called as each shard is read.
+fn read_shards(pool: &rayon::ThreadPool, model: &Model, shards: &[Shard], done: &dyn Fn()) -> Result<Summarised> {
     let annual = model.settings.mode == Mode::Annual;
     let mut exposures = Vec::with_capacity(model.exposures.len());
     let mut sums: Option<PortfolioSums> = None;
@@ -144,6 +146,7 @@ fn read_shards(pool: &rayon::ThreadPool, model: &Model, shards: &[Shard]) -> Res
                 None => sums = Some(part),
             }
         }
+        done();
     }
     if !model.histograms {
         for e in &mut exposures {
