@@ -15,6 +15,7 @@
 
 mod assumptions;
 mod ilf;
+mod live;
 mod pricing;
 mod table;
 

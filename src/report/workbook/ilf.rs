@@ -21,10 +21,11 @@
 //! order, so the formulas give ilf.csv's factors to the last bit; each is written with that
 //! figure as its cached result.
 
-use rust_xlsxwriter::{utility::row_col_to_cell, Formula, Worksheet};
+use rust_xlsxwriter::{utility::row_col_to_cell, Worksheet};
 
-use super::table::{self, Table, Widths};
-use super::{failed, Formats, Kind};
+use super::live::{LiveSheet, Value};
+use super::table::{self, Table};
+use super::Formats;
 use crate::error::{Error, Result};
 use crate::input::Pricing;
 
@@ -54,44 +55,6 @@ fn formulas(table: &Table, row: u32, base: u32) -> Result<[(&'static str, String
     ])
 }
 
-/// Writes the Parameters block (rows 1–3); `live`: whether the table below follows it.
-fn parameters(
-    sheet: &mut Worksheet,
-    pricing: &Pricing,
-    formats: &Formats,
-    widths: &mut Widths,
-    live: bool,
-) -> Result<()> {
-    let header = ["parameter", "value", "what it does"].map(String::from);
-    table::write_header(sheet, 0, &header[..2], formats, widths)?;
-    table::write_text(sheet, 0, 2, &header[2], &formats.header)?;
-    let follow = if live {
-        "change it: ilf_with_risk_load below follows"
-    } else {
-        "too many rows for one sheet: the table below holds values, not formulas"
-    };
-    let multiple = formats.input.clone().set_num_format("0.00");
-    let rows = [
-        (
-            "cost_of_capital",
-            pricing.cost_of_capital,
-            &formats.input,
-            format!("a layer's loaded premium is E[loss] + cost_of_capital × ilf_sd_multiple × sd(loss) (the run's; the Pricing sheet has its own); {follow}"),
-        ),
-        ("ilf_sd_multiple", pricing.ilf.sd_multiple, &multiple, format!("[pricing] ilf_sd_multiple; {follow}")),
-    ];
-    for (i, (name, value, format, meaning)) in rows.iter().enumerate() {
-        let row = i as u32 + 1;
-        table::write_text(sheet, row, 0, name, &formats.text)?;
-        widths.see(0, name.len());
-        sheet.write_number_with_format(row, 1, *value, format).map_err(failed)?;
-        widths.see(1, formats.shown_chars(Kind::Share, *value));
-        // Not measured: it runs on over the empty cells to its right.
-        table::write_text(sheet, row, 2, meaning, &formats.note)?;
-    }
-    Ok(())
-}
-
 /// The ILF sheet of `ilf.csv` (`table`), loaded with `pricing`'s cost of capital and sd multiple.
 pub fn sheet(table: &Table, pricing: &Pricing, formats: &Formats, csv: &str) -> Result<Worksheet> {
     sheet_within(table, pricing, formats, csv, table::ROW_LIMIT)
@@ -100,46 +63,36 @@ pub fn sheet(table: &Table, pricing: &Pricing, formats: &Formats, csv: &str) -> 
 /// [`sheet`] in a sheet of at most `row_limit` rows: a table too large for it is cut, with a
 /// note, and written as values.
 fn sheet_within(table: &Table, pricing: &Pricing, formats: &Formats, csv: &str, row_limit: u32) -> Result<Worksheet> {
-    let mut sheet = Worksheet::new();
-    let mut widths = Widths::new(table.header.len().max(3));
-    let first = HEADER_ROW + 1;
-    let n = table.rows.len();
-    let shown = table::rows_that_fit(n, HEADER_ROW, row_limit);
-    let live = shown == n;
-    parameters(&mut sheet, pricing, formats, &mut widths, live)?;
-    table::write_header(&mut sheet, HEADER_ROW, &table.header, formats, &mut widths)?;
+    let mut out = LiveSheet::new(table, HEADER_ROW, row_limit);
+    let follow = if out.live {
+        "change it: ilf_with_risk_load below follows"
+    } else {
+        "too many rows for one sheet: the table below holds values, not formulas"
+    };
+    let multiple = formats.input.clone().set_num_format("0.00");
+    let parameters = [
+        (
+            "cost_of_capital",
+            Value::Number(pricing.cost_of_capital, &formats.input),
+            format!("a layer's loaded premium is E[loss] + cost_of_capital × ilf_sd_multiple × sd(loss) (the run's; the Pricing sheet has its own); {follow}"),
+        ),
+        ("ilf_sd_multiple", Value::Number(pricing.ilf.sd_multiple, &multiple), format!("[pricing] ilf_sd_multiple; {follow}")),
+    ];
+    out.parameters(&parameters, formats)?;
     let kinds = table.kinds();
     let group = [table.column("id"), table.column("basis")];
     let key = |cells: &[String]| group.map(|c| c.and_then(|c| cells.get(c)).cloned());
-    let mut base = (first, None);
-    for (i, cells) in table.rows.iter().take(shown).enumerate() {
-        let row = first + i as u32;
+    let mut base = (out.first, None);
+    for (i, cells) in table.rows.iter().take(out.shown).enumerate() {
+        let row = out.first + i as u32;
         // The first row of each exposure and basis is its base limit.
         if base.1.as_ref() != Some(&key(cells)) {
             base = (row, Some(key(cells)));
         }
-        let formulas = if live { formulas(table, row, base.0)?.to_vec() } else { Vec::new() };
-        let measure = table::measured(i, shown);
-        for (col, ((name, text), kind)) in table.header.iter().zip(cells).zip(&kinds).enumerate() {
-            match formulas.iter().find(|(column, _)| column == name) {
-                Some((_, formula)) => {
-                    // The CSV's figure as the cached result, for viewers that do not recalculate.
-                    let formula = Formula::new(formula).set_result(text);
-                    sheet.write_formula_with_format(row, col as u16, formula, formats.of(*kind)).map_err(failed)?;
-                    if measure {
-                        widths.see(col, table::shown_chars(text, *kind, formats));
-                    }
-                }
-                None => table::write_cell(&mut sheet, (row, col), text, *kind, formats, &mut widths, measure)?,
-            }
-        }
+        let formulas = if out.live { formulas(table, row, base.0)?.to_vec() } else { Vec::new() };
+        out.row(i, &kinds, &formulas, formats)?;
     }
-    if !live {
-        table::write_text(&mut sheet, first + shown as u32, 0, &table::cut_note(n, shown, csv), &formats.note)?;
-    }
-    table::finish(&mut sheet, HEADER_ROW, shown as u32, table.header.len())?;
-    widths.apply(&mut sheet)?;
-    Ok(sheet)
+    out.finish(csv, formats)
 }
 
 #[cfg(test)]

@@ -35,10 +35,11 @@
 //! the operations `run::premium` does, in its order, so the formulas give pricing.csv's
 //! figures to the last bit; each is written with that figure as its cached result.
 
-use rust_xlsxwriter::{utility::row_col_to_cell, Formula, Worksheet};
+use rust_xlsxwriter::{utility::row_col_to_cell, Worksheet};
 
-use super::table::{self, Table, Widths};
-use super::{failed, Formats, Kind};
+use super::live::{LiveSheet, Value};
+use super::table::{self, Table};
+use super::{Formats, Kind};
 use crate::error::{Error, Result};
 use crate::input::{CapitalAllocation, CapitalMeasure, Pricing};
 use crate::report::PORTFOLIO_ID;
@@ -141,66 +142,35 @@ pub fn allocation_name(allocation: CapitalAllocation) -> &'static str {
     }
 }
 
-/// Writes the Parameters block (rows 1–5); `live`: whether the table below follows it.
-fn parameters(
-    sheet: &mut Worksheet,
-    pricing: &Pricing,
-    formats: &Formats,
-    widths: &mut Widths,
-    live: bool,
-) -> Result<()> {
-    let header = ["parameter", "value", "what it does"].map(String::from);
-    table::write_header(sheet, 0, &header[..2], formats, widths)?;
-    table::write_text(sheet, 0, 2, &header[2], &formats.header)?;
+/// The Parameters block (rows 2–5); `live`: whether the table below follows it.
+fn parameters<'f>(pricing: &Pricing, formats: &'f Formats, live: bool) -> [(&'static str, Value<'f>, String); 4] {
     let follow = if live {
         "change it: the loads, premiums, loss ratios, rates and market checks below follow"
     } else {
         "too many policies for one sheet: the table below holds values, not formulas"
     };
-    let rows: [(&str, Option<f64>, String, String); 4] = [
+    [
         (
             "expense_ratio",
-            Some(pricing.expense_ratio),
-            String::new(),
+            Value::Number(pricing.expense_ratio, &formats.input),
             format!("technical_premium = (expected_loss + risk_load) / (1 − expense_ratio); {follow}"),
         ),
         (
             "cost_of_capital",
-            Some(pricing.cost_of_capital),
-            String::new(),
+            Value::Number(pricing.cost_of_capital, &formats.input),
             format!("risk_load = cost_of_capital × capital; {follow}"),
         ),
         (
             "capital_measure",
-            None,
-            measure_name(pricing.capital_measure),
+            Value::Text(measure_name(pricing.capital_measure)),
             "what the capital column measures (the run's: the capital comes from the simulation)".into(),
         ),
         (
             "capital_allocation",
-            None,
-            allocation_name(pricing.capital_allocation).into(),
+            Value::Text(allocation_name(pricing.capital_allocation).into()),
             "capital = the policy's share of the book's capital (portfolio) or its own (standalone); the run's".into(),
         ),
-    ];
-    for (i, (name, value, text, meaning)) in rows.iter().enumerate() {
-        let row = i as u32 + 1;
-        table::write_text(sheet, row, 0, name, &formats.text)?;
-        widths.see(0, name.len());
-        match value {
-            Some(x) => {
-                sheet.write_number_with_format(row, 1, *x, &formats.input).map_err(failed)?;
-                widths.see(1, formats.shown_chars(Kind::Share, *x));
-            }
-            None => {
-                table::write_text(sheet, row, 1, text, &formats.text)?;
-                widths.see(1, text.chars().count());
-            }
-        }
-        // Not measured: it runs on over the empty cells to its right.
-        table::write_text(sheet, row, 2, meaning, &formats.note)?;
-    }
-    Ok(())
+    ]
 }
 
 /// The Pricing sheet of `pricing.csv` (`table`), priced with `pricing`.
@@ -211,14 +181,9 @@ pub fn sheet(table: &Table, pricing: &Pricing, formats: &Formats, csv: &str) -> 
 /// [`sheet`] in a sheet of at most `row_limit` rows: a book too large for it is cut, with a
 /// note, and written as values (a cut book's sums would not be the book's).
 fn sheet_within(table: &Table, pricing: &Pricing, formats: &Formats, csv: &str, row_limit: u32) -> Result<Worksheet> {
-    let mut sheet = Worksheet::new();
-    let mut widths = Widths::new(table.header.len().max(3));
-    let first = HEADER_ROW + 1;
-    let n = table.rows.len();
-    let shown = table::rows_that_fit(n, HEADER_ROW, row_limit);
-    let live = shown == n;
-    parameters(&mut sheet, pricing, formats, &mut widths, live)?;
-    table::write_header(&mut sheet, HEADER_ROW, &table.header, formats, &mut widths)?;
+    let mut out = LiveSheet::new(table, HEADER_ROW, row_limit);
+    out.parameters(&parameters(pricing, formats, out.live), formats)?;
+    let (first, n, live) = (out.first, table.rows.len(), out.live);
     let id = table.column("id").unwrap_or(0);
     let refs = Refs { table };
     // The PORTFOLIO row, last, sums the policies above it.
@@ -226,7 +191,7 @@ fn sheet_within(table: &Table, pricing: &Pricing, formats: &Formats, csv: &str, 
         Some(last) if last.get(id).map(String::as_str) == Some(PORTFOLIO_ID) => n - 1,
         _ => n,
     };
-    for (i, cells) in table.rows.iter().take(shown).enumerate() {
+    for i in 0..out.shown {
         let row = first + i as u32;
         let portfolio = i >= policies;
         let formulas = match (live, portfolio) {
@@ -235,29 +200,10 @@ fn sheet_within(table: &Table, pricing: &Pricing, formats: &Formats, csv: &str, 
             (true, true) if policies > 0 => portfolio_formulas(&refs, row, first, first + policies as u32 - 1)?,
             (true, true) => Vec::new(),
         };
-        let measure = table::measured(i, shown);
-        for (col, (name, text)) in table.header.iter().zip(cells).enumerate() {
-            let kind = kind(name, portfolio);
-            match formulas.iter().find(|(column, _)| column == name) {
-                Some((_, formula)) => {
-                    // The CSV's figure as the cached result, for viewers that do not recalculate.
-                    let formula = Formula::new(formula).set_result(text);
-                    sheet.write_formula_with_format(row, col as u16, formula, formats.of(kind)).map_err(failed)?;
-                    if measure {
-                        widths.see(col, table::shown_chars(text, kind, formats));
-                    }
-                }
-                None => table::write_cell(&mut sheet, (row, col), text, kind, formats, &mut widths, measure)?,
-            }
-        }
+        let kinds: Vec<Kind> = table.header.iter().map(|name| kind(name, portfolio)).collect();
+        out.row(i, &kinds, &formulas, formats)?;
     }
-    if !live {
-        let note = table::cut_note(n, shown, csv);
-        table::write_text(&mut sheet, first + shown as u32, 0, &note, &formats.note)?;
-    }
-    table::finish(&mut sheet, HEADER_ROW, shown as u32, table.header.len())?;
-    widths.apply(&mut sheet)?;
-    Ok(sheet)
+    out.finish(csv, formats)
 }
 
 #[cfg(test)]
