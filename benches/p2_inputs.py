@@ -54,7 +54,8 @@ footprint = { dist = "beta", mean = 0.03, sd = 0.02 }
 def breach_only(text):
     """The assumptions without the incident types beside the data breach: no [[incident]]
     tables, no components or (switched off) systemic scenarios of theirs, no coverage sections
-    left empty, no business-interruption terms nor sublimits."""
+    left empty, no business-interruption terms nor sublimits, and no controls (which name the
+    types; P2's exposures have none)."""
     blocks = re.split(r"(?m)^(?=\[)", text)
     dropped = set()
     for block in blocks:
@@ -62,7 +63,8 @@ def breach_only(text):
             dropped.add(re.search(r'(?m)^name\s*=\s*"([^"]+)"', block).group(1))
     kept = []
     for block in blocks:
-        if block.startswith("[[incident]]"):
+        # (Controls name incident types and their components; P2's exposures use none.)
+        if block.startswith("[[incident]]") or block.startswith("[[control]]"):
             continue
         if block.startswith("[[component]]") and re.search(r"(?m)^incident\s*=", block):
             continue

@@ -3,7 +3,8 @@
 #   W1      one exposure, 10M years: breachcost vs numpy (benches/numpy_w1.py), wall-clock ratio
 #   P2      10,000 exposures (benches/p2_inputs.py), 100,000 years, defaults + 2 systemic events
 #           (and the same without the incident types beside the data breach):
-#           wall time and peak RSS from /usr/bin/time -v
+#           wall time and peak RSS from /usr/bin/time -v; then in 4 and 16 shards and merged
+#           (shard bytes, merge time against the single run's)
 #   scaling P2's inputs against years, against exposures, and 1 vs 2 threads
 # Usage: benches/scale.sh [--quick]   (--quick: smaller P2 and scaling runs, for a smoke test)
 # Needs: a release build (cargo build --release), python3 (it also times the runs, to the
@@ -93,6 +94,28 @@ echo "P2: ${p2_s} s wall, ${p2_mb} MiB peak RSS, ${breaches} breaches (targets: 
 read -r p2b_s p2b_mb < <(measure "$bin" simulate --exposures "$work/p2-exposures.csv" \
   --assumptions "$work/p2-assumptions-breach-only.toml" --no-charts --quiet --iterations "$p2_years" --out "$work/p2b-out")
 echo "P2 data breaches only: ${p2b_s} s wall, ${p2b_mb} MiB peak RSS; all incident types on: $(python3 -c "print(f'{${p2_s} / ${p2b_s}:.2f}')")x (target 1.5x)"
+
+echo
+echo "== P2 in shards: ${p2_years} years in 4 and 16 shards, one after the other, then merge"
+# Years with an incident per exposure (what a shard that wrote every stored year held): the
+# gross's prob_nonzero × years, summed over the exposures.
+stored=$(awk -F, -v years="$p2_years" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "prob_nonzero") c = i }
+  $2 == "gross" && $1 != "PORTFOLIO" && $1 !~ /^PORTFOLIO/ { s += $c * years } END { printf "%.0f", s }' "$work/p2-out/summary.csv")
+for n in 4 16; do
+  rm -rf "$work"/shard-*
+  slowest=0
+  for k in $(seq "$n"); do
+    read -r s _ < <(measure "$bin" simulate "${p2[@]}" --iterations "$p2_years" --shard "$k/$n" --out "$work/shard-$k")
+    slowest=$(python3 -c "print(max(${slowest}, ${s}))")
+  done
+  bytes=$(cat "$work"/shard-*/results.json "$work"/shard-*/sums.bin | wc -c)
+  shards=()
+  for k in $(seq "$n"); do shards+=("$work/shard-$k"); done
+  read -r merge_s merge_mb < <(measure "$bin" merge --no-charts --quiet --out "$work/merged-$n" "${shards[@]}")
+  same=identical
+  for f in "$work"/p2-out/*.csv; do cmp -s "$f" "$work/merged-$n/$(basename "$f")" || same=DIFFERENT; done
+  python3 -c "print(f'{$n} shards: slowest {${slowest}:.1f} s; {${bytes} / 1e6:.0f} MB, {${bytes} / max(${stored}, 1):.1f} bytes per exposure-year with an incident; merge {${merge_s}:.2f} s, {${merge_mb}} MiB, {100 * ${merge_s} / ${p2_s}:.1f}% of the single run (target 25%); CSVs $same')"
+done
 
 echo
 echo "== Scaling (P2 inputs; wall seconds, peak MiB)"
