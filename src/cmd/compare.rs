@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::input::alternatives::Alternative;
 use crate::input::{Assumptions, Exposures, Mode};
 use crate::report::compare_table::{self, ConfigurationInputs};
-use crate::report::format::{money, percent_one_decimal};
+use crate::report::format::{money, percent_one_decimal, signed_money};
 use crate::report::output_dir::{self, Guarded};
 use crate::report::run_json::InputSource;
 use crate::report::{self, ReportFile};
@@ -254,7 +254,7 @@ fn print_summary(c: &Comparison, out: &std::path::Path) -> Result<()> {
         let risk = c.cost_of_risk(&a.outcome, stat(1, 0));
         let change = a.cost_of_risk_change(c).map_or_else(String::new, |(change, ci)| {
             let interval = ci.map_or_else(String::new, |(lo, hi)| format!(" ({} to {})", money(lo), money(hi)));
-            format!("{}{interval}", signed(change))
+            format!("{}{interval}", signed_money(change))
         });
         let [gross, retained, p99] = [stat(0, 0), stat(1, 0), stat(1, 2)].map(money);
         row([clip(&a.outcome.name), premium(&a.outcome), gross, retained, p99, optional(risk), change])?;
@@ -295,15 +295,6 @@ fn print_summary(c: &Comparison, out: &std::path::Path) -> Result<()> {
         }
     }
     outln!("reports in {}", out.display())
-}
-
-/// `+$1.2K` or `-$1.2K`.
-fn signed(x: f64) -> String {
-    if x < 0.0 {
-        format!("-{}", money(-x))
-    } else {
-        format!("+{}", money(x))
-    }
 }
 
 /// A name as the terminal shows it (control characters escaped).

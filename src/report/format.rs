@@ -111,6 +111,17 @@ pub fn money(x: f64) -> String {
     Money::Compact.format(x)
 }
 
+/// A change in dollars for people, with its sign: `+$1.2M`, `-$350K`; `$0` for what shows as
+/// nothing either way.
+pub fn signed_money(x: f64) -> String {
+    let shown = money(x.abs());
+    match shown.as_str() {
+        "$0" => shown,
+        _ if x < 0.0 => format!("-{shown}"),
+        _ => format!("+{shown}"),
+    }
+}
+
 /// A short number with a suffix, for tick labels: 1, 20, 500, 1K, 2.5M, 10B, 1T.
 fn short_number(x: f64) -> String {
     let (value, suffix) = scaled(x, &SUFFIXES);
@@ -223,6 +234,15 @@ mod tests {
             assert_eq!(text.parse::<f64>().ok(), Some(x));
         }
         assert_eq!(num(-0.0), "0");
+    }
+
+    #[test]
+    fn signed_money_shows_the_sign_of_what_shows() {
+        assert_eq!(signed_money(1_234_000.0), "+$1.23M");
+        assert_eq!(signed_money(-350_000.0), "-$350K");
+        assert_eq!(signed_money(0.0), "$0");
+        assert_eq!(signed_money(-0.3), "$0", "no sign on what rounds to nothing");
+        assert_eq!(signed_money(-0.0), "$0");
     }
 
     #[test]

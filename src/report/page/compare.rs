@@ -10,7 +10,7 @@ use crate::analysis::paired::{Difference, Statistic, MEASURES};
 use crate::error::Result;
 use crate::input::Mode;
 use crate::report::chart::{self, Rendered};
-use crate::report::format::{money, thousands};
+use crate::report::format::{money, signed_money, thousands};
 use crate::report::ReportFile;
 use crate::stats::RETURN_PERIODS;
 
@@ -102,15 +102,6 @@ fn html(c: &Comparison, charts: &[Rendered]) -> String {
 /// `n` and the noun, plural unless one: "1 alternative", "3 exposures".
 fn plural(n: usize, noun: &str) -> String {
     format!("{} {noun}{}", thousands(n as u64), if n == 1 { "" } else { "s" })
-}
-
-/// Money with its sign: `+$1.2M`, `-$350K`, `$0`.
-fn signed(x: f64) -> String {
-    if x > 0.0 {
-        format!("+{}", money(x))
-    } else {
-        money(x)
-    }
 }
 
 /// An interval for people: `$1.2M to $1.9M` (`to`: either end may be negative).
@@ -223,7 +214,7 @@ fn configurations(c: &Comparison, words: &Words) -> String {
         out.push_str(&cell(alt.cost_of_risk_change(c).map(|(change, ci)| {
             let ci =
                 ci.map_or(String::new(), |(lo, hi)| format!("<br><small>{} to<br>{}</small>", money(lo), money(hi)));
-            format!("{}{ci}", signed(change))
+            format!("{}{ci}", signed_money(change))
         })));
         out.push_str(&cell(return_on_cost(c, alt).map(|(r, ci)| {
             let ci = ci.map_or(String::new(), |(lo, hi)| format!("<br><small>{lo:.2}× to<br>{hi:.2}×</small>"));
@@ -322,8 +313,8 @@ fn differences(c: &Comparison, alt: &Alternative, words: &Words) -> String {
                 statistic_label(d.statistic),
                 money(d.baseline),
                 money(d.alternative),
-                signed(d.difference),
-                d.ci.map_or(NA.to_string(), |ci| format!("<td>{}</td>", interval(ci, signed))),
+                signed_money(d.difference),
+                d.ci.map_or(NA.to_string(), |ci| format!("<td>{}</td>", interval(ci, signed_money))),
                 cell(d.se),
                 cell(d.unpaired_se),
             ));
