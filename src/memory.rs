@@ -99,17 +99,17 @@ enum Keeps {
 
 fn estimate_keeping(model: &Model, iterations: u64, keeps: Keeps) -> MemoryEstimate {
     let e = model.exposures.len();
-    let (reports, own) = match &keeps {
+    // Which exposures' statistics are kept: every one's for reports, a shard's own (and their
+    // text as it writes them), none for an analysis.
+    let (statistics, own) = match &keeps {
         Keeps::Reports => (true, 0..e),
         Keeps::Analysis => (false, 0..e),
-        Keeps::Shard(own) => (false, own.clone()),
+        Keeps::Shard(own) => (true, own.clone()),
     };
-    // What every exposure keeps through the run and its reports (a shard: the statistics of
-    // its own, and their text as it writes them).
     let (mut kept, mut text) = (0.0, 0.0);
     for (i, x) in model.exposures.iter().enumerate() {
         kept += model_bytes(x);
-        if reports || (matches!(keeps, Keeps::Shard(_)) && own.contains(&i)) {
+        if statistics && own.contains(&i) {
             kept += result_bytes(model, x);
             text += report_bytes(model, x);
         }

@@ -15,7 +15,7 @@ use crate::input::{Exposures, Mode};
 use crate::report::output_dir;
 use crate::report::run_json::InputSource;
 use crate::run::{LiveEngine, PortfolioSums, Summarised};
-use crate::shard::{self, Shard, ShardSpec};
+use crate::shard::{self, Shard};
 
 #[derive(Args, Debug, Clone)]
 pub struct MergeArgs {
@@ -74,8 +74,8 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         )));
     }
     let work = crate::run::exposure_work(&model, model.settings.iterations);
-    for s in &shards {
-        let expected = ShardSpec { index: s.manifest.shard, count: s.manifest.shards }.exposures(&work);
+    // (open_shards has put the shards in order of K, each once.)
+    for (s, expected) in shards.iter().zip(shard::exposure_cuts(manifest.shards, &work)) {
         if s.exposures() != expected {
             return Err(Error::input(format!(
                 "{}: first_exposure..end_exposure is {}..{}, but shard {}/{} of this run is {}..{}; the manifest was altered",
@@ -179,7 +179,7 @@ fn merge_ylt(
     dir: &std::path::Path,
 ) -> Result<()> {
     let mut writer = crate::report::ylt::YltWriter::new(dir);
-    // Per shard, the run's batches it holds exposures of, in order, and how far it has got.
+    // Per shard, the run's batches it holds exposures of, in order.
     let owned: Vec<Vec<(usize, std::ops::Range<usize>)>> =
         shards.iter().map(|s| shard::own_batches(batches, &s.exposures())).collect();
     let want = crate::report::ylt::frame(model, &[]).map_err(|e| Error::failure(format!("year loss table: {e}")))?;

@@ -14,7 +14,6 @@ use crate::engine::outcomes::stored_bytes;
 use crate::engine::Model;
 use crate::error::Result;
 use crate::input::Mode;
-use crate::shard::ShardSpec;
 
 /// Incidents a core simulates a second, for planning: P2 (annual, policy terms, systemic
 /// events, every incident type) runs 105.5 million incidents in about 44 s on 2 cores, 1.2
@@ -114,18 +113,14 @@ pub fn run(args: &PlanArgs) -> Result<()> {
     let model = Model::build(&inputs.exposures, inputs.assumptions, settings)?;
     let iterations = settings.iterations;
     let work = crate::run::exposure_work(&model, iterations);
-    let shares: Vec<ShardSize> = (1..=args.shards)
-        .map(|index| shard_size(&model, ShardSpec { index, count: args.shards }.exposures(&work)))
-        .collect();
+    let cuts = crate::shard::exposure_cuts(args.shards, &work);
+    let shares: Vec<ShardSize> = cuts.iter().map(|exposures| shard_size(&model, exposures.clone())).collect();
     let (fewest, most) =
         (shares.iter().map(|s| s.exposures).min().unwrap_or(0), shares.iter().map(|s| s.exposures).max().unwrap_or(0));
-    let busiest = (1..=args.shards as usize)
-        .zip(&shares)
-        .max_by(|a, b| a.1.incidents.total_cmp(&b.1.incidents))
-        .map_or(0, |(k, _)| k);
-    let largest = &shares[busiest.saturating_sub(1)];
-    let busiest_exposures = ShardSpec { index: busiest.max(1) as u64, count: args.shards }.exposures(&work);
-    let (shard_gib, merge_gib) = planned_memory_gib(&model, busiest_exposures);
+    // The shard with the most incidents (0-based; N ≥ 1, so there is one).
+    let k = (0..shares.len()).max_by(|a, b| shares[*a].incidents.total_cmp(&shares[*b].incidents)).unwrap_or(0);
+    let (largest, busiest) = (&shares[k], k + 1);
+    let (shard_gib, merge_gib) = planned_memory_gib(&model, cuts[k].clone());
     let whole = shard_size(&model, 0..model.exposures.len());
     let sums = sums_bytes(&model);
     let unit = if settings.mode == Mode::Annual { "years" } else { "breaches" };

@@ -269,7 +269,7 @@ fn run_shard(
     crate::run::check_exposures_finite(model, &summarised.exposures)?;
     let sums = summarised.sums.map(|s| s.to_bytes()).transpose();
     let sums = sums.map_err(|e| Error::failure(format!("shard sums cannot be written: {e}")))?;
-    let (results, results_table) = shard::results_file(summarised.exposures, independent)?;
+    let results = shard::results_json(summarised.exposures, independent)?;
     let (exposures_source, exposures_bytes, exposures_format) = inputs.exposures;
     let (assumptions_source, assumptions_bytes) = inputs.assumptions;
     let exposures_copy = format!("inputs/exposures.{exposures_format}");
@@ -300,7 +300,7 @@ fn run_shard(
             copy: assumptions_copy.clone(),
             bytes: assumptions_bytes.len() as u64,
         },
-        results: results_table,
+        results: shard::table_file(&results),
         sums: sums.as_deref().map(shard::table_file),
         ylt,
     };

@@ -6,6 +6,7 @@ use super::{independent_from_years, measures, ComponentResult, Measures};
 use crate::engine::{ExposureOutcomes, Model};
 use std::io::Write;
 
+use crate::stats::exact::write_planes;
 use crate::stats::{LossDistribution, Segment, YearTotals};
 
 /// The portfolio's per-iteration sums over exposures and largest breaches, being added up.
@@ -83,7 +84,6 @@ impl PortfolioSums {
     /// Adds the sums of other exposures (of the same run): the result is what adding their
     /// outcomes here would have given, to the bit.
     pub fn add_sums(&mut self, other: PortfolioSums) {
-        let n = self.largest_gross.len();
         let max = |into: &mut [f64], from: &[f64]| {
             for (a, b) in into.iter_mut().zip(from) {
                 *a = a.max(*b);
@@ -92,15 +92,11 @@ impl PortfolioSums {
         // Where only one side's terms bit, the other's insured totals are its gross ones.
         let other_insured = match other.insured {
             Some(insured) => Some(insured),
-            None if self.insured.is_some() => {
-                Some((other.gross.clone(), YearTotals::new(n), other.largest_gross.clone(), vec![0.0; n]))
-            }
+            None if self.insured.is_some() => Some(insured_as_gross(&other.gross, &other.largest_gross)),
             None => None,
         };
         if let Some(theirs) = other_insured {
-            let ours = self.insured.get_or_insert_with(|| {
-                (self.gross.clone(), YearTotals::new(n), self.largest_gross.clone(), vec![0.0; n])
-            });
+            let ours = self.insured.get_or_insert_with(|| insured_as_gross(&self.gross, &self.largest_gross));
             ours.0.add_totals(&theirs.0);
             ours.1.add_totals(&theirs.1);
             max(&mut ours.2, &theirs.2);
@@ -141,10 +137,8 @@ impl PortfolioSums {
         }
         // Largest breaches as byte planes too (their bits' high planes repeat).
         for column in largest {
-            for plane in 0..8 {
-                let bytes: Vec<u8> = column.iter().map(|v| (v.to_bits() >> (8 * plane)) as u8).collect();
-                out.write_all(&bytes).map_err(|e| e.to_string())?;
-            }
+            let bits: Vec<u128> = column.iter().map(|v| u128::from(v.to_bits())).collect();
+            write_planes(&mut out, &bits, 8).map_err(|e| e.to_string())?;
         }
         out.finish().map_err(|e| e.to_string())
     }
@@ -199,15 +193,9 @@ impl PortfolioSums {
         };
         let by_column = YearTotals::read_bytes(&mut r, n * m)?;
         let mut amounts = || -> Result<Vec<f64>, String> {
-            let planes = r.take(n * 8)?;
-            let mut bits = vec![0u64; n];
-            for (plane, bytes) in planes.chunks_exact(n.max(1)).enumerate().take(8) {
-                for (b, byte) in bits.iter_mut().zip(bytes) {
-                    *b |= u64::from(*byte) << (8 * plane);
-                }
-            }
-            bits.into_iter()
-                .map(f64::from_bits)
+            r.planes(n, 8)?
+                .into_iter()
+                .map(|bits| f64::from_bits(bits as u64))
                 .enumerate()
                 .map(|(i, v)| match (0.0..=f64::MAX).contains(&v) {
                     true => Ok(v),
@@ -272,8 +260,7 @@ fn add_years(
     if !o.insured_is_gross() && insured.is_none() {
         // The first exposure whose terms bite: the totals so far are the gross ones (each
         // earlier insured loss equalled its gross bit for bit), and nothing was retained.
-        let n = largest_gross.len();
-        *insured = Some((gross.clone(), YearTotals::new(n), largest_gross.to_vec(), vec![0.0; n]));
+        *insured = Some(insured_as_gross(gross, largest_gross));
     }
     match insured.as_mut() {
         Some((insured, retained, largest_insured, largest_retained)) => {
@@ -299,6 +286,13 @@ fn add_years(
 
 /// Insured and retained totals, largest insured and retained breaches.
 type Insured = (YearTotals, YearTotals, Vec<f64>, Vec<f64>);
+
+/// The insured figures of exposures whose terms did not bite: insured as their gross, nothing
+/// retained.
+fn insured_as_gross(gross: &YearTotals, largest_gross: &[f64]) -> Insured {
+    let n = largest_gross.len();
+    (gross.clone(), YearTotals::new(n), largest_gross.to_vec(), vec![0.0; n])
+}
 
 /// What a table of sums begins with.
 const SUMS_MAGIC: &[u8] = b"breachcost sums\n";

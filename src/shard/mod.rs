@@ -32,7 +32,7 @@ pub use layout::{
 };
 pub use open::{open_shards, Shard};
 pub use read::{read_results, read_sums, read_ylt};
-pub use write::{results_file, write_ylt};
+pub use write::{results_json, write_ylt};
 
 /// Which shard of how many: `K/N`, K from 1 to N.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,20 +82,36 @@ impl ShardSpec {
     /// exposure e to the shard whose share of the total holds the middle of e's work. Fixed by
     /// N and the work alone; a shard may get none (fewer exposures than shards).
     pub fn exposures(&self, work: &[f64]) -> Range<usize> {
-        let n = self.count as f64;
-        let total: f64 = work.iter().sum();
-        let even = !(total.is_finite() && total > 0.0);
-        let mut owners = Vec::with_capacity(work.len());
-        let mut before = 0.0;
-        for (b, w) in work.iter().enumerate() {
-            let middle = if even { (b as f64 + 0.5) / work.len() as f64 } else { (before + w / 2.0) / total };
-            owners.push(((middle * n).floor() as u64).min(self.count - 1));
-            before += w;
-        }
-        let start = owners.partition_point(|&k| k < self.index - 1);
-        let end = owners.partition_point(|&k| k < self.index);
-        start..end
+        cut(&owners(self.count, work), self.index - 1)
     }
+}
+
+/// Every shard's exposures in a run of `count` shards ([`ShardSpec::exposures`] of each K, in
+/// order), the work dealt out once.
+pub fn exposure_cuts(count: u64, work: &[f64]) -> Vec<Range<usize>> {
+    let owners = owners(count, work);
+    (0..count).map(|k| cut(&owners, k)).collect()
+}
+
+/// The shard (0-based) of each exposure: the one whose share of the total work holds the
+/// middle of the exposure's (by position where there is no work to weigh).
+fn owners(count: u64, work: &[f64]) -> Vec<u64> {
+    let n = count as f64;
+    let total: f64 = work.iter().sum();
+    let even = !(total.is_finite() && total > 0.0);
+    let mut owners = Vec::with_capacity(work.len());
+    let mut before = 0.0;
+    for (b, w) in work.iter().enumerate() {
+        let middle = if even { (b as f64 + 0.5) / work.len() as f64 } else { (before + w / 2.0) / total };
+        owners.push(((middle * n).floor() as u64).min(count - 1));
+        before += w;
+    }
+    owners
+}
+
+/// The exposures of shard `k` (0-based), given each exposure's shard in ascending order.
+fn cut(owners: &[u64], k: u64) -> Range<usize> {
+    owners.partition_point(|&o| o < k)..owners.partition_point(|&o| o <= k)
 }
 
 #[cfg(test)]
@@ -116,6 +132,12 @@ mod tests {
                 }
                 assert_eq!(next, work.len());
             }
+        }
+        // All shards' cuts at once are each shard's own.
+        let work = [5.0, 1.0, 1.0, 0.5, 3.0, 1.0, 1.0];
+        for n in [1u64, 3, 4, 9] {
+            let each: Vec<Range<usize>> = (1..=n).map(|k| ShardSpec { index: k, count: n }.exposures(&work)).collect();
+            assert_eq!(exposure_cuts(n, &work), each, "{n} shards");
         }
         // 79 equal exposures in 4 shards: 19 or 20 each.
         let sizes: Vec<usize> = (1..=4).map(|k| ShardSpec { index: k, count: 4 }.exposures(&[1.0; 79]).len()).collect();

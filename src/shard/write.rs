@@ -9,7 +9,7 @@ use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::layout::{hex, table_file, ylt_file, TableFile};
+use super::layout::{hex, ylt_file, TableFile};
 use crate::error::{Error, Result};
 use crate::run::{ExposureResult, Measures};
 
@@ -21,12 +21,10 @@ pub(super) struct ShardResults {
     pub independent: Option<Measures>,
 }
 
-/// The bytes of `results.json` and their size and hash.
-pub fn results_file(exposures: Vec<ExposureResult>, independent: Option<Measures>) -> Result<(Vec<u8>, TableFile)> {
-    let bytes = serde_json::to_vec(&ShardResults { exposures, independent })
-        .map_err(|e| Error::failure(format!("shard results cannot be written: {e}")))?;
-    let file = table_file(&bytes);
-    Ok((bytes, file))
+/// The bytes of `results.json`.
+pub fn results_json(exposures: Vec<ExposureResult>, independent: Option<Measures>) -> Result<Vec<u8>> {
+    serde_json::to_vec(&ShardResults { exposures, independent })
+        .map_err(|e| Error::failure(format!("shard results cannot be written: {e}")))
 }
 
 pub(super) fn polars_error(file: &Path, e: impl std::fmt::Display) -> Error {

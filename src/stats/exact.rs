@@ -87,14 +87,6 @@ impl YearTotals {
         self.large.extend_from_slice(&other.large);
     }
 
-    pub fn len(&self) -> usize {
-        self.units.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.units.is_empty()
-    }
-
     /// Each iteration's total in dollars: its large amounts added smallest first, then the
     /// units' total rounded once.
     pub fn amounts(&self) -> Vec<f64> {
@@ -114,10 +106,7 @@ impl YearTotals {
     /// then compress to almost nothing), then the count of large amounts and each one's
     /// iteration and value.
     pub fn write_bytes(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
-        for plane in 0..16 {
-            let bytes: Vec<u8> = self.units.iter().map(|u| (u >> (8 * plane)) as u8).collect();
-            out.write_all(&bytes)?;
-        }
+        write_planes(out, &self.units, 16)?;
         out.write_all(&(self.large.len() as u64).to_le_bytes())?;
         for (i, v) in &self.large {
             out.write_all(&(*i as u64).to_le_bytes())?;
@@ -129,13 +118,7 @@ impl YearTotals {
     /// Reads `n` totals written by [`YearTotals::write_bytes`]; large amounts must be of an
     /// iteration below `n` and from [`LARGE`] up.
     pub fn read_bytes(r: &mut Reader<'_>, n: usize) -> Result<Self, String> {
-        let planes = r.take(n.checked_mul(16).ok_or("too many years")?)?;
-        let mut units = vec![0u128; n];
-        for (plane, bytes) in planes.chunks_exact(n.max(1)).enumerate().take(16) {
-            for (u, b) in units.iter_mut().zip(bytes) {
-                *u |= u128::from(*b) << (8 * plane);
-            }
-        }
+        let units = r.planes(n, 16)?;
         let count = r.u64()?;
         if count > (r.left() / 16) as u64 {
             return Err(format!("says it holds {count} large amounts, more than its bytes can"));
@@ -152,6 +135,17 @@ impl YearTotals {
         }
         Ok(YearTotals { units, large })
     }
+}
+
+/// Writes the low `width` bytes of each of `values` as byte planes: every value's lowest
+/// byte, then every value's next, ... (high planes that are mostly zeros or repeats then
+/// compress to almost nothing). [`Reader::planes`] reads them back.
+pub fn write_planes(out: &mut impl std::io::Write, values: &[u128], width: usize) -> std::io::Result<()> {
+    for plane in 0..width {
+        let bytes: Vec<u8> = values.iter().map(|v| (v >> (8 * plane)) as u8).collect();
+        out.write_all(&bytes)?;
+    }
+    Ok(())
 }
 
 /// Reads little-endian numbers from bytes, refusing to read past their end.
@@ -176,6 +170,18 @@ impl<'a> Reader<'a> {
     pub fn u64(&mut self) -> Result<u64, String> {
         let b = self.take(8)?;
         Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+
+    /// `n` values of `width` bytes written by [`write_planes`].
+    pub fn planes(&mut self, n: usize, width: usize) -> Result<Vec<u128>, String> {
+        let bytes = self.take(n.checked_mul(width).ok_or("too many years")?)?;
+        let mut values = vec![0u128; n];
+        for (plane, bytes) in bytes.chunks_exact(n.max(1)).enumerate().take(width) {
+            for (v, b) in values.iter_mut().zip(bytes) {
+                *v |= u128::from(*b) << (8 * plane);
+            }
+        }
+        Ok(values)
     }
 
     pub fn f64(&mut self) -> Result<f64, String> {
