@@ -344,6 +344,31 @@ fn the_slurm_scripts_run_as_array_tasks_merge_to_the_unsharded_reports() {
     assert_same_reports(&single, &study.join("report"));
 }
 
+/// Runs the exposures `e` and assumptions `a` once with `extra` flags, and again in `n`
+/// shards merged (both with the year loss table, no charts); returns (single, merged).
+fn single_and_merged(
+    d: &Path,
+    name: &str,
+    (e, a): (&Path, &Path),
+    iterations: &str,
+    extra: &[&str],
+    n: u64,
+) -> (PathBuf, PathBuf) {
+    let single = d.join(format!("{name}-single"));
+    simulate_into(e, a, &single, iterations, &[extra, &["--no-charts", "--ylt"]].concat());
+    let merged = d.join(format!("{name}-merged"));
+    let mut args = vec!["merge".to_string(), "--quiet".into(), "--no-charts".into(), "--ylt".into()];
+    args.extend(["--out".to_string(), s(&merged).to_string()]);
+    for k in 1..=n {
+        let out = d.join(format!("{name}-{k}"));
+        let spec = format!("{k}/{n}");
+        simulate_into(e, a, &out, iterations, &[extra, &["--shard", &spec, "--ylt"]].concat());
+        args.push(s(&out).to_string());
+    }
+    assert_success(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    (single, merged)
+}
+
 /// An exposure to which a single component applies keeps no separate component costs (they
 /// are its gross): its shards must still merge exactly, and its one component is its gross.
 #[test]
@@ -362,17 +387,7 @@ fn one_component_exposures_merge_exactly_and_their_component_is_the_gross() {
         "one.csv",
         "id,records,data_types,retention,limit\ncontact,50000,email,10000,500000\nssn,80000,name;ssn,,\n",
     );
-    let single = d.join("single");
-    simulate_into(&e, &a, &single, ITERATIONS, &["--no-charts", "--ylt"]);
-    let mut args = vec!["merge".to_string(), "--quiet".into(), "--no-charts".into(), "--ylt".into()];
-    let merged = d.join("merged");
-    args.extend(["--out".to_string(), s(&merged).to_string()]);
-    for k in 1..=3 {
-        let out = d.join(format!("shard-{k}"));
-        simulate_into(&e, &a, &out, ITERATIONS, &["--shard", &format!("{k}/3"), "--ylt"]);
-        args.push(s(&out).to_string());
-    }
-    assert_success(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+    let (single, merged) = single_and_merged(d, "one", (&e, &a), ITERATIONS, &[], 3);
     assert_same_reports(&single, &merged);
     assert!(read_ylt(&single.join("ylt.parquet")).equals(&read_ylt(&merged.join("ylt.parquet"))));
     // components.csv: "contact" has one row, with the gross's mean and quantiles (summary.csv).
@@ -409,22 +424,7 @@ fn a_lone_exposure_with_systemic_events_or_treaties_and_breach_mode_of_a_type_me
         ("ransomware", &systemic, &["--mode", "breach", "--incident", "ransomware"]),
     ];
     for (name, a, extra) in cases {
-        let single = d.join(format!("{name}-single"));
-        let mut flags = extra.to_vec();
-        flags.extend(["--no-charts", "--ylt"]);
-        simulate_into(&e, a, &single, "6000", &flags);
-        let merged = d.join(format!("{name}-merged"));
-        let mut args = vec!["merge".to_string(), "--quiet".into(), "--no-charts".into(), "--ylt".into()];
-        args.extend(["--out".to_string(), s(&merged).to_string()]);
-        for k in 1..=3 {
-            let out = d.join(format!("{name}-{k}"));
-            let spec = format!("{k}/3");
-            let mut flags = extra.to_vec();
-            flags.extend(["--shard", &spec, "--ylt"]);
-            simulate_into(&e, a, &out, "6000", &flags);
-            args.push(s(&out).to_string());
-        }
-        assert_success(&run(&args.iter().map(String::as_str).collect::<Vec<_>>()));
+        let (single, merged) = single_and_merged(d, name, (&e, a), "6000", extra, 3);
         assert_same_reports(&single, &merged);
         let bytes = |dir: &Path| std::fs::read(dir.join("ylt.parquet")).expect("ylt.parquet");
         assert!(bytes(&single) == bytes(&merged), "{name}: ylt.parquet differs");
