@@ -11,6 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::engine::ceding::CedingPlan;
 use crate::engine::outcomes::stored_bytes;
 use crate::engine::{ExposureModel, Model, SystemicSchedule, ILF_LIMITS};
 use crate::input::Mode;
@@ -220,7 +221,8 @@ fn portfolio_bytes(model: &Model, iterations: u64) -> f64 {
     let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
     let totals = if insured_is_gross { 1.0 } else { 3.0 }
         + if systemic { 2.0 } else { 0.0 }
-        + (types + model.assumptions.sections.len()) as f64;
+        + (types + model.assumptions.sections.len()) as f64
+        + ceded_columns(model);
     let largest = if insured_is_gross { 1.0 } else { 3.0 } + if systemic { 1.0 } else { 0.0 };
     let adding = 16.0 * totals + 8.0 * largest;
     let summarising = 8.0 * (totals + largest) * 2.0 + 16.0;
@@ -234,8 +236,18 @@ fn shard_sums_bytes(model: &Model, iterations: u64) -> f64 {
         return 0.0;
     }
     let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
-    let columns = (5 + types + model.assumptions.sections.len()) as f64;
+    let columns = (5 + types + model.assumptions.sections.len()) as f64 + ceded_columns(model);
     iterations as f64 * columns * 16.0 * 2.0
+}
+
+/// The totals a year the treaties' per-risk and catastrophe layers add to the portfolio's
+/// sums ([`CedingPlan`]): one per per-risk layer, and per expected systemic occurrence its loss
+/// and per-risk recoveries.
+fn ceded_columns(model: &Model) -> f64 {
+    let Some(plan) = CedingPlan::of(model) else { return 0.0 };
+    let occurrences: f64 =
+        if plan.events { model.assumptions.systemic.iter().map(|e| e.annual_rate).sum() } else { 0.0 };
+    plan.per_risk.len() as f64 + occurrences * plan.event_width() as f64
 }
 
 /// The most iterations (at least 1) whose estimate fits in `budget`, if one does.

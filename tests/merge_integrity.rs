@@ -412,7 +412,7 @@ fn shards_of_an_older_layout_are_refused_with_the_layout_message() {
             fields.remove("results");
         }
     });
-    assert_refused(d, &with(&set, 2, &old), &["old/manifest.json", "shard layout 1 is not the layout 7"]);
+    assert_refused(d, &with(&set, 2, &old), &["old/manifest.json", "shard layout 1 is not the layout 8"]);
 }
 
 #[test]

@@ -133,6 +133,13 @@ fn reports_carry_ceded_and_net_and_the_cost_of_each_treaty() {
     let (insured, net) = (curve("insured"), curve("net"));
     assert_eq!((net.len(), curve("ceded").len()), (insured.len(), insured.len()));
     assert!(net.iter().zip(&insured).all(|(n, i)| n <= i), "{net:?} vs {insured:?}");
+    let page = std::fs::read_to_string(out.join("report.html")).expect("report");
+    let section = &page[page.find("<h2>Reinsurance</h2>").expect("a reinsurance section")..];
+    assert!(section.contains("<td class=\"text\">qs</td><td class=\"text\">25% ceded</td>"), "{section}");
+    assert!(
+        section.contains("<td class=\"text\">asl</td><td class=\"text\">unlimited xs $3.00K a year</td>"),
+        "{section}"
+    );
     let svg = std::fs::read_to_string(out.join("charts/exceedance_curve.svg")).expect("chart");
     assert!(svg.contains("net AEP after reinsurance"), "the chart draws the net curve");
     // ORD: the net loss is the reinsurance perspective, ri_S1, its AEP exceedance.csv's.

@@ -430,3 +430,33 @@ fn a_lone_exposure_with_systemic_events_or_treaties_and_breach_mode_of_a_type_me
         assert!(bytes(&single) == bytes(&merged), "{name}: ylt.parquet differs");
     }
 }
+
+/// A reinsurance programme whose layers need the engine's per-incident and per-event figures
+/// (an event-limited quota share, two per-risk layers, a catastrophe layer with reinstatements,
+/// a stop loss) over the book with a systemic event: 4 shards merge to the single run's
+/// reports, `reinsurance.csv` included, and its year loss table.
+#[test]
+fn per_risk_and_catastrophe_layers_merge_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut text = std::fs::read_to_string(assumptions(d)).expect("assumptions");
+    text.push_str(
+        "\n[[treaty]]\nname = \"qs\"\nkind = \"quota_share\"\ncession = 0.25\n\
+         [[treaty]]\nname = \"risk-1\"\nkind = \"per_risk_xol\"\nattachment = 500000\nlimit = 1500000\n\
+         reinstatements = 2\npremium = 40000\n\
+         [[treaty]]\nname = \"risk-2\"\nkind = \"per_risk_xol\"\nattachment = 2000000\nlimit = 3000000\n\
+         [[treaty]]\nname = \"cat\"\nkind = \"cat_xol\"\nattachment = 1000000\nlimit = 4000000\n\
+         reinstatements = 1\npremium = 60000\nevents = [\"shared-platform\"]\n\
+         [[treaty]]\nname = \"stop\"\nkind = \"aggregate_stop_loss\"\nattachment = 8000000\nlimit = 5000000\n",
+    );
+    let a = write(d, "layers.toml", text);
+    let (single, merged) = single_and_merged(d, "layers", (&exposures(d), &a), ITERATIONS, &[], 4);
+    assert_same_reports(&single, &merged);
+    let table = Table::read(&single.join("reinsurance.csv"));
+    for treaty in ["risk-1", "risk-2", "cat"] {
+        let row = table.rows.iter().find(|r| table.get(r, "treaty") == treaty).expect("a row per treaty");
+        assert!(table.num(row, "expected_recovery") > 0.0, "{treaty} recovers something");
+    }
+    let bytes = |dir: &Path| std::fs::read(dir.join("ylt.parquet")).expect("ylt.parquet");
+    assert!(bytes(&single) == bytes(&merged), "ylt.parquet differs");
+}

@@ -30,9 +30,10 @@
 //! [`ziggurat`] and [`sample`] (streams and draws), [`year_law`] (which years have breaches),
 //! [`common_shock`] (the yearly multiplier of every rate), [`systemic`], [`prevention`]
 //! (incidents a control prevents), [`costing`] (breaches and their components), [`terms`] (policy terms),
-//! [`ilf`] (increased-limit layers), [`year_loop`] (one exposure, block by block), [`outcomes`]
+//! [`ilf`] (increased-limit layers), [`ceding`] (what per-risk and catastrophe treaties need), [`year_loop`] (one exposure, block by block), [`outcomes`]
 //! (what is stored), and [`simulate`] (the entry points).
 
+pub mod ceding;
 mod common_shock;
 mod costing;
 pub mod ilf;

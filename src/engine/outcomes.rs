@@ -102,6 +102,15 @@ pub struct OutcomeColumns {
     /// a single component, whose cost in each iteration is the gross.
     /// (See [`ExposureOutcomes::rows`], which reads both layouts.)
     pub component_costs: Vec<f64>,
+    /// With per-risk treaty layers ([`super::ceding`]): each outcome's recoveries under each,
+    /// before their yearly limits, row-major.
+    pub ceded: Vec<f64>,
+    /// With systemic events' losses wanted: each systemic occurrence that hit the exposure,
+    /// as (its year, its number among the year's occurrences), and its figures (the insured
+    /// loss it caused, then the per-risk recoveries on it: [`super::ceding::CedingPlan::event_width`]
+    /// values each), in `event_values`.
+    pub event_hits: Vec<(u64, u32)>,
+    pub event_values: Vec<f64>,
     /// The range of the outcomes' gross and largest-breach losses where they came the short
     /// way (worked out as they were written), handed to the statistics with the columns.
     ranges: Ranges,
@@ -320,6 +329,21 @@ impl ExposureOutcomes {
         })
     }
 
+    /// Each stored outcome's iteration with its recoveries under the treaties' `layers` (> 0)
+    /// per-risk layers ([`OutcomeColumns::ceded`]).
+    pub fn ceded_rows(&self, layers: usize) -> impl Iterator<Item = (u64, &[f64])> {
+        self.parts.iter().flat_map(move |c| {
+            let rows = c.ceded.chunks_exact(layers.max(1));
+            rows.enumerate().map(|(i, recoveries)| (c.iterations.get(i), recoveries))
+        })
+    }
+
+    /// Each systemic occurrence that hit the exposure, as (year, its number among the year's),
+    /// with its `width` figures ([`OutcomeColumns::event_hits`]).
+    pub fn event_rows(&self, width: usize) -> impl Iterator<Item = ((u64, u32), &[f64])> {
+        self.parts.iter().flat_map(move |c| c.event_hits.iter().copied().zip(c.event_values.chunks_exact(width)))
+    }
+
     /// Each stored outcome's iteration with its cost columns ([`ExposureModel::width`] of them,
     /// `width` > 1), without the rest of the outcome.
     pub fn cost_rows(&self, width: usize) -> impl Iterator<Item = (u64, &[f64])> {
@@ -444,7 +468,12 @@ fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
 /// can change them the insured, largest insured and largest retained too.
 fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
     let outcome = if e.insured_is_gross(&model.assumptions) { 2 + 2 * 8 } else { 2 + 5 * 8 };
-    stored_share(model, e) * (outcome + 8 * e.width()) as f64
+    // (And a recovery per per-risk treaty layer: [`OutcomeColumns::ceded`].)
+    let per_risk = match model.settings.mode {
+        Mode::Annual => model.assumptions.treaties.iter().filter(|t| t.kind.is_per_risk()).count(),
+        Mode::Breach => 0,
+    };
+    stored_share(model, e) * (outcome + 8 * (e.width() + per_risk)) as f64
 }
 
 /// The room a task of `iterations` takes for its outcomes, as a multiple of the expected

@@ -4,6 +4,7 @@
 //! way ([`ExposureSimulator::short_way`]); any other, the general loop
 //! ([`ExposureSimulator::general_way`]). Both give the same outcomes, bit for bit.
 
+use super::ceding::{CedingPlan, YearIncidents};
 use super::common_shock::CommonShocks;
 use super::costing::{positions_of, Costing, IncidentKind, OwnBreaches};
 use super::ilf::Layers;
@@ -33,6 +34,8 @@ pub(super) struct ExposureSimulator<'m> {
     years: YearCounts,
     /// Its incidents of the types beside the data breach.
     others: OtherIncidents<'m>,
+    /// What the portfolio's per-risk and catastrophe treaties need of its years, if anything.
+    ceding: Option<CedingPlan>,
     /// Whether years that no term or event can touch take the short way (always, but for the
     /// test that the short way gives the same outcomes as the general one).
     shortcut: bool,
@@ -54,8 +57,11 @@ struct Scratch<'m> {
     own: OwnBreaches,
     /// The block's years with breaches of the exposure's own, ascending, with their counts.
     own_years: Vec<(u64, u32)>,
-    /// (breach key, affected share law, kind of incident) of the year's systemic incidents.
-    shared: Vec<(u64, &'m Var, IncidentKind)>,
+    /// (breach key, affected share law, kind of incident, the occurrence's number among the
+    /// year's) of the year's systemic incidents.
+    shared: Vec<(u64, &'m Var, IncidentKind, u32)>,
+    /// The year's incidents, for the treaties' layers (with a [`CedingPlan`]).
+    incidents: YearIncidents,
     /// The year being simulated (the general way).
     totals: YearTotals,
 }
@@ -83,15 +89,18 @@ impl<'m> ExposureSimulator<'m> {
             costing: Costing::new(model, exposure),
             years: YearCounts::new(model, drawn_rate(model, exposure, 0, exposure.rate)),
             others: OtherIncidents::new(model, exposure, exposure_key),
+            ceding: CedingPlan::of(model),
             shortcut: true,
         }
     }
 
     /// Whether no policy term can change the exposure's outcomes (insured = gross, nothing
-    /// retained, increased-limit layers of the gross): its years may take the short way.
+    /// retained, increased-limit layers of the gross) and no per-risk treaty layer wants its
+    /// incidents: its years may take the short way.
     fn passes_through(&self) -> bool {
         self.shortcut
             && self.others.is_empty()
+            && self.ceding.as_ref().is_none_or(|plan| plan.per_risk.is_empty())
             && self.costing.cover.sections.is_empty()
             && self.exposure.insured_is_gross(&self.model.assumptions)
     }
@@ -132,6 +141,7 @@ impl<'m> ExposureSimulator<'m> {
             own: OwnBreaches::new(k, positions),
             own_years: Vec::with_capacity(self.expected_stored(BLOCK_ITERATIONS as usize)),
             shared: Vec::new(),
+            incidents: YearIncidents::default(),
             totals: YearTotals::new(&self.costing.cover),
         };
         let mut layers = Layers::new(self.model, &self.exposure.terms, &self.costing.cover);
@@ -282,8 +292,20 @@ impl<'m> ExposureSimulator<'m> {
         let types = self.exposure.type_columns();
         let cover = &self.costing.cover;
         let assumptions = &self.model.assumptions;
-        let Scratch { costs, covered_costs, year_costs, copula, own, own_years, other_years, shared, totals, .. } =
-            scratch;
+        let Scratch {
+            costs,
+            covered_costs,
+            year_costs,
+            copula,
+            own,
+            own_years,
+            other_years,
+            shared,
+            incidents,
+            totals,
+            ..
+        } = scratch;
+        let ceding = self.ceding.as_ref();
         let events = block.events;
         let mut simulated = 0;
         let mut own_iter = own_years.iter().copied().peekable();
@@ -317,7 +339,12 @@ impl<'m> ExposureSimulator<'m> {
                 continue;
             }
             shared.clear();
-            for occurrence in events[first..next_event].iter().filter(|o| self.may_be_hit_by(o)) {
+            // (An occurrence's number among the year's, of any event.)
+            let year_start = events[..first].partition_point(|o| o.iteration < year);
+            for (at, occurrence) in events.iter().enumerate().take(next_event).skip(first) {
+                if !self.may_be_hit_by(occurrence) {
+                    continue;
+                }
                 let hit_key = mix(occurrence.key, self.exposure.key);
                 if open_unit(&mut stream(hit_key)) < occurrence.footprint {
                     let event = &assumptions.systemic[occurrence.event];
@@ -327,7 +354,7 @@ impl<'m> ExposureSimulator<'m> {
                         0 => IncidentKind::DATA_BREACH,
                         t => self.others.systemic_kind(t - 1, key, occurrence.hours),
                     };
-                    shared.push((key, share, kind));
+                    shared.push((key, share, kind, (at - year_start) as u32));
                 }
             }
             let others = &other_years[first_other..next_other];
@@ -341,6 +368,9 @@ impl<'m> ExposureSimulator<'m> {
             // breaches. The own ones come a round at a time, so a year of a very over-dispersed
             // count costs time, never memory.
             totals.reset();
+            if ceding.is_some() {
+                incidents.reset();
+            }
             let end = block.wanted_breaches.unwrap_or_else(|| own.position + u64::from(count));
             for _ in 0..count {
                 let j = own.take(&self.costing, end);
@@ -350,6 +380,9 @@ impl<'m> ExposureSimulator<'m> {
                 }
                 totals.add(&breach, own.breach_costs(j), cover);
                 layers.add(&breach, own.breach_costs(j), cover);
+                if ceding.is_some() {
+                    incidents.add(breach.insured_before_share, None);
+                }
             }
             for &(_, n, t) in others {
                 for j in 0..n {
@@ -363,6 +396,9 @@ impl<'m> ExposureSimulator<'m> {
                     add_costs(year_costs, costs, (k, types), kind.incident, breach.gross);
                     totals.add(&breach, covered_costs, cover);
                     layers.add(&breach, covered_costs, cover);
+                    if ceding.is_some() {
+                        incidents.add(breach.insured_before_share, None);
+                    }
                 }
                 simulated += u64::from(n);
             }
@@ -371,19 +407,26 @@ impl<'m> ExposureSimulator<'m> {
                 insured: totals.insured(cover),
                 largest_gross: totals.largest_gross,
             });
-            for &(breach_key, affected_share, kind) in shared.iter() {
+            for &(breach_key, affected_share, kind, occurrence) in shared.iter() {
                 let breach = self.costing.breach(breach_key, affected_share, kind, (costs, covered_costs), copula);
                 if width > 1 {
                     add_costs(year_costs, costs, (k, types), kind.incident, breach.gross);
                 }
                 totals.add(&breach, covered_costs, cover);
                 layers.add(&breach, covered_costs, cover);
+                if ceding.is_some() {
+                    incidents.add(breach.insured_before_share, Some(occurrence));
+                }
             }
             layers.close_year(cover);
             if !cover.sections.is_empty() {
                 totals.insured_by_section(cover, &mut year_costs[k + types..]);
             }
-            part.push(totals.close(year, cover));
+            let outcome = totals.close(year, cover);
+            if let Some(plan) = ceding {
+                incidents.close(year, outcome.insured, plan, part);
+            }
+            part.push(outcome);
             if let Some(independent) = independent {
                 part.independent.push(independent);
             }

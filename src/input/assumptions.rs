@@ -589,6 +589,8 @@ impl Assumptions {
             None => (Vec::new(), Vec::new()),
             Some(value) => parse_systemic(label, value, &incidents)?.into_iter().partition(|e| e.enabled),
         };
+        let event_names = systemic.iter().chain(&disabled_systemic).map(|e: &SystemicEvent| e.name.as_str());
+        super::treaties::check_events(label, &treaties, event_names)?;
         let correlation = match root.table_opt("correlation")? {
             None => None,
             Some(section) => Some(parse_correlation(section, &names)?),

@@ -6,6 +6,7 @@
 pub mod compare;
 pub mod incidents;
 pub mod pricing;
+pub mod reinsurance;
 pub mod report;
 pub mod sections;
 pub mod sensitivity;

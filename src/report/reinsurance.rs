@@ -1,6 +1,6 @@
 //! `reinsurance.csv` (annual mode, with `[[treaty]]` tables): each treaty's annual recoveries,
-//! in the order they apply, its premium where given and what it costs the insurer over its
-//! expected recovery; then the totals, with the capital the treaties spare (the portfolio's
+//! in the order they apply, its premium where given, the reinstatement premiums it is expected
+//! to cost, and what it costs the insurer over its expected recovery; then the totals, with the capital the treaties spare (the portfolio's
 //! capital on its insured loss less that on its net loss, by `[pricing] capital_measure`), what
 //! that relief is worth a year at the cost of capital, and the cost of the reinsurance net of it.
 
@@ -9,7 +9,7 @@ use super::format::{num, num_or_blank};
 use crate::engine::Model;
 use crate::run::RunResults;
 
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 15] = [
     "treaty",
     "kind",
     "expected_recovery",
@@ -20,6 +20,7 @@ pub const HEADER: [&str; 14] = [
     "share_of_insured",
     "prob_recovery",
     "premium",
+    "reinstatement_premium",
     "cost_over_recovery",
     "capital_relief",
     "relief_value",
@@ -32,13 +33,17 @@ pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
     let rows = r.treaties.len() + 1;
     let mut csv = Csv::with_capacity(&HEADER, Csv::room(rows, rows * 24, HEADER.len() - 2));
     let mut premiums = Some(0.0);
-    for ((c, premium), treaty) in r.treaties.iter().zip(&model.assumptions.treaties) {
+    let treaties = r.treaties.iter().zip(&r.reinstatement_premiums).zip(&model.assumptions.treaties);
+    for (((c, premium), reinstatements), treaty) in treaties {
         let mut cells = vec![c.name.clone(), treaty.kind.name().to_string()];
         cells.extend([c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero].map(num));
+        // What it costs: its premium and the reinstatements it is expected to pay for.
+        let cost = premium.map(|p| p + reinstatements);
         cells.push(num_or_blank(*premium));
-        cells.push(premium.map_or(String::new(), |p| num(p - c.mean)));
+        cells.push(premium.map_or(String::new(), |_| num(*reinstatements)));
+        cells.push(cost.map_or(String::new(), |p| num(p - c.mean)));
         cells.extend(["", "", ""].map(String::from));
-        premiums = premiums.zip(*premium).map(|(a, b)| a + b);
+        premiums = premiums.zip(cost).map(|(a, b)| a + b);
         csv.row(cells);
     }
     let ceded = &r.ceded.summary;
@@ -46,7 +51,9 @@ pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
     let share = if insured > 0.0 { ceded.mean / insured } else { 0.0 };
     let mut cells = vec!["TOTAL".to_string(), String::new()];
     cells.extend([ceded.mean, ceded.sd, ceded.p50, ceded.p95, ceded.p99, share, ceded.prob_nonzero].map(num));
-    cells.push(num_or_blank(premiums));
+    let reinstatements: f64 = r.reinstatement_premiums.iter().sum();
+    cells.push(num_or_blank(premiums.map(|p| p - reinstatements)));
+    cells.push(premiums.map_or(String::new(), |_| num(reinstatements)));
     cells.push(premiums.map_or(String::new(), |p| num(p - ceded.mean)));
     let relief = r.gross_capital - r.net_capital;
     let value = model.assumptions.pricing.cost_of_capital * relief;

@@ -110,6 +110,7 @@ pub fn kind_of(name: &str) -> Kind {
         | "co_tvar_99"
         | "expected_recovery"
         | "premium"
+        | "reinstatement_premium"
         | "cost_over_recovery"
         | "capital_relief"
         | "relief_value"

@@ -236,7 +236,7 @@ pub struct Summarised {
 /// A lone exposure's gross and largest-gross distributions and measures without systemic events.
 pub type SingleYears = (LossDistribution, LossDistribution, Option<Measures>);
 
-pub use years::PortfolioSums;
+pub use years::{PortfolioSums, SumsShape};
 
 /// Each exposure's statistics for the exposures of `batches` (in order), with the portfolio's
 /// sums over them where `with_sums` (annual mode).
@@ -252,9 +252,7 @@ pub fn summarise<S: OutcomeSource>(
     let annual = model.settings.mode == Mode::Annual;
     let single = model.exposures.len() == 1;
     let systemic = !SystemicSchedule::is_inactive(model);
-    let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
-    let sections = model.assumptions.sections.len();
-    let mut sums = (annual && with_sums).then(|| PortfolioSums::new(iterations, systemic, (types, sections)));
+    let mut sums = (annual && with_sums).then(|| PortfolioSums::new(&SumsShape::of(model)));
     let mut single_years = None;
     let mut exposures = Vec::with_capacity(batches.iter().map(|b| b.len()).sum());
     let mut simulated_breaches = 0;
@@ -326,7 +324,7 @@ pub fn finish<S: OutcomeSource>(
     };
     // The treaties apply once the book is priced (a loss-ratio stop loss attaches at a ratio of its premium).
     let treaties = !model.assumptions.treaties.is_empty();
-    let treaty_years = portfolio.as_ref().filter(|_| treaties).map(|p| p.years());
+    let treaty_years = portfolio.as_ref().filter(|_| treaties).map(|p| (p.years(), p.ceded.clone()));
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();
@@ -349,9 +347,10 @@ pub fn finish<S: OutcomeSource>(
     };
     let book = annual.then(|| premium::book(model, &exposures, &contributions, portfolio.as_ref()));
     let book_premium = book.as_ref().and_then(|b| b.total.as_ref()).map_or(0.0, |p| p.technical_premium);
-    let reinsurance = treaty_years.zip(portfolio.as_ref()).map(|(years, p)| {
+    let events: Vec<&str> = model.assumptions.systemic.iter().map(|e| e.name.as_str()).collect();
+    let reinsurance = treaty_years.zip(portfolio.as_ref()).map(|((years, ceded), p)| {
         let capital = (&p.insured.summary, model.assumptions.pricing.capital_measure);
-        reinsurance::apply(&model.assumptions.treaties, years, book_premium, capital)
+        reinsurance::apply(&model.assumptions.treaties, (years, ceded.as_ref()), (book_premium, &events), capital)
     });
     Ok(RunResults {
         book,

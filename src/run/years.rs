@@ -3,7 +3,8 @@
 //! threads or shards), then turned into amounts and summarised.
 
 use super::{independent_from_years, measures, ComponentResult, Measures};
-use crate::engine::{ExposureOutcomes, Model};
+use crate::engine::ceding::CedingPlan;
+use crate::engine::{ExposureOutcomes, Model, SystemicSchedule};
 use std::io::Write;
 
 use crate::stats::exact::write_planes;
@@ -25,25 +26,140 @@ pub struct PortfolioSums {
     by_column: YearTotals,
     /// (Types, sections.)
     columns: (usize, usize),
+    /// What the treaties' per-risk and catastrophe layers need (with such treaties).
+    ceded: Option<CededSums>,
+}
+
+/// The sums the treaties' per-risk and catastrophe layers need ([`CedingPlan`]).
+#[derive(Clone)]
+struct CededSums {
+    /// Year by year, the recoveries under each per-risk layer (before their yearly limits).
+    per_risk: YearTotals,
+    /// Systemic occurrence by occurrence (with their losses wanted), the insured loss each
+    /// caused and the per-risk recoveries on it ([`CedingPlan::event_width`] an occurrence).
+    events: YearTotals,
+    shape: CededShape,
+}
+
+/// The layout of [`CededSums`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct CededShape {
+    /// Per-risk layers.
+    pub layers: usize,
+    /// The run's systemic occurrences, where their losses are wanted.
+    pub occurrences: Option<Occurrences>,
+}
+
+/// A run's systemic occurrences, as the portfolio's sums number them: year by year, in the
+/// order the schedule draws them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Occurrences {
+    /// Where each year's occurrences begin (one more than the years: the last is the count).
+    pub year_start: Vec<usize>,
+    /// Each occurrence's event (an index into the assumptions' `systemic`).
+    pub event: Vec<usize>,
+}
+
+impl Occurrences {
+    fn count(&self) -> usize {
+        self.event.len()
+    }
+}
+
+/// The shape of a run's sums: its years, whether it has systemic events (and so totals
+/// without them), its columns by incident type and section, and what its treaties' layers need.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SumsShape {
+    pub iterations: u64,
+    pub systemic: bool,
+    pub columns: (usize, usize),
+    pub ceded: Option<CededShape>,
+}
+
+impl SumsShape {
+    pub fn of(model: &Model) -> Self {
+        let iterations = model.settings.iterations;
+        let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
+        let ceded = CedingPlan::of(model).map(|plan| CededShape {
+            layers: plan.per_risk.len(),
+            occurrences: plan.events.then(|| {
+                let schedule = SystemicSchedule::new(model, 0..iterations);
+                let occurrences = schedule.occurrences();
+                let mut year_start = Vec::with_capacity(iterations as usize + 1);
+                let mut at = 0;
+                for year in 0..=iterations {
+                    at += occurrences[at..].partition_point(|o| o.iteration < year);
+                    year_start.push(at);
+                }
+                Occurrences { year_start, event: occurrences.iter().map(|o| o.event).collect() }
+            }),
+        });
+        SumsShape {
+            iterations,
+            systemic: !SystemicSchedule::is_inactive(model),
+            columns: (types, model.assumptions.sections.len()),
+            ceded,
+        }
+    }
+
+    /// The per-risk layers' values (all years'), and the occurrences' values.
+    fn ceded_values(&self) -> (usize, usize) {
+        self.ceded.as_ref().map_or((0, 0), |c| {
+            let occurrences = c.occurrences.as_ref().map_or(0, Occurrences::count);
+            (self.iterations as usize * c.layers, occurrences * (1 + c.layers))
+        })
+    }
+}
+
+impl CededSums {
+    /// Adds an exposure's per-risk recoveries and event hits.
+    fn add(&mut self, o: &ExposureOutcomes) {
+        let layers = self.shape.layers;
+        if layers > 0 {
+            for (iteration, recoveries) in o.ceded_rows(layers) {
+                let first = iteration as usize * layers;
+                for (t, r) in recoveries.iter().enumerate() {
+                    self.per_risk.add(first + t, *r);
+                }
+            }
+        }
+        if let Some(occurrences) = &self.shape.occurrences {
+            let width = 1 + layers;
+            for ((year, number), values) in o.event_rows(width) {
+                let at = occurrences.year_start[year as usize] + number as usize;
+                debug_assert!(at < occurrences.year_start[year as usize + 1], "an occurrence of its year");
+                for (v, value) in values.iter().enumerate() {
+                    self.events.add(at * width + v, *value);
+                }
+            }
+        }
+    }
 }
 
 impl PortfolioSums {
-    pub(super) fn new(iterations: u64, with_independent: bool, (types, sections): (usize, usize)) -> Self {
-        let n = iterations as usize;
+    pub fn new(shape: &SumsShape) -> Self {
+        let n = shape.iterations as usize;
+        let (types, sections) = shape.columns;
+        let (per_risk, events) = shape.ceded_values();
         PortfolioSums {
             by_column: YearTotals::new(n * (types + sections)),
             columns: (types, sections),
-            independent: with_independent.then(|| (YearTotals::new(n), YearTotals::new(n), vec![0.0; n])),
+            independent: shape.systemic.then(|| (YearTotals::new(n), YearTotals::new(n), vec![0.0; n])),
             gross: YearTotals::new(n),
             largest_gross: vec![0.0; n],
             insured: None,
+            ceded: shape.ceded.clone().map(|shape| CededSums {
+                per_risk: YearTotals::new(per_risk),
+                events: YearTotals::new(events),
+                shape,
+            }),
         }
     }
 
     /// Adds a batch of exposures' outcomes (in any order of exposures: the totals are exact),
     /// the cost columns, the year's figures and those without systemic events side by side.
     pub(super) fn add_batch(&mut self, outcomes: &[ExposureOutcomes], model: &Model) {
-        let PortfolioSums { gross, largest_gross, insured, independent, by_column, columns } = self;
+        let PortfolioSums { gross, largest_gross, insured, independent, by_column, columns, ceded } = self;
         let m = columns.0 + columns.1;
         let by_column = || {
             if m == 0 {
@@ -78,7 +194,14 @@ impl PortfolioSums {
                 }
             }
         };
-        rayon::join(by_column, || rayon::join(years, own));
+        let ceded = || {
+            if let Some(ceded) = ceded.as_mut() {
+                for o in outcomes {
+                    ceded.add(o);
+                }
+            }
+        };
+        rayon::join(|| rayon::join(by_column, ceded), || rayon::join(years, own));
     }
 
     /// Adds the sums of other exposures (of the same run): the result is what adding their
@@ -110,6 +233,10 @@ impl PortfolioSums {
             max(&mut ours.2, &theirs.2);
         }
         self.by_column.add_totals(&other.by_column);
+        if let (Some(ours), Some(theirs)) = (self.ceded.as_mut(), other.ceded.as_ref()) {
+            ours.per_risk.add_totals(&theirs.per_risk);
+            ours.events.add_totals(&theirs.events);
+        }
     }
 
     /// The sums as bytes, compressed ([`PortfolioSums::from_bytes`] reads them back).
@@ -117,7 +244,11 @@ impl PortfolioSums {
         let mut out = zstd::stream::Encoder::new(Vec::new(), 1).map_err(|e| e.to_string())?;
         let mut header = SUMS_MAGIC.to_vec();
         header.push(u8::from(self.insured.is_some()) | (u8::from(self.independent.is_some()) << 1));
-        for n in [self.largest_gross.len(), self.columns.0, self.columns.1] {
+        let (layers, occurrences) = self
+            .ceded
+            .as_ref()
+            .map_or((0, 0), |c| (c.shape.layers, c.shape.occurrences.as_ref().map_or(0, Occurrences::count)));
+        for n in [self.largest_gross.len(), self.columns.0, self.columns.1, layers, occurrences] {
             header.extend_from_slice(&(n as u64).to_le_bytes());
         }
         out.write_all(&header).map_err(|e| e.to_string())?;
@@ -132,6 +263,9 @@ impl PortfolioSums {
             largest.push(own_largest);
         }
         totals.push(&self.by_column);
+        if let Some(ceded) = &self.ceded {
+            totals.extend([&ceded.per_risk, &ceded.events]);
+        }
         for t in totals {
             t.write_bytes(&mut out).map_err(|e| e.to_string())?;
         }
@@ -143,17 +277,11 @@ impl PortfolioSums {
         out.finish().map_err(|e| e.to_string())
     }
 
-    /// Reads sums written by [`PortfolioSums::to_bytes`] for a run of `iterations` with
-    /// `columns` (types, sections) and, where `systemic`, totals without systemic events,
-    /// at most `most` bytes uncompressed; refuses bytes of another shape, and largest breaches
-    /// that are not amounts.
-    pub fn from_bytes(
-        bytes: &[u8],
-        iterations: u64,
-        systemic: bool,
-        columns: (usize, usize),
-        most: u64,
-    ) -> Result<Self, String> {
+    /// Reads sums written by [`PortfolioSums::to_bytes`] for a run of `shape`, at most `most`
+    /// bytes uncompressed; refuses bytes of another shape, and largest breaches that are not
+    /// amounts.
+    pub fn from_bytes(bytes: &[u8], shape: &SumsShape, most: u64) -> Result<Self, String> {
+        let (iterations, systemic, columns) = (shape.iterations, shape.systemic, shape.columns);
         // Decompressed as it grows (a heavy tail's large amounts have no fixed count), up to
         // `most` bytes: the run's sums and a large amount for every year, exposure and total.
         let mut raw = Vec::new();
@@ -167,6 +295,7 @@ impl PortfolioSums {
         }
         let flags = r.take(1)?[0];
         let (n, types, sections) = (r.u64()?, r.u64()?, r.u64()?);
+        let (layers, occurrences) = (r.u64()?, r.u64()?);
         let expected = (iterations, columns.0 as u64, columns.1 as u64);
         if (n, types, sections) != expected || flags > 3 || (flags & 2 != 0) != systemic {
             return Err(format!(
@@ -176,6 +305,16 @@ impl PortfolioSums {
                 expected.1,
                 expected.2,
                 if systemic { " with systemic events" } else { "" }
+            ));
+        }
+        let ceded_shape = shape
+            .ceded
+            .as_ref()
+            .map_or((0, 0), |c| (c.layers as u64, c.occurrences.as_ref().map_or(0, |o| o.count() as u64)));
+        if (layers, occurrences) != ceded_shape {
+            return Err(format!(
+                "holds {layers} per-risk layers' and {occurrences} systemic occurrences' sums, but the run's treaties want {} and {}",
+                ceded_shape.0, ceded_shape.1
             ));
         }
         let n = n as usize;
@@ -192,6 +331,15 @@ impl PortfolioSums {
             None
         };
         let by_column = YearTotals::read_bytes(&mut r, n * m)?;
+        let (per_risk, events) = shape.ceded_values();
+        let ceded = match &shape.ceded {
+            Some(c) => Some(CededSums {
+                per_risk: YearTotals::read_bytes(&mut r, per_risk)?,
+                events: YearTotals::read_bytes(&mut r, events)?,
+                shape: c.clone(),
+            }),
+            None => None,
+        };
         let mut amounts = || -> Result<Vec<f64>, String> {
             r.planes(n, 8)?
                 .into_iter()
@@ -217,7 +365,7 @@ impl PortfolioSums {
         if !r.is_done() {
             return Err("has bytes after its sums".into());
         }
-        Ok(PortfolioSums { gross, largest_gross, insured, independent, by_column, columns })
+        Ok(PortfolioSums { gross, largest_gross, insured, independent, by_column, columns, ceded })
     }
 
     /// A lone exposure's gross and largest-gross distributions from its sums (its years'
@@ -235,8 +383,13 @@ impl PortfolioSums {
 
     /// The totals as amounts (each rounded once), the sums dropped as they are converted.
     pub(super) fn finish(self) -> PortfolioYears {
-        let PortfolioSums { gross, largest_gross, insured, independent, by_column, columns } = self;
+        let PortfolioSums { gross, largest_gross, insured, independent, by_column, columns, ceded } = self;
         let amounts = |totals: YearTotals| totals.amounts();
+        let ceded = ceded.map(|c| CededYears {
+            per_risk: amounts(c.per_risk),
+            events: amounts(c.events),
+            occurrences: c.shape.occurrences,
+        });
         PortfolioYears {
             gross: amounts(gross),
             largest_gross,
@@ -246,6 +399,7 @@ impl PortfolioSums {
             independent: independent.map(|(gross, insured, largest)| [amounts(gross), amounts(insured), largest]),
             by_column: amounts(by_column),
             columns,
+            ceded,
         }
     }
 }
@@ -310,6 +464,19 @@ pub(super) struct PortfolioYears {
     by_column: Vec<f64>,
     /// (Types, sections.)
     columns: (usize, usize),
+    /// What the treaties' per-risk and catastrophe layers need (with such treaties).
+    pub(super) ceded: Option<CededYears>,
+}
+
+/// The portfolio's per-risk recoveries year by year and systemic occurrences' losses, as
+/// amounts (see [`CededSums`]).
+#[derive(Debug, Clone, Default)]
+pub struct CededYears {
+    /// Year by year, the recoveries under each per-risk layer (before their yearly limits).
+    pub per_risk: Vec<f64>,
+    /// Occurrence by occurrence, its insured loss and the per-risk recoveries on it.
+    pub events: Vec<f64>,
+    pub occurrences: Option<Occurrences>,
 }
 
 impl PortfolioYears {

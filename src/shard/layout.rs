@@ -56,7 +56,7 @@ pub struct TableFile {
     pub sha256: String,
 }
 
-pub const FORMAT: u32 = 7;
+pub const FORMAT: u32 = 8;
 
 pub const MANIFEST: &str = "manifest.json";
 pub const RESULTS: &str = "results.json";

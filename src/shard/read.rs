@@ -14,7 +14,7 @@ use super::write::ShardResults;
 use crate::engine::{Model, SystemicSchedule};
 use crate::error::{Error, Result};
 use crate::input::Mode;
-use crate::run::{ExposureResult, MeasureResult, Measures, PortfolioSums};
+use crate::run::{ExposureResult, MeasureResult, Measures, PortfolioSums, SumsShape};
 use crate::stats::{LogHistogram, Summary, RETURN_PERIODS};
 
 /// The most bytes one exposure's statistics take in `results.json` (~10 kB with the default
@@ -199,18 +199,19 @@ pub fn read_sums(shard: &Shard, model: &Model) -> Result<PortfolioSums> {
             shard.dir.join(MANIFEST).display()
         ))
     })?;
-    let iterations = model.settings.iterations;
-    let types = crate::input::incidents::type_columns(model.assumptions.incidents.len());
-    let columns = (types, model.assumptions.sections.len());
-    let systemic = !SystemicSchedule::is_inactive(model);
-    // Totals of 16 bytes and largest breaches of 8 a year, and at most one large amount a year
-    // per exposure and total (compressed, it is less).
-    let years = iterations.saturating_mul(16 * (10 + columns.0 + columns.1) as u64);
+    let shape = SumsShape::of(model);
+    let (types, sections) = shape.columns;
+    // Totals of 16 bytes and largest breaches of 8 a year (and the treaties' layers' sums),
+    // and at most one large amount a year per exposure and total (compressed, it is less).
+    let ceded = shape.ceded.as_ref().map_or(0, |c| {
+        let occurrences = c.occurrences.as_ref().map_or(0, |o| o.event.len() as u64);
+        16 * (occurrences.saturating_mul(1 + c.layers as u64)).saturating_add(shape.iterations * c.layers as u64)
+    });
+    let years = shape.iterations.saturating_mul(16 * (10 + types + sections) as u64).saturating_add(ceded);
     let exposures = (shard.exposures().len() as u64).saturating_mul(years);
     let most = years.saturating_add(exposures).saturating_add(1 << 20);
     let bytes = read_verified(&shard.dir, SUMS, expected, most)?;
-    PortfolioSums::from_bytes(&bytes, iterations, systemic, columns, most)
-        .map_err(|why| Error::input(format!("{}: {why}", path.display())))
+    PortfolioSums::from_bytes(&bytes, &shape, most).map_err(|why| Error::input(format!("{}: {why}", path.display())))
 }
 
 /// The shard's rows of the year loss table for its exposures `batch` of the run's batch `b`,

@@ -66,6 +66,7 @@ fn html(model: &Model, results: &RunResults, label: &RunLabel, charts: &[(&str, 
     page.push_str(&components_section(model, results, label, &ranked));
     page.push_str(&super::incidents::section(results, incidents));
     page.push_str(&super::sections::section(model, results));
+    page.push_str(&super::reinsurance::section(model, results));
     page.push_str(&assumptions_section(model, label));
     page.push_str(&run_section(model, results));
     page.push_str(
