@@ -339,9 +339,7 @@ impl<'m> ExposureSimulator<'m> {
                 continue;
             }
             shared.clear();
-            // (An occurrence's number among the year's, of any event.)
-            let year_start = events[..first].partition_point(|o| o.iteration < year);
-            for (at, occurrence) in events.iter().enumerate().take(next_event).skip(first) {
+            for (at, occurrence) in events[..next_event].iter().enumerate().skip(first) {
                 if !self.may_be_hit_by(occurrence) {
                     continue;
                 }
@@ -354,7 +352,12 @@ impl<'m> ExposureSimulator<'m> {
                         0 => IncidentKind::DATA_BREACH,
                         t => self.others.systemic_kind(t - 1, key, occurrence.hours),
                     };
-                    shared.push((key, share, kind, (at - year_start) as u32));
+                    // Its number among the year's occurrences, of any event (for the treaties).
+                    let number = match ceding {
+                        Some(plan) if plan.events => at - events[..at].partition_point(|o| o.iteration < year),
+                        _ => 0,
+                    };
+                    shared.push((key, share, kind, number as u32));
                 }
             }
             let others = &other_years[first_other..next_other];

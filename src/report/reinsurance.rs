@@ -40,7 +40,9 @@ pub fn render(model: &Model, results: &RunResults) -> Option<Vec<u8>> {
         // What it costs: its premium and the reinstatements it is expected to pay for.
         let cost = premium.map(|p| p + reinstatements);
         cells.push(num_or_blank(*premium));
-        cells.push(premium.map_or(String::new(), |_| num(*reinstatements)));
+        // (Only a layer's reinstatements cost anything.)
+        let reinstated = premium.filter(|_| treaty.kind.layer().is_some());
+        cells.push(reinstated.map_or(String::new(), |_| num(*reinstatements)));
         cells.push(cost.map_or(String::new(), |p| num(p - c.mean)));
         cells.extend(["", "", ""].map(String::from));
         premiums = premiums.zip(cost).map(|(a, b)| a + b);
