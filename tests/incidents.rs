@@ -211,7 +211,10 @@ fn incidents_csv_lists_each_type_per_exposure_and_for_the_portfolio() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let text = std::fs::read_to_string(out.join("incidents.csv")).expect("incidents.csv");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines[0], "id,incident,annual_rate,mean,sd,p50,p95,p99,share_of_mean,prob_nonzero");
+    assert_eq!(
+        lines[0],
+        "id,incident,annual_rate,mean,sd,p50,p95,p99,share_of_mean,prob_nonzero,insured_mean,share_of_insured"
+    );
     assert_eq!(lines.len(), 1 + 3 * 3, "three types for two exposures and the portfolio");
     assert!(lines[1].starts_with("firm,data_breach,0.2,"));
     assert!(lines[7].starts_with("PORTFOLIO,data_breach,0.4,"), "{}", lines[7]);

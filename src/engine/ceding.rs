@@ -1,15 +1,12 @@
 //! What the portfolio's per-risk and catastrophe layers need of an exposure's years
-//! (`[[treaty]]`, annual mode): each incident's insured loss, its recovery under each per-risk
-//! layer, and each systemic occurrence's insured loss with the per-risk recoveries on it.
-//!
-//! An incident's insured loss is its share of the year's: the year's insured loss (after the
-//! aggregate limit, aggregate sublimits and the share) shared among the year's incidents pro
-//! rata to what the policy pays of each before the year's terms. A year of one incident gives
-//! it the whole year's, exactly. The layers' yearly limits apply over the portfolio
-//! ([`crate::run::reinsurance`]).
+//! (`[[treaty]]`, annual mode): each incident's insured loss (its share of the year's:
+//! [`super::shares`]), its recovery under each per-risk layer, and each systemic occurrence's
+//! insured loss with the per-risk recoveries on it. The layers' yearly limits apply over the
+//! portfolio ([`crate::run::reinsurance`]).
 
 use super::model::Model;
 use super::outcomes::OutcomeColumns;
+use super::shares::YearIncidents;
 use super::systemic::SystemicSchedule;
 use crate::input::treaties::{Layer, TreatyKind};
 use crate::input::Mode;
@@ -64,57 +61,28 @@ impl CedingPlan {
     }
 }
 
-/// Marks an exposure's own incident (not a systemic occurrence's) in [`YearIncidents`].
-const OWN: u32 = u32::MAX;
-
-/// A year's incidents as the layers see them: what the policy pays of each before the year's
-/// terms, and the number among the year's systemic occurrences of the one it came from.
-#[derive(Debug, Default)]
-pub(super) struct YearIncidents {
-    paid: Vec<(f64, u32)>,
-    recoveries: Vec<f64>,
-}
-
-impl YearIncidents {
-    pub(super) fn reset(&mut self) {
-        self.paid.clear();
-    }
-
-    /// Adds an incident of which the policy pays `paid` before the year's terms; from the
-    /// year's systemic occurrence number `occurrence`, if any.
-    #[inline]
-    pub(super) fn add(&mut self, paid: f64, occurrence: Option<u32>) {
-        self.paid.push((paid, occurrence.unwrap_or(OWN)));
-    }
-
-    /// Closes the year `iteration`, whose insured loss is `insured`: appends its per-risk
-    /// recoveries (one per layer) and its systemic occurrences' figures to `part`.
-    pub(super) fn close(&mut self, iteration: u64, insured: f64, plan: &CedingPlan, part: &mut OutcomeColumns) {
-        let layers = plan.per_risk.len();
-        let first = part.ceded.len();
-        part.ceded.resize(first + layers, 0.0);
-        let total: f64 = self.paid.iter().map(|(paid, _)| paid).sum();
-        let lone = self.paid.len() == 1;
-        for &(paid, occurrence) in &self.paid {
-            // Its share of the year's insured loss (a lone incident's is the year's, exactly).
-            let loss = if lone {
-                insured
-            } else if total > 0.0 {
-                insured * (paid / total)
-            } else {
-                0.0
-            };
-            self.recoveries.clear();
-            for (t, layer) in plan.per_risk.iter().enumerate() {
-                let recovered = layer.recovers(plan.scale * loss);
-                part.ceded[first + t] += recovered;
-                self.recoveries.push(recovered);
-            }
-            if plan.events && occurrence != OWN {
-                part.event_hits.push((iteration, occurrence));
-                part.event_values.push(loss);
-                part.event_values.extend_from_slice(&self.recoveries);
-            }
+/// Appends the year `iteration`'s per-risk recoveries (one per layer, from each incident's
+/// share of its insured loss `insured`) and its systemic occurrences' figures to `part`.
+pub(super) fn close_year(
+    incidents: &YearIncidents,
+    (iteration, insured): (u64, f64),
+    plan: &CedingPlan,
+    recoveries: &mut Vec<f64>,
+    part: &mut OutcomeColumns,
+) {
+    let first = part.ceded.len();
+    part.ceded.resize(first + plan.per_risk.len(), 0.0);
+    for (loss, occurrence) in incidents.shares(insured) {
+        recoveries.clear();
+        for (t, layer) in plan.per_risk.iter().enumerate() {
+            let recovered = layer.recovers(plan.scale * loss);
+            part.ceded[first + t] += recovered;
+            recoveries.push(recovered);
+        }
+        if let (true, Some(occurrence)) = (plan.events, occurrence) {
+            part.event_hits.push((iteration, occurrence));
+            part.event_values.push(loss);
+            part.event_values.extend_from_slice(recoveries);
         }
     }
 }

@@ -30,7 +30,7 @@
 //! [`ziggurat`] and [`sample`] (streams and draws), [`year_law`] (which years have breaches),
 //! [`common_shock`] (the yearly multiplier of every rate), [`systemic`], [`prevention`]
 //! (incidents a control prevents), [`costing`] (breaches and their components), [`terms`] (policy terms),
-//! [`ilf`] (increased-limit layers), [`ceding`] (what per-risk and catastrophe treaties need), [`year_loop`] (one exposure, block by block), [`outcomes`]
+//! [`ilf`] (increased-limit layers), [`shares`] (a year's insured loss by incident), [`ceding`] (what per-risk and catastrophe treaties need), [`year_loop`] (one exposure, block by block), [`outcomes`]
 //! (what is stored), and [`simulate`] (the entry points).
 
 pub mod ceding;
@@ -44,6 +44,7 @@ pub mod outcomes;
 mod prevention;
 pub mod rng;
 pub mod sample;
+mod shares;
 pub mod simulate;
 pub mod systemic;
 pub mod terms;

@@ -82,6 +82,9 @@ pub struct ExposureOutcomes {
     /// ([`super::ilf`]): the same breaches with the terms re-applied. Summing per fixed block
     /// keeps the totals independent of threads and of how a run is split.
     pub layer_sums: Vec<LayerSums>,
+    /// With incident types beside the data breach: per block (in order), the insured loss of
+    /// each type summed over its years ([`super::shares`]), one value per type a block.
+    pub type_insured: Vec<f64>,
 }
 
 /// The outcomes of one task (or one shard table) of one exposure, column by column.

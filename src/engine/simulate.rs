@@ -95,6 +95,7 @@ where
         let target = &mut results[e - first];
         target.parts.extend(chunk.parts);
         target.layer_sums.extend_from_slice(&chunk.layer_sums);
+        target.type_insured.extend_from_slice(&chunk.type_insured);
         target.simulated_breaches += chunk.simulated_breaches;
     }
     results

@@ -4,7 +4,7 @@
 //! way ([`ExposureSimulator::short_way`]); any other, the general loop
 //! ([`ExposureSimulator::general_way`]). Both give the same outcomes, bit for bit.
 
-use super::ceding::{CedingPlan, YearIncidents};
+use super::ceding::{close_year, CedingPlan};
 use super::common_shock::CommonShocks;
 use super::costing::{positions_of, Costing, IncidentKind, OwnBreaches};
 use super::ilf::Layers;
@@ -14,6 +14,7 @@ use super::model::{ExposureModel, Model};
 use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
 use super::prevention::drawn_rate;
 use super::rng::{mix, stream, SYSTEMIC_BREACH_STREAM};
+use super::shares::YearIncidents;
 use super::systemic::{SystemicOccurrence, SystemicSchedule};
 use super::terms::YearTotals;
 use super::wanted::Wanted;
@@ -60,8 +61,12 @@ struct Scratch<'m> {
     /// (breach key, affected share law, kind of incident, the occurrence's number among the
     /// year's) of the year's systemic incidents.
     shared: Vec<(u64, &'m Var, IncidentKind, u32)>,
-    /// The year's incidents, for the treaties' layers (with a [`CedingPlan`]).
+    /// The year's incidents, for the insured loss by incident type and the treaties' layers.
     incidents: YearIncidents,
+    /// One incident's recoveries under the treaties' per-risk layers.
+    recoveries: Vec<f64>,
+    /// The block's insured loss by incident type so far (with types beside the data breach).
+    by_type: Vec<f64>,
     /// The year being simulated (the general way).
     totals: YearTotals,
 }
@@ -142,13 +147,15 @@ impl<'m> ExposureSimulator<'m> {
             own_years: Vec::with_capacity(self.expected_stored(BLOCK_ITERATIONS as usize)),
             shared: Vec::new(),
             incidents: YearIncidents::default(),
+            recoveries: Vec::new(),
+            by_type: vec![0.0; self.exposure.type_columns()],
             totals: YearTotals::new(&self.costing.cover),
         };
         let mut layers = Layers::new(self.model, &self.exposure.terms, &self.costing.cover);
         if out.parts.is_empty() {
             out.parts.push(OutcomeColumns::default());
         }
-        let ExposureOutcomes { parts, simulated_breaches, layer_sums, .. } = out;
+        let ExposureOutcomes { parts, simulated_breaches, layer_sums, type_insured, .. } = out;
         let Some(part) = parts.last_mut() else { return };
         let occurrences = if self.exposure.systemic.is_empty() { &[][..] } else { schedule.occurrences() };
         let pass_through = self.passes_through();
@@ -157,8 +164,10 @@ impl<'m> ExposureSimulator<'m> {
             let (start, end) = (block * BLOCK_ITERATIONS, (block + 1) * BLOCK_ITERATIONS);
             let Some(last_wanted) = wanted.last_in(start..end) else { continue };
             if b > 0 {
-                // The layer sums are kept per block: the previous one's are done.
+                // The layer sums and insured loss by type are kept per block: the previous one's are done.
                 layer_sums.push(layers.finish());
+                type_insured.extend_from_slice(&scratch.by_type);
+                scratch.by_type.fill(0.0);
             }
             let block_key = mix(self.exposure_key, block);
             scratch.own_years.clear();
@@ -191,6 +200,7 @@ impl<'m> ExposureSimulator<'m> {
             };
         }
         layer_sums.push(layers.finish());
+        type_insured.extend_from_slice(&scratch.by_type);
     }
 
     /// The wanted years of a block that no term can bite and no event hits: the same outcomes
@@ -206,7 +216,7 @@ impl<'m> ExposureSimulator<'m> {
         part: &mut OutcomeColumns,
     ) -> u64 {
         let k = self.exposure.components.len();
-        let Scratch { own, own_years, year_costs, .. } = scratch;
+        let Scratch { own, own_years, year_costs, by_type, .. } = scratch;
         // The years of the range (those before its start pass their breaches over).
         let upto = own_years.partition_point(|(year, _)| *year <= block.last_wanted);
         let from = own_years[..upto].partition_point(|(year, _)| !wanted.contains(*year));
@@ -262,6 +272,12 @@ impl<'m> ExposureSimulator<'m> {
             // The range of the years' gross and largest breach, for the statistics.
             part.note_ranges([&part.gross[first..], &part.largest_gross[first..]].map(LossRange::of));
         }
+        if let Some(data_breach) = by_type.first_mut() {
+            // Every year's insured loss (its gross) is the data breach's.
+            for gross in &part.gross[first..] {
+                *data_breach += gross;
+            }
+        }
         let year_columns = part.gross[first..].iter().zip(&part.largest_gross[first..]);
         if !part.insured.is_empty() {
             part.insured.extend(year_columns.clone().map(|(&g, &l)| [g, l, 0.0]));
@@ -302,10 +318,14 @@ impl<'m> ExposureSimulator<'m> {
             other_years,
             shared,
             incidents,
+            recoveries,
+            by_type,
             totals,
             ..
         } = scratch;
         let ceding = self.ceding.as_ref();
+        // Whether the year's incidents are listed: for the insured loss by type, or the treaties.
+        let listed = ceding.is_some() || !by_type.is_empty();
         let events = block.events;
         let mut simulated = 0;
         let mut own_iter = own_years.iter().copied().peekable();
@@ -371,7 +391,7 @@ impl<'m> ExposureSimulator<'m> {
             // breaches. The own ones come a round at a time, so a year of a very over-dispersed
             // count costs time, never memory.
             totals.reset();
-            if ceding.is_some() {
+            if listed {
                 incidents.reset();
             }
             let end = block.wanted_breaches.unwrap_or_else(|| own.position + u64::from(count));
@@ -383,8 +403,8 @@ impl<'m> ExposureSimulator<'m> {
                 }
                 totals.add(&breach, own.breach_costs(j), cover);
                 layers.add(&breach, own.breach_costs(j), cover);
-                if ceding.is_some() {
-                    incidents.add(breach.insured_before_share, None);
+                if listed {
+                    incidents.add(breach.insured_before_share, None, IncidentKind::DATA_BREACH.incident);
                 }
             }
             for &(_, n, t) in others {
@@ -399,8 +419,8 @@ impl<'m> ExposureSimulator<'m> {
                     add_costs(year_costs, costs, (k, types), kind.incident, breach.gross);
                     totals.add(&breach, covered_costs, cover);
                     layers.add(&breach, covered_costs, cover);
-                    if ceding.is_some() {
-                        incidents.add(breach.insured_before_share, None);
+                    if listed {
+                        incidents.add(breach.insured_before_share, None, kind.incident);
                     }
                 }
                 simulated += u64::from(n);
@@ -417,8 +437,8 @@ impl<'m> ExposureSimulator<'m> {
                 }
                 totals.add(&breach, covered_costs, cover);
                 layers.add(&breach, covered_costs, cover);
-                if ceding.is_some() {
-                    incidents.add(breach.insured_before_share, Some(occurrence));
+                if listed {
+                    incidents.add(breach.insured_before_share, Some(occurrence), kind.incident);
                 }
             }
             layers.close_year(cover);
@@ -426,8 +446,11 @@ impl<'m> ExposureSimulator<'m> {
                 totals.insured_by_section(cover, &mut year_costs[k + types..]);
             }
             let outcome = totals.close(year, cover);
+            if !by_type.is_empty() {
+                incidents.add_by_type(outcome.insured, by_type);
+            }
             if let Some(plan) = ceding {
-                incidents.close(year, outcome.insured, plan, part);
+                close_year(incidents, (year, outcome.insured), plan, recoveries, part);
             }
             part.push(outcome);
             if let Some(independent) = independent {
@@ -496,6 +519,7 @@ mod tests {
                         general.component_costs().collect::<Vec<_>>()
                     );
                     assert_eq!(short.layer_sums, general.layer_sums);
+                    assert_eq!(short.type_insured, general.type_insured);
                     assert_eq!(short.simulated_breaches, general.simulated_breaches);
                 }
             }

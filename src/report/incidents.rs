@@ -1,6 +1,6 @@
-//! `incidents.csv`: what each incident type contributes to each exposure's gross annual loss
-//! (written where the assumptions have types beside the data breach), then the portfolio's
-//! expected cost by type ([`portfolio_by_type`], which the chart and the page show too) with,
+//! `incidents.csv`: what each incident type contributes to each exposure's gross annual loss,
+//! and its expected insured loss (written where the assumptions have types beside the data
+//! breach), then the portfolio's expected cost by type ([`portfolio_by_type`], which the chart and the page show too) with,
 //! in annual mode, its spread from the year-by-year sums ([`RunResults::portfolio_incidents`]).
 
 use super::csv::Csv;
@@ -8,8 +8,20 @@ use super::format::num;
 use super::PORTFOLIO_ID;
 use crate::run::RunResults;
 
-pub const HEADER: [&str; 10] =
-    ["id", "incident", "annual_rate", "mean", "sd", "p50", "p95", "p99", "share_of_mean", "prob_nonzero"];
+pub const HEADER: [&str; 12] = [
+    "id",
+    "incident",
+    "annual_rate",
+    "mean",
+    "sd",
+    "p50",
+    "p95",
+    "p99",
+    "share_of_mean",
+    "prob_nonzero",
+    "insured_mean",
+    "share_of_insured",
+];
 
 /// The table, or `None` where the run models data breaches alone.
 pub fn render(results: &RunResults) -> Option<Vec<u8>> {
@@ -20,10 +32,12 @@ pub fn render(results: &RunResults) -> Option<Vec<u8>> {
     let rows = (results.exposures.len() + 1) * types;
     let mut csv = Csv::with_capacity(&HEADER, Csv::room(rows, rows * 24, HEADER.len() - 2));
     for e in &results.exposures {
-        for (rate, c) in &e.incidents {
+        let insured: f64 = e.insured_by_type.iter().sum();
+        for ((rate, c), of_type) in e.incidents.iter().zip(&e.insured_by_type) {
             let mut cells = vec![e.id.clone(), c.name.clone()];
             let figures = [*rate, c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero];
             cells.extend(figures.into_iter().map(num));
+            cells.extend([*of_type, share(*of_type, insured)].map(num));
             csv.row(cells);
         }
     }
@@ -37,6 +51,7 @@ pub fn render(results: &RunResults) -> Option<Vec<u8>> {
         }
         cells.push(num(t.share));
         cells.push(results.portfolio_incidents.get(i).map_or(String::new(), |c| num(c.prob_nonzero)));
+        cells.extend([t.insured, t.insured_share].map(num));
         csv.row(cells);
     }
     Some(csv.into_bytes())
@@ -52,6 +67,18 @@ pub struct TypeTotal {
     pub mean: f64,
     /// `mean` as a share of all types' (0 where nothing costs anything).
     pub share: f64,
+    /// Expected annual insured loss, summed over the exposures, and its share of all types'.
+    pub insured: f64,
+    pub insured_share: f64,
+}
+
+/// `part` as a share of `whole` (0 where the whole is 0).
+fn share(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        part / whole
+    } else {
+        0.0
+    }
 }
 
 /// The portfolio's expected incidents and cost by incident type, the data breach first; empty
@@ -61,14 +88,16 @@ pub fn portfolio_by_type(results: &RunResults) -> Vec<TypeTotal> {
     let types = results.exposures.first().map_or(0, |e| e.incidents.len());
     // The portfolio's expected incidents and cost by type are sums over the exposures.
     let total: f64 = results.exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.mean)).sum();
+    let insured_total: f64 = results.exposures.iter().flat_map(|e| &e.insured_by_type).sum();
     (0..types)
         .map(|t| {
             let of_type = || results.exposures.iter().filter_map(move |e| e.incidents.get(t));
             let name = of_type().next().map_or(String::new(), |(_, c)| c.name.clone());
             let rate: f64 = of_type().map(|(rate, _)| rate).sum();
             let mean: f64 = of_type().map(|(_, c)| c.mean).sum();
-            let share = if total > 0.0 { mean / total } else { 0.0 };
-            TypeTotal { name, rate, mean, share }
+            let insured: f64 = results.exposures.iter().filter_map(|e| e.insured_by_type.get(t)).sum();
+            let insured_share = share(insured, insured_total);
+            TypeTotal { name, rate, mean, share: share(mean, total), insured, insured_share }
         })
         .collect()
 }

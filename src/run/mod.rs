@@ -100,6 +100,10 @@ pub struct ExposureResult {
     /// incidents a year and the statistics of its annual cost (the data breach first; `name`
     /// is the type's). Empty otherwise.
     pub incidents: Vec<(f64, ComponentResult)>,
+    /// With `incidents`: each type's expected annual insured loss (its incidents' shares of
+    /// their years' insured loss, pro rata to what the policy pays of each before the year's
+    /// terms), in the same order. Empty otherwise.
+    pub insured_by_type: Vec<f64>,
     /// Where the assumptions have coverage sections: the statistics of the annual insured loss
     /// under each (`share_of_mean`: of the insured mean). Empty otherwise.
     pub sections: Vec<ComponentResult>,
@@ -571,6 +575,7 @@ fn summarise_exposure(
     } else {
         types.zip(columns.by_ref()).map(|((name, rate), values)| (rate, statistics(name, values))).collect()
     };
+    let insured_by_type = expected_by_type(&o.type_insured, incidents.len(), iterations);
     let insured_mean = measures.insured.summary.mean;
     let sections = model
         .assumptions
@@ -584,12 +589,27 @@ fn summarise_exposure(
         measures,
         components,
         incidents,
+        insured_by_type,
         sections,
         gross_histogram: model.histograms.then(|| LogHistogram::of(&gross_losses)),
         layers: LayerFigures::of(&o.layer_sums, iterations),
         simulated_breaches: o.simulated_breaches,
     };
     (result, gross_losses, largest_losses)
+}
+
+/// The expected annual amounts of `types` incident types from their sums per block (`types`
+/// a block, in block order: [`ExposureOutcomes::type_insured`]) over `iterations`.
+fn expected_by_type(per_block: &[f64], types: usize, iterations: u64) -> Vec<f64> {
+    let mut sums = vec![0.0; types];
+    if types > 0 {
+        for block in per_block.chunks_exact(types) {
+            for (sum, amount) in sums.iter_mut().zip(block) {
+                *sum += amount;
+            }
+        }
+    }
+    sums.into_iter().map(|s| s / iterations.max(1) as f64).collect()
 }
 
 impl RunResults {

@@ -112,8 +112,10 @@ impl Figures<'_> {
                 let label = || format!("{:?}", crate::text::printable(&c.name));
                 all.extend(values.into_iter().map(|v| (name(&label), v)));
             }
-            for (rate, c) in &e.incidents {
-                all.push((name(&|| format!("{:?} annual_rate", crate::text::printable(&c.name))), *rate));
+            for ((rate, c), insured) in e.incidents.iter().zip(&e.insured_by_type) {
+                let label = crate::text::printable(&c.name);
+                all.push((name(&|| format!("{label:?} annual_rate")), *rate));
+                all.push((name(&|| format!("{label:?} insured mean")), *insured));
             }
             let layers = e.layers.mean.iter().chain(&e.layers.sd).flatten();
             all.extend(layers.map(|v| (name(&|| "an increased-limit figure".into()), *v)));
@@ -133,6 +135,7 @@ fn check_shape(model: &Model, e: usize, result: &ExposureResult) -> std::result:
     let counts = [
         ("components", result.components.len(), exposure.components.len()),
         ("incident types", result.incidents.len(), types),
+        ("insured losses by incident type", result.insured_by_type.len(), types),
         ("sections", result.sections.len(), model.assumptions.sections.len()),
     ];
     if let Some((what, n, expected)) = counts.iter().find(|(_, n, expected)| n != expected) {

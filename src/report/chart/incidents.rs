@@ -163,7 +163,7 @@ mod tests {
     }
 
     fn total(name: &str, rate: f64, mean: f64, share: f64) -> TypeTotal {
-        TypeTotal { name: name.into(), rate, mean, share }
+        TypeTotal { name: name.into(), rate, mean, share, insured: 0.0, insured_share: 0.0 }
     }
 
     #[test]

@@ -22,31 +22,39 @@ pub fn section(results: &RunResults, svg: Option<&str>) -> String {
     let mut out = format!(
         "<section>\n<h2>What each incident type contributes</h2>\n<p class=\"note\">The expected annual gross loss \
          of {whose} by the kind of incident that causes it, largest first; incidents a year and losses are sums \
-         over the exposures. Each exposure's figures are in <code>incidents.csv</code>.</p>\n\
+         over the exposures. The insured loss is what the policies pay for each type: a year's insured loss \
+         shared among its incidents in proportion to what the policy pays of each before the year's aggregate \
+         terms. Each exposure's figures are in <code>incidents.csv</code>.</p>\n\
          <figure id=\"incidents\">\n{}\n<figcaption><strong>{TITLE}.</strong> Each bar is one incident type's \
          expected loss, labelled with its share of the total and the incidents expected a year. \
          <span class=\"files\">charts/incidents.png · charts/incidents.svg</span></figcaption>\n</figure>\n\
          <div class=\"scroll\"><table>\n<thead><tr><th class=\"text\">incident type</th><th>incidents a year</th>\
-         <th>expected annual loss</th><th>share</th></tr></thead>\n<tbody>\n",
+         <th>expected annual loss</th><th>share</th><th>expected insured loss</th><th>share</th></tr></thead>\n<tbody>\n",
         inline_svg(svg, TITLE)
     );
     for t in &types {
         out.push_str(&format!(
-            "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             escape(&t.name),
             expected_count(t.rate),
             money(t.mean),
-            percent(t.share)
+            percent(t.share),
+            money(t.insured),
+            percent(t.insured_share)
         ));
     }
     let rate: f64 = types.iter().map(|t| t.rate).sum();
     let mean: f64 = types.iter().map(|t| t.mean).sum();
-    let share = if mean > 0.0 { "100%" } else { "0%" };
+    let insured: f64 = types.iter().map(|t| t.insured).sum();
+    let whole = |total: f64| if total > 0.0 { "100%" } else { "0%" };
     out.push_str(&format!(
-        "<tr class=\"total\"><td class=\"text\">total</td><td>{}</td><td>{}</td><td>{share}</td></tr>\n\
+        "<tr class=\"total\"><td class=\"text\">total</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n\
          </tbody>\n</table></div>\n</section>\n",
         expected_count(rate),
-        money(mean)
+        money(mean),
+        whole(mean),
+        money(insured),
+        whole(insured)
     ));
     out
 }
