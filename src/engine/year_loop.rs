@@ -335,13 +335,17 @@ impl<'m> ExposureSimulator<'m> {
             while events.get(next_event).is_some_and(|o| !self.may_be_hit_by(o)) {
                 next_event += 1;
             }
-            let candidates = [
-                own_iter.peek().map(|&(year, _)| year),
-                events.get(next_event).map(|o| o.iteration),
-                other_years.get(next_other).map(|&(year, _, _)| year),
-            ];
-            let Some(year) = candidates.into_iter().flatten().min() else { break };
-            if year > block.last_wanted {
+            // The next year with an own breach, an event or another incident (plain comparisons:
+            // an array of options to take the least of cost a sixth of the loop's time).
+            let mut year = own_iter.peek().map_or(u64::MAX, |&(year, _)| year);
+            if let Some(o) = events.get(next_event) {
+                year = year.min(o.iteration);
+            }
+            if let Some(&(other, _, _)) = other_years.get(next_other) {
+                year = year.min(other);
+            }
+            // (No iteration is u64::MAX: it marks that none is left.)
+            if year == u64::MAX || year > block.last_wanted {
                 break;
             }
             let count = own_iter.next_if(|(own, _)| *own == year).map_or(0, |(_, count)| count);

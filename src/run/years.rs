@@ -160,38 +160,36 @@ impl PortfolioSums {
     /// the cost columns, the year's figures and those without systemic events side by side.
     pub(super) fn add_batch(&mut self, outcomes: &[ExposureOutcomes], model: &Model) {
         let PortfolioSums { gross, largest_gross, insured, independent, by_column, columns, ceded } = self;
-        let m = columns.0 + columns.1;
+        let (m, n) = (columns.0 + columns.1, largest_gross.len());
         let by_column = || {
             if m == 0 {
                 return;
             }
-            for o in outcomes {
-                // Its cost columns by type, then by section, follow its components' ([`ExposureModel::width`]).
+            // Each exposure's cost columns by type, then by section, follow its components'
+            // ([`ExposureModel::width`]).
+            let rows = outcomes.iter().map(|o| {
                 let exposure = &model.exposures[o.exposure];
                 let k = exposure.components.len();
-                for (iteration, costs) in o.cost_rows(exposure.width()) {
-                    let first = iteration as usize * m;
-                    for (c, cost) in costs[k..].iter().enumerate() {
-                        by_column.add(first + c, *cost);
-                    }
+                o.cost_rows(exposure.width()).map(move |(iteration, costs)| (iteration, &costs[k..]))
+            });
+            by_year_ranges(rows, (n, 16 * m), |(iteration, costs)| {
+                let first = iteration as usize * m;
+                for (c, cost) in costs.iter().enumerate() {
+                    by_column.add(first + c, *cost);
                 }
-            }
+            });
         };
-        let years = || {
-            for o in outcomes {
-                add_years(o, (gross, largest_gross), insured);
-            }
-        };
+        let years = || add_years(outcomes, (gross, largest_gross), insured);
         let own = || {
             if let Some((gross, insured, largest)) = independent.as_mut() {
-                for o in outcomes {
-                    for (x, own) in o.outcomes().zip(o.independent()) {
-                        let i = x.iteration as usize;
-                        gross.add(i, own.gross);
-                        insured.add(i, own.insured);
-                        largest[i] = largest[i].max(own.largest_gross);
-                    }
-                }
+                let rows =
+                    outcomes.iter().map(|o| o.outcomes().zip(o.independent()).map(|(x, own)| (x.iteration, own)));
+                by_year_ranges(rows, (n, 40), |(iteration, own)| {
+                    let i = iteration as usize;
+                    gross.add(i, own.gross);
+                    insured.add(i, own.insured);
+                    largest[i] = largest[i].max(own.largest_gross);
+                });
             }
         };
         let ceded = || {
@@ -407,32 +405,53 @@ impl PortfolioSums {
 /// Adds one exposure's year figures to the gross totals and largest breaches, and (once any
 /// exposure's terms bite) to the insured and retained ones.
 fn add_years(
-    o: &ExposureOutcomes,
+    outcomes: &[ExposureOutcomes],
     (gross, largest_gross): (&mut YearTotals, &mut [f64]),
     insured: &mut Option<Insured>,
 ) {
-    if !o.insured_is_gross() && insured.is_none() {
+    if insured.is_none() && outcomes.iter().any(|o| !o.insured_is_gross()) {
         // The first exposure whose terms bite: the totals so far are the gross ones (each
         // earlier insured loss equalled its gross bit for bit), and nothing was retained.
         *insured = Some(insured_as_gross(gross, largest_gross));
     }
+    let n = largest_gross.len();
+    let rows = outcomes.iter().map(|o| o.outcomes().map(|x| (x.iteration, x)));
     match insured.as_mut() {
-        Some((insured, retained, largest_insured, largest_retained)) => {
-            for x in o.outcomes() {
-                let i = x.iteration as usize;
-                gross.add(i, x.gross);
-                insured.add(i, x.insured);
-                retained.add(i, x.retained());
-                largest_gross[i] = largest_gross[i].max(x.largest_gross);
-                largest_insured[i] = largest_insured[i].max(x.largest_insured);
-                largest_retained[i] = largest_retained[i].max(x.largest_retained);
-            }
-        }
-        None => {
-            for x in o.outcomes() {
-                let i = x.iteration as usize;
-                gross.add(i, x.gross);
-                largest_gross[i] = largest_gross[i].max(x.largest_gross);
+        Some((insured, retained, largest_insured, largest_retained)) => by_year_ranges(rows, (n, 72), |(_, x)| {
+            let i = x.iteration as usize;
+            gross.add(i, x.gross);
+            insured.add(i, x.insured);
+            retained.add(i, x.retained());
+            largest_gross[i] = largest_gross[i].max(x.largest_gross);
+            largest_insured[i] = largest_insured[i].max(x.largest_insured);
+            largest_retained[i] = largest_retained[i].max(x.largest_retained);
+        }),
+        None => by_year_ranges(rows, (n, 24), |(_, x)| {
+            let i = x.iteration as usize;
+            gross.add(i, x.gross);
+            largest_gross[i] = largest_gross[i].max(x.largest_gross);
+        }),
+    }
+}
+
+/// Calls `add` with every row of `exposures` (each exposure's rows ascending by iteration,
+/// led by it), a range of the `n` years at a time, every exposure's rows in the range before
+/// the next: the range's totals (`bytes` a year) stay in the cache while the exposures add to
+/// them, where exposure by exposure over all the years each row would fetch its totals from
+/// memory. (The totals are exact and the largest breaches maxima: the order does not matter.)
+fn by_year_ranges<T, I: Iterator<Item = (u64, T)>>(
+    exposures: impl Iterator<Item = I>,
+    (n, bytes): (usize, usize),
+    mut add: impl FnMut((u64, T)),
+) {
+    let mut rows: Vec<std::iter::Peekable<I>> = exposures.map(Iterator::peekable).collect();
+    let years = (CHUNK_BYTES / bytes.max(1)).max(1) as u64;
+    let mut end = 0;
+    while end < n as u64 {
+        end += years;
+        for rows in rows.iter_mut() {
+            while let Some(row) = rows.next_if(|(iteration, _)| *iteration < end) {
+                add(row);
             }
         }
     }
@@ -447,6 +466,10 @@ fn insured_as_gross(gross: &YearTotals, largest_gross: &[f64]) -> Insured {
     let n = largest_gross.len();
     (gross.clone(), YearTotals::new(n), largest_gross.to_vec(), vec![0.0; n])
 }
+
+/// The bytes of year totals added to at once: a range of years whose totals stay in the
+/// cache while every exposure of a batch adds its rows in it.
+const CHUNK_BYTES: usize = 256 * 1024;
 
 /// What a table of sums begins with.
 const SUMS_MAGIC: &[u8] = b"breachcost sums\n";

@@ -389,14 +389,39 @@ impl LossDistribution {
     /// The standard deviation from the blocked sum of the stored values' squared deviations
     /// (the implicit zeros' are added here).
     fn sd_from(&self, squares: BlockSum) -> f64 {
-        let mut squares = squares.total();
-        let zeros = self.zeros();
-        squares.add(zeros as f64 * self.mean * self.mean);
-        if self.iterations < 2 {
-            0.0
-        } else {
-            (squares.value() / (self.iterations - 1) as f64).max(0.0).sqrt()
+        sd_of(squares, self.zeros(), self.mean, self.iterations)
+    }
+
+    /// The mean, sd and probability of a loss of `values` (the losses of `iterations`
+    /// iterations), with the quantiles at `levels`, all zero, without building the index:
+    /// where every quantile asked for falls among the implicit zeros (a column with a loss in
+    /// fewer years than the highest level leaves). The same figures, bit for bit, as the
+    /// distribution's; `None` where a quantile needs the values, or one is not a loss.
+    pub fn moments_if_quantiles_are_zero(
+        values: &[f64],
+        iterations: u64,
+        levels: &[f64],
+    ) -> Option<(f64, f64, f64, Vec<f64>)> {
+        let stored = values.len() as u64;
+        if iterations == 0 || stored > iterations {
+            return None;
         }
+        let zeros = iterations - stored;
+        let among_zeros = |p: &f64| {
+            // (The upper of the two ranks the quantile interpolates between: [`Self::ranks`].)
+            let lo = ((iterations - 1) as f64 * p.clamp(0.0, 1.0)).floor() as u64;
+            (lo + 1).min(iterations - 1) < zeros
+        };
+        if !levels.iter().all(among_zeros) || !values.iter().all(|v| is_loss(*v)) {
+            return None;
+        }
+        let mut total = BlockSum::default();
+        total.extend(values, |v| v);
+        let mean = total.value() / iterations as f64;
+        let mut squares = BlockSum::default();
+        squares.extend(values, |v| (v - mean) * (v - mean));
+        let sd = sd_of(squares, zeros, mean, iterations);
+        Some((mean, sd, stored as f64 / iterations as f64, vec![0.0; levels.len()]))
     }
 
     /// The standard error of the mean, `sd / sqrt(iterations)`.
@@ -551,6 +576,18 @@ pub fn tail_weights(q: f64, n: u64) -> TailWeights {
 
 /// Whether `v` is a loss (above zero; not NaN).
 #[inline(always)]
+/// The standard deviation over `iterations` of values whose squared deviations from `mean` sum
+/// to `squares`, with `zeros` implicit zeros beside them.
+fn sd_of(squares: BlockSum, zeros: u64, mean: f64, iterations: u64) -> f64 {
+    let mut squares = squares.total();
+    squares.add(zeros as f64 * mean * mean);
+    if iterations < 2 {
+        0.0
+    } else {
+        (squares.value() / (iterations - 1) as f64).max(0.0).sqrt()
+    }
+}
+
 fn is_loss(v: f64) -> bool {
     v > 0.0
 }
@@ -567,6 +604,32 @@ pub(crate) fn range_by_folds(values: &[f64]) -> Option<LossRange> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The figures without the index are the distribution's, bit for bit, wherever every
+    /// quantile falls among the zeros; and none are given where one does not.
+    #[test]
+    fn moments_without_the_index_are_the_distributions() {
+        let levels = [0.5, 0.95, 0.99];
+        let mut state = 7u64;
+        for (stored, iterations) in [(0, 10), (1, 1000), (9, 1000), (99, 10_000), (5_000, 600_000), (10, 1000)] {
+            let values: Vec<f64> = (0..stored)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    ((state >> 11) as f64 / (1u64 << 53) as f64 + 1e-9) * 1e6
+                })
+                .collect();
+            let light = LossDistribution::moments_if_quantiles_are_zero(&values, iterations, &levels);
+            let full = LossDistribution::new(values.clone(), iterations);
+            let figures = (full.mean(), full.sd(), full.prob_nonzero(), full.quantiles(&levels));
+            // The 99th percentile of 1,000 years reads rank 990, a loss where 10 are stored.
+            if stored as u64 * 100 >= iterations {
+                assert_eq!(light, None, "{stored} of {iterations}");
+            } else {
+                assert_eq!(light, Some(figures), "{stored} of {iterations}");
+            }
+        }
+        assert_eq!(LossDistribution::moments_if_quantiles_are_zero(&[1.0, -2.0], 1000, &levels), None);
+    }
 
     #[test]
     fn quantiles_match_numpy_linear_interpolation_with_implicit_zeros() {

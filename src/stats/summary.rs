@@ -9,6 +9,9 @@ pub const RETURN_PERIODS: [u32; 11] = [2, 5, 10, 20, 25, 50, 100, 200, 250, 500,
 /// Mean, standard deviation, share above zero and a few quantiles of stored values (with
 /// implicit zeros up to `iterations`; NaN and negative values count as zeros).
 pub fn select_statistics(values: Vec<f64>, iterations: u64, probabilities: &[f64]) -> (f64, f64, f64, Vec<f64>) {
+    if let Some(figures) = LossDistribution::moments_if_quantiles_are_zero(&values, iterations, probabilities) {
+        return figures;
+    }
     let losses = LossDistribution::new(values, iterations);
     let quantiles = losses.quantiles(probabilities);
     (losses.mean(), losses.sd(), losses.prob_nonzero(), quantiles)
