@@ -6,7 +6,7 @@ mod common;
 mod engine_support;
 
 use breachcost::input::Mode;
-use common::{describe, run, stderr, write};
+use common::{describe, run, write};
 use engine_support::{assert_within, simulate, Z};
 use polars::prelude::{ParquetReader, SerReader};
 
@@ -210,13 +210,6 @@ fn bad_treaties_are_one_line_errors() {
         ("name = \"l\"\nkind = \"loss_ratio_stop_loss\"\nlimit_ratio = 0.5\n", "treaty[1].attachment_ratio: missing"),
     ] {
         let assumptions = write(dir.path(), "a.toml", model(&format!("[[treaty]]\n{treaty}")));
-        let out = dir.path().join("out");
-        let (e, a, o) = (common::s(&exposures), common::s(&assumptions), common::s(&out));
-        let output = run(&["simulate", "--exposures", e, "--assumptions", a, "--out", o, "--quiet"]);
-        assert_eq!(output.status.code(), Some(2), "{expected}: {}", describe(&output));
-        let message = stderr(&output);
-        assert!(message.contains(expected), "expected {expected:?} in {message}");
-        assert_eq!(message.trim().lines().count(), 1, "{message}");
-        assert!(!out.exists(), "nothing written");
+        common::assert_simulate_refused(dir.path(), (&exposures, &assumptions), expected);
     }
 }

@@ -9,7 +9,7 @@ mod engine_support;
 
 use breachcost::input::Mode;
 use breachcost::run::RunResults;
-use common::{describe, run, stderr, write};
+use common::write;
 use engine_support::{assert_within, simulate, Z};
 
 const SEED: u64 = 4_242;
@@ -235,13 +235,6 @@ fn bad_layers_are_one_line_errors() {
         (format!("{}reinstatements = -1\n", layer("r", "per_risk_xol", 5, 9)), "is not a non-negative integer"),
     ] {
         let assumptions = write(dir.path(), "a.toml", model(&format!("{event}{treaties}")));
-        let out = dir.path().join("out");
-        let (e, a, o) = (common::s(&exposures), common::s(&assumptions), common::s(&out));
-        let output = run(&["simulate", "--exposures", e, "--assumptions", a, "--out", o, "--quiet"]);
-        assert_eq!(output.status.code(), Some(2), "{expected}: {}", describe(&output));
-        let message = stderr(&output);
-        assert!(message.contains(expected), "expected {expected:?} in {message}");
-        assert_eq!(message.trim().lines().count(), 1, "{message}");
-        assert!(!out.exists(), "nothing written");
+        common::assert_simulate_refused(dir.path(), (&exposures, &assumptions), expected);
     }
 }

@@ -49,6 +49,19 @@ pub fn assert_success(output: &Output) {
     assert_eq!(output.status.code(), Some(0), "expected success; {}", describe(output));
 }
 
+/// Runs `simulate` on `exposures` and `assumptions` into `dir/out` and asserts it is refused
+/// as bad input: exit 2, one line of error containing `expected`, nothing written.
+pub fn assert_simulate_refused(dir: &Path, (exposures, assumptions): (&Path, &Path), expected: &str) {
+    let out = dir.join("out");
+    let output =
+        run(&["simulate", "--exposures", s(exposures), "--assumptions", s(assumptions), "--out", s(&out), "--quiet"]);
+    assert_eq!(output.status.code(), Some(2), "{expected}: {}", describe(&output));
+    let message = stderr(&output);
+    assert!(message.contains(expected), "expected {expected:?} in {message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    assert!(!out.exists(), "nothing written");
+}
+
 /// Writes `text` to `dir/name` and returns the path.
 pub fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
     let path = dir.join(name);
