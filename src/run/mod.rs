@@ -16,6 +16,7 @@ use crate::engine::{
 use crate::input::Mode;
 
 pub mod allocation;
+pub mod figures;
 pub mod premium;
 pub mod reinsurance;
 mod years;
@@ -669,12 +670,8 @@ fn exposure_finite(
             return fail("insured rate_on_line".into(), premium.technical_premium / payout);
         }
     }
-    for c in &e.components {
-        let values =
-            [c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero].into_iter().zip(COMPONENT_STATS);
-        if let Some((value, stat)) = values.into_iter().find(|(v, _)| !v.is_finite()) {
-            return fail(format!("component \"{}\" {stat}", c.name), value);
-        }
+    if let Some((what, value)) = e.column_figures().find(|(_, v)| !v.is_finite()) {
+        return fail(what.to_string(), value);
     }
     if let Some((what, value)) = e.layers.first_non_finite() {
         return fail(what, value);
@@ -696,28 +693,11 @@ fn exposure_finite(
     Ok(())
 }
 
-/// The names of a component's statistics, in `components.csv`'s order.
-const COMPONENT_STATS: [&str; 7] = ["mean", "sd", "p50", "p95", "p99", "share_of_mean", "prob_nonzero"];
-
 /// The first figure of `measures` (and of the premium built on its insured loss, if given)
 /// that is not finite: its name and value.
 fn measures_non_finite(measures: &Measures, premium: Option<Premium>) -> Option<(String, f64)> {
-    for (name, m) in measures.iter() {
-        if let Some((stat, value)) = m.summary.first_non_finite() {
-            return Some((format!("{name} {stat}"), value));
-        }
-        let curves = [
-            ("loss at return period", Some(&m.aggregate_ep)),
-            ("TVaR at return period", Some(&m.aggregate_ep_tvar)),
-            ("largest breach at return period", m.occurrence_ep.as_ref()),
-            ("largest breach's TVaR at return period", m.occurrence_ep_tvar.as_ref()),
-        ];
-        for (what, values) in curves {
-            let values = values.map(|v| v.as_slice()).unwrap_or_default();
-            if let Some((t, value)) = RETURN_PERIODS.iter().zip(values).find(|(_, v)| !v.is_finite()) {
-                return Some((format!("{name} {what} {t}"), *value));
-            }
-        }
+    if let Some((what, value)) = figures::measure_figures(measures).find(|(_, v)| !v.is_finite()) {
+        return Some((what.to_string(), value));
     }
     let premium = premium?;
     let figures = [

@@ -14,8 +14,9 @@ use super::write::ShardResults;
 use crate::engine::{Model, SystemicSchedule};
 use crate::error::{Error, Result};
 use crate::input::Mode;
+use crate::run::figures::{measure_figures, FigureName};
 use crate::run::{ExposureResult, MeasureResult, Measures, PortfolioSums, SumsShape};
-use crate::stats::{LogHistogram, Summary, RETURN_PERIODS};
+use crate::stats::{LogHistogram, RETURN_PERIODS};
 
 /// The most bytes one exposure's statistics take in `results.json` (~10 kB with the default
 /// components; a model with hundreds of components or sections stays far below).
@@ -38,9 +39,7 @@ pub fn read_results(
     let whose = results.exposures.iter().map(|e| (e.id.as_str(), Figures::Exposure(e)));
     let independent = results.independent.iter().map(|m| ("independent", Figures::Measures(m)));
     for (whose, figures) in whose.chain(independent) {
-        // Checked first without names (cheap); named only to say which is wrong.
-        if figures.list(false).iter().any(|(_, v)| v.is_nan() || *v < 0.0) {
-            let (what, v) = figures.list(true).into_iter().find(|(_, v)| v.is_nan() || *v < 0.0).unwrap_or_default();
+        if let Some((what, v)) = figures.first_bad() {
             let whose = crate::text::printable(whose);
             return Err(bad(format!("{whose:?}: {what} is {v}, not a figure a run writes; expected a number ≥ 0")));
         }
@@ -85,42 +84,14 @@ enum Figures<'a> {
 }
 
 impl Figures<'_> {
-    /// Every figure, with its name where `named` (else an empty one).
-    fn list(&self, named: bool) -> Vec<(String, f64)> {
-        let name = |make: &dyn Fn() -> String| if named { make() } else { String::new() };
-        let mut all = Vec::new();
-        let measures = match self {
-            Figures::Exposure(e) => &e.measures,
-            Figures::Measures(m) => m,
+    /// The first figure that no run writes (NaN or below zero), with its name.
+    fn first_bad(&self) -> Option<(String, f64)> {
+        let bad = |(_, v): &(FigureName, f64)| v.is_nan() || *v < 0.0;
+        let found = match self {
+            Figures::Exposure(e) => e.figures().find(bad),
+            Figures::Measures(m) => measure_figures(m).find(bad),
         };
-        for (measure, m) in measures.iter() {
-            let summary = Summary::COLUMNS.into_iter().zip(m.summary.columns());
-            all.extend(summary.map(|(stat, v)| (name(&|| format!("{measure} {stat}")), v)));
-            let curves = [
-                Some(&m.aggregate_ep),
-                Some(&m.aggregate_ep_tvar),
-                m.occurrence_ep.as_ref(),
-                m.occurrence_ep_tvar.as_ref(),
-            ];
-            let values = curves.into_iter().flatten().flatten();
-            all.extend(values.map(|v| (name(&|| format!("{measure} return-period figure")), *v)));
-        }
-        if let Figures::Exposure(e) = self {
-            let columns = e.components.iter().chain(e.incidents.iter().map(|(_, c)| c)).chain(&e.sections);
-            for c in columns {
-                let values = [c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero];
-                let label = || format!("{:?}", crate::text::printable(&c.name));
-                all.extend(values.into_iter().map(|v| (name(&label), v)));
-            }
-            for ((rate, c), insured) in e.incidents.iter().zip(&e.insured_by_type) {
-                let label = crate::text::printable(&c.name);
-                all.push((name(&|| format!("{label:?} annual_rate")), *rate));
-                all.push((name(&|| format!("{label:?} insured mean")), *insured));
-            }
-            let layers = e.layers.mean.iter().chain(&e.layers.sd).flatten();
-            all.extend(layers.map(|v| (name(&|| "an increased-limit figure".into()), *v)));
-        }
-        all
+        found.map(|(what, v)| (what.to_string(), v))
     }
 }
 
