@@ -586,9 +586,15 @@ fn merge_writes_the_workbook_of_the_unsharded_run() {
 fn treaties_add_a_reinsurance_sheet_and_breach_mode_has_no_pricing_sheet() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut text = std::fs::read_to_string(common::manifest_path("assumptions/default.toml")).expect("defaults");
-    text.push_str("\n[[treaty]]\nname = \"qs\"\nkind = \"quota_share\"\ncession = 0.25\npremium = 700\n");
+    text.push_str(
+        "\n[[treaty]]\nname = \"risk\"\nkind = \"per_risk_xol\"\nattachment = 1e6\nlimit = 4e6\n\
+         reinstatements = 1\npremium = 2e6\n\
+         [[treaty]]\nname = \"qs\"\nkind = \"quota_share\"\ncession = 0.25\npremium = 700\n",
+    );
     let assumptions = write(dir.path(), "assumptions.toml", text);
     let out = simulate(dir.path(), "treaty", &["--assumptions", s(&assumptions)]);
+    let table = Table::read(&out.join("reinsurance.csv"));
+    assert!(table.num(&table.rows[0], "reinstatement_premium") > 0.0, "the layer pays for its reinstatement");
     let mut workbook = open(&out);
     assert_eq!(workbook.sheet_names().iter().filter(|n| *n == "Reinsurance").count(), 1);
     assert_sheet_is_csv(&mut workbook, "Reinsurance", &out, "reinsurance.csv", 0);
