@@ -279,15 +279,22 @@ impl PortfolioSums {
     /// bytes uncompressed; refuses bytes of another shape, and largest breaches that are not
     /// amounts.
     pub fn from_bytes(bytes: &[u8], shape: &SumsShape, most: u64) -> Result<Self, String> {
-        let (iterations, systemic, columns) = (shape.iterations, shape.systemic, shape.columns);
-        // Decompressed as it grows (a heavy tail's large amounts have no fixed count), up to
-        // `most` bytes: the run's sums and a large amount for every year, exposure and total.
-        let mut raw = Vec::new();
+        // Decompressed as it is read, exactly as far as the structure goes (a heavy tail's large
+        // amounts have no fixed count), and never past `most` bytes: the run's sums and a large
+        // amount for every year, exposure and total.
         let decoder = zstd::stream::read::Decoder::new(bytes).map_err(|e| format!("is not compressed sums: {e}"))?;
-        std::io::Read::read_to_end(&mut std::io::Read::take(decoder, most), &mut raw)
-            .map_err(|e| format!("is not compressed sums: {e}"))?;
-        let bytes = raw;
-        let mut r = crate::stats::exact::Reader::new(&bytes);
+        let mut stream = std::io::Read::take(decoder, most);
+        let mut r = crate::stats::exact::Reader::new(&mut stream);
+        Self::read(&mut r, shape).map_err(|why| match why.strip_prefix("cannot be read: ") {
+            // (The decompressor's complaint: not a whole compressed file.)
+            Some(e) => format!("is not compressed sums: {e}"),
+            None => why,
+        })
+    }
+
+    /// [`PortfolioSums::from_bytes`]' sums from their decompressed stream.
+    fn read(r: &mut crate::stats::exact::Reader, shape: &SumsShape) -> Result<Self, String> {
+        let (iterations, systemic, columns) = (shape.iterations, shape.systemic, shape.columns);
         if r.take(SUMS_MAGIC.len())? != SUMS_MAGIC {
             return Err("is not a table of portfolio sums".into());
         }
@@ -317,23 +324,17 @@ impl PortfolioSums {
         }
         let n = n as usize;
         let m = columns.0 + columns.1;
-        let gross = YearTotals::read_bytes(&mut r, n)?;
-        let insured = if flags & 1 != 0 {
-            Some((YearTotals::read_bytes(&mut r, n)?, YearTotals::read_bytes(&mut r, n)?))
-        } else {
-            None
-        };
-        let independent = if systemic {
-            Some((YearTotals::read_bytes(&mut r, n)?, YearTotals::read_bytes(&mut r, n)?))
-        } else {
-            None
-        };
-        let by_column = YearTotals::read_bytes(&mut r, n * m)?;
+        let gross = YearTotals::read_bytes(r, n)?;
+        let insured =
+            if flags & 1 != 0 { Some((YearTotals::read_bytes(r, n)?, YearTotals::read_bytes(r, n)?)) } else { None };
+        let independent =
+            if systemic { Some((YearTotals::read_bytes(r, n)?, YearTotals::read_bytes(r, n)?)) } else { None };
+        let by_column = YearTotals::read_bytes(r, n * m)?;
         let (per_risk, events) = shape.ceded_values();
         let ceded = match &shape.ceded {
             Some(c) => Some(CededSums {
-                per_risk: YearTotals::read_bytes(&mut r, per_risk)?,
-                events: YearTotals::read_bytes(&mut r, events)?,
+                per_risk: YearTotals::read_bytes(r, per_risk)?,
+                events: YearTotals::read_bytes(r, events)?,
                 shape: c.clone(),
             }),
             None => None,
@@ -570,3 +571,57 @@ impl PortfolioYears {
 /// The portfolio's measures, gross and largest-gross distributions, and its measures
 /// without systemic events (when there are any).
 pub(super) type PortfolioSummary = (Measures, LossDistribution, LossDistribution, Option<Measures>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::model::{test_model, RunSettings};
+    use crate::input::Mode;
+    use std::io::Write;
+
+    /// Sums read back are the sums written; sums followed by a flood of zeros (a small file
+    /// that decompresses to a great deal) are refused after one byte past their end, whatever
+    /// bound the caller allows; a stream cut short says so.
+    #[test]
+    fn sums_are_read_as_far_as_their_structure_goes() {
+        let toml = "[[component]]\nname = \"a\"\nfixed = 1000\n";
+        let model =
+            test_model("id,records\nx,10\ny,10\n", toml, RunSettings { mode: Mode::Annual, iterations: 500, seed: 1 });
+        let shape = SumsShape::of(&model);
+        let mut sums = PortfolioSums::new(&shape);
+        sums.add_batch(&crate::engine::simulate_exposures(&model, 0..2, 0..500, &|_| {}), &model);
+        let bytes = sums.to_bytes().expect("bytes");
+        let back = PortfolioSums::from_bytes(&bytes, &shape, u64::MAX).expect("reads back");
+        assert_eq!(back.to_bytes().expect("bytes"), bytes);
+        // The same sums and 256 MiB of zeros after them, compressed to a few kilobytes.
+        let raw = zstd::decode_all(&bytes[..]).expect("decompresses");
+        let mut flood = zstd::stream::Encoder::new(Vec::new(), 1).expect("encoder");
+        flood.write_all(&raw).expect("write");
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..256 {
+            flood.write_all(&zeros).expect("write");
+        }
+        let flood = flood.finish().expect("finish");
+        assert!(flood.len() < 1 << 20, "{} bytes", flood.len());
+        let refused = PortfolioSums::from_bytes(&flood, &shape, u64::MAX).err().expect("refused");
+        assert_eq!(refused, "has bytes after its sums");
+        // Endless zeros after the sums: one byte past them is read, no more.
+        struct Counted<R>(R, usize);
+        impl<R: std::io::Read> std::io::Read for Counted<R> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                let n = self.0.read(buf)?;
+                self.1 += n;
+                Ok(n)
+            }
+        }
+        let mut endless = Counted(std::io::Read::chain(&raw[..], std::io::repeat(0)), 0);
+        let refused = PortfolioSums::read(&mut crate::stats::exact::Reader::new(&mut endless), &shape).err();
+        assert_eq!(refused.as_deref(), Some("has bytes after its sums"));
+        assert!(endless.1 <= raw.len() + 1, "read {} bytes of {} and the zeros", endless.1, raw.len());
+        let cut = zstd::encode_all(&raw[..raw.len() - 20], 1).expect("compresses");
+        let refused = PortfolioSums::from_bytes(&cut, &shape, u64::MAX).err().expect("refused");
+        assert!(refused.starts_with("ends early"), "{refused}");
+        let refused = PortfolioSums::from_bytes(&bytes[..bytes.len() / 2], &shape, u64::MAX).err().expect("refused");
+        assert!(refused.starts_with("is not compressed sums"), "{refused}");
+    }
+}

@@ -117,13 +117,11 @@ impl YearTotals {
 
     /// Reads `n` totals written by [`YearTotals::write_bytes`]; large amounts must be of an
     /// iteration below `n` and from [`LARGE`] up.
-    pub fn read_bytes(r: &mut Reader<'_>, n: usize) -> Result<Self, String> {
+    pub fn read_bytes(r: &mut Reader, n: usize) -> Result<Self, String> {
         let units = r.planes(n, 16)?;
         let count = r.u64()?;
-        if count > (r.left() / 16) as u64 {
-            return Err(format!("says it holds {count} large amounts, more than its bytes can"));
-        }
-        let mut large = Vec::with_capacity(count as usize);
+        // (Room grows with the amounts read, not with the count they claim.)
+        let mut large = Vec::with_capacity(count.min(1 << 12) as usize);
         for _ in 0..count {
             let (i, v) = (r.u64()?, r.f64()?);
             if i >= n as u64 || v.is_nan() || v < LARGE {
@@ -148,28 +146,44 @@ pub fn write_planes(out: &mut impl std::io::Write, values: &[u128], width: usize
     Ok(())
 }
 
-/// Reads little-endian numbers from bytes, refusing to read past their end.
+/// Reads what [`YearTotals::write_bytes`] and [`write_planes`] wrote, as a stream: exactly
+/// the bytes the structure says, so that data past its end (or a forged count) is found without
+/// reading, let alone holding, more than the structure can hold.
 pub struct Reader<'a> {
-    bytes: &'a [u8],
+    source: &'a mut dyn std::io::Read,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(bytes: &'a [u8]) -> Self {
-        Reader { bytes }
+    pub fn new(source: &'a mut dyn std::io::Read) -> Self {
+        Reader { source }
     }
 
-    pub fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        if n > self.bytes.len() {
-            return Err(format!("ends early: {n} more bytes expected, {} left", self.bytes.len()));
+    /// The next `n` bytes.
+    pub fn take(&mut self, n: usize) -> Result<Vec<u8>, String> {
+        let mut bytes = vec![0; n];
+        self.fill(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// Fills `bytes` from the stream: "ends early" where it ends first, "cannot be read"
+    /// where the source fails (a compressed stream cut short, say).
+    fn fill(&mut self, bytes: &mut [u8]) -> Result<(), String> {
+        let mut filled = 0;
+        while filled < bytes.len() {
+            match self.source.read(&mut bytes[filled..]) {
+                Ok(0) => return Err(format!("ends early: {} more bytes expected", bytes.len() - filled)),
+                Ok(read) => filled += read,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("cannot be read: {e}")),
+            }
         }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(head)
+        Ok(())
     }
 
     pub fn u64(&mut self) -> Result<u64, String> {
-        let b = self.take(8)?;
-        Ok(u64::from_le_bytes(b.try_into().unwrap_or([0; 8])))
+        let mut b = [0; 8];
+        self.fill(&mut b)?;
+        Ok(u64::from_le_bytes(b))
     }
 
     /// `n` values of `width` bytes written by [`write_planes`].
@@ -188,12 +202,10 @@ impl<'a> Reader<'a> {
         self.u64().map(f64::from_bits)
     }
 
-    pub fn left(&self) -> usize {
-        self.bytes.len()
-    }
-
-    pub fn is_done(&self) -> bool {
-        self.bytes.is_empty()
+    /// Whether the stream has ended (reads one byte to know).
+    pub fn is_done(&mut self) -> bool {
+        let mut byte = [0; 1];
+        matches!(self.source.read(&mut byte), Ok(0))
     }
 }
 
