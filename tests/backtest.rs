@@ -155,6 +155,12 @@ fn chart_is_written_as_png_and_svg() {
     assert!(png.starts_with(b"\x89PNG"), "not a PNG");
     let svg = read(&dir.path().join("out/charts/backtest.svg"));
     assert!(svg.contains("<svg") && svg.contains("Records affected") && svg.contains("p5–p95"));
+    // --no-charts: the tables alone.
+    let args = ["backtest", "--cases", "cases.csv", "--assumptions", "constant.toml", "--out", "plain"];
+    let o = run(&[&args[..], &["--iterations", "2000", "--no-charts", "--quiet"]].concat(), dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let plain = dir.path().join("plain");
+    assert!(plain.join("backtest.csv").is_file() && !plain.join("charts").exists());
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::common::{thread_pool, DEFAULT_SEED};
+use super::common::{thread_pool, ConsoleFlags, DEFAULT_SEED};
 use super::flags;
 use crate::analysis::backtest::{self, Case, CaseResult, Summary};
 use crate::error::{Error, Result};
@@ -32,12 +32,8 @@ pub struct BacktestArgs {
     /// Random seed (default: the assumptions' simulation.seed, else 20231031)
     #[arg(long, value_name = "S", value_parser = flags::seed, allow_negative_numbers = true)]
     pub seed: Option<u64>,
-    /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
-    pub threads: Option<usize>,
-    /// Print nothing but errors
-    #[arg(long)]
-    pub quiet: bool,
+    #[command(flatten)]
+    pub console: ConsoleFlags,
 }
 
 fn read_text(path: &Path, what: &str) -> Result<String> {
@@ -59,7 +55,7 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             backtest::MAX_ITERATIONS
         )));
     }
-    let (pool, _) = thread_pool(args.threads)?;
+    let (pool, _) = thread_pool(args.console.threads)?;
     let mut guarded = vec![output_dir::Guarded { what: "the cases", path: &args.cases }];
     if let Some(path) = &args.assumptions {
         guarded.push(output_dir::Guarded { what: "the assumptions", path });
@@ -86,9 +82,11 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             bytes: report::backtest::render_summary(&summary, args.iterations, seed),
         },
     ];
-    files.extend(pool.install(|| chart::render_backtest(&results, &summary, args.iterations, seed))?);
+    if !args.console.no_charts {
+        files.extend(pool.install(|| chart::render_backtest(&results, &summary, args.iterations, seed))?);
+    }
     staging.commit(&files)?;
-    if !args.quiet {
+    if !args.console.quiet {
         super::output::print(&describe(&label, &results, &skipped, &summary, args.iterations, seed, &args.out))?;
     }
     Ok(())

@@ -20,9 +20,10 @@ use crate::report::{self, output_dir, ReportFile};
 use crate::run::{OutcomeSource, RunResults};
 use crate::shard::ShardSpec;
 
-/// The options `simulate` and `merge` share: threads, printing, and which reports to write.
-#[derive(Args, Debug, Clone)]
-pub struct OutputFlags {
+/// The options every command that simulates shares: its worker threads, whether it prints,
+/// whether it draws.
+#[derive(Args, Debug, Clone, Copy, Default)]
+pub struct ConsoleFlags {
     /// Worker threads (default: all cores); results do not depend on it
     #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
     pub threads: Option<usize>,
@@ -32,6 +33,13 @@ pub struct OutputFlags {
     /// Skip the charts and report.html (for batch runs)
     #[arg(long)]
     pub no_charts: bool,
+}
+
+/// The options `simulate` and `merge` share: the console's, and which reports to write.
+#[derive(Args, Debug, Clone)]
+pub struct OutputFlags {
+    #[command(flatten)]
+    pub console: ConsoleFlags,
     /// Also write Open Results Data (Oasis ORD) files of the insured loss into DIR/ord/
     #[arg(long)]
     pub ord: bool,
@@ -46,7 +54,7 @@ pub struct OutputFlags {
 impl OutputFlags {
     /// What goes into the report folder, for a run on `threads` threads.
     pub fn report_options(&self, threads: usize) -> ReportOptions {
-        ReportOptions { ord: self.ord, charts: !self.no_charts, xlsx: self.xlsx, threads }
+        ReportOptions { ord: self.ord, charts: !self.console.no_charts, xlsx: self.xlsx, threads }
     }
 }
 

@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::common::{check_compare_memory, choose_exposure, progress_bar, resolve_settings, thread_pool, RunFlags};
+use super::common::{
+    check_compare_memory, choose_exposure, progress_bar, resolve_settings, thread_pool, ConsoleFlags, RunFlags,
+};
 use super::flags;
 use super::inputs;
 use super::output::outln;
@@ -49,19 +51,12 @@ pub struct CompareArgs {
     /// Compare this exposure alone instead of the portfolio
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
-    /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
-    pub threads: Option<usize>,
-    /// Print nothing but errors
-    #[arg(long)]
-    pub quiet: bool,
-    /// Skip the charts and report.html
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub console: ConsoleFlags,
 }
 
 pub fn run(args: &CompareArgs) -> Result<()> {
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.console.threads)?;
     let alternatives: Vec<Alternative> =
         args.alternatives.iter().enumerate().map(|(i, text)| Alternative::parse(text, i + 1)).collect::<Result<_>>()?;
     check_names(&args.baseline_name, &alternatives)?;
@@ -98,7 +93,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
     let staging = target.stage(output_dir::Kind::Report)?;
     let runs = 1 + configurations.len() as u64;
     let total = runs.saturating_mul(settings.iterations.saturating_mul(baseline.model.exposures.len() as u64));
-    let bar = progress_bar(total, "compare", args.quiet);
+    let bar = progress_bar(total, "compare", args.console.quiet);
     let progress = |done: u64| bar.inc(done);
     let comparison = pool.install(|| compare::compare(&baseline, &configurations, &progress));
     bar.finish_and_clear();
@@ -108,7 +103,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         ReportFile { path: "compare.csv".into(), bytes: compare_table::render(&comparison) },
         ReportFile { path: "alternatives.csv".into(), bytes: compare_table::render_alternatives(&comparison) },
     ];
-    if !args.no_charts {
+    if !args.console.no_charts {
         files.extend(report::page::compare::render(&comparison)?);
     }
     let inputs: Vec<ConfigurationInputs> =
@@ -119,7 +114,7 @@ pub fn run(args: &CompareArgs) -> Result<()> {
         bytes: compare_table::render_run_json(&comparison, threads, base_inputs, &inputs),
     });
     staging.commit(&files)?;
-    if !args.quiet {
+    if !args.console.quiet {
         print_summary(&comparison, &args.out)?;
     }
     Ok(())

@@ -30,7 +30,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: &MergeArgs) -> Result<()> {
-    let (pool, threads) = thread_pool(args.output.threads)?;
+    let (pool, threads) = thread_pool(args.output.console.threads)?;
     let shards = shard::open_shards(&args.shards)?;
     let manifest = shards[0].manifest.clone();
     let first = shards[0].dir.clone();
@@ -60,7 +60,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     drop((exposures, assumptions_bytes));
     // The reports name the inputs the shards read (as run.json does), not the copies.
     model.assumptions.label = manifest.assumptions.path.clone();
-    model.histograms = !args.output.no_charts;
+    model.histograms = !args.output.console.no_charts;
 
     check_run_memory(&model, manifest.iterations, &format!("{}: iterations {}", first.display(), manifest.iterations))?;
     let batches = crate::run::batches(&model);
@@ -91,7 +91,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     }
     let staging = target.stage(output_dir::Kind::Report)?;
     let started = std::time::Instant::now();
-    let bar = progress_bar(shards.len() as u64, "merging shards", args.output.quiet);
+    let bar = progress_bar(shards.len() as u64, "merging shards", args.output.console.quiet);
     let summarised = read_shards(&pool, &model, &shards, &|| bar.inc(1))?;
     bar.finish_and_clear();
     let results = pool.install(|| crate::run::finish(&model, summarised, &LiveEngine::<Error>::default(), started))?;
@@ -104,7 +104,7 @@ pub fn run(args: &MergeArgs) -> Result<()> {
         InputSource { path: manifest.assumptions.path.clone(), sha256: manifest.assumptions.sha256.clone() };
     let options = args.output.report_options(threads);
     write_reports(&pool, &model, &results, None, &options, [&exposures, &assumptions], staging)?;
-    if !args.output.quiet {
+    if !args.output.console.quiet {
         if let Some(warning) = crate::run::premium::unlimited_warning(&model) {
             super::output::warn(&warning);
         }

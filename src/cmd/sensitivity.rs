@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::common::{
-    check_analysis_memory, choose_exposure, progress_bar, resolve_settings, thread_pool, Overrides, RunFlags,
+    check_analysis_memory, choose_exposure, progress_bar, resolve_settings, thread_pool, ConsoleFlags, Overrides,
+    RunFlags,
 };
-use super::flags;
 use super::inputs;
 use super::output::outln;
 use crate::analysis::convergence::target_exposures;
@@ -35,22 +35,15 @@ pub struct SensitivityArgs {
     pub out: PathBuf,
     #[command(flatten)]
     pub run: RunFlags,
-    /// Worker threads (default: all cores); results do not depend on it
-    #[arg(long, value_name = "T", value_parser = flags::threads, allow_negative_numbers = true)]
-    pub threads: Option<usize>,
     /// Analyse this exposure alone instead of the portfolio
     #[arg(long, value_name = "ID")]
     pub id: Option<String>,
-    /// Print nothing but errors
-    #[arg(long)]
-    pub quiet: bool,
-    /// Skip the tornado chart and report.html
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub console: ConsoleFlags,
 }
 
 pub fn run(args: &SensitivityArgs) -> Result<()> {
-    let (pool, threads) = thread_pool(args.threads)?;
+    let (pool, threads) = thread_pool(args.console.threads)?;
     let target = output_dir::check(&args.out, &args.inputs.guarded())?;
     let mut inputs = args.inputs.load()?;
     let given = args.run.overrides();
@@ -76,7 +69,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
     let staging = target.stage(output_dir::Kind::Report)?;
     let per_run = settings.iterations.saturating_mul(target_exposures(&model).len() as u64);
     let total = sensitivity::planned_runs(&model).saturating_mul(per_run);
-    let bar = progress_bar(total, "sensitivity", args.quiet);
+    let bar = progress_bar(total, "sensitivity", args.console.quiet);
     let progress = |done: u64| bar.inc(done);
     let analysis = pool.install(|| sensitivity::analyse(&model, &progress));
     bar.finish_and_clear();
@@ -90,7 +83,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         },
         ReportFile { path: "baseline.csv".into(), bytes: report::sensitivity_table::render_baseline(&analysis) },
     ];
-    if !args.no_charts {
+    if !args.console.no_charts {
         files.extend(report::page::sensitivity::render(&model, &analysis)?);
     }
     files.push(ReportFile {
@@ -104,7 +97,7 @@ pub fn run(args: &SensitivityArgs) -> Result<()> {
         ),
     });
     staging.commit(&files)?;
-    if !args.quiet {
+    if !args.console.quiet {
         print_summary(&model, &analysis, &args.out)?;
     }
     Ok(())

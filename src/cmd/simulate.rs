@@ -101,7 +101,7 @@ pub fn run(args: &SimulateArgs) -> Result<()> {
 /// Runs `simulate`; with a convergence target, first runs batches until the target is met,
 /// then the full run at that many iterations (the same as `--iterations` that many).
 pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Result<()> {
-    let (pool, threads) = thread_pool(args.output.threads)?;
+    let (pool, threads) = thread_pool(args.output.console.threads)?;
     let shard = args.shard;
     let target = convergence_args.target();
     if shard.is_some() {
@@ -131,7 +131,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
             incident_index(name, &inputs.assumptions)?
         }
     };
-    if !args.output.quiet {
+    if !args.output.console.quiet {
         for warning in inputs.assumptions.warnings() {
             output::warn(&warning);
         }
@@ -160,7 +160,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
     // The model holds all the run needs of the rows (whose parsed text is ~0.5 KB each).
     drop(exposures);
     // A shard keeps its exposures' histograms whatever it is told: merge draws the charts.
-    model.histograms = shard.is_some() || !args.output.no_charts;
+    model.histograms = shard.is_some() || !args.output.console.no_charts;
     let planned = target.as_ref().map_or(model.settings.iterations, |t| t.max_iterations);
     match shard {
         // A shard keeps only its exposures' batches of outcomes and statistics, and the year sums.
@@ -182,7 +182,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
 
     let convergence = match &target {
         Some(t) => {
-            let c = converge_with_progress(&pool, &model, t, args.output.quiet)?;
+            let c = converge_with_progress(&pool, &model, t, args.output.console.quiet)?;
             model.settings.iterations = c.iterations();
             Some(c)
         }
@@ -193,7 +193,7 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         &model,
         &LiveEngine::default(),
         "simulating",
-        args.output.quiet,
+        args.output.console.quiet,
         args.output.ylt,
         &staging,
     )?;
@@ -208,14 +208,14 @@ pub fn run_with(args: &SimulateArgs, convergence_args: &ConvergenceArgs) -> Resu
         staging,
     )?;
 
-    if !args.output.quiet {
+    if !args.output.console.quiet {
         if let Some(warning) = crate::run::premium::unlimited_warning(&model) {
             output::warn(&warning);
         }
         print_headline(&model, &results, &args.out)?;
     }
     if let Some(c) = &convergence {
-        report_convergence(c, args.output.quiet)?;
+        report_convergence(c, args.output.console.quiet)?;
     }
     Ok(())
 }
@@ -245,7 +245,7 @@ fn run_shard(
     // The run's batches cut to the shard's exposures, and which batch of the run each is.
     let (numbers, own): (Vec<usize>, Vec<Range<usize>>) = shard::own_batches(&batches, &exposures).into_iter().unzip();
     let total = model.settings.iterations.saturating_mul(exposures.len() as u64);
-    let bar = progress_bar(total, &format!("shard {spec}"), args.output.quiet);
+    let bar = progress_bar(total, &format!("shard {spec}"), args.output.console.quiet);
     let progress = |done: u64| bar.inc(done);
     // With --ylt, each batch's table's size and hash, for the manifest (merge checks them).
     let mut ylt = args.output.ylt.then(Vec::new);
@@ -316,7 +316,7 @@ fn run_shard(
         files.push(ReportFile { path: shard::SUMS.into(), bytes: sums });
     }
     staging.commit(&files)?;
-    if !args.output.quiet {
+    if !args.output.console.quiet {
         outln!(
             "breachcost {}: shard {spec}, exposures {}..{} of {}, {} iterations, seed {}: {breaches} breaches in {:.2} s; shard folder {}",
             env!("CARGO_PKG_VERSION"),
