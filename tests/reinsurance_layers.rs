@@ -238,3 +238,24 @@ fn bad_layers_are_one_line_errors() {
         common::assert_simulate_refused(dir.path(), (&exposures, &assumptions), expected);
     }
 }
+
+/// `validate` says each treaty's terms in words, as the report page does.
+#[test]
+fn validate_says_each_layers_terms() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exposures = write(dir.path(), "e.csv", "id,records,limit\nx,10,1e6\n");
+    let treaties = "[[systemic]]\nname = \"cloud\"\nannual_rate = 0.1\nfootprint = 0.5\n\
+                    [[treaty]]\nname = \"risk\"\nkind = \"per_risk_xol\"\nattachment = 1e6\nlimit = 4e6\nreinstatements = 2\n\
+                    [[treaty]]\nname = \"cat\"\nkind = \"cat_xol\"\nattachment = 1e7\nlimit = 4e7\nevents = [\"cloud\"]\n";
+    let assumptions = write(dir.path(), "a.toml", model(treaties));
+    let output =
+        common::run(&["validate", "--exposures", common::s(&exposures), "--assumptions", common::s(&assumptions)]);
+    assert_eq!(output.status.code(), Some(0), "{}", common::describe(&output));
+    let text = common::stdout(&output);
+    for expected in [
+        "risk (per_risk_xol: $4.00M xs $1.00M per incident, 2 reinstatements at 100%)",
+        "cat (cat_xol: $40.0M xs $10.0M per event (cloud))",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+}

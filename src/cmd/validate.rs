@@ -207,7 +207,9 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         outln!("  coverage sections ({}): {}", names.len(), names.join(", "))?;
     }
     if !a.treaties.is_empty() {
-        let names: Vec<String> = a.treaties.iter().map(|t| format!("{} ({})", t.name, t.kind.name())).collect();
+        let terms = crate::report::page::reinsurance::terms;
+        let names: Vec<String> =
+            a.treaties.iter().map(|t| format!("{} ({}: {})", t.name, t.kind.name(), terms(&t.kind))).collect();
         let applies = if settings.mode == Mode::Annual { "" } else { " (annual mode only: not applied here)" };
         outln!("  reinsurance, applied in order to the portfolio's insured years: {}{applies}", names.join(", "))?;
     }

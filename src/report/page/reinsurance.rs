@@ -6,8 +6,9 @@ use crate::input::treaties::TreatyKind;
 use crate::report::format::{money, percent, signed_money};
 use crate::run::RunResults;
 
-/// A treaty's terms in words, e.g. "4M xs 1M per incident, 2 reinstatements".
-fn terms(kind: &TreatyKind) -> String {
+/// A treaty's terms in words, e.g. "$4.00M xs $1.00M per incident, 2 reinstatements at 100%"
+/// (the page's table and `validate` say them alike).
+pub fn terms(kind: &TreatyKind) -> String {
     let layer = |l: &crate::input::treaties::Layer, each: &str| {
         let reinstated = match l.reinstatements {
             Some(n) => {
