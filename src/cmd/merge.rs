@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::input::{Exposures, Mode};
 use crate::report::output_dir;
 use crate::report::run_json::InputSource;
-use crate::run::{LiveEngine, PortfolioSums, Summarised};
+use crate::run::{LiveEngine, PortfolioSums, Summarised, SumsShape};
 use crate::shard::{self, Shard};
 
 #[derive(Args, Debug, Clone)]
@@ -129,12 +129,14 @@ fn read_shards(pool: &rayon::ThreadPool, model: &Model, shards: &[Shard], done: 
     let mut exposures = Vec::with_capacity(model.exposures.len());
     let mut sums: Option<PortfolioSums> = None;
     let mut independent = None;
+    // (The shape draws the run's systemic schedule where treaties need it: once, for every shard.)
+    let shape = annual.then(|| SumsShape::of(model));
     for s in shards {
         // The results are parsed while the sums are read.
         let (results, part) = pool.install(|| {
             rayon::join(
                 || shard::read_results(s, model, s.exposures()),
-                || annual.then(|| shard::read_sums(s, model)).transpose(),
+                || shape.as_ref().map(|shape| shard::read_sums(s, shape)).transpose(),
             )
         });
         let (results, own) = results?;

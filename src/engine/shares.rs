@@ -22,6 +22,8 @@ struct Incident {
 #[derive(Debug, Default)]
 pub(super) struct YearIncidents {
     incidents: Vec<Incident>,
+    /// A year's insured loss by type, for [`YearIncidents::add_by_type`].
+    year: Vec<f64>,
 }
 
 impl YearIncidents {
@@ -55,7 +57,7 @@ impl YearIncidents {
 
     /// Adds the year's insured loss `insured` to `by_type` (one per incident type), each type
     /// its incidents' shares.
-    pub(super) fn add_by_type(&self, insured: f64, by_type: &mut [f64]) {
+    pub(super) fn add_by_type(&mut self, insured: f64, by_type: &mut [f64]) {
         let Some(first) = self.incidents.first() else { return };
         if self.incidents.iter().all(|i| i.incident == first.incident) {
             if let Some(total) = by_type.get_mut(first.incident) {
@@ -64,14 +66,17 @@ impl YearIncidents {
             return;
         }
         // The year's figures by type first, then into the totals (one addition a type a year).
-        let mut year = vec![0.0; by_type.len()];
+        let mut year = std::mem::take(&mut self.year);
+        year.clear();
+        year.resize(by_type.len(), 0.0);
         for ((loss, _), i) in self.shares(insured).zip(&self.incidents) {
             if let Some(total) = year.get_mut(i.incident) {
                 *total += loss;
             }
         }
-        for (total, amount) in by_type.iter_mut().zip(year) {
+        for (total, amount) in by_type.iter_mut().zip(&year) {
             *total += amount;
         }
+        self.year = year;
     }
 }

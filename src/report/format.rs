@@ -149,6 +149,15 @@ pub fn count_axis_tick(value: &f64) -> String {
     short_number(*value)
 }
 
+/// `part` as a share of `whole` (0 where the whole is 0).
+pub fn share_of(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 {
+        part / whole
+    } else {
+        0.0
+    }
+}
+
 /// A probability or share as a percentage with two significant figures: 10%, 5.2%, 0.1%,
 /// 0.01% (whole percents from 10%).
 pub fn percent(p: f64) -> String {

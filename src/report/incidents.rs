@@ -4,7 +4,7 @@
 //! in annual mode, its spread from the year-by-year sums ([`RunResults::portfolio_incidents`]).
 
 use super::csv::Csv;
-use super::format::num;
+use super::format::{num, share_of};
 use super::PORTFOLIO_ID;
 use crate::run::RunResults;
 
@@ -37,7 +37,7 @@ pub fn render(results: &RunResults) -> Option<Vec<u8>> {
             let mut cells = vec![e.id.clone(), c.name.clone()];
             let figures = [*rate, c.mean, c.sd, c.p50, c.p95, c.p99, c.share_of_mean, c.prob_nonzero];
             cells.extend(figures.into_iter().map(num));
-            cells.extend([*of_type, share(*of_type, insured)].map(num));
+            cells.extend([*of_type, share_of(*of_type, insured)].map(num));
             csv.row(cells);
         }
     }
@@ -72,15 +72,6 @@ pub struct TypeTotal {
     pub insured_share: f64,
 }
 
-/// `part` as a share of `whole` (0 where the whole is 0).
-fn share(part: f64, whole: f64) -> f64 {
-    if whole > 0.0 {
-        part / whole
-    } else {
-        0.0
-    }
-}
-
 /// The portfolio's expected incidents and cost by incident type, the data breach first; empty
 /// where the run models data breaches alone. Shared by `incidents.csv`, its chart and the page,
 /// so that all three show the same numbers.
@@ -96,8 +87,8 @@ pub fn portfolio_by_type(results: &RunResults) -> Vec<TypeTotal> {
             let rate: f64 = of_type().map(|(rate, _)| rate).sum();
             let mean: f64 = of_type().map(|(_, c)| c.mean).sum();
             let insured: f64 = results.exposures.iter().filter_map(|e| e.insured_by_type.get(t)).sum();
-            let insured_share = share(insured, insured_total);
-            TypeTotal { name, rate, mean, share: share(mean, total), insured, insured_share }
+            let insured_share = share_of(insured, insured_total);
+            TypeTotal { name, rate, mean, share: share_of(mean, total), insured, insured_share }
         })
         .collect()
 }

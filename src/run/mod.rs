@@ -311,7 +311,7 @@ pub fn finish<S: OutcomeSource>(
 ) -> Result<RunResults, S::Error> {
     let Summarised { exposures, sums, single, simulated_breaches, simulation_seconds } = summarised;
     let annual = model.settings.mode == Mode::Annual;
-    let portfolio = sums.map(PortfolioSums::finish);
+    let mut portfolio = sums.map(PortfolioSums::finish);
     let single_portfolio = match (&portfolio, single) {
         (None, Some((gross, largest, independent))) => {
             exposures.first().map(|e| (e.measures.clone(), gross, largest, independent))
@@ -329,7 +329,7 @@ pub fn finish<S: OutcomeSource>(
     };
     // The treaties apply once the book is priced (a loss-ratio stop loss attaches at a ratio of its premium).
     let treaties = !model.assumptions.treaties.is_empty();
-    let treaty_years = portfolio.as_ref().filter(|_| treaties).map(|p| (p.years(), p.ceded.clone()));
+    let treaty_years = portfolio.as_mut().filter(|_| treaties).map(|p| (p.years(), p.ceded.take()));
     let (portfolio, contributions) = match (portfolio, single_portfolio) {
         (Some(p), _) => {
             let summarised = p.summarise();

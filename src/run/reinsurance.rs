@@ -36,6 +36,15 @@ pub struct Reinsurance {
     pub net_capital: f64,
 }
 
+impl Reinsurance {
+    /// What treaty `t` costs a year, where its premium is given: the premium and the
+    /// reinstatements it is expected to pay for.
+    pub fn cost(&self, t: usize) -> Option<f64> {
+        let premium = self.treaties.get(t).and_then(|(_, premium)| *premium)?;
+        Some(premium + self.reinstatement_premiums.get(t).copied().unwrap_or(0.0))
+    }
+}
+
 /// The portfolio's losses year by year (one value per iteration each).
 #[derive(Debug, Clone, Default)]
 pub struct PortfolioYearLosses {
@@ -91,11 +100,8 @@ pub fn apply(
                         (on_events, from_events) = (on_events + *k, from_events + part);
                         *k -= part;
                     }
-                    if kept_events.is_empty() {
-                        cession * *kept
-                    } else {
-                        cession * (*kept - on_events).max(0.0) + from_events
-                    }
+                    // (Without occurrences, exactly `cession × kept`: less 0, plus 0.)
+                    cession * (*kept - on_events).max(0.0) + from_events
                 }
                 TreatyKind::PerRiskXol(layer) => {
                     let p = per_risk;

@@ -60,9 +60,10 @@ pub struct Occurrences {
     pub event: Vec<usize>,
 }
 
-impl Occurrences {
-    fn count(&self) -> usize {
-        self.event.len()
+impl CededShape {
+    /// Its per-risk layers and systemic occurrences: (layers, occurrences), or none of either.
+    pub fn counts(shape: Option<&CededShape>) -> (usize, usize) {
+        shape.map_or((0, 0), |c| (c.layers, c.occurrences.as_ref().map_or(0, |o| o.event.len())))
     }
 }
 
@@ -103,11 +104,9 @@ impl SumsShape {
     }
 
     /// The per-risk layers' values (all years'), and the occurrences' values.
-    fn ceded_values(&self) -> (usize, usize) {
-        self.ceded.as_ref().map_or((0, 0), |c| {
-            let occurrences = c.occurrences.as_ref().map_or(0, Occurrences::count);
-            (self.iterations as usize * c.layers, occurrences * (1 + c.layers))
-        })
+    pub fn ceded_values(&self) -> (usize, usize) {
+        let (layers, occurrences) = CededShape::counts(self.ceded.as_ref());
+        (self.iterations as usize * layers, occurrences * (1 + layers))
     }
 }
 
@@ -242,10 +241,7 @@ impl PortfolioSums {
         let mut out = zstd::stream::Encoder::new(Vec::new(), 1).map_err(|e| e.to_string())?;
         let mut header = SUMS_MAGIC.to_vec();
         header.push(u8::from(self.insured.is_some()) | (u8::from(self.independent.is_some()) << 1));
-        let (layers, occurrences) = self
-            .ceded
-            .as_ref()
-            .map_or((0, 0), |c| (c.shape.layers, c.shape.occurrences.as_ref().map_or(0, Occurrences::count)));
+        let (layers, occurrences) = CededShape::counts(self.ceded.as_ref().map(|c| &c.shape));
         for n in [self.largest_gross.len(), self.columns.0, self.columns.1, layers, occurrences] {
             header.extend_from_slice(&(n as u64).to_le_bytes());
         }
@@ -312,10 +308,8 @@ impl PortfolioSums {
                 if systemic { " with systemic events" } else { "" }
             ));
         }
-        let ceded_shape = shape
-            .ceded
-            .as_ref()
-            .map_or((0, 0), |c| (c.layers as u64, c.occurrences.as_ref().map_or(0, |o| o.count() as u64)));
+        let ceded_shape = CededShape::counts(shape.ceded.as_ref());
+        let ceded_shape = (ceded_shape.0 as u64, ceded_shape.1 as u64);
         if (layers, occurrences) != ceded_shape {
             return Err(format!(
                 "holds {layers} per-risk layers' and {occurrences} systemic occurrences' sums, but the run's treaties want {} and {}",
@@ -403,8 +397,8 @@ impl PortfolioSums {
     }
 }
 
-/// Adds one exposure's year figures to the gross totals and largest breaches, and (once any
-/// exposure's terms bite) to the insured and retained ones.
+/// Adds a batch of exposures' year figures to the gross totals and largest breaches, and
+/// (once any exposure's terms bite) to the insured and retained ones.
 fn add_years(
     outcomes: &[ExposureOutcomes],
     (gross, largest_gross): (&mut YearTotals, &mut [f64]),

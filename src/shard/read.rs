@@ -165,7 +165,7 @@ fn check_measures(measures: &Measures, occurrence: [bool; 3]) -> std::result::Re
 }
 
 /// The portfolio's year sums over the shard's exposures (annual mode).
-pub fn read_sums(shard: &Shard, model: &Model) -> Result<PortfolioSums> {
+pub fn read_sums(shard: &Shard, shape: &SumsShape) -> Result<PortfolioSums> {
     let path = shard.dir.join(SUMS);
     let expected = shard.manifest.sums.as_ref().ok_or_else(|| {
         Error::input(format!(
@@ -173,19 +173,16 @@ pub fn read_sums(shard: &Shard, model: &Model) -> Result<PortfolioSums> {
             shard.dir.join(MANIFEST).display()
         ))
     })?;
-    let shape = SumsShape::of(model);
     let (types, sections) = shape.columns;
     // Totals of 16 bytes and largest breaches of 8 a year (and the treaties' layers' sums),
     // and at most one large amount a year per exposure and total (compressed, it is less).
-    let ceded = shape.ceded.as_ref().map_or(0, |c| {
-        let occurrences = c.occurrences.as_ref().map_or(0, |o| o.event.len() as u64);
-        16 * (occurrences.saturating_mul(1 + c.layers as u64)).saturating_add(shape.iterations * c.layers as u64)
-    });
+    let (per_risk, events) = shape.ceded_values();
+    let ceded = (16 * events as u64).saturating_add(per_risk as u64);
     let years = shape.iterations.saturating_mul(16 * (10 + types + sections) as u64).saturating_add(ceded);
     let exposures = (shard.exposures().len() as u64).saturating_mul(years);
     let most = years.saturating_add(exposures).saturating_add(1 << 20);
     let bytes = read_verified(&shard.dir, SUMS, expected, most)?;
-    PortfolioSums::from_bytes(&bytes, &shape, most).map_err(|why| Error::input(format!("{}: {why}", path.display())))
+    PortfolioSums::from_bytes(&bytes, shape, most).map_err(|why| Error::input(format!("{}: {why}", path.display())))
 }
 
 /// The shard's rows of the year loss table for its exposures `batch` of the run's batch `b`,

@@ -3,7 +3,7 @@
 
 use super::escape;
 use crate::input::treaties::TreatyKind;
-use crate::report::format::{money, percent, signed_money};
+use crate::report::format::{money, percent, share_of, signed_money};
 use crate::run::RunResults;
 
 /// A treaty's terms in words, e.g. "$4.00M xs $1.00M per incident, 2 reinstatements at 100%"
@@ -54,13 +54,12 @@ pub fn section(model: &crate::engine::Model, results: &RunResults) -> String {
          <th>years with a recovery</th><th>premium and reinstatements</th><th>cost over recovery</th></tr></thead>\n<tbody>\n",
         money(insured),
         money(r.ceded.summary.mean),
-        percent(if insured > 0.0 { r.ceded.summary.mean / insured } else { 0.0 }),
+        percent(share_of(r.ceded.summary.mean, insured)),
         money(r.net.summary.mean),
         money(r.gross_capital - r.net_capital),
     );
-    let rows = r.treaties.iter().zip(&r.reinstatement_premiums).zip(&model.assumptions.treaties);
-    for (((c, premium), reinstatements), treaty) in rows {
-        let cost = premium.map(|p| p + reinstatements);
+    for (t, ((c, _), treaty)) in r.treaties.iter().zip(&model.assumptions.treaties).enumerate() {
+        let cost = r.cost(t);
         out.push_str(&format!(
             "<tr><td class=\"text\">{}</td><td class=\"text\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>\
              <td>{}</td><td>{}</td></tr>\n",
