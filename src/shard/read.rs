@@ -177,7 +177,7 @@ pub fn read_sums(shard: &Shard, shape: &SumsShape) -> Result<PortfolioSums> {
     // Totals of 16 bytes and largest breaches of 8 a year (and the treaties' layers' sums),
     // and at most one large amount a year per exposure and total (compressed, it is less).
     let (per_risk, events) = shape.ceded_values();
-    let ceded = (16 * events as u64).saturating_add(per_risk as u64);
+    let ceded = 16u64.saturating_mul((events as u64).saturating_add(per_risk as u64));
     let years = shape.iterations.saturating_mul(16 * (10 + types + sections) as u64).saturating_add(ceded);
     let exposures = (shard.exposures().len() as u64).saturating_mul(years);
     let most = years.saturating_add(exposures).saturating_add(1 << 20);
