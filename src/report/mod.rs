@@ -43,9 +43,6 @@ use crate::engine::Model;
 use crate::input::Mode;
 use crate::run::RunResults;
 
-/// A report file's name and what renders its bytes.
-type Render<'a> = (&'static str, Box<dyn Fn() -> Vec<u8> + Send + Sync + 'a>);
-
 pub use crate::input::exposures::{PORTFOLIO_EXCL_SYSTEMIC_ID, PORTFOLIO_ID};
 
 /// A file of the report folder: its path relative to the folder, and its bytes.
@@ -54,31 +51,30 @@ pub struct ReportFile {
     pub bytes: Vec<u8>,
 }
 
+/// A report file's name and what renders its bytes, if the run has it.
+type Render<'a> = (&'static str, Box<dyn Fn() -> Option<Vec<u8>> + Send + Sync + 'a>);
+
 /// Renders the CSV reports (and the ORD files when `ord`).
 /// The files are rendered side by side (a portfolio of thousands of exposures has sizeable ones).
 pub fn csv_reports(model: &Model, results: &RunResults, ord: bool) -> Vec<ReportFile> {
     let annual = model.settings.mode == Mode::Annual;
     let mut renders: Vec<Render> = vec![
-        ("summary.csv", Box::new(|| summary::render(results))),
-        ("components.csv", Box::new(|| components::render(results))),
-        ("exceedance.csv", Box::new(|| exceedance::render(results, annual))),
-        ("ilf.csv", Box::new(|| ilf::render(model, results))),
+        ("summary.csv", Box::new(|| Some(summary::render(results)))),
+        ("components.csv", Box::new(|| Some(components::render(results)))),
+        ("exceedance.csv", Box::new(|| Some(exceedance::render(results, annual)))),
+        ("ilf.csv", Box::new(|| Some(ilf::render(model, results)))),
     ];
     if annual {
-        renders.push(("pricing.csv", Box::new(|| pricing::render(model, results))));
-        renders.push(("contribution.csv", Box::new(|| contribution::render(results))));
+        renders.push(("pricing.csv", Box::new(|| Some(pricing::render(model, results)))));
+        renders.push(("contribution.csv", Box::new(|| Some(contribution::render(results)))));
     }
-    let mut files: Vec<ReportFile> =
-        renders.par_iter().map(|(path, render)| ReportFile { path: (*path).into(), bytes: render() }).collect();
-    if let Some(bytes) = incidents::render(results) {
-        files.push(ReportFile { path: "incidents.csv".into(), bytes });
-    }
-    if let Some(bytes) = reinsurance::render(model, results) {
-        files.push(ReportFile { path: "reinsurance.csv".into(), bytes });
-    }
-    if let Some(bytes) = sections::render(model, results) {
-        files.push(ReportFile { path: "sections.csv".into(), bytes });
-    }
+    renders.push(("incidents.csv", Box::new(|| incidents::render(results))));
+    renders.push(("reinsurance.csv", Box::new(|| reinsurance::render(model, results))));
+    renders.push(("sections.csv", Box::new(|| sections::render(model, results))));
+    let mut files: Vec<ReportFile> = renders
+        .par_iter()
+        .filter_map(|(path, render)| render().map(|bytes| ReportFile { path: (*path).into(), bytes }))
+        .collect();
     if ord {
         files.extend(ord::render(results));
     }
