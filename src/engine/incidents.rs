@@ -76,30 +76,28 @@ impl<'m> OtherIncidents<'m> {
     }
 
     /// The block's years with incidents of each type, into `years` sorted by year then type
-    /// (`scratch`: one type's years at a time).
+    /// (`scratch`: each type's years, ascending, merged into `years`).
     pub(super) fn count_years(
         &self,
         block: u64,
         shocks: &CommonShocks,
         years: &mut Vec<TypeYear>,
-        scratch: &mut Vec<(u64, u32)>,
+        scratch: &mut Vec<Vec<(u64, u32)>>,
     ) {
-        years.clear();
-        for (t, counts) in self.types.iter().enumerate() {
+        scratch.resize_with(self.types.len(), Vec::new);
+        for (counts, own) in self.types.iter().zip(scratch.iter_mut()) {
             let block_key = mix(counts.key, block);
-            scratch.clear();
+            own.clear();
             match shocks.bound(block) {
                 Some(bound) if counts.years.is_random() => {
                     let shocked = YearCounts::of_type(self.model, counts.rate * bound, counts.incident);
-                    shocked.count_years(block, block_key, scratch);
-                    shocks.thin(bound, block_key, scratch);
+                    shocked.count_years(block, block_key, own);
+                    shocks.thin(bound, block_key, own);
                 }
-                _ => counts.years.count_years(block, block_key, scratch),
+                _ => counts.years.count_years(block, block_key, own),
             }
-            years.extend(scratch.iter().map(|&(year, count)| (year, count, t)));
         }
-        // Stable: within a year, the types in order.
-        years.sort_by_key(|&(year, _, _)| year);
+        merge_by_year(scratch, years);
     }
 
     /// The stream key of incident `j` of type `t` (an index of [`OtherIncidents::count_years`]'s)
@@ -150,6 +148,26 @@ impl<'m> OtherIncidents<'m> {
     }
 }
 
+/// Merges each type's years (ascending) into `years`, by year, the types of a year in order.
+fn merge_by_year(types: &[Vec<(u64, u32)>], years: &mut Vec<TypeYear>) {
+    years.clear();
+    let mut next = vec![0; types.len()];
+    loop {
+        // The type whose next year comes first (the first such type on a tie).
+        let mut first: Option<(usize, u64)> = None;
+        for (t, own) in types.iter().enumerate() {
+            if let Some(&(year, _)) = own.get(next[t]) {
+                if first.is_none_or(|(_, least)| year < least) {
+                    first = Some((t, year));
+                }
+            }
+        }
+        let Some((t, year)) = first else { return };
+        years.push((year, types[t][next[t]].1, t));
+        next[t] += 1;
+    }
+}
+
 /// The share of an outage of `hours` that business-interruption cover pays for: the hours past
 /// the waiting period, at most the period of restoration, over all the hours (0 for none).
 pub fn covered_hours_share(hours: f64, waiting_period_hours: f64, restoration_hours: f64) -> f64 {
@@ -157,4 +175,24 @@ pub fn covered_hours_share(hours: f64, waiting_period_hours: f64, restoration_ho
         return 0.0;
     }
     (hours - waiting_period_hours).clamp(0.0, restoration_hours) / hours
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_by_year;
+
+    /// Each type's years merge by year, the types of a shared year in type order, as a
+    /// stable sort of them one type after another would put them.
+    #[test]
+    fn types_years_merge_by_year_then_type() {
+        let types = vec![vec![(3, 1), (9, 2), (12, 1)], vec![], vec![(1, 4), (3, 2), (12, 7), (40, 1)], vec![(9, 5)]];
+        let mut merged = Vec::new();
+        merge_by_year(&types, &mut merged);
+        let mut sorted: Vec<(u64, u32, usize)> =
+            types.iter().enumerate().flat_map(|(t, own)| own.iter().map(move |&(y, n)| (y, n, t))).collect();
+        sorted.sort_by_key(|&(year, _, _)| year);
+        assert_eq!(merged, sorted);
+        assert_eq!(merged[1], (3, 1, 0));
+        assert_eq!(merged[2], (3, 2, 2));
+    }
 }
