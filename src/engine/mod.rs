@@ -12,7 +12,7 @@
 //!   (or, for a list of iterations, up to [`BLOCK_ITERATIONS`] of them); its outcomes are kept
 //!   in one [`OutcomeColumns`].
 //! - **round**: up to 256 of an exposure's own breaches of a block, costed together column by
-//!   column ([`costing`]). Not to be confused with a **batch**, the run's consecutive
+//!   column ([`own_breaches`]). Not to be confused with a **batch**, the run's consecutive
 //!   exposures whose outcomes fit in memory together ([`crate::run::batches`]): the engine is
 //!   handed a batch of exposures and simulates each in tasks.
 //! - **step**: one applicable component of an exposure, with what costing it needs looked up
@@ -41,6 +41,7 @@ mod incidents;
 mod minmax;
 pub mod model;
 pub mod outcomes;
+mod own_breaches;
 mod prevention;
 pub mod rng;
 pub mod sample;

@@ -179,10 +179,17 @@ impl Cover {
 
     /// The same terms for incidents in which only the components at the positions `arises`
     /// says may cost something: a sublimit, or a section's sublimit or retention, of none of
-    /// theirs cannot bite, and their payments may be worked out the short way.
+    /// theirs cannot bite, and their payments may be worked out the short way. The sections
+    /// list only those components (the others' parts are zeros, which add nothing).
     pub(super) fn narrowed(&self, arises: impl Fn(usize) -> bool) -> Cover {
         let touched = |s: &SectionCover| s.members.iter().flatten().any(|&p| arises(p));
         let mut cover = self.clone();
+        for members in cover.sections.iter_mut().flat_map(|s| s.members.iter_mut()) {
+            members.retain(|&p| arises(p));
+        }
+        for listed in &mut cover.sectioned_components {
+            listed.retain(|&(p, _, _)| arises(p));
+        }
         cover.any_sublimit =
             self.up_to.iter().enumerate().any(|(p, s)| arises(p) && s.is_some_and(|s| s < f64::INFINITY));
         cover.section_retentions = self.sections.iter().any(|s| s.retention.is_some() && touched(s));
@@ -377,7 +384,8 @@ impl YearTotals {
         }
     }
 
-    /// Adds a breach whose applicable components cost `costs` (its gross, with one).
+    /// Adds a breach whose applicable components cost `costs` (its gross, with one), under
+    /// the exposure's terms or those [`Cover::narrowed`] to the components that arise in it.
     #[inline(always)]
     pub(super) fn add(&mut self, breach: &BreachCost, costs: &[f64], cover: &Cover) {
         self.gross += breach.gross;

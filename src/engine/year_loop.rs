@@ -6,12 +6,13 @@
 
 use super::ceding::{close_year, CedingPlan};
 use super::common_shock::CommonShocks;
-use super::costing::{positions_of, Costing, IncidentKind, OwnBreaches};
+use super::costing::{positions_of, Costing, IncidentKind};
 use super::ilf::Layers;
 use super::incidents::{OtherIncidents, TypeYear};
 use super::minmax::larger;
 use super::model::{ExposureModel, Model};
 use super::outcomes::{outcome_capacity, ExposureOutcomes, Independent, OutcomeColumns};
+use super::own_breaches::OwnBreaches;
 use super::prevention::drawn_rate;
 use super::rng::{mix, stream, SYSTEMIC_BREACH_STREAM};
 use super::shares::YearIncidents;
@@ -50,7 +51,7 @@ struct Scratch<'m> {
     covered_costs: Vec<f64>,
     /// The block's years with incidents of other types ([`OtherIncidents::count_years`]).
     other_years: Vec<TypeYear>,
-    type_years: Vec<(u64, u32)>,
+    type_years: Vec<Vec<(u64, u32)>>,
     /// A year's cost columns ([`ExposureModel::width`]; with more than one).
     year_costs: Vec<f64>,
     /// One systemic breach's copula uniforms.
@@ -405,7 +406,7 @@ impl<'m> ExposureSimulator<'m> {
                 if width > 1 {
                     add_costs(year_costs, own.breach_costs(j), (k, types), 0, breach.gross);
                 }
-                totals.add(&breach, own.breach_costs(j), cover);
+                totals.add(&breach, own.breach_costs(j), self.costing.breach_cover());
                 layers.add(&breach, own.breach_costs(j), cover);
                 if listed {
                     incidents.add(breach.insured_before_share, None, IncidentKind::DATA_BREACH.incident);
@@ -421,7 +422,7 @@ impl<'m> ExposureSimulator<'m> {
                     let share = &assumptions.breach.affected_share;
                     let breach = self.costing.breach(key, share, kind, (costs, covered_costs), copula);
                     add_costs(year_costs, costs, (k, types), kind.incident, breach.gross);
-                    totals.add(&breach, covered_costs, cover);
+                    totals.add(&breach, covered_costs, self.costing.cover_of(kind));
                     layers.add(&breach, covered_costs, cover);
                     if listed {
                         incidents.add(breach.insured_before_share, None, kind.incident);
@@ -439,7 +440,7 @@ impl<'m> ExposureSimulator<'m> {
                 if width > 1 {
                     add_costs(year_costs, costs, (k, types), kind.incident, breach.gross);
                 }
-                totals.add(&breach, covered_costs, cover);
+                totals.add(&breach, covered_costs, self.costing.cover_of(kind));
                 layers.add(&breach, covered_costs, cover);
                 if listed {
                     incidents.add(breach.insured_before_share, Some(occurrence), kind.incident);
