@@ -133,8 +133,9 @@ mod tests {
     }
 
     /// A list of years (as the co-TVaR allocation re-simulates) gives exactly those years'
-    /// outcomes of the full run: a breach's draws are keyed by its number in the block, and
-    /// the breaches of the years passed over are not drawn at all.
+    /// outcomes and component costs of the full run: a data breach's draws are keyed by its
+    /// number in the block and another incident's by its year, and the incidents of the years
+    /// passed over are not drawn at all.
     #[test]
     fn a_list_of_years_gives_the_full_runs_outcomes_for_them() {
         let toml = "[[component]]\nname = \"a\"\nfixed = { dist = \"lognormal\", low = 1e4, high = 1e6 }\n\
@@ -142,9 +143,25 @@ mod tests {
                     [[component]]\nname = \"c\"\nfixed = 500\nper_unit = 0.5\nexponent = 0.7\n\
                     [correlation]\ncomponents = [\"a\", \"b\"]\nmatrix = [[1, 0.6], [0.6, 1]]\n\
                     [[systemic]]\nname = \"cloud\"\nannual_rate = 0.05\nfootprint = 0.5\n";
-        let csv = "id,records,annual_rate,retention,limit\nx,5000,1.3,1000,200000\ny,100,0.02,,\nz,800,9,,\n";
+        let csv = "id,records,annual_rate,retention,limit,revenue\nx,5000,1.3,1000,200000,5e7\ny,100,0.02,,,\nz,800,9,,,2e6\n";
+        let controlled = "id,records,annual_rate,retention,limit,revenue,controls\n\
+                          x,5000,1.3,1000,200000,5e7,mfa\ny,100,0.02,,,,\nz,800,9,,,2e6,\n";
+        // Incident types beside the data breach, one of them exposing data half the time, with
+        // an outage, and thinned by a control at one exposure (keyed by year and number).
+        let types = "[[incident]]\nname = \"ransomware\"\nrelative_rate = 0.6\ndata_breach_probability = 0.5\n\
+                     duration_hours = { dist = \"pert\", min = 2, mode = 30, max = 400 }\n\
+                     [[incident]]\nname = \"fraud\"\nrelative_rate = 0.9\n\
+                     [[component]]\nname = \"bi\"\nincident = \"ransomware\"\nbasis = \"outage\"\nper_unit = 0.2\n\
+                     [[component]]\nname = \"loss\"\nincident = \"fraud\"\nprobability = 0.7\n\
+                     fixed = { dist = \"lognormal\", low = 1e3, high = 1e5 }\n\
+                     [[control]]\nname = \"mfa\"\nfrequency = { fraud = 0.4 }\nsource = \"test\"\n";
         // Also with a common frequency shock, whose block bounds a list computes for its blocks only.
-        for toml in [toml.to_string(), format!("[frequency]\ncommon_shock_sd = 0.5\n{toml}")] {
+        for (csv, toml) in [
+            (csv, toml.to_string()),
+            (csv, format!("[frequency]\ncommon_shock_sd = 0.5\n{toml}")),
+            (controlled, format!("{toml}{types}")),
+            (controlled, format!("[frequency]\ncommon_shock_sd = 0.5\n{toml}{types}")),
+        ] {
             let model = test_model(csv, &toml, RunSettings { mode: Mode::Annual, iterations: 20_000, seed: 5 });
             let full = simulate_exposures(&model, 0..3, 0..20_000, &|_| {});
             let list: Vec<u64> = (0..20_000).filter(|i| i % 7 == 3 || (8_000..8_040).contains(i)).collect();
@@ -154,6 +171,10 @@ mod tests {
                     f.outcomes().filter(|o| list.binary_search(&o.iteration).is_ok()).collect();
                 assert!(expected.len() > 20, "too few outcomes to compare");
                 assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
+                let width = model.exposures[f.exposure].width();
+                let wanted = |(i, _): &(u64, &[f64])| list.binary_search(i).is_ok();
+                let costs: Vec<(u64, &[f64])> = f.cost_rows(width).filter(wanted).collect();
+                assert_eq!(s.cost_rows(width).collect::<Vec<_>>(), costs);
             }
         }
     }
