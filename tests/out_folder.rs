@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -39,8 +40,13 @@ fn slow_run(dir: &Path, out: &str) -> std::process::Child {
 
 /// Waits until `dir` holds an entry whose name starts with `prefix` (the run is under way).
 fn wait_for_entry(dir: &Path, prefix: &str) {
+    wait_for_new_entry(dir, prefix, &BTreeSet::new());
+}
+
+/// Waits until `dir` holds an entry named `prefix*` that is not among `before`.
+fn wait_for_new_entry(dir: &Path, prefix: &str, before: &BTreeSet<String>) {
     for _ in 0..500 {
-        if entries(dir).iter().any(|n| n.starts_with(prefix)) {
+        if entries(dir).iter().any(|n| n.starts_with(prefix) && !before.contains(n)) {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -224,8 +230,11 @@ fn a_second_run_into_the_same_out_is_refused_while_the_first_is_under_way() {
 fn the_leftovers_of_a_killed_run_do_not_stop_later_runs_and_are_cleaned() {
     let dir = tempfile::tempdir().expect("tempdir");
     for _ in 0..2 {
+        // The second run is killed only once its own temporary folder is there: it may have
+        // cleaned the first's leftovers before making it.
+        let before = entries(dir.path());
         let mut child = slow_run(dir.path(), "out");
-        wait_for_entry(dir.path(), ".breachcost-tmp-");
+        wait_for_new_entry(dir.path(), ".breachcost-tmp-", &before);
         child.kill().expect("kill");
         child.wait().expect("reap");
     }
@@ -233,6 +242,25 @@ fn the_leftovers_of_a_killed_run_do_not_stop_later_runs_and_are_cleaned() {
     assert!(!left.is_empty(), "a killed run should leave its temporary folder");
     assert_success(&quick(dir.path(), &["--out", "out"]));
     assert_eq!(entries(dir.path()), ["busy.csv", "out"].map(String::from).into_iter().collect());
+}
+
+/// A run killed between making its temporary folder and marking it leaves the folder empty,
+/// or holding its marker cut short: the next run removes both, and keeps one that holds
+/// anything else.
+#[test]
+fn a_temporary_folder_killed_before_its_marker_is_written_is_cleaned() {
+    use sha2::Digest;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key: String = sha2::Sha256::digest(b"out").iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let temp = |n: u8| dir.path().join(format!(".breachcost-tmp-{key}-{:016x}", n));
+    for n in 1..=3 {
+        std::fs::create_dir(temp(n)).expect("mkdir");
+    }
+    write(&temp(2), ".breachcost", "{\n  \"written_by\": \"brea");
+    write(&temp(3), "notes.txt", "kept");
+    assert_success(&quick(dir.path(), &["--out", "out"]));
+    assert!(!temp(1).exists() && !temp(2).exists(), "{:?}", entries(dir.path()));
+    assert_eq!(read_text(&temp(3).join("notes.txt")), "kept");
 }
 
 #[test]

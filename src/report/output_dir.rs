@@ -299,7 +299,12 @@ impl Target {
             if !(name.starts_with(&temp) || name.starts_with(&old)) || !is_real_dir(&path) {
                 continue;
             }
-            let Some(marker) = read_marker(&path) else { continue };
+            let Some(marker) = read_marker(&path) else {
+                if name.starts_with(&temp) {
+                    remove_unmarked_temporary(&path);
+                }
+                continue;
+            };
             if name.starts_with(&old)
                 && matches!(fs::symlink_metadata(&self.path), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
             {
@@ -310,6 +315,23 @@ impl Target {
                 remove_listed(&path, &marker);
             }
         }
+    }
+}
+
+/// A temporary folder of a run killed between making it and marking it: empty, or holding
+/// nothing but its marker cut short. Removed then; anything else in it keeps it where it is.
+fn remove_unmarked_temporary(path: &Path) {
+    let Ok(entries) = fs::read_dir(path) else { return };
+    let names: Vec<OsString> = entries.flatten().map(|e| e.file_name()).collect();
+    let marker = path.join(MARKER);
+    let only_marker =
+        names.len() == 1 && names[0] == MARKER && fs::symlink_metadata(&marker).is_ok_and(|m| m.is_file());
+    if only_marker {
+        let _ = fs::remove_file(&marker);
+    }
+    if names.is_empty() || only_marker {
+        // (Only an empty folder is removed: a file that appeared meanwhile keeps it.)
+        let _ = fs::remove_dir(path);
     }
 }
 
