@@ -298,6 +298,36 @@ impl OutcomeColumns {
     pub fn outcomes(&self) -> impl Iterator<Item = Outcome> + Clone + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
+
+    /// The iteration of the outcome at `i`.
+    #[inline]
+    pub fn iteration(&self, i: usize) -> u64 {
+        self.iterations.get(i)
+    }
+
+    /// The first outcome from `from` on whose iteration is `end` or later (the length if none).
+    pub fn first_from(&self, from: usize, end: u64) -> usize {
+        let from = from.min(self.len());
+        from + match &self.iterations {
+            Iterations::Near { first, offsets } => match end.checked_sub(*first) {
+                Some(offset) => offsets[from..].partition_point(|o| u64::from(*o) < offset),
+                None => 0,
+            },
+            Iterations::Far(iterations) => iterations[from..].partition_point(|i| *i < end),
+        }
+    }
+
+    /// The figures without systemic events of the outcome at `i` (see [`Independent`]).
+    #[inline]
+    pub fn independent_at(&self, i: usize) -> Independent {
+        match self.independent.get(i) {
+            Some(own) => *own,
+            None => {
+                let x = self.get(i);
+                Independent { gross: x.gross, insured: x.insured, largest_gross: x.largest_gross }
+            }
+        }
+    }
 }
 
 impl ExposureOutcomes {
@@ -308,12 +338,7 @@ impl ExposureOutcomes {
 
     /// Each stored outcome's independent figures (see [`Independent`]), in iteration order.
     pub fn independent(&self) -> impl Iterator<Item = Independent> + '_ {
-        self.parts.iter().flat_map(|c| {
-            c.outcomes().enumerate().map(move |(i, x)| match c.independent.get(i) {
-                Some(own) => *own,
-                None => Independent { gross: x.gross, insured: x.insured, largest_gross: x.largest_gross },
-            })
-        })
+        self.parts.iter().flat_map(|c| (0..c.len()).map(|i| c.independent_at(i)))
     }
 
     /// Each stored outcome with its component costs (one per applicable component).
@@ -494,6 +519,26 @@ mod tests {
     use super::*;
     use crate::engine::model::{test_model, RunSettings};
     use crate::engine::simulate_exposures;
+
+    /// The first outcome at or past an iteration, from a row on, is what a scan finds: with
+    /// iterations held as offsets from the first and as they are (past 65,535 of it).
+    #[test]
+    fn first_from_finds_the_first_outcome_at_or_past_an_iteration() {
+        for iterations in [vec![3u64, 4, 9, 10, 10_000], vec![7, 70_000, 70_001, 200_000]] {
+            let mut part = OutcomeColumns::with_capacity(1, 1);
+            for &i in &iterations {
+                part.push(Outcome { iteration: i, gross: 1.0, insured: 1.0, largest_gross: 1.0, ..Default::default() });
+            }
+            let far = matches!(part.iterations, Iterations::Far(_));
+            assert_eq!(far, iterations[iterations.len() - 1] - iterations[0] > u64::from(u16::MAX));
+            for from in 0..=iterations.len() + 1 {
+                for end in [0, 2, 3, 4, 5, 9, 10, 11, 10_000, 70_001, 70_002, 500_000] {
+                    let scan = (from..iterations.len()).find(|&r| iterations[r] >= end).unwrap_or(iterations.len());
+                    assert_eq!(part.first_from(from, end), scan.max(from.min(iterations.len())), "{from} {end}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_part_gives_back_the_outcomes_pushed_whatever_columns_it_keeps() {

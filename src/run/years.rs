@@ -4,8 +4,9 @@
 
 use super::{independent_from_years, measures, ComponentResult, Measures};
 use crate::engine::ceding::CedingPlan;
-use crate::engine::{ExposureOutcomes, Model, SystemicSchedule};
+use crate::engine::{ExposureOutcomes, Model, OutcomeColumns, SystemicSchedule};
 use std::io::Write;
+use std::ops::Range;
 
 use crate::stats::exact::write_planes;
 use crate::stats::{LossDistribution, Segment, YearTotals};
@@ -166,28 +167,28 @@ impl PortfolioSums {
             }
             // Each exposure's cost columns by type, then by section, follow its components'
             // ([`ExposureModel::width`]).
-            let rows = outcomes.iter().map(|o| {
+            by_year_ranges(outcomes, (n, 16 * m), |o, part, rows| {
                 let exposure = &model.exposures[o.exposure];
-                let k = exposure.components.len();
-                o.cost_rows(exposure.width()).map(move |(iteration, costs)| (iteration, &costs[k..]))
-            });
-            by_year_ranges(rows, (n, 16 * m), |(iteration, costs)| {
-                let first = iteration as usize * m;
-                for (c, cost) in costs.iter().enumerate() {
-                    by_column.add(first + c, *cost);
+                let (k, width) = (exposure.components.len(), exposure.width());
+                let costs = &part.component_costs[rows.start * width..rows.end * width];
+                for (i, row) in rows.zip(costs.chunks_exact(width)) {
+                    let first = part.iteration(i) as usize * m;
+                    for (c, cost) in row[k..].iter().enumerate() {
+                        by_column.add(first + c, *cost);
+                    }
                 }
             });
         };
         let years = || add_years(outcomes, (gross, largest_gross), insured);
         let own = || {
             if let Some((gross, insured, largest)) = independent.as_mut() {
-                let rows =
-                    outcomes.iter().map(|o| o.outcomes().zip(o.independent()).map(|(x, own)| (x.iteration, own)));
-                by_year_ranges(rows, (n, 40), |(iteration, own)| {
-                    let i = iteration as usize;
-                    gross.add(i, own.gross);
-                    insured.add(i, own.insured);
-                    largest[i] = largest[i].max(own.largest_gross);
+                by_year_ranges(outcomes, (n, 40), |_, part, rows| {
+                    for row in rows {
+                        let (i, own) = (part.iteration(row) as usize, part.independent_at(row));
+                        gross.add(i, own.gross);
+                        insured.add(i, own.insured);
+                        largest[i] = largest[i].max(own.largest_gross);
+                    }
                 });
             }
         };
@@ -410,43 +411,58 @@ fn add_years(
         *insured = Some(insured_as_gross(gross, largest_gross));
     }
     let n = largest_gross.len();
-    let rows = outcomes.iter().map(|o| o.outcomes().map(|x| (x.iteration, x)));
     match insured.as_mut() {
-        Some((insured, retained, largest_insured, largest_retained)) => by_year_ranges(rows, (n, 72), |(_, x)| {
-            let i = x.iteration as usize;
-            gross.add(i, x.gross);
-            insured.add(i, x.insured);
-            retained.add(i, x.retained());
-            largest_gross[i] = largest_gross[i].max(x.largest_gross);
-            largest_insured[i] = largest_insured[i].max(x.largest_insured);
-            largest_retained[i] = largest_retained[i].max(x.largest_retained);
-        }),
-        None => by_year_ranges(rows, (n, 24), |(_, x)| {
-            let i = x.iteration as usize;
-            gross.add(i, x.gross);
-            largest_gross[i] = largest_gross[i].max(x.largest_gross);
+        Some((insured, retained, largest_insured, largest_retained)) => {
+            by_year_ranges(outcomes, (n, 72), |_, part, rows| {
+                for x in rows.map(|row| part.get(row)) {
+                    let i = x.iteration as usize;
+                    gross.add(i, x.gross);
+                    insured.add(i, x.insured);
+                    retained.add(i, x.retained());
+                    largest_gross[i] = largest_gross[i].max(x.largest_gross);
+                    largest_insured[i] = largest_insured[i].max(x.largest_insured);
+                    largest_retained[i] = largest_retained[i].max(x.largest_retained);
+                }
+            })
+        }
+        None => by_year_ranges(outcomes, (n, 24), |_, part, rows| {
+            for row in rows {
+                let i = part.iteration(row) as usize;
+                gross.add(i, part.gross()[row]);
+                largest_gross[i] = largest_gross[i].max(part.largest_gross()[row]);
+            }
         }),
     }
 }
 
-/// Calls `add` with every row of `exposures` (each exposure's rows ascending by iteration,
-/// led by it), a range of the `n` years at a time, every exposure's rows in the range before
-/// the next: the range's totals (`bytes` a year) stay in the cache while the exposures add to
-/// them, where exposure by exposure over all the years each row would fetch its totals from
-/// memory. (The totals are exact and the largest breaches maxima: the order does not matter.)
-fn by_year_ranges<T, I: Iterator<Item = (u64, T)>>(
-    exposures: impl Iterator<Item = I>,
+/// Calls `add(exposure, part, rows)` with every stored row of `outcomes` (each exposure's rows
+/// ascending by iteration), a range of the `n` years at a time, every exposure's rows in the
+/// range before the next: the range's totals (`bytes` a year) stay in the cache while the
+/// exposures add to them, where exposure by exposure over all the years each row would fetch
+/// its totals from memory. (The totals are exact and the largest breaches maxima: the order
+/// does not matter.)
+fn by_year_ranges(
+    outcomes: &[ExposureOutcomes],
     (n, bytes): (usize, usize),
-    mut add: impl FnMut((u64, T)),
+    mut add: impl FnMut(&ExposureOutcomes, &OutcomeColumns, Range<usize>),
 ) {
-    let mut rows: Vec<std::iter::Peekable<I>> = exposures.map(Iterator::peekable).collect();
+    // Each exposure's next row: its part, and the row in it.
+    let mut next = vec![(0, 0); outcomes.len()];
     let years = (CHUNK_BYTES / bytes.max(1)).max(1) as u64;
     let mut end = 0;
     while end < n as u64 {
         end += years;
-        for rows in rows.iter_mut() {
-            while let Some(row) = rows.next_if(|(iteration, _)| *iteration < end) {
-                add(row);
+        for (o, (p, row)) in outcomes.iter().zip(next.iter_mut()) {
+            while let Some(part) = o.parts.get(*p) {
+                let stop = part.first_from(*row, end);
+                if stop > *row {
+                    add(o, part, *row..stop);
+                }
+                if stop < part.len() {
+                    *row = stop;
+                    break;
+                }
+                (*p, *row) = (*p + 1, 0);
             }
         }
     }
