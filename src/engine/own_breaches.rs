@@ -1,5 +1,5 @@
 //! An exposure's own data breaches of one block, costed a round of [`ROUND_BREACHES`] at a
-//! time column by column ([`cost_round`], from the steps [`Costing`] resolved), and taken
+//! time column by column (`cost_round`, from the steps [`Costing`] resolved), and taken
 //! breach by breach or year by year.
 
 use std::ops::Range;
