@@ -70,6 +70,13 @@ impl IncidentKind {
     pub(super) const DATA_BREACH: IncidentKind =
         IncidentKind { incident: 0, data_breach: true, hours: 0.0, covered_hours_share: 1.0, contingent: false };
 
+    /// Its place among the kinds [`Costing`] resolves terms for: `2t` for type `t` without
+    /// data exposed, `2t + 1` with.
+    #[inline]
+    fn slot(&self) -> usize {
+        2 * self.incident + usize::from(self.data_breach)
+    }
+
     /// Whether a component arising in the incident types `incidents` (bits) arises in this
     /// kind of incident.
     #[inline]
@@ -97,7 +104,7 @@ pub(super) struct Costing<'m> {
     pub(super) draws_notice: bool,
     /// The exposure's policy terms, resolved for its breaches and years.
     pub(super) cover: Cover,
-    /// The same for each incident type without and with data exposed (entry `2t` and `2t + 1`,
+    /// The same for each incident type without and with data exposed ([`IncidentKind::slot`],
     /// [`Cover::narrowed`] to the components that arise in it; entry 1: the data breach's,
     /// [`Costing::breach_cover`]), for the kinds that can happen ([`Costing::cover_of`]).
     covers: Vec<Option<Cover>>,
@@ -163,28 +170,31 @@ impl<'m> Costing<'m> {
             })
             .collect();
         let cover = Cover::new(model, exposure);
-        let kinds = (0..=model.assumptions.incidents.len()).flat_map(|t| {
-            [false, true].map(|data_breach| IncidentKind { incident: t, data_breach, ..IncidentKind::DATA_BREACH })
-        });
+        // Every kind of incident, in the order of [`IncidentKind::slot`].
+        let kinds: Vec<IncidentKind> = (0..=model.assumptions.incidents.len())
+            .flat_map(|t| {
+                [false, true].map(|data_breach| IncidentKind { incident: t, data_breach, ..IncidentKind::DATA_BREACH })
+            })
+            .collect();
         let arising: Vec<Vec<usize>> =
-            kinds.map(|kind| (0..steps.len()).filter(|&p| kind.brings(steps[p].incidents)).collect()).collect();
+            kinds.iter().map(|kind| (0..steps.len()).filter(|&p| kind.brings(steps[p].incidents)).collect()).collect();
         // Only the kinds that can happen: a data breach always exposes data; another type,
         // as its `data_breach_probability` allows.
-        let happens = |which: usize| match (which / 2, which % 2 == 1) {
-            (0, data_breach) => data_breach,
-            (t, data_breach) => {
+        let happens = |kind: &IncidentKind| match kind.incident {
+            0 => kind.data_breach,
+            t => {
                 let p = model.assumptions.incidents.get(t - 1).map_or(0.0, |i| i.data_breach_probability);
-                if data_breach {
+                if kind.data_breach {
                     p > 0.0
                 } else {
                     p < 1.0
                 }
             }
         };
-        let covers = arising
+        let covers = kinds
             .iter()
-            .enumerate()
-            .map(|(which, positions)| happens(which).then(|| cover.narrowed(|p| positions.contains(&p))))
+            .zip(&arising)
+            .map(|(kind, positions)| happens(kind).then(|| cover.narrowed(|p| positions.contains(&p))))
             .collect();
         let kept = kept_share(model, exposure, 0);
         Costing { model, exposure, any_curve, steps, draws_notice, cover, covers, arising, records_used_by, kept }
@@ -206,8 +216,7 @@ impl<'m> Costing<'m> {
     /// the exposure's own terms, which pay the same, for a kind that cannot happen).
     #[inline]
     pub(super) fn cover_of(&self, kind: IncidentKind) -> &Cover {
-        let which = 2 * kind.incident + usize::from(kind.data_breach);
-        self.covers.get(which).and_then(Option::as_ref).unwrap_or(&self.cover)
+        self.covers.get(kind.slot()).and_then(Option::as_ref).unwrap_or(&self.cover)
     }
 }
 
@@ -266,7 +275,7 @@ impl Costing<'_> {
         // The components that do not arise cost nothing.
         costs.fill(0.0);
         covered_costs.fill(0.0);
-        for &p in &self.arising[2 * kind.incident + usize::from(kind.data_breach)] {
+        for &p in &self.arising[kind.slot()] {
             let step = &self.steps[p];
             let component = step.component;
             let mut rng = stream(mix_prepared(breach_key, step.child));

@@ -372,15 +372,6 @@ impl ExposureOutcomes {
         self.parts.iter().flat_map(move |c| c.event_hits.iter().copied().zip(c.event_values.chunks_exact(width)))
     }
 
-    /// Each stored outcome's iteration with its cost columns ([`ExposureModel::width`] of them,
-    /// `width` > 1), without the rest of the outcome.
-    pub fn cost_rows(&self, width: usize) -> impl Iterator<Item = (u64, &[f64])> {
-        self.parts.iter().flat_map(move |c| {
-            let rows = c.component_costs.chunks_exact(width.max(1));
-            rows.enumerate().map(|(i, costs)| (c.iterations.get(i), costs))
-        })
-    }
-
     /// All component costs, row-major (see [`OutcomeColumns::component_costs`]; with one
     /// component, nothing: its costs are the gross).
     pub fn component_costs(&self) -> impl Iterator<Item = &f64> {

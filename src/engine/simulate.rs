@@ -172,9 +172,9 @@ mod tests {
                 assert!(expected.len() > 20, "too few outcomes to compare");
                 assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
                 let width = model.exposures[f.exposure].width();
-                let wanted = |(i, _): &(u64, &[f64])| list.binary_search(i).is_ok();
-                let costs: Vec<(u64, &[f64])> = f.cost_rows(width).filter(wanted).collect();
-                assert_eq!(s.cost_rows(width).collect::<Vec<_>>(), costs);
+                let wanted = |(x, _): &(Outcome, &[f64])| list.binary_search(&x.iteration).is_ok();
+                let rows: Vec<(Outcome, &[f64])> = f.rows(width).filter(wanted).collect();
+                assert_eq!(s.rows(width).collect::<Vec<_>>(), rows);
             }
         }
     }
