@@ -237,9 +237,9 @@ impl OwnBreaches {
         totals
     }
 
-    /// Passes over `count` own breaches (of a year not wanted): nothing is drawn for them.
-    pub(super) fn skip(&mut self, count: u32) {
-        self.position += u64::from(count);
+    /// Passes over `count` own breaches (of years not wanted): nothing is drawn for them.
+    pub(super) fn skip(&mut self, count: u64) {
+        self.position += count;
     }
 
     #[inline]

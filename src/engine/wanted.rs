@@ -20,6 +20,20 @@ impl Wanted<'_> {
         }
     }
 
+    /// The first wanted iteration at or after `iteration`, if any; a list is walked on from
+    /// `*at`, which the call leaves there (for calls with ascending iterations).
+    pub(super) fn next_from(&self, iteration: u64, at: &mut usize) -> Option<u64> {
+        match self {
+            Wanted::Range(start, end) => (iteration < *end && start < end).then(|| iteration.max(*start)),
+            Wanted::List(list) => {
+                while list.get(*at).is_some_and(|&i| i < iteration) {
+                    *at += 1;
+                }
+                list.get(*at).copied()
+            }
+        }
+    }
+
     /// The last wanted iteration in `range`, if any.
     pub(super) fn last_in(&self, range: Range<u64>) -> Option<u64> {
         match self {
@@ -54,5 +68,31 @@ impl Wanted<'_> {
             Wanted::Range(start, end) => end.saturating_sub(*start),
             Wanted::List(list) => list.len() as u64,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The next wanted iteration: a range's from its start, a list's walked on in order, none
+    /// past the last.
+    #[test]
+    fn next_from_finds_the_first_wanted_iteration_at_or_after() {
+        let mut at = 0;
+        let range = Wanted::Range(10, 20);
+        assert_eq!(
+            [3, 10, 15, 19, 20].map(|i| range.next_from(i, &mut at)),
+            [Some(10), Some(10), Some(15), Some(19), None]
+        );
+        assert_eq!(Wanted::Range(5, 5).next_from(0, &mut at), None);
+        let list = [4, 9, 30];
+        let wanted = Wanted::List(&list);
+        let mut at = 0;
+        assert_eq!(
+            [0, 4, 5, 9, 10, 30, 31].map(|i| wanted.next_from(i, &mut at)),
+            [Some(4), Some(4), Some(9), Some(9), Some(30), Some(30), None]
+        );
+        assert_eq!(at, 3);
     }
 }

@@ -221,9 +221,7 @@ impl<'m> ExposureSimulator<'m> {
         // The years of the range (those before its start pass their breaches over).
         let upto = own_years.partition_point(|(year, _)| *year <= block.last_wanted);
         let from = own_years[..upto].partition_point(|(year, _)| !wanted.contains(*year));
-        for &(_, count) in &own_years[..from] {
-            own.skip(count);
-        }
+        own.skip(own_years[..from].iter().map(|&(_, count)| u64::from(count)).sum());
         let years = &own_years[from..upto];
         // (Always known for a range; were it not, rounds of one breach would do.)
         let end = block.wanted_breaches.unwrap_or(own.position);
@@ -332,6 +330,8 @@ impl<'m> ExposureSimulator<'m> {
         let mut own_iter = own_years.iter().copied().peekable();
         let mut next_event = 0;
         let mut next_other = 0;
+        // Where the list of wanted iterations was left ([`Wanted::next_from`]).
+        let mut next_wanted = 0;
         loop {
             while events.get(next_event).is_some_and(|o| !self.may_be_hit_by(o)) {
                 next_event += 1;
@@ -349,6 +349,22 @@ impl<'m> ExposureSimulator<'m> {
             if year == u64::MAX || year > block.last_wanted {
                 break;
             }
+            match wanted.next_from(year, &mut next_wanted) {
+                Some(wanted_year) if wanted_year == year => {}
+                Some(wanted_year) => {
+                    // Straight on to the next wanted year (a list's are few): the own breaches
+                    // of the years before it still take their places in the block's columns.
+                    let mut skipped = 0;
+                    while let Some((_, count)) = own_iter.next_if(|(own, _)| *own < wanted_year) {
+                        skipped += u64::from(count);
+                    }
+                    own.skip(skipped);
+                    next_event += events[next_event..].partition_point(|o| o.iteration < wanted_year);
+                    next_other += other_years[next_other..].partition_point(|&(y, _, _)| y < wanted_year);
+                    continue;
+                }
+                None => break,
+            }
             let count = own_iter.next_if(|(own, _)| *own == year).map_or(0, |(_, count)| count);
             let first = next_event;
             while events.get(next_event).is_some_and(|o| o.iteration == year) {
@@ -357,11 +373,6 @@ impl<'m> ExposureSimulator<'m> {
             let first_other = next_other;
             while other_years.get(next_other).is_some_and(|&(y, _, _)| y == year) {
                 next_other += 1;
-            }
-            if !wanted.contains(year) {
-                // Its own breaches still take their places in the block's columns.
-                own.skip(count);
-                continue;
             }
             shared.clear();
             for (at, occurrence) in events[..next_event].iter().enumerate().skip(first) {
