@@ -460,8 +460,11 @@ fn occurrence_probability(model: &Model, c: usize) -> f64 {
             Some(affected) => component.probability.at(affected.log10()),
             None => {
                 let mut sum = 0.0;
+                let by_holding = &model.assumptions.breach.share_by_holding;
                 for m in &multipliers {
-                    sum += shares.iter().map(|s| component.probability.at((e.records * m * s).log10())).sum::<f64>();
+                    let factor = by_holding.factor(e.records * m);
+                    let at = |s: &f64| component.probability.at((e.records * m * s * factor).log10());
+                    sum += shares.iter().map(at).sum::<f64>();
                 }
                 sum / (SHARE_POINTS * multipliers.len()) as f64
             }

@@ -258,7 +258,9 @@ impl Costing<'_> {
                     Some(share) => share,
                     None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
                 };
-                self.exposure.records * share * self.records_multiplier(breach_key)
+                let multiplier = self.records_multiplier(breach_key);
+                let by_holding = assumptions.breach.share_by_holding.factor(self.exposure.records * multiplier);
+                self.exposure.records * share * multiplier * by_holding
             }
         };
         if let Some(correlation) = assumptions.correlation.as_ref().filter(|_| with_records) {

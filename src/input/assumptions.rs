@@ -289,6 +289,32 @@ pub struct BreachSettings {
     pub reference_revenue: f64,
     /// Revenues below this count as this much: a firm still pays a minimum bill.
     pub min_revenue: f64,
+    /// How the share affected falls with the records held: above `pivot` records, a breach
+    /// exposes `(held / pivot)^exponent` times the drawn share (`exponent` ≤ 0; 0: not at all).
+    pub share_by_holding: ShareByHolding,
+}
+
+/// The `[breach]` table's `affected_share_exponent` and `affected_share_pivot`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShareByHolding {
+    pub exponent: f64,
+    pub pivot: f64,
+}
+
+impl ShareByHolding {
+    /// None: the share does not depend on the records held.
+    pub const NONE: ShareByHolding = ShareByHolding { exponent: 0.0, pivot: 1.0 };
+
+    /// What the drawn share is multiplied by for a firm holding `held` records (1 at or below
+    /// the pivot, and without an exponent).
+    #[inline]
+    pub fn factor(&self, held: f64) -> f64 {
+        if self.exponent == 0.0 || held <= self.pivot {
+            1.0
+        } else {
+            (held / self.pivot).powf(self.exponent)
+        }
+    }
 }
 
 impl BreachSettings {
@@ -476,6 +502,7 @@ impl Assumptions {
                 data_types: Vec::new(),
                 reference_revenue: DEFAULT_REFERENCE_REVENUE,
                 min_revenue: 0.0,
+                share_by_holding: ShareByHolding::NONE,
             },
             Some(mut s) => {
                 let affected_share = parse_var(&mut s, "affected_share", Role::Share, 1.0)?;
@@ -490,9 +517,20 @@ impl Assumptions {
                 if !(min_revenue.is_finite() && min_revenue >= 0.0) {
                     return Err(s.error("min_revenue", format!("{min_revenue} is not a finite revenue ≥ 0")));
                 }
+                let exponent = s.f64_opt("affected_share_exponent")?.unwrap_or(0.0);
+                if !(exponent.is_finite() && (-1.0..=0.0).contains(&exponent)) {
+                    return Err(s.error("affected_share_exponent", format!("{exponent} is not a number from -1 to 0")));
+                }
+                let pivot = s.f64_opt("affected_share_pivot")?.unwrap_or(1.0);
+                if !(pivot.is_finite() && pivot >= 1.0) {
+                    return Err(
+                        s.error("affected_share_pivot", format!("{pivot} is not a finite number of records ≥ 1"))
+                    );
+                }
                 s.str_opt("source")?;
                 s.finish()?;
-                BreachSettings { affected_share, data_types, reference_revenue, min_revenue }
+                let share_by_holding = ShareByHolding { exponent, pivot };
+                BreachSettings { affected_share, data_types, reference_revenue, min_revenue, share_by_holding }
             }
         };
 

@@ -402,8 +402,18 @@ fn assumptions_section(model: &Model, label: &RunLabel) -> String {
         a.frequency.rate
     ));
     let share = &a.breach.affected_share;
+    let by_holding = &a.breach.share_by_holding;
+    let falling = if by_holding.exponent < 0.0 {
+        format!(
+            ", times (records held / {})^{} above that many records",
+            thousands(by_holding.pivot as u64),
+            by_holding.exponent
+        )
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "<dt>Share of records affected by a breach</dt><dd>{}, mean {} (where the exposure has no affected count)</dd>\n",
+        "<dt>Share of records affected by a breach</dt><dd>{}, mean {}{falling} (where the exposure has no affected count)</dd>\n",
         amount(share, percent),
         percent(share.dist.mean().clamp(0.0, 1.0))
     ));
