@@ -81,3 +81,18 @@ fn an_exponent_or_pivot_out_of_range_is_refused_by_name() {
         assert!(why.contains(key) && why.contains("a.toml"), "{breach}: {why}");
     }
 }
+
+#[test]
+fn a_control_scales_what_a_breach_exposes_not_the_holding_the_share_looks_at() {
+    // A control exposing half the records halves every breach of a large holding exactly: the
+    // share by holding is that of the 1e8 records held, not of the 5e7 a breach could reach.
+    let toml = format!(
+        "{}[[control]]\nname = \"minimise\"\naffected_share = 0.5\n",
+        assumptions("affected_share = 0.5\naffected_share_exponent = -0.4\naffected_share_pivot = 1e6")
+    );
+    let rows = "id,records,controls\nplain,100000000,\nminimised,100000000,minimise\n";
+    let results = simulate(rows, &toml, Mode::Breach, 2_000, 3);
+    let exact = 0.5 * 1e8 * 100f64.powf(-0.4);
+    assert!(close(summary(&results, "plain", "gross").mean, exact));
+    assert!(close(summary(&results, "minimised", "gross").mean, 0.5 * exact));
+}

@@ -462,7 +462,7 @@ fn occurrence_probability(model: &Model, c: usize) -> f64 {
                 let mut sum = 0.0;
                 let by_holding = &model.assumptions.breach.share_by_holding;
                 for m in &multipliers {
-                    let factor = by_holding.factor(e.records * m);
+                    let factor = by_holding.factor(e.records_held * m);
                     let at = |s: &f64| component.probability.at((e.records * m * s * factor).log10());
                     sum += shares.iter().map(at).sum::<f64>();
                 }

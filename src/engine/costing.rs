@@ -259,7 +259,7 @@ impl Costing<'_> {
                     None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
                 };
                 let multiplier = self.records_multiplier(breach_key);
-                let by_holding = assumptions.breach.share_by_holding.factor(self.exposure.records * multiplier);
+                let by_holding = assumptions.breach.share_by_holding.factor(self.exposure.records_held * multiplier);
                 self.exposure.records * share * multiplier * by_holding
             }
         };

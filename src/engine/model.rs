@@ -30,6 +30,9 @@ pub struct ExposureModel {
     pub records: f64,
     /// Whether `records` was estimated from revenue (the row gave none).
     pub records_estimated: bool,
+    /// The records held before any control's `affected_share` scaled them into `records`: the
+    /// holding the share by holding looks at (`[breach] affected_share_exponent`).
+    pub records_held: f64,
     /// A known number of affected records, replacing `records × affected_share`.
     pub affected: Option<f64>,
     /// Expected breaches per year.
@@ -181,7 +184,8 @@ impl Model {
             )
             .map_err(|why| Error::input(format!("{} row {}, column controls: {why}", exposures.label, row + 1)))?;
             let (records, records_estimated) = records_held(exposures, &assumptions, row, exposure)?;
-            // A control that exposes fewer records scales what a breach exposes.
+            // A control that exposes fewer records scales what a breach exposes, not the holding.
+            let records_held = records;
             let records = records * controls.affected_share;
             let affected = exposure.affected.map(|a| a as f64 * controls.affected_share);
             let most_affected = match affected {
@@ -208,6 +212,7 @@ impl Model {
                 key: name_key(&exposure.id),
                 records,
                 records_estimated,
+                records_held,
                 affected,
                 rate,
                 rate_source,

@@ -326,10 +326,10 @@ fn cost_round(costing: &Costing, own: &mut OwnBreaches, first: u64, n: usize) {
                 let multiplier = &assumptions.sectors.records_estimate.multiplier;
                 for (i, a) in affected.iter_mut().enumerate() {
                     let m = multiplier.sample(&mut ColumnDraws::new(key, number(i)));
-                    *a *= m * by_holding.factor(costing.exposure.records * m);
+                    *a *= m * by_holding.factor(costing.exposure.records_held * m);
                 }
             } else {
-                let factor = by_holding.factor(costing.exposure.records);
+                let factor = by_holding.factor(costing.exposure.records_held);
                 if factor != 1.0 {
                     for a in affected.iter_mut() {
                         *a *= factor;
