@@ -7,6 +7,7 @@ use super::toml_section::{number, numbers_by_name, show, Section};
 use crate::error::{Error, Result};
 
 // Lives in `input`, beside the modules that check it (here, `portfolio_risk`, `exposures`).
+pub use super::breach::{BreachSettings, ShareByHolding, DEFAULT_REFERENCE_REVENUE, HOURS_PER_YEAR};
 pub use super::MAX_ANNUAL_RATE;
 
 /// What one iteration of the simulation is.
@@ -279,71 +280,6 @@ fn parse_ilf_settings(s: &mut Section) -> Result<IlfSettings> {
     Ok(IlfSettings { aggregate, base_retention, sd_multiple })
 }
 
-/// The `[breach]` table.
-#[derive(Debug, Clone)]
-pub struct BreachSettings {
-    pub affected_share: Var,
-    pub data_types: Vec<String>,
-    /// The revenue at which components cost what their parameters say (rows without a
-    /// revenue are costed as firms of this size), for components with a `revenue_exponent`.
-    pub reference_revenue: f64,
-    /// Revenues below this count as this much: a firm still pays a minimum bill.
-    pub min_revenue: f64,
-    /// How the share affected falls with the records held: above `pivot` records, a breach
-    /// exposes `(held / pivot)^exponent` times the drawn share (`exponent` ≤ 0; 0: not at all).
-    pub share_by_holding: ShareByHolding,
-}
-
-/// The `[breach]` table's `affected_share_exponent` and `affected_share_pivot`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ShareByHolding {
-    pub exponent: f64,
-    pub pivot: f64,
-}
-
-impl ShareByHolding {
-    /// None: the share does not depend on the records held.
-    pub const NONE: ShareByHolding = ShareByHolding { exponent: 0.0, pivot: 1.0 };
-
-    /// What the drawn share is multiplied by for a firm holding `held` records (1 at or below
-    /// the pivot, and without an exponent).
-    #[inline]
-    pub fn factor(&self, held: f64) -> f64 {
-        if self.exponent == 0.0 || held <= self.pivot {
-            1.0
-        } else {
-            (held / self.pivot).powf(self.exponent)
-        }
-    }
-}
-
-impl BreachSettings {
-    /// The revenue an hour of a firm with `revenue` (`None`: unknown), as outage components
-    /// count it: a year's revenue (at least `min_revenue`; the reference firm's when unknown)
-    /// over the 8,760 hours of a year.
-    pub fn revenue_per_hour(&self, revenue: Option<f64>) -> f64 {
-        revenue.map_or(self.reference_revenue, |r| r.max(self.min_revenue)) / HOURS_PER_YEAR
-    }
-
-    /// How much a component with `exponent` costs at `revenue` (`None`: unknown) against
-    /// the reference firm.
-    pub fn size_factor(&self, exponent: f64, revenue: Option<f64>) -> f64 {
-        match revenue {
-            // (A negative exponent, a cost per unit that falls with size, takes at least $1 of
-            // revenue: a firm without revenue would otherwise cost infinitely much.)
-            Some(r) if exponent < 0.0 => (r.max(self.min_revenue).max(1.0) / self.reference_revenue).powf(exponent),
-            Some(r) if exponent != 0.0 => (r.max(self.min_revenue) / self.reference_revenue).powf(exponent),
-            _ => 1.0,
-        }
-    }
-}
-
-/// Hours in a year, for revenue an hour.
-pub const HOURS_PER_YEAR: f64 = 8760.0;
-
-/// `[breach] reference_revenue` when not given.
-pub const DEFAULT_REFERENCE_REVENUE: f64 = 1e9;
-
 /// The whole assumptions file, validated.
 #[derive(Debug, Clone)]
 pub struct Assumptions {
@@ -496,43 +432,7 @@ impl Assumptions {
             }
         };
 
-        let breach = match root.table_opt("breach")? {
-            None => BreachSettings {
-                affected_share: Var::constant(1.0),
-                data_types: Vec::new(),
-                reference_revenue: DEFAULT_REFERENCE_REVENUE,
-                min_revenue: 0.0,
-                share_by_holding: ShareByHolding::NONE,
-            },
-            Some(mut s) => {
-                let affected_share = parse_var(&mut s, "affected_share", Role::Share, 1.0)?;
-                let data_types = super::toml_section::data_type_list(&mut s, "data_types")?;
-                let reference_revenue = s.f64_opt("reference_revenue")?.unwrap_or(DEFAULT_REFERENCE_REVENUE);
-                if !(reference_revenue.is_finite() && reference_revenue > 0.0) {
-                    return Err(
-                        s.error("reference_revenue", format!("{reference_revenue} is not a finite revenue > 0"))
-                    );
-                }
-                let min_revenue = s.f64_opt("min_revenue")?.unwrap_or(0.0);
-                if !(min_revenue.is_finite() && min_revenue >= 0.0) {
-                    return Err(s.error("min_revenue", format!("{min_revenue} is not a finite revenue ≥ 0")));
-                }
-                let exponent = s.f64_opt("affected_share_exponent")?.unwrap_or(0.0);
-                if !(exponent.is_finite() && (-1.0..=0.0).contains(&exponent)) {
-                    return Err(s.error("affected_share_exponent", format!("{exponent} is not a number from -1 to 0")));
-                }
-                let pivot = s.f64_opt("affected_share_pivot")?.unwrap_or(1.0);
-                if !(pivot.is_finite() && pivot >= 1.0) {
-                    return Err(
-                        s.error("affected_share_pivot", format!("{pivot} is not a finite number of records ≥ 1"))
-                    );
-                }
-                s.str_opt("source")?;
-                s.finish()?;
-                let share_by_holding = ShareByHolding { exponent, pivot };
-                BreachSettings { affected_share, data_types, reference_revenue, min_revenue, share_by_holding }
-            }
-        };
+        let breach = super::breach::parse(root.table_opt("breach")?)?;
 
         let incidents = super::incidents::parse(label, root.get("incident"), MAX_ANNUAL_RATE)?;
         let components = match root.get("component") {

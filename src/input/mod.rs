@@ -2,6 +2,7 @@
 
 pub mod alternatives;
 pub mod assumptions;
+pub mod breach;
 pub mod controls;
 pub mod csv_rows;
 pub mod dist;
