@@ -116,6 +116,9 @@ pub(super) struct Costing<'m> {
     records_used_by: Vec<bool>,
     /// The share of drawn own breaches that happen ([`super::prevention`]).
     pub(super) kept: f64,
+    /// The share-by-holding factor of the records held, where they are given (where they are
+    /// estimated, each breach's drawn holding has its own: [`Costing::holding_factor`]).
+    held_factor: f64,
 }
 
 impl<'m> Costing<'m> {
@@ -197,7 +200,20 @@ impl<'m> Costing<'m> {
             .map(|(kind, positions)| happens(kind).then(|| cover.narrowed(|p| positions.contains(&p))))
             .collect();
         let kept = kept_share(model, exposure, 0);
-        Costing { model, exposure, any_curve, steps, draws_notice, cover, covers, arising, records_used_by, kept }
+        let held_factor = model.assumptions.breach.share_by_holding.factor(exposure.records_held);
+        Costing {
+            model,
+            exposure,
+            any_curve,
+            steps,
+            draws_notice,
+            cover,
+            covers,
+            arising,
+            records_used_by,
+            kept,
+            held_factor,
+        }
     }
 
     /// Each applicable component's stream key, prepared as a child ([`prepare_child`]), in order.
@@ -233,6 +249,18 @@ impl Costing<'_> {
         }
     }
 
+    /// What the drawn share is multiplied by for a breach whose records multiplier is
+    /// `multiplier` ([`Costing::records_multiplier`]; `[breach] affected_share_exponent`): of the
+    /// holding it draws where the records are estimated, else resolved once.
+    #[inline]
+    pub(super) fn holding_factor(&self, multiplier: f64) -> f64 {
+        if self.exposure.records_estimated {
+            self.model.assumptions.breach.share_by_holding.factor(self.exposure.records_held * multiplier)
+        } else {
+            self.held_factor
+        }
+    }
+
     /// The cost of one incident of `kind` (a data breach: [`IncidentKind::DATA_BREACH`]);
     /// component costs go into `costs` and what the policy may cover of each into `covered_costs`
     /// (one per applicable component; the same but for the uncovered hours of an outage).
@@ -259,8 +287,7 @@ impl Costing<'_> {
                     None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
                 };
                 let multiplier = self.records_multiplier(breach_key);
-                let by_holding = assumptions.breach.share_by_holding.factor(self.exposure.records_held * multiplier);
-                self.exposure.records * share * multiplier * by_holding
+                self.exposure.records * share * multiplier * self.holding_factor(multiplier)
             }
         };
         if let Some(correlation) = assumptions.correlation.as_ref().filter(|_| with_records) {

@@ -319,17 +319,16 @@ fn cost_round(costing: &Costing, own: &mut OwnBreaches, first: u64, n: usize) {
             for a in affected.iter_mut() {
                 *a *= costing.exposure.records;
             }
-            let by_holding = &assumptions.breach.share_by_holding;
             if costing.exposure.records_estimated {
                 // Breach i's multiplier is output i of its own column, keyed under the share's.
                 let key = mix(key, RECORDS_STREAM);
                 let multiplier = &assumptions.sectors.records_estimate.multiplier;
                 for (i, a) in affected.iter_mut().enumerate() {
                     let m = multiplier.sample(&mut ColumnDraws::new(key, number(i)));
-                    *a *= m * by_holding.factor(costing.exposure.records_held * m);
+                    *a *= m * costing.holding_factor(m);
                 }
             } else {
-                let factor = by_holding.factor(costing.exposure.records_held);
+                let factor = costing.holding_factor(1.0);
                 if factor != 1.0 {
                     for a in affected.iter_mut() {
                         *a *= factor;
