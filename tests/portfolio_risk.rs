@@ -104,7 +104,7 @@ fn correlated_components_have_the_copula_rank_correlation() {
     let n = 40_000;
     let m = model("id,records\nx,1000\n", &toml, Mode::Breach, n, 5);
     let outcomes = simulate_exposures(&m, 0..1, 0..n, &|_| {}).remove(0);
-    let column = |j: usize| outcomes.component_costs().skip(j).step_by(3).copied().collect::<Vec<f64>>();
+    let column = |j: usize| outcomes.rows(3).map(|(_, costs)| costs[j]).collect::<Vec<f64>>();
     let (legal, fines, other) = (column(0), column(1), column(2));
     // Spearman's rho of a Gaussian copula: (6/π) asin(ρ/2); its standard error ≈ √(1.06/(n−3)) at most.
     let expected = 6.0 / std::f64::consts::PI * (rho / 2.0).asin();

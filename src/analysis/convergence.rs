@@ -84,7 +84,7 @@ pub fn simulate_target(
                 let i = (x.iteration - iterations.start) as usize;
                 gross.add(i, x.gross);
                 if let Some(totals) = components.as_mut() {
-                    for (&j, cost) in applicable.iter().zip(costs) {
+                    for (&j, cost) in applicable.iter().zip(&costs) {
                         totals[i * k + j] += cost;
                     }
                 }

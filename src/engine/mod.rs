@@ -35,6 +35,7 @@
 
 pub mod ceding;
 mod common_shock;
+mod cost_rows;
 mod costing;
 pub mod ilf;
 mod incidents;
@@ -54,6 +55,7 @@ mod year_law;
 mod year_loop;
 pub mod ziggurat;
 
+pub use cost_rows::CostRows;
 pub use ilf::{LayerFigures, LayerSums};
 pub use model::{ExposureModel, Model, RunSettings};
 pub use outcomes::{ExposureOutcomes, Independent, Outcome, OutcomeColumns, ILF_LIMITS};

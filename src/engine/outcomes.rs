@@ -1,6 +1,7 @@
 //! What the engine keeps of each iteration: an exposure's [`Outcome`]s, stored column by
 //! column in one [`OutcomeColumns`] a task, and what they take in memory.
 
+use super::cost_rows::{expected_columns, row_overhead, CostRows};
 use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
 use super::prevention::drawn_rate;
@@ -100,11 +101,10 @@ pub struct OutcomeColumns {
     /// One per outcome for exposures that systemic events can hit; empty otherwise (all
     /// their breaches are their own, so the independent figures are the outcome's).
     pub independent: Vec<Independent>,
-    /// Cost per applicable component, `len() × components` values, row-major: the component
-    /// costs of outcome `i` are `component_costs[i*k..(i+1)*k]`. Empty for an exposure with
-    /// a single component, whose cost in each iteration is the gross.
-    /// (See [`ExposureOutcomes::rows`], which reads both layouts.)
-    pub component_costs: Vec<f64>,
+    /// Each outcome's cost columns ([`ExposureModel::width`], kept sparse). Empty for an
+    /// exposure with a single column, whose cost in each iteration is the gross. (See
+    /// [`ExposureOutcomes::rows`], which reads both.)
+    pub costs: CostRows,
     /// With per-risk treaty layers ([`super::ceding`]): each outcome's recoveries under each,
     /// before their yearly limits, row-major.
     pub ceded: Vec<f64>,
@@ -216,13 +216,13 @@ impl Iterations {
 }
 
 impl OutcomeColumns {
-    /// An empty part with room for `outcomes` outcomes of `components` component costs.
+    /// An empty part with room for `outcomes` outcomes of `components` cost columns.
     pub fn with_capacity(outcomes: usize, components: usize) -> Self {
         OutcomeColumns {
             iterations: Iterations::with_capacity(outcomes),
             gross: Vec::with_capacity(outcomes),
             largest_gross: Vec::with_capacity(outcomes),
-            component_costs: Vec::with_capacity(if components > 1 { outcomes * components } else { 0 }),
+            costs: CostRows::with_capacity(if components > 1 { outcomes } else { 0 }, components),
             ..Default::default()
         }
     }
@@ -341,18 +341,17 @@ impl ExposureOutcomes {
         self.parts.iter().flat_map(|c| (0..c.len()).map(|i| c.independent_at(i)))
     }
 
-    /// Each stored outcome with its component costs (one per applicable component).
-    pub fn rows(&self, components: usize) -> impl Iterator<Item = (Outcome, &[f64])> {
+    /// Each stored outcome with its `width` cost columns ([`ExposureModel::width`]).
+    pub fn rows(&self, width: usize) -> impl Iterator<Item = (Outcome, Vec<f64>)> + '_ {
         self.parts.iter().flat_map(move |c| {
-            let width = components.max(1);
             (0..c.len()).map(move |i| {
-                let costs = c.component_costs.get(i * width..(i + 1) * width).unwrap_or_default();
-                // One component: its cost is the gross (not stored twice).
-                if components == 1 && costs.is_empty() {
-                    (c.get(i), &c.gross[i..=i])
-                } else {
-                    (c.get(i), costs)
+                // One column: its cost is the gross (not stored twice).
+                if width <= 1 && c.costs.is_empty() {
+                    return (c.get(i), vec![c.gross[i]]);
                 }
+                let mut costs = vec![0.0; width];
+                c.costs.row_into(i, &mut costs);
+                (c.get(i), costs)
             })
         })
     }
@@ -370,12 +369,6 @@ impl ExposureOutcomes {
     /// with its `width` figures ([`OutcomeColumns::event_hits`]).
     pub fn event_rows(&self, width: usize) -> impl Iterator<Item = ((u64, u32), &[f64])> {
         self.parts.iter().flat_map(move |c| c.event_hits.iter().copied().zip(c.event_values.chunks_exact(width)))
-    }
-
-    /// All component costs, row-major (see [`OutcomeColumns::component_costs`]; with one
-    /// component, nothing: its costs are the gross).
-    pub fn component_costs(&self) -> impl Iterator<Item = &f64> {
-        self.parts.iter().flat_map(|c| c.component_costs.iter())
     }
 
     /// The number of stored outcomes.
@@ -492,7 +485,10 @@ fn outcome_bytes_per_iteration(model: &Model, e: &ExposureModel) -> f64 {
         Mode::Annual => model.assumptions.treaties.iter().filter(|t| t.kind.is_per_risk()).count(),
         Mode::Breach => 0,
     };
-    stored_share(model, e) * (outcome + 8 * (e.width() + per_risk)) as f64
+    // (And, with more than one cost column, the columns not zero: [`CostRows`].)
+    let width = e.width();
+    let costs = if width > 1 { row_overhead(width) as f64 + 8.0 * expected_columns(model, e) } else { 0.0 };
+    stored_share(model, e) * ((outcome + 8 * per_risk) as f64 + costs)
 }
 
 /// The room a task of `iterations` takes for its outcomes, as a multiple of the expected

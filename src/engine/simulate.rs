@@ -172,8 +172,8 @@ mod tests {
                 assert!(expected.len() > 20, "too few outcomes to compare");
                 assert_eq!(s.outcomes().collect::<Vec<_>>(), expected);
                 let width = model.exposures[f.exposure].width();
-                let wanted = |(x, _): &(Outcome, &[f64])| list.binary_search(&x.iteration).is_ok();
-                let rows: Vec<(Outcome, &[f64])> = f.rows(width).filter(wanted).collect();
+                let wanted = |(x, _): &(Outcome, Vec<f64>)| list.binary_search(&x.iteration).is_ok();
+                let rows: Vec<(Outcome, Vec<f64>)> = f.rows(width).filter(wanted).collect();
                 assert_eq!(s.rows(width).collect::<Vec<_>>(), rows);
             }
         }

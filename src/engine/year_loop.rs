@@ -227,11 +227,11 @@ impl<'m> ExposureSimulator<'m> {
         let end = block.wanted_breaches.unwrap_or(own.position);
         let first = part.len();
         if k > 1 {
-            part.component_costs.reserve_exact(years.len() * k);
+            part.costs.reserve(years.len(), k);
         }
         part.iterations.extend(years.iter().map(|(year, _)| *year));
         let taken_from = own.position;
-        let OutcomeColumns { gross: gross_column, largest_gross: largest_column, component_costs, .. } = &mut *part;
+        let OutcomeColumns { gross: gross_column, largest_gross: largest_column, costs, .. } = &mut *part;
         // The costed round's breaches not yet taken (indices into `own`'s columns).
         let mut round = 0..0;
         // Each year's gross written straight into its column's room (the task's reservation;
@@ -261,7 +261,7 @@ impl<'m> ExposureSimulator<'m> {
             };
             largest_column.push(largest);
             if k > 1 {
-                component_costs.extend_from_slice(year_costs);
+                costs.push(year_costs);
             }
             gross
         }));
@@ -473,7 +473,7 @@ impl<'m> ExposureSimulator<'m> {
                 part.independent.push(independent);
             }
             if width > 1 {
-                part.component_costs.extend_from_slice(year_costs);
+                part.costs.push(year_costs);
             }
             simulated += u64::from(count) + shared.len() as u64;
         }
@@ -530,10 +530,8 @@ mod tests {
                     assert!(short.len() > 100, "too few outcomes to compare");
                     assert_eq!(short.outcomes().collect::<Vec<_>>(), general.outcomes().collect::<Vec<_>>());
                     assert_eq!(short.independent().collect::<Vec<_>>(), general.independent().collect::<Vec<_>>());
-                    assert_eq!(
-                        short.component_costs().collect::<Vec<_>>(),
-                        general.component_costs().collect::<Vec<_>>()
-                    );
+                    let width = model.exposures[index].width();
+                    assert_eq!(short.rows(width).collect::<Vec<_>>(), general.rows(width).collect::<Vec<_>>());
                     assert_eq!(short.layer_sums, general.layer_sums);
                     assert_eq!(short.type_insured, general.type_insured);
                     assert_eq!(short.simulated_breaches, general.simulated_breaches);

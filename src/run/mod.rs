@@ -543,14 +543,12 @@ fn summarise_exposure(
         (0..width).map(|_| Vec::with_capacity(if width > 1 { stored } else { 0 })).collect();
     if width > 1 {
         for part in &o.parts {
-            for row in part.component_costs.chunks_exact(width) {
-                // Zero costs (the component did not arise) are implicit, as in the measures.
-                for (column, cost) in columns.iter_mut().zip(row) {
-                    if *cost > 0.0 {
-                        column.push(*cost);
-                    }
+            // Zero costs (the component did not arise) are implicit, as in the measures.
+            part.costs.for_each_from(0..part.costs.len(), 0, |_, c, cost| {
+                if cost > 0.0 {
+                    columns[c].push(cost);
                 }
-            }
+            });
         }
     }
     let statistics = |name: &str, values: Vec<f64>| {

@@ -168,15 +168,10 @@ impl PortfolioSums {
             // Each exposure's cost columns by type, then by section, follow its components'
             // ([`ExposureModel::width`]).
             by_year_ranges(outcomes, (n, 16 * m), |o, part, rows| {
-                let exposure = &model.exposures[o.exposure];
-                let (k, width) = (exposure.components.len(), exposure.width());
-                let costs = &part.component_costs[rows.start * width..rows.end * width];
-                for (i, row) in rows.zip(costs.chunks_exact(width)) {
-                    let first = part.iteration(i) as usize * m;
-                    for (c, cost) in row[k..].iter().enumerate() {
-                        by_column.add(first + c, *cost);
-                    }
-                }
+                let k = model.exposures[o.exposure].components.len();
+                part.costs.for_each_from(rows, k, |i, c, cost| {
+                    by_column.add(part.iteration(i) as usize * m + c - k, cost);
+                });
             });
         };
         let years = || add_years(outcomes, (gross, largest_gross), insured);
