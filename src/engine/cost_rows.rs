@@ -133,13 +133,16 @@ pub(super) fn expected_columns(model: &Model, e: &ExposureModel) -> f64 {
         };
         brought.min(1.0) * most.clamp(0.0, 1.0)
     };
-    let components: f64 = e.components.iter().map(|&c| weight(c)).sum();
+    let weights: Vec<f64> = e.components.iter().map(|&c| weight(c)).collect();
+    let components: f64 = weights.iter().sum();
     let by_type: f64 = if e.type_columns() > 0 { chance.iter().map(|c| c.min(1.0)).sum() } else { 0.0 };
+    // (The exposure's components are in ascending order.)
+    let weight_of = |c: &usize| e.components.binary_search(c).ok().map_or(0.0, |p| weights[p]);
     let sections: f64 = assumptions
         .sections
         .iter()
         .take(e.terms.sections.len())
-        .map(|s| s.components.iter().filter(|c| e.components.contains(c)).map(|&c| weight(c)).sum::<f64>().min(1.0))
+        .map(|s| s.components.iter().map(weight_of).sum::<f64>().min(1.0))
         .sum();
     (components + by_type + sections).min(e.width() as f64)
 }
