@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::model::{ExposureModel, Model};
-use super::prevention::drawn_rate;
+use super::prevention::drawn_rates;
 use crate::input::{Mode, Probability};
 
 /// The cost rows of one part of an exposure's outcomes.
@@ -114,8 +114,7 @@ pub(super) fn expected_columns(model: &Model, e: &ExposureModel) -> f64 {
     let chance: Vec<f64> = match model.settings.mode {
         Mode::Breach => (0..types).map(|t| if t == model.focus { 1.0 } else { 0.0 }).collect(),
         Mode::Annual => {
-            let rates = std::iter::once(e.rate).chain(e.incident_rates.iter().copied());
-            let hit: Vec<f64> = rates.enumerate().map(|(t, rate)| -(-drawn_rate(model, e, t, rate)).exp_m1()).collect();
+            let hit: Vec<f64> = drawn_rates(model, e).map(|rate| -(-rate).exp_m1()).collect();
             let any = 1.0 - hit.iter().map(|p| 1.0 - p).product::<f64>();
             hit.iter().map(|p| if any > 0.0 { p / any } else { 0.0 }).collect()
         }

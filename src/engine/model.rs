@@ -94,6 +94,12 @@ impl ExposureModel {
         self.components.len() + self.type_columns() + self.terms.sections.len()
     }
 
+    /// Each incident type's expected incidents a year: the data breach's, then the others' in
+    /// the assumptions' order.
+    pub fn type_rates(&self) -> impl Iterator<Item = f64> + '_ {
+        std::iter::once(self.rate).chain(self.incident_rates.iter().copied())
+    }
+
     /// The number of cost columns by incident type ([`ExposureModel::width`]).
     pub fn type_columns(&self) -> usize {
         crate::input::incidents::type_columns(self.incident_rates.len())

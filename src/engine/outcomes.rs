@@ -4,7 +4,7 @@
 use super::cost_rows::{expected_columns, row_overhead, CostRows};
 use super::minmax::{larger, smaller};
 use super::model::{ExposureModel, Model};
-use super::prevention::drawn_rate;
+use super::prevention::drawn_rates;
 use super::{BLOCK_ITERATIONS, TASK_BLOCKS};
 use crate::input::Mode;
 use crate::stats::{LossRange, Segment};
@@ -216,13 +216,13 @@ impl Iterations {
 }
 
 impl OutcomeColumns {
-    /// An empty part with room for `outcomes` outcomes of `components` cost columns.
-    pub fn with_capacity(outcomes: usize, components: usize) -> Self {
+    /// An empty part with room for `outcomes` outcomes of `width` cost columns.
+    pub fn with_capacity(outcomes: usize, width: usize) -> Self {
         OutcomeColumns {
             iterations: Iterations::with_capacity(outcomes),
             gross: Vec::with_capacity(outcomes),
             largest_gross: Vec::with_capacity(outcomes),
-            costs: CostRows::with_capacity(if components > 1 { outcomes } else { 0 }, components),
+            costs: CostRows::with_capacity(if width > 1 { outcomes } else { 0 }, width),
             ..Default::default()
         }
     }
@@ -468,8 +468,7 @@ fn stored_share(model: &Model, e: &ExposureModel) -> f64 {
         Mode::Annual => {
             let events: f64 = e.systemic.iter().map(|&s| model.assumptions.systemic[s].annual_rate).sum();
             // Years with incidents a control then prevented are stored too.
-            let rates = std::iter::once(e.rate).chain(e.incident_rates.iter().copied());
-            let drawn: f64 = rates.enumerate().map(|(t, rate)| drawn_rate(model, e, t, rate)).sum();
+            let drawn: f64 = drawn_rates(model, e).sum();
             1.0 - (-(drawn + events)).exp()
         }
     }

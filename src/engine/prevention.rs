@@ -31,6 +31,11 @@ pub(super) fn drawn_rate(model: &Model, exposure: &ExposureModel, incident: usiz
     rate / kept_share(model, exposure, incident)
 }
 
+/// Each incident type's drawn rate ([`drawn_rate`]), the data breach first.
+pub(super) fn drawn_rates<'a>(model: &'a Model, exposure: &'a ExposureModel) -> impl Iterator<Item = f64> + 'a {
+    exposure.type_rates().enumerate().map(|(t, rate)| drawn_rate(model, exposure, t, rate))
+}
+
 /// Whether own breach number `number` of the block with `happens_key` (the block's key mixed
 /// with [`HAPPENS_STREAM`]) happens, of those drawn of which a share `kept` happens.
 #[inline]

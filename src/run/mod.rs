@@ -567,8 +567,7 @@ fn summarise_exposure(
         .zip(columns.by_ref())
         .map(|(&c, values)| statistics(&model.assumptions.components[c].name, values))
         .collect();
-    let rates = std::iter::once(exposure.rate).chain(exposure.incident_rates.iter().copied());
-    let types = crate::input::incidents::names(&model.assumptions.incidents).zip(rates);
+    let types = crate::input::incidents::names(&model.assumptions.incidents).zip(exposure.type_rates());
     let incidents = if exposure.incident_rates.is_empty() {
         Vec::new()
     } else {
