@@ -42,6 +42,7 @@ use statrs::distribution::{Discrete, NegativeBinomial, Poisson};
 use super::convergence::{simulate_target, target_exposures, target_label};
 use crate::engine::Model;
 use crate::error::{Error, Result};
+use crate::input::breach::ShareByHolding;
 use crate::input::{CountModel, Mode, Probability};
 use crate::stats::{LossDistribution, Neumaier, Summary};
 
@@ -463,7 +464,8 @@ fn occurrence_probability(model: &Model, c: usize) -> f64 {
                 let by_holding = &model.assumptions.breach.share_by_holding;
                 for m in &multipliers {
                     let factor = by_holding.factor(e.records_held * m);
-                    let at = |s: &f64| component.probability.at((e.records * m * s * factor).log10());
+                    let affected = |s: &f64| ShareByHolding::affected(e.records, *s, *m, factor);
+                    let at = |s: &f64| component.probability.at(affected(s).log10());
                     sum += shares.iter().map(at).sum::<f64>();
                 }
                 sum / (SHARE_POINTS * multipliers.len()) as f64

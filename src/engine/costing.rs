@@ -12,6 +12,7 @@ use super::rng::{
 };
 use super::sample::NormalDraws;
 use super::terms::{BreachCost, Cover};
+use crate::input::breach::ShareByHolding;
 use crate::input::dist::Var;
 use crate::input::Component;
 use crate::sampler::open_unit;
@@ -287,7 +288,7 @@ impl Costing<'_> {
                     None => affected_share.sample(&mut stream(mix(breach_key, AFFECTED_STREAM))),
                 };
                 let multiplier = self.records_multiplier(breach_key);
-                self.exposure.records * share * multiplier * self.holding_factor(multiplier)
+                ShareByHolding::affected(self.exposure.records, share, multiplier, self.holding_factor(multiplier))
             }
         };
         if let Some(correlation) = assumptions.correlation.as_ref().filter(|_| with_records) {

@@ -14,6 +14,7 @@ use super::rng::{
 };
 use super::sample::exp_column;
 use super::terms::{BreachCost, Cover};
+use crate::input::breach::ShareByHolding;
 use crate::sampler::open_unit;
 
 /// How many of a block's own breaches are costed at once.
@@ -316,23 +317,19 @@ fn cost_round(costing: &Costing, own: &mut OwnBreaches, first: u64, n: usize) {
         None => {
             let key = *affected_key;
             assumptions.breach.affected_share.fill_each(affected, |i| ColumnDraws::new(key, number(i)));
-            for a in affected.iter_mut() {
-                *a *= costing.exposure.records;
-            }
+            let records = costing.exposure.records;
             if costing.exposure.records_estimated {
                 // Breach i's multiplier is output i of its own column, keyed under the share's.
                 let key = mix(key, RECORDS_STREAM);
                 let multiplier = &assumptions.sectors.records_estimate.multiplier;
                 for (i, a) in affected.iter_mut().enumerate() {
                     let m = multiplier.sample(&mut ColumnDraws::new(key, number(i)));
-                    *a *= m * costing.holding_factor(m);
+                    *a = ShareByHolding::affected(records, *a, m, costing.holding_factor(m));
                 }
             } else {
                 let factor = costing.holding_factor(1.0);
-                if factor != 1.0 {
-                    for a in affected.iter_mut() {
-                        *a *= factor;
-                    }
+                for a in affected.iter_mut() {
+                    *a = ShareByHolding::affected(records, *a, 1.0, factor);
                 }
             }
         }

@@ -41,6 +41,15 @@ impl ShareByHolding {
             (held / self.pivot).powf(self.exponent)
         }
     }
+
+    /// The records a breach affects: the `records` held times the drawn `share`, times the
+    /// holding's `multiplier` (1 for records given; an estimate's draw) and the `factor` for
+    /// the holding so drawn ([`ShareByHolding::factor`]). One product, in one order, wherever
+    /// it is taken.
+    #[inline]
+    pub fn affected(records: f64, share: f64, multiplier: f64, factor: f64) -> f64 {
+        records * share * (multiplier * factor)
+    }
 }
 
 impl BreachSettings {
