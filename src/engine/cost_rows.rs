@@ -25,19 +25,22 @@ pub struct CostRows {
 }
 
 impl CostRows {
-    /// Room for `rows` rows of `width` columns (every value not zero, at most: room that stays
-    /// unused is never touched).
-    pub(super) fn with_capacity(rows: usize, width: usize) -> Self {
+    /// Room for `rows` rows of `width` columns, `per_row` of them not zero ([`CostRows::reserve`]).
+    pub(super) fn with_capacity(rows: usize, width: usize, per_row: usize) -> Self {
         let mut costs = CostRows::default();
-        costs.reserve(rows, width);
+        costs.reserve(rows, width, per_row);
         costs
     }
 
-    /// Room for `rows` more rows of `width` columns.
-    pub(super) fn reserve(&mut self, rows: usize, width: usize) {
+    /// Room for `rows` more rows of `width` columns, with `per_row` values not zero a row: the
+    /// number expected ([`row_values`]), not `width`. Room is memory: the kernel backs it in
+    /// huge pages, whole, once any of it is written, so room for every column of every row
+    /// would cost memory and the time to clear it; rows with more values than expected grow
+    /// the values as a vector grows.
+    pub(super) fn reserve(&mut self, rows: usize, width: usize, per_row: usize) {
         self.masks.reserve(rows * width.div_ceil(64));
         self.starts.reserve(rows);
-        self.values.reserve(rows * width);
+        self.values.reserve(rows * per_row.min(width));
     }
 
     /// Appends a row: its columns, of which those not zero are kept.
@@ -146,6 +149,16 @@ pub(super) fn expected_columns(model: &Model, e: &ExposureModel) -> f64 {
     (components + by_type + sections).min(e.width() as f64)
 }
 
+/// The room to make for each stored row's values not zero: [`expected_columns`] rounded up (0
+/// for a single column, which is not stored).
+pub(super) fn row_values(model: &Model, e: &ExposureModel) -> usize {
+    if e.width() > 1 {
+        expected_columns(model, e).ceil() as usize
+    } else {
+        0
+    }
+}
+
 /// Bytes a stored row of `width` columns takes besides its values: where its values begin,
 /// and its mask words.
 pub(super) fn row_overhead(width: usize) -> usize {
@@ -172,7 +185,7 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let mut costs = CostRows::with_capacity(2, width);
+            let mut costs = CostRows::with_capacity(2, width, width / 3);
             for row in &rows {
                 costs.push(row);
             }

@@ -216,13 +216,14 @@ impl Iterations {
 }
 
 impl OutcomeColumns {
-    /// An empty part with room for `outcomes` outcomes of `width` cost columns.
-    pub fn with_capacity(outcomes: usize, width: usize) -> Self {
+    /// An empty part with room for `outcomes` outcomes of `width` cost columns, `per_row` of
+    /// them not zero ([`CostRows::reserve`]).
+    pub fn with_capacity(outcomes: usize, (width, per_row): (usize, usize)) -> Self {
         OutcomeColumns {
             iterations: Iterations::with_capacity(outcomes),
             gross: Vec::with_capacity(outcomes),
             largest_gross: Vec::with_capacity(outcomes),
-            costs: CostRows::with_capacity(if width > 1 { outcomes } else { 0 }, width),
+            costs: CostRows::with_capacity(if width > 1 { outcomes } else { 0 }, width, per_row),
             ..Default::default()
         }
     }
@@ -511,7 +512,7 @@ mod tests {
     #[test]
     fn first_from_finds_the_first_outcome_at_or_past_an_iteration() {
         for iterations in [vec![3u64, 4, 9, 10, 10_000], vec![7, 70_000, 70_001, 200_000]] {
-            let mut part = OutcomeColumns::with_capacity(1, 1);
+            let mut part = OutcomeColumns::with_capacity(1, (1, 0));
             for &i in &iterations {
                 part.push(Outcome { iteration: i, gross: 1.0, insured: 1.0, largest_gross: 1.0, ..Default::default() });
             }
@@ -543,7 +544,7 @@ mod tests {
             vec![bitten, passes(9, 4.0)],
             vec![],
         ] {
-            let mut part = OutcomeColumns::with_capacity(1, 1);
+            let mut part = OutcomeColumns::with_capacity(1, (1, 0));
             for x in &pushed {
                 part.push(*x);
             }

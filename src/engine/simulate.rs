@@ -80,7 +80,10 @@ where
             let capacity = simulator.expected_stored(wanted.len() as usize);
             let mut out = ExposureOutcomes {
                 exposure: e,
-                parts: vec![OutcomeColumns::with_capacity(capacity, simulator.exposure.width())],
+                parts: vec![OutcomeColumns::with_capacity(
+                    capacity,
+                    (simulator.exposure.width(), simulator.row_values),
+                )],
                 ..Default::default()
             };
             simulator.run(&wanted, shared.systemic, shared.shocks, &mut out);

@@ -6,6 +6,7 @@
 
 use super::ceding::{close_year, CedingPlan};
 use super::common_shock::CommonShocks;
+use super::cost_rows::row_values;
 use super::costing::{positions_of, Costing, IncidentKind};
 use super::ilf::Layers;
 use super::incidents::{OtherIncidents, TypeYear};
@@ -38,6 +39,8 @@ pub(super) struct ExposureSimulator<'m> {
     others: OtherIncidents<'m>,
     /// What the portfolio's per-risk and catastrophe treaties need of its years, if anything.
     ceding: Option<CedingPlan>,
+    /// The room to make for each stored year's cost values ([`row_values`]).
+    pub(super) row_values: usize,
     /// Whether years that no term or event can touch take the short way (always, but for the
     /// test that the short way gives the same outcomes as the general one).
     shortcut: bool,
@@ -96,6 +99,7 @@ impl<'m> ExposureSimulator<'m> {
             years: YearCounts::new(model, drawn_rate(model, exposure, 0, exposure.rate)),
             others: OtherIncidents::new(model, exposure, exposure_key),
             ceding: CedingPlan::of(model),
+            row_values: row_values(model, exposure),
             shortcut: true,
         }
     }
@@ -227,7 +231,7 @@ impl<'m> ExposureSimulator<'m> {
         let end = block.wanted_breaches.unwrap_or(own.position);
         let first = part.len();
         if k > 1 {
-            part.costs.reserve(years.len(), k);
+            part.costs.reserve(years.len(), k, self.row_values);
         }
         part.iterations.extend(years.iter().map(|(year, _)| *year));
         let taken_from = own.position;
