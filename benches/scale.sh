@@ -50,6 +50,13 @@ print(f"{seconds:.4f} {resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 
 PY
 }
 
+# A run's exposure-years with a loss (out: its folder): each exposure's gross prob_nonzero ×
+# years, summed over the exposures.
+loss_years() {
+  awk -F, -v years="$p2_years" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "prob_nonzero") c = i }
+    $2 == "gross" && $1 !~ /^PORTFOLIO/ { s += $c * years } END { printf "%.0f", s }' "$1/summary.csv"
+}
+
 # The smallest and the median of numbers, one per line, as "best median".
 best_and_median() {
   sort -g | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
@@ -103,16 +110,22 @@ done
 read -r p2_s p2_median < <(cut -d' ' -f1 "$work/p2-all" | best_and_median)
 read -r p2b_s p2b_median < <(cut -d' ' -f1 "$work/p2-breach" | best_and_median)
 p2_mb=$(cut -d' ' -f2 "$work/p2-all" | sort -g | tail -1)
-breaches=$(grep -o '"simulated_breaches": [0-9]*' "$work/p2-out/run.json" | grep -o '[0-9]*$')
-echo "P2: ${p2_s} s wall best, ${p2_median} s median, ${p2_mb} MiB peak RSS, ${breaches} incidents (targets: 30 s, 2048 MiB)"
+echo "P2: ${p2_s} s wall best, ${p2_median} s median, ${p2_mb} MiB peak RSS (targets: 30 s, 2048 MiB)"
 echo "P2 data breaches only: ${p2b_s} s best, ${p2b_median} s median; all incident types on: $(python3 -c "print(f'{${p2_s} / ${p2b_s}:.2f}x best to best, {${p2_median} / ${p2b_median}:.2f}x median to median')") (target 1.5x)"
+# The work each side does: its incidents and its exposure-years with a loss (each stored, put
+# through the policy terms, the exposure's statistics and the portfolio's sums), and the best
+# time per such year.
+incidents() { grep -o '"simulated_breaches": [0-9]*' "$1/run.json" | grep -o '[0-9]*$'; }
+read -r ia ib ya yb < <(echo "$(incidents "$work/p2-out") $(incidents "$work/p2b-out") \
+  $(loss_years "$work/p2-out") $(loss_years "$work/p2b-out")")
+python3 -c "print(f'P2 work: all types {$ia:,} incidents in {$ya:,} exposure-years with a loss, data breaches only \
+{$ib:,} in {$yb:,} ({$ia / $ib:.2f}x the incidents, {$ya / $yb:.2f}x the years); best {1e6 * $p2_s / $ya:.2f} against \
+{1e6 * $p2b_s / $yb:.2f} us a year')"
 
 echo
 echo "== P2 in shards: ${p2_years} years in 4 and 16 shards, one after the other, then merge"
-# Years with an incident per exposure (what a shard that wrote every stored year held): the
-# gross's prob_nonzero × years, summed over the exposures.
-stored=$(awk -F, -v years="$p2_years" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "prob_nonzero") c = i }
-  $2 == "gross" && $1 != "PORTFOLIO" && $1 !~ /^PORTFOLIO/ { s += $c * years } END { printf "%.0f", s }' "$work/p2-out/summary.csv")
+# Years with an incident per exposure: what a shard that wrote every stored year held.
+stored=$(loss_years "$work/p2-out")
 for n in 4 16; do
   rm -rf "$work"/shard-*
   slowest=0
