@@ -537,10 +537,11 @@ fn summarise_exposure(
     let exposure = &model.exposures[o.exposure];
     let width = exposure.width();
     let gross_mean = measures.gross.summary.mean;
-    // One pass over the stored rows gathers every cost column's values above zero.
+    // One pass over the stored rows gathers every cost column's values above zero, each
+    // column growing as it fills: most columns hold a few of the rows, and room for all of them
+    // in every column would be memory held (the allocator's huge pages) for nothing.
     // (With one column its costs are the gross: its statistics are the gross's.)
-    let mut columns: Vec<Vec<f64>> =
-        (0..width).map(|_| Vec::with_capacity(if width > 1 { stored } else { 0 })).collect();
+    let mut columns: Vec<Vec<f64>> = (0..width).map(|_| Vec::new()).collect();
     if width > 1 {
         for part in &o.parts {
             // Zero costs (the component did not arise) are implicit, as in the measures.
