@@ -57,6 +57,11 @@ loss_years() {
     $2 == "gross" && $1 !~ /^PORTFOLIO/ { s += $c * years } END { printf "%.0f", s }' "$1/summary.csv"
 }
 
+# A run's incidents (out: its folder), from its run.json.
+incidents() {
+  grep -o '"simulated_breaches": [0-9]*' "$1/run.json" | grep -o '[0-9]*$'
+}
+
 # The smallest and the median of numbers, one per line, as "best median".
 best_and_median() {
   sort -g | awk '{ v[NR] = $1 } END { printf "%s %s\n", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
@@ -115,17 +120,19 @@ echo "P2 data breaches only: ${p2b_s} s best, ${p2b_median} s median; all incide
 # The work each side does: its incidents and its exposure-years with a loss (each stored, put
 # through the policy terms, the exposure's statistics and the portfolio's sums), and the best
 # time per such year.
-incidents() { grep -o '"simulated_breaches": [0-9]*' "$1/run.json" | grep -o '[0-9]*$'; }
-read -r ia ib ya yb < <(echo "$(incidents "$work/p2-out") $(incidents "$work/p2b-out") \
-  $(loss_years "$work/p2-out") $(loss_years "$work/p2b-out")")
+ia=$(incidents "$work/p2-out")
+ib=$(incidents "$work/p2b-out")
+ya=$(loss_years "$work/p2-out")
+yb=$(loss_years "$work/p2b-out")
 python3 -c "print(f'P2 work: all types {$ia:,} incidents in {$ya:,} exposure-years with a loss, data breaches only \
 {$ib:,} in {$yb:,} ({$ia / $ib:.2f}x the incidents, {$ya / $yb:.2f}x the years); best {1e6 * $p2_s / $ya:.2f} against \
 {1e6 * $p2b_s / $yb:.2f} us a year')"
 
 echo
 echo "== P2 in shards: ${p2_years} years in 4 and 16 shards, one after the other, then merge"
-# Years with an incident per exposure: what a shard that wrote every stored year held.
-stored=$(loss_years "$work/p2-out")
+# The years with a loss of the single run (all types): what shards that wrote every stored
+# year held.
+stored=$ya
 for n in 4 16; do
   rm -rf "$work"/shard-*
   slowest=0
