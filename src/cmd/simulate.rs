@@ -318,13 +318,14 @@ fn run_shard(
     staging.commit(&files)?;
     if !args.output.console.quiet {
         outln!(
-            "breachcost {}: shard {spec}, exposures {}..{} of {}, {} iterations, seed {}: {breaches} breaches in {:.2} s; shard folder {}",
+            "breachcost {}: shard {spec}, exposures {}..{} of {}, {} iterations, seed {}: {breaches} {} in {:.2} s; shard folder {}",
             env!("CARGO_PKG_VERSION"),
             exposures.start,
             exposures.end,
             model.exposures.len(),
             model.settings.iterations,
             model.settings.seed,
+            model.simulated_noun(),
             started.elapsed().as_secs_f64(),
             args.out.display()
         )?;
@@ -406,7 +407,12 @@ fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::pa
         s.iterations,
         s.seed
     )?;
-    let per = if s.mode == Mode::Annual { "annual loss" } else { "breach cost" };
+    let noun = model.simulated_noun();
+    let per = match s.mode {
+        Mode::Annual => "annual loss",
+        Mode::Breach if model.focus == 0 => "breach cost",
+        Mode::Breach => "incident cost",
+    };
     outln!("{:<24} {:>12} {:>12} {:>12} {:>12} {:>12}", "id", "mean", "p50", "p95", "p99", "tvar_99")?;
     let line = |id: &str, m: &crate::run::MeasureResult| {
         let x = &m.summary;
@@ -437,7 +443,7 @@ fn print_headline(model: &Model, results: &crate::run::RunResults, out: &std::pa
         }
     }
     outln!(
-        "gross {per}; {} breaches in {:.2} s (engine {:.2} million breaches/s); reports in {}",
+        "gross {per}; {} {noun} in {:.2} s (engine {:.2} million {noun}/s); reports in {}",
         results.simulated_breaches,
         results.wall_seconds,
         results.simulated_breaches as f64 / results.simulation_seconds.max(1e-9) / 1e6,

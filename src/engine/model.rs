@@ -257,6 +257,20 @@ impl Model {
             focus: 0,
         })
     }
+
+    /// What a run counts as it simulates: "breaches" where every incident is a data breach,
+    /// "incidents" where other types are simulated too (or instead, in breach mode).
+    pub fn simulated_noun(&self) -> &'static str {
+        let only_breaches = match self.settings.mode {
+            crate::input::Mode::Breach => self.focus == 0,
+            crate::input::Mode::Annual => self.assumptions.incidents.is_empty(),
+        };
+        if only_breaches {
+            "breaches"
+        } else {
+            "incidents"
+        }
+    }
 }
 
 /// The retention most of the exposures have (the smaller of equally common ones; 0 for none).
@@ -599,5 +613,21 @@ mod tests {
         let uncovered = format!("{covered}[[component]]\nname = \"c\"\nfixed = 10\ncovered = false\n");
         let m = model("id,records,annual_rate\nplain,1000,2\n", &uncovered);
         assert!(!m.exposures[0].insured_is_gross(&m.assumptions));
+    }
+
+    /// Runs count breaches where every incident is a data breach, incidents where other types
+    /// are simulated (in annual mode beside the breaches, in breach mode given one of them).
+    #[test]
+    fn a_run_counts_what_it_simulates() {
+        let breach = "[[component]]\nname = \"a\"\nfixed = 10\n";
+        let types = format!("{breach}[[incident]]\nname = \"ransomware\"\nrelative_rate = 0.5\n");
+        let csv = "id,records,annual_rate\nx,1000,0.1\n";
+        let settings = |mode| RunSettings { mode, iterations: 10, seed: 7 };
+        assert_eq!(test_model(csv, breach, settings(Mode::Annual)).simulated_noun(), "breaches");
+        assert_eq!(test_model(csv, &types, settings(Mode::Annual)).simulated_noun(), "incidents");
+        let mut given = test_model(csv, &types, settings(Mode::Breach));
+        assert_eq!(given.simulated_noun(), "breaches");
+        given.focus = 1;
+        assert_eq!(given.simulated_noun(), "incidents");
     }
 }

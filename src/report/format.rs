@@ -218,6 +218,15 @@ pub fn expected_count(x: f64) -> String {
     }
 }
 
+/// `text` with its first letter capitalised ("incidents" → "Incidents"), to start a label.
+pub fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// An integer with thousands separators: 100,000.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -13,7 +13,7 @@ use crate::error::Result;
 use crate::input::dist::Var;
 use crate::input::{CountModel, Probability};
 use crate::report::chart::{self, RunLabel};
-use crate::report::format::{count_tick, money, percent, thousands, Money};
+use crate::report::format::{capitalise, count_tick, money, percent, thousands, Money};
 use crate::report::{ReportFile, PORTFOLIO_ID};
 use crate::run::{ExposureResult, RunResults};
 use crate::stats::Summary;
@@ -170,14 +170,6 @@ fn headline(results: &RunResults, label: &RunLabel, ranked: &[&ExposureResult]) 
     }
     out.push_str("</section>\n");
     out
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 fn summary_cells(s: &Summary) -> String {
@@ -514,7 +506,7 @@ fn run_section(model: &Model, results: &RunResults) -> String {
     format!(
         "<section>\n<h2>Run</h2>\n<dl class=\"facts\">\n<dt>breachcost version</dt><dd>{}</dd>\n\
          <dt>Mode</dt><dd>{}</dd>\n<dt>Iterations</dt><dd>{}</dd>\n<dt>Seed</dt><dd>{}</dd>\n\
-         <dt>Exposures</dt><dd>{}</dd>\n<dt>Breaches simulated</dt><dd>{}</dd>\n\
+         <dt>Exposures</dt><dd>{}</dd>\n<dt>{} simulated</dt><dd>{}</dd>\n\
          <dt>Assumptions</dt><dd>{}</dd>\n</dl>\n<p class=\"note\">The same inputs and seed give the same \
          numbers on any machine (see <code>run.json</code> for input checksums).</p>\n</section>\n",
         env!("CARGO_PKG_VERSION"),
@@ -522,6 +514,7 @@ fn run_section(model: &Model, results: &RunResults) -> String {
         thousands(s.iterations),
         s.seed,
         thousands(model.exposures.len() as u64),
+        capitalise(model.simulated_noun()),
         thousands(results.simulated_breaches),
         escape(&model.assumptions.label)
     )

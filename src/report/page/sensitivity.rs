@@ -8,7 +8,7 @@ use crate::analysis::sensitivity::Sensitivity;
 use crate::engine::Model;
 use crate::error::Result;
 use crate::report::chart::{self, RunLabel};
-use crate::report::format::{money, percent, thousands};
+use crate::report::format::{capitalise, money, percent, thousands};
 use crate::report::sensitivity_table::input_value;
 use crate::report::ReportFile;
 
@@ -163,13 +163,14 @@ fn html(model: &Model, s: &Sensitivity, tornado_svg: &str) -> String {
     page.push_str(&format!(
         "<section>\n<h2>Run</h2>\n<dl class=\"facts\">\n<dt>breachcost version</dt><dd>{}</dd>\n<dt>Mode</dt><dd>{}</dd>\n\
          <dt>Iterations per run</dt><dd>{}</dd>\n<dt>Seed</dt><dd>{}</dd>\n<dt>Exposures</dt><dd>{}</dd>\n\
-         <dt>Runs</dt><dd>{}</dd>\n<dt>Breaches simulated</dt><dd>{}</dd>\n<dt>Assumptions</dt><dd>{}</dd>\n</dl>\n</section>\n",
+         <dt>Runs</dt><dd>{}</dd>\n<dt>{} simulated</dt><dd>{}</dd>\n<dt>Assumptions</dt><dd>{}</dd>\n</dl>\n</section>\n",
         env!("CARGO_PKG_VERSION"),
         settings.mode.as_str(),
         thousands(settings.iterations),
         settings.seed,
         thousands(s.exposures as u64),
         thousands(s.runs),
+        capitalise(model.simulated_noun()),
         thousands(s.simulated_breaches),
         escape(&model.assumptions.label),
     ));
