@@ -320,6 +320,127 @@ fn a_failure_to_write_the_reports_exits_1_and_leaves_the_previous_report_as_it_w
     assert_eq!(entries(dir.path()), ["out".to_string()].into_iter().collect(), "nothing left beside it");
 }
 
+/// A report file changed since breachcost wrote it (edited in place, or a copied report
+/// folder's) is the user's as much as breachcost's: a run into its folder is refused and keeps
+/// it. A marker of an earlier version, without the files' stamps, still lets its folder go.
+#[test]
+fn a_report_changed_since_it_was_written_is_never_replaced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    assert_success(&quick(dir.path(), &["--out", "out"]));
+    let out = dir.path().join("out");
+    // The same size, one byte different.
+    let mut summary = std::fs::read(out.join("summary.csv")).expect("summary.csv");
+    let last = summary.len() - 2;
+    summary[last] = if summary[last] == b'1' { b'2' } else { b'1' };
+    write(&out, "summary.csv", &summary);
+    assert_refused(&quick(dir.path(), &["--out", "out"]), "changed since breachcost wrote them (summary.csv)");
+    assert_eq!(std::fs::read(out.join("summary.csv")).expect("kept"), summary);
+    let copy = dir.path().join("copy");
+    let copied = Command::new("cp").args(["-r", s(&out), s(&copy)]).status().expect("cp");
+    assert!(copied.success());
+    let before = snapshot(&copy);
+    assert_refused(&quick(dir.path(), &["--out", "copy"]), "changed since breachcost wrote them");
+    assert_eq!(snapshot(&copy), before);
+    // An earlier version's marker names the files only.
+    assert_success(&quick(dir.path(), &["--out", "old"]));
+    let marker = dir.path().join("old/.breachcost");
+    let mut listed: serde_json::Value = serde_json::from_str(&read_text(&marker)).expect("a marker");
+    assert!(listed.as_object_mut().and_then(|m| m.remove("stamps")).is_some(), "the marker has stamps");
+    write(&dir.path().join("old"), ".breachcost", serde_json::to_vec(&listed).expect("json"));
+    assert_success(&quick(dir.path(), &["--out", "old", "--seed", "5"]));
+    assert_eq!(run_json(&dir.path().join("old"))["seed"].as_u64(), Some(5));
+}
+
+/// The new report folder takes the access of the folder it replaces: one made private stays so.
+#[cfg(unix)]
+#[test]
+fn a_replaced_folder_keeps_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let mode = |path: &Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o7777;
+    std::fs::create_dir(&out).expect("mkdir");
+    for wanted in [0o700, 0o750] {
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(wanted)).expect("chmod");
+        assert_success(&quick(dir.path(), &["--out", "out"]));
+        assert_eq!(mode(&out), wanted, "the folder's mode");
+    }
+}
+
+/// A run refused after it made the folders on the way to `--out` (here: figures that overflow,
+/// found once simulated) takes them away again: nothing is written.
+#[test]
+fn a_refused_run_takes_away_the_folders_it_made_for_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let huge = write(dir.path(), "huge.toml", "[[component]]\nname = \"a\"\nfixed = 1e300\n");
+    let book = write(dir.path(), "book.csv", "id,records,annual_rate\nx,1000,2\n");
+    let before = entries(dir.path());
+    let output = quick(dir.path(), &["--exposures", s(&book), "--assumptions", s(&huge), "--out", "made/by/run"]);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    assert_eq!(entries(dir.path()), before, "nothing left of made/by/run");
+}
+
+/// What sits at a folder's lock and is not breachcost's (a link to a user's file, a file of
+/// other text) is never written to or removed: the run is refused.
+#[test]
+fn a_file_in_the_way_of_the_lock_is_never_touched() {
+    use sha2::Digest;
+    let key: String = sha2::Sha256::digest(b"out").iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let lock = format!(".breachcost-lock-{key}");
+    for linked in [true, false] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mine = write(dir.path(), "mine.txt", "important user data");
+        if linked {
+            std::fs::hard_link(&mine, dir.path().join(&lock)).expect("link");
+        } else {
+            write(dir.path(), &lock, "my notes");
+        }
+        assert_refused(&quick(dir.path(), &["--out", "out"]), "in the way of the folder's lock");
+        assert_eq!(read_text(&mine), "important user data");
+        assert_eq!(read_text(&dir.path().join(&lock)), if linked { "important user data" } else { "my notes" });
+        assert!(!dir.path().join("out").exists());
+    }
+}
+
+/// Ctrl-C, `kill` or a closed terminal stops a run and takes what it made with it (its
+/// unfinished report, its lock, the folders made for `--out`); the previous report stays.
+#[cfg(unix)]
+#[test]
+fn a_run_stopped_by_a_signal_leaves_nothing_and_keeps_the_previous_report() {
+    use std::os::unix::process::ExitStatusExt;
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        for out in ["out", "new/deeper/out"] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let previous = out == "out";
+            if previous {
+                assert_success(&quick(dir.path(), &["--out", out]));
+            }
+            let target = dir.path().join(out);
+            let before = if previous { snapshot(&target) } else { Vec::new() };
+            let listing = entries(dir.path());
+            let mut child = slow_run(dir.path(), out);
+            let parent = target.parent().expect("a parent");
+            for _ in 0..500 {
+                if parent.is_dir() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            wait_for_entry(parent, ".breachcost-tmp-");
+            // SAFETY: a plain kill(2) of the child this test started.
+            assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+            let status = child.wait().expect("reap");
+            assert_eq!(status.signal(), Some(signal), "ended by the signal, as without breachcost's clean-up");
+            let mut expected = listing;
+            expected.insert("busy.csv".into());
+            assert_eq!(entries(dir.path()), expected, "signal {signal}, --out {out}");
+            if previous {
+                assert_eq!(snapshot(&target), before, "the previous report");
+            }
+        }
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn init_never_follows_a_symlink_out_of_its_folder() {

@@ -25,6 +25,7 @@ pub mod exceedance;
 pub mod format;
 pub mod ilf;
 pub mod incidents;
+mod interrupt;
 pub mod ord;
 pub mod output_dir;
 pub mod page;

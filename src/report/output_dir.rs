@@ -12,12 +12,13 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::{Component, Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::interrupt::{self, Leftovers};
 use super::ReportFile;
 use crate::error::{Error, Result};
 
@@ -52,6 +53,51 @@ struct Marker {
     kind: Kind,
     /// Every file breachcost wrote, relative to the folder, `/`-separated, sorted.
     files: Vec<String>,
+    /// Each listed file's size and modification time (nanoseconds since 1970) as written, in
+    /// `files`' order: a file changed since (edited, or replaced) is no longer breachcost's
+    /// alone. (Markers of earlier versions have none: their files are known by name.)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    stamps: Vec<Stamp>,
+}
+
+/// A file's size and modification time, in nanoseconds since 1970.
+type Stamp = (u64, u64);
+
+/// The stamp of a regular file (`None` for anything else, or nothing).
+fn stamp(path: &Path) -> Option<Stamp> {
+    let meta = fs::symlink_metadata(path).ok().filter(|m| m.is_file())?;
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some((meta.len(), u64::try_from(modified.as_nanos()).unwrap_or(u64::MAX)))
+}
+
+impl Marker {
+    /// Whether listed file `i`, at `path`, is as breachcost wrote it (or its marker predates
+    /// stamps).
+    fn intact(&self, i: usize, path: &Path) -> bool {
+        self.stamps.get(i).is_none_or(|&written| stamp(path) == Some(written))
+    }
+
+    /// The listed files in `dir` that changed since breachcost wrote them.
+    fn changed(&self, dir: &Path) -> Vec<String> {
+        let mut changed = Vec::new();
+        for (i, file) in self.files.iter().enumerate() {
+            let path = dir.join(file);
+            // (A listed file the user removed is not in the way.)
+            if fs::symlink_metadata(&path).is_ok() && !self.intact(i, &path) {
+                changed.push(file.clone());
+            }
+        }
+        changed
+    }
+}
+
+/// Up to three of `names`, and how many more.
+fn some_of(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+    match names.len() {
+        n if n > 3 => format!("{} and {} more", shown.join(", "), n - 3),
+        _ => shown.join(", "),
+    }
 }
 
 /// An input of the run that the reports must never replace: a file, or a folder (shards).
@@ -237,14 +283,16 @@ impl Target {
         }
         let unexpected = unlisted(&self.path, &marker);
         if !unexpected.is_empty() {
-            let shown: Vec<&str> = unexpected.iter().take(3).map(String::as_str).collect();
-            let more = match unexpected.len() {
-                n if n > 3 => format!(" and {} more", n - 3),
-                _ => String::new(),
-            };
             return Err(self.error(format!(
-                "holds what breachcost did not write ({}{more}); move it out or choose another folder",
-                shown.join(", ")
+                "holds what breachcost did not write ({}); move it out or choose another folder",
+                some_of(&unexpected)
+            )));
+        }
+        let changed = marker.changed(&self.path);
+        if !changed.is_empty() {
+            return Err(self.error(format!(
+                "holds reports changed since breachcost wrote them ({}); move them out or choose another folder",
+                some_of(&changed)
             )));
         }
         Ok(Found::Marked(identity, marker))
@@ -254,27 +302,40 @@ impl Target {
     /// target's lock (refusing if another run holds it), removes what killed runs left beside
     /// it, checks the target again, and creates the temporary folder that becomes the report.
     /// Everything that can fail about `--out` fails here, before anything is simulated.
+    /// Whatever fails, or a signal that stops the run, takes away what it made (see [`Made`]).
     pub fn stage(&self, kind: Kind) -> Result<Staging<'_>> {
+        let created = missing_folders(&self.parent);
+        let registration = interrupt::register(Leftovers { created: created.clone(), ..Leftovers::default() });
+        let mut made = Made { registration, created, lock: None, temp: None, committed: false };
         fs::create_dir_all(&self.parent)
             .map_err(|e| self.error(format!("cannot create the folder {}: {e}", self.parent.display())))?;
-        let lock = Lock::acquire(self)?;
+        let lock = made.lock.insert(Lock::acquire(self)?);
         // Without a lock (a filesystem that has none) another node's live run cannot be told
         // from a killed one's leftovers: they are left where they are.
-        if lock.file.is_some() {
+        let locked = lock.file.is_some().then(|| lock.path.clone());
+        if locked.is_some() {
             self.clean_leftovers();
         }
         self.inspect()?;
         let temp = loop {
             let temp = self.parent.join(format!("{TEMP_PREFIX}{}-{:016x}", self.key, rand::random::<u64>()));
+            // Made and registered at once: a signal finds both or neither.
+            let mut registry = interrupt::hold();
             match fs::create_dir(&temp) {
-                Ok(()) => break temp,
+                Ok(()) => {
+                    if let Some(leftovers) = registry.get_mut(registration) {
+                        (leftovers.temp, leftovers.lock) = (Some(temp.clone()), locked);
+                    }
+                    break temp;
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
                 Err(e) => {
                     return Err(self.error(format!("cannot write in {}: {e}", self.parent.display())));
                 }
             }
         };
-        let staging = Staging { target: self, temp, kind, _lock: lock, committed: false };
+        made.temp = Some(temp.clone());
+        let staging = Staging { target: self, temp, kind, made };
         write_marker(&staging.temp, Kind::Staging, Vec::new())
             .map_err(|e| self.error(format!("cannot write in {}: {e}", self.parent.display())))?;
         // The target's own name, tried on the same filesystem: too long or not allowed there
@@ -396,11 +457,13 @@ fn read_marker(dir: &Path) -> Option<Marker> {
     let marker: Marker = serde_json::from_str(&text).ok()?;
     // Listed names are plain relative paths: a marker cannot point outside its folder.
     let plain = |f: &String| !f.is_empty() && Path::new(f).components().all(|c| matches!(c, Component::Normal(_)));
-    marker.files.iter().all(plain).then_some(marker)
+    let stamped = marker.stamps.is_empty() || marker.stamps.len() == marker.files.len();
+    (stamped && marker.files.iter().all(plain)).then_some(marker)
 }
 
 fn write_marker(dir: &Path, kind: Kind, files: Vec<String>) -> std::io::Result<()> {
-    let marker = Marker { written_by: format!("breachcost {}", env!("CARGO_PKG_VERSION")), kind, files };
+    let stamps = files.iter().map(|f| stamp(&dir.join(f)).unwrap_or_default()).collect();
+    let marker = Marker { written_by: format!("breachcost {}", env!("CARGO_PKG_VERSION")), kind, files, stamps };
     let mut bytes = serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
     fs::write(dir.join(MARKER), bytes)
@@ -448,11 +511,12 @@ fn unlisted(dir: &Path, marker: &Marker) -> Vec<String> {
     out
 }
 
-/// Removes the files `marker` lists from `dir`, then the folders they were in, the marker and
-/// `dir` itself; anything else is left. Returns whether `dir` is gone.
+/// Removes the files `marker` lists from `dir` (as breachcost wrote them: a changed one is
+/// kept), then the folders they were in, the marker and `dir` itself; anything else is left.
+/// Returns whether `dir` is gone.
 fn remove_listed(dir: &Path, marker: &Marker) -> bool {
     let mut folders = std::collections::BTreeSet::new();
-    for file in &marker.files {
+    for (i, file) in marker.files.iter().enumerate() {
         let path = dir.join(file);
         // Every folder on the way must be a real folder, never a link out of `dir`.
         let mut way = Vec::new();
@@ -462,7 +526,7 @@ fn remove_listed(dir: &Path, marker: &Marker) -> bool {
             ancestor = a.parent();
         }
         if way.iter().all(|a| is_real_dir(&dir.join(a))) {
-            if fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
+            if marker.intact(i, &path) && fs::symlink_metadata(&path).is_ok_and(|m| m.is_file()) {
                 let _ = fs::remove_file(&path);
             }
             folders.extend(way);
@@ -493,6 +557,12 @@ impl Lock {
             let mut file = options
                 .open(&path)
                 .map_err(|e| target.error(format!("cannot write in {}: {e}", target.parent.display())))?;
+            if !is_a_lock(&mut file) {
+                return Err(target.error(format!(
+                    "{} is in the way of the folder's lock and was not written by breachcost; move it",
+                    path.display()
+                )));
+            }
             match file.try_lock() {
                 Ok(()) => {}
                 Err(std::fs::TryLockError::WouldBlock) => {
@@ -528,10 +598,72 @@ impl Lock {
     }
 }
 
+/// Whether an open file at a lock's path is one: a regular file of its own (no other name
+/// links to it), empty or holding what [`Lock::acquire`] writes.
+fn is_a_lock(file: &mut File) -> bool {
+    let Ok(meta) = file.metadata() else { return false };
+    #[cfg(unix)]
+    if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
+        return false;
+    }
+    let mut text = Vec::new();
+    let read = file.take(200).read_to_end(&mut text);
+    // (Back to the start, where the holder's text is read and this run's written.)
+    let rewound = file.seek(std::io::SeekFrom::Start(0)).is_ok();
+    meta.is_file() && read.is_ok() && rewound && (text.is_empty() || text.starts_with(b"pid "))
+}
+
 impl Drop for Lock {
     fn drop(&mut self) {
-        if self.file.is_some() {
+        // Only the lock file this run holds: never a file put in its place.
+        let ours = match (self.file.as_ref().map(File::metadata), fs::symlink_metadata(&self.path)) {
+            (Some(Ok(a)), Ok(b)) => Identity::of(&a) == Identity::of(&b),
+            _ => false,
+        };
+        if ours {
             let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// The folders `folder` and its ancestors that do not exist yet, deepest first.
+fn missing_folders(folder: &Path) -> Vec<PathBuf> {
+    let mut missing = Vec::new();
+    let mut at = Some(folder);
+    while let Some(path) = at.filter(|p| !p.as_os_str().is_empty()) {
+        match fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => missing.push(path.to_path_buf()),
+            _ => break,
+        }
+        at = path.parent();
+    }
+    missing
+}
+
+/// What [`Target::stage`] made for a report, registered for a signal's clean-up (see
+/// [`interrupt`]) and taken away when it is dropped: the temporary folder unless the report
+/// went into place, the lock, and the folders created on the way to `--out` if they are empty.
+struct Made {
+    registration: u64,
+    created: Vec<PathBuf>,
+    lock: Option<Lock>,
+    temp: Option<PathBuf>,
+    committed: bool,
+}
+
+impl Drop for Made {
+    fn drop(&mut self) {
+        // Held throughout: a signal meanwhile waits, then finds nothing left to remove.
+        let mut registry = interrupt::hold();
+        registry.forget(self.registration);
+        if let Some(temp) = self.temp.as_ref().filter(|_| !self.committed) {
+            let _ = fs::remove_dir_all(temp);
+        }
+        drop(self.lock.take());
+        if !self.committed {
+            for folder in &self.created {
+                let _ = fs::remove_dir(folder);
+            }
         }
     }
 }
@@ -546,17 +678,8 @@ pub struct Staging<'a> {
     target: &'a Target,
     temp: PathBuf,
     kind: Kind,
-    /// Held until the staging ends.
-    _lock: Lock,
-    committed: bool,
-}
-
-impl Drop for Staging<'_> {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.temp);
-        }
-    }
+    /// The temporary folder, the lock and the folders made for `--out`, until the staging ends.
+    made: Made,
 }
 
 impl Staging<'_> {
@@ -574,7 +697,7 @@ impl Staging<'_> {
         for file in files {
             let path = self.temp.join(&file.path);
             if let Some(dir) = path.parent() {
-                fs::create_dir_all(dir).map_err(failed)?;
+                create_inside(&self.temp, dir).map_err(failed)?;
             }
             let mut out = OpenOptions::new().write(true).create_new(true).open(&path).map_err(failed)?;
             out.write_all(&file.bytes).and_then(|()| out.sync_all()).map_err(failed)?;
@@ -583,6 +706,8 @@ impl Staging<'_> {
         let written: Vec<String> = written.into_iter().filter(|f| f != MARKER).collect();
         write_marker(&self.temp, self.kind, written).map_err(failed)?;
         sync_dir(&self.temp);
+        // From the last check to the report in place, a signal waits (see [`interrupt`]).
+        let mut registry = interrupt::hold();
         // The target as it is now: whatever appeared there during the run is checked again.
         match target.inspect()? {
             Found::Absent => {
@@ -597,8 +722,13 @@ impl Staging<'_> {
             Found::Empty(identity) => self.replace(identity, None)?,
             Found::Marked(identity, marker) => self.replace(identity, Some(marker))?,
         }
+        // In place: the temporary folder's name is the previous report's now, or nothing.
+        self.made.committed = true;
+        if let Some(leftovers) = registry.get_mut(self.made.registration) {
+            (leftovers.temp, leftovers.created) = (None, Vec::new());
+        }
+        drop(registry);
         sync_dir(&target.parent);
-        self.committed = true;
         Ok(())
     }
 
@@ -609,6 +739,7 @@ impl Staging<'_> {
         let failed = |e: std::io::Error| {
             Error::failure(format!("--out {}: cannot move the new reports into place: {e}", target.label))
         };
+        keep_access(&target.path, &self.temp);
         let previous = match exchange(&self.temp, &target.path) {
             Ok(()) => self.temp.clone(),
             Err(_) => {
@@ -640,7 +771,7 @@ impl Staging<'_> {
                 target.parent.join(format!("{}.kept-{:08x}", target.name.to_string_lossy(), rand::random::<u32>()));
             let kept = if fs::rename(&previous, &kept).is_ok() { kept } else { previous };
             let warning = format!(
-                "--out {}: files breachcost did not write appeared in the previous reports during the run; they are kept in {}",
+                "--out {}: the previous reports held files breachcost did not write, or changed since, when they were replaced; they are kept in {}",
                 target.label,
                 kept.display()
             );
@@ -648,6 +779,39 @@ impl Staging<'_> {
         }
         Ok(())
     }
+}
+
+/// Gives the new report folder `to` the access the folder it replaces, `from`, had: its
+/// permissions, and its owner and group where this process may set them (a folder the user
+/// made private stays private).
+fn keep_access(from: &Path, to: &Path) {
+    let Ok(meta) = fs::symlink_metadata(from) else { return };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if fs::symlink_metadata(to).is_ok_and(|m| (m.uid(), m.gid()) != (meta.uid(), meta.gid())) {
+            // (Before the permissions: changing the owner may clear set-id bits. A process
+            // that may not give the folder away may still give it the group.)
+            if std::os::unix::fs::chown(to, Some(meta.uid()), Some(meta.gid())).is_err() {
+                let _ = std::os::unix::fs::chown(to, None, Some(meta.gid()));
+            }
+        }
+    }
+    let _ = fs::set_permissions(to, meta.permissions());
+}
+
+/// Creates `dir` and the folders on its way inside `root`, which must exist: a report folder
+/// removed meanwhile (a signal's clean-up) is not made again.
+fn create_inside(root: &Path, dir: &Path) -> std::io::Result<()> {
+    let mut path = root.to_path_buf();
+    for part in dir.strip_prefix(root).map_err(std::io::Error::other)?.components() {
+        path.push(part);
+        match fs::create_dir(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// Flushes a folder's entries to disk, so that a crash after the swap finds the new report whole.
