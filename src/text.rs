@@ -94,6 +94,17 @@ pub fn excerpt(text: &str, chars: usize) -> String {
     format!("{}{cut}", printable(&head))
 }
 
+/// A number for an error message: as written where that is short, else in scientific notation
+/// (1e300, not three hundred digits).
+pub fn figure(x: f64) -> String {
+    let plain = x.to_string();
+    if plain.len() <= 20 {
+        plain
+    } else {
+        format!("{x:e}")
+    }
+}
+
 /// `text`, cut to `max` characters with an ellipsis.
 pub fn truncate(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -134,5 +145,14 @@ mod tests {
         assert_eq!(excerpt("abc", 5), "abc");
         assert_eq!(excerpt("abcdef", 3), "abc…");
         assert_eq!(excerpt("a\u{1b}", 5), "a\\u{1b}");
+    }
+
+    #[test]
+    fn figures_are_short_in_messages() {
+        assert_eq!(figure(1.08), "1.08");
+        assert_eq!(figure(1e9), "1000000000");
+        assert_eq!(figure(1e300), "1e300");
+        assert_eq!(figure(1e-300), "1e-300");
+        assert_eq!(figure(f64::INFINITY), "inf");
     }
 }

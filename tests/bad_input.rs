@@ -664,3 +664,72 @@ fn unknown_columns_empty_optional_cells_and_zero_records_are_accepted() {
                b,+500, 200 ,0.2,1e9,1000,inf,inf,0.5,,250\n";
     accepts(csv.as_bytes(), GOOD_TOML.as_bytes());
 }
+
+// ---- inputs each within bounds whose product is not ----
+
+/// A control, with GOOD_TOML's component.
+fn with_control(name: &str, frequency: &str) -> String {
+    format!("{GOOD_TOML}[[control]]\nname = \"{name}\"\nfrequency = {{ data_breach = {frequency} }}\n")
+}
+
+#[test]
+fn a_rate_that_controls_or_a_relative_type_push_above_the_cap_is_refused() {
+    let err = rejects(
+        Input::Text("book.csv", b"id,records,controls\na,3000,bad\n"),
+        Input::Text("study.toml", with_control("bad", "1e300").as_bytes()),
+        &["book.csv row 1", "data_breach rate comes to 5.000e298", "frequency factor 1.000e300", "at most 10000"],
+    );
+    assert!(err.len() < 400, "{err}");
+    let relative = format!("{GOOD_TOML}[[incident]]\nname = \"ransomware\"\nrelative_rate = 2\n");
+    rejects(
+        Input::Text("book.csv", b"id,records,annual_rate\na,3000,8000\n"),
+        Input::Text("study.toml", relative.as_bytes()),
+        &["book.csv row 1", "ransomware rate comes to 1.600e4"],
+    );
+}
+
+#[test]
+fn a_trend_compounded_over_centuries_is_refused() {
+    let toml =
+        format!("{GOOD_TOML}[meta]\nas_of = \"2026-01\"\n[trend]\npolicy_start = \"2100-01-01\"\nfrequency = 0.9\n");
+    bad_assumptions(&toml, &["trend.frequency", "0.9 a year over the 74.5 years", "by 5.850e20", "policy_start"]);
+    let toml =
+        format!("{GOOD_TOML}[meta]\nas_of = \"2026-01\"\n[trend]\npolicy_start = \"2027-01-01\"\nseverity = 0.1\n");
+    accepts(GOOD_CSV.as_bytes(), toml.as_bytes());
+}
+
+#[test]
+fn an_exchange_rate_that_makes_an_amount_infinite_is_refused() {
+    let toml = format!("{GOOD_TOML}[fx]\nEUR = 1e300\n");
+    rejects(
+        Input::Text("book.csv", b"id,records,retention,currency\na,3000,1000000000,EUR\n"),
+        Input::Text("study.toml", toml.as_bytes()),
+        &["book.csv row 1, column retention", "1000000000 EUR at fx.EUR = 1e300 comes to inf USD"],
+    );
+}
+
+#[test]
+fn a_control_listed_twice_in_a_row_is_refused() {
+    let toml = with_control("mfa", "0.7");
+    for cell in ["mfa;MFA", "mfa; mfa ;mfa"] {
+        rejects(
+            Input::Text("book.csv", format!("id,records,controls\na,3000,{cell}\n").as_bytes()),
+            Input::Text("study.toml", toml.as_bytes()),
+            &["book.csv row 1, column controls", "\"mfa\" twice"],
+        );
+    }
+}
+
+#[test]
+fn a_revenue_beyond_any_firm_is_refused() {
+    bad_exposures("id,records,revenue\na,1000,1e308\n", &["row 1, column revenue", "1e308", "above 1e15"]);
+    bad_assumptions(&format!("{GOOD_TOML}[breach]\nreference_revenue = 1e-300\n"), &["reference_revenue", "1e-300"]);
+}
+
+#[test]
+fn a_header_of_many_columns_without_records_is_named_in_a_short_line() {
+    let header: Vec<String> = (0..50_000).map(|i| format!("c{i}")).collect();
+    let csv = format!("id,{}\na,{}\n", header.join(","), vec!["1"; 50_000].join(","));
+    let err = bad_exposures(&csv, &["column records: missing", "c0, c1", "and 49981 more"]);
+    assert!(err.len() < 600, "{} bytes", err.len());
+}

@@ -92,10 +92,8 @@ pub fn parse_cases(text: &str, label: &str) -> Result<Vec<Case>> {
         )));
     };
     let names: Vec<String> = header.iter().map(|h| h.trim().to_lowercase()).collect();
-    for (i, name) in names.iter().enumerate() {
-        if names[..i].contains(name) && !name.is_empty() {
-            return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
-        }
+    if let Some(name) = crate::input::csv_rows::repeated_name(&names) {
+        return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
     }
     for required in REQUIRED_COLUMNS {
         if !names.iter().any(|n| n == required) {

@@ -210,6 +210,8 @@ impl Model {
             for r in incident_rates.iter_mut() {
                 *r *= frequency_trend;
             }
+            let factors = (&controls.frequency[..], frequency_trend);
+            check_rates(exposures, &assumptions, row, (rate, rate_source), &incident_rates, factors)?;
             let revenue_per_hour = assumptions.breach.revenue_per_hour(exposure.revenue);
             models.push(ExposureModel {
                 incident_rates,
@@ -302,6 +304,35 @@ pub fn exposure_rate(assumptions: &Assumptions, exposure: &crate::input::Exposur
     }
 }
 
+/// Refuses an exposure whose rate of some incident type, after its controls, its sector's
+/// multiplier and the trend, comes above [`MAX_ANNUAL_RATE`](crate::input::MAX_ANNUAL_RATE)
+/// (each input may be within its own bounds and their product not).
+fn check_rates(
+    exposures: &Exposures,
+    assumptions: &Assumptions,
+    row: usize,
+    (rate, source): (f64, RateSource),
+    incident_rates: &[f64],
+    (controls, trend): (&[f64], f64),
+) -> Result<()> {
+    use crate::input::incidents::names;
+    let max = crate::input::MAX_ANNUAL_RATE;
+    let rates = std::iter::once(rate).chain(incident_rates.iter().copied());
+    let too_high = names(&assumptions.incidents).zip(rates).zip(controls).find(|((_, r), _)| r.is_nan() || *r > max);
+    let Some(((name, rate), control)) = too_high else { return Ok(()) };
+    let from = match source {
+        RateSource::Row => "its annual_rate",
+        RateSource::Firmographic => "its revenue band's rate times its sector's frequency_multiplier",
+        RateSource::Flat => "[frequency] rate",
+    };
+    Err(Error::input(format!(
+        "{} row {}: its {} rate comes to {rate:.3e} incidents a year ({from}, times its controls' frequency factor {control:.3e} and the trend's {trend:.3e}); expected at most {max}",
+        exposures.label,
+        row + 1,
+        crate::text::excerpt(name, 40)
+    )))
+}
+
 /// An exposure's expected incidents a year of each type beside the data breach: its
 /// `annual_rate_<type>` column, else the type's flat rate or its relative rate × the
 /// exposure's data-breach rate (`data_breach_rate`).
@@ -340,7 +371,7 @@ fn incident_rates(
             Some((_, rate)) => *rate,
             None => match t.rate {
                 IncidentRate::Flat(rate) => rate,
-                IncidentRate::Relative(multiple) => (multiple * data_breach_rate).min(crate::input::MAX_ANNUAL_RATE),
+                IncidentRate::Relative(multiple) => multiple * data_breach_rate,
             },
         })
         .collect())
@@ -364,15 +395,42 @@ fn in_report_currency(
         return Ok(None);
     }
     let mut e = exposure.clone();
-    let scale = |v: &mut Option<f64>| *v = v.map(|x| x * rate);
-    for amount in [&mut e.revenue, &mut e.retention, &mut e.limit, &mut e.aggregate_limit] {
-        scale(amount);
+    // A finite amount stays finite (an unlimited one stays unlimited).
+    let scale = |column: &str, amount: &mut f64| {
+        let converted = *amount * rate;
+        if amount.is_finite() && !converted.is_finite() {
+            return Err(Error::input(format!(
+                "{} row {}, column {column}: {} {} at fx.{} = {} comes to {converted} {}; expected a finite amount",
+                exposures.label,
+                row + 1,
+                crate::text::figure(*amount),
+                crate::text::printable(code),
+                crate::text::printable(code),
+                crate::text::figure(rate),
+                assumptions.currencies.report
+            )));
+        }
+        *amount = converted;
+        Ok(())
+    };
+    let amounts = [
+        ("revenue", &mut e.revenue),
+        ("retention", &mut e.retention),
+        ("limit", &mut e.limit),
+        ("aggregate_limit", &mut e.aggregate_limit),
+    ];
+    for (column, amount) in amounts {
+        if let Some(amount) = amount.as_mut() {
+            scale(column, amount)?;
+        }
     }
-    for (_, amount) in e.sublimits.iter_mut().chain(e.aggregate_sublimits.iter_mut()) {
-        *amount *= rate;
+    for (prefix, terms) in [("sublimit_", &mut e.sublimits), ("aggregate_sublimit_", &mut e.aggregate_sublimits)] {
+        for (component, amount) in terms.iter_mut() {
+            scale(&format!("{prefix}{component}"), amount)?;
+        }
     }
-    for (_, _, amount) in e.section_terms.iter_mut() {
-        *amount *= rate;
+    for (term, section, amount) in e.section_terms.iter_mut() {
+        scale(&format!("{}{section}", term.column_prefix()), amount)?;
     }
     Ok(Some(e))
 }

@@ -93,12 +93,15 @@ pub(super) fn parse(section: Option<Section>) -> Result<BreachSettings> {
             let affected_share = parse_var(&mut s, "affected_share", Role::Share, 1.0)?;
             let data_types = super::toml_section::data_type_list(&mut s, "data_types")?;
             let reference_revenue = s.f64_opt("reference_revenue")?.unwrap_or(DEFAULT_REFERENCE_REVENUE);
-            if !(reference_revenue.is_finite() && reference_revenue > 0.0) {
-                return Err(s.error("reference_revenue", format!("{reference_revenue} is not a finite revenue > 0")));
+            let max = super::MAX_REVENUE;
+            if !(reference_revenue.is_finite() && (1.0..=max).contains(&reference_revenue)) {
+                let why = format!("{} is not a revenue from 1 to {max:e}", crate::text::figure(reference_revenue));
+                return Err(s.error("reference_revenue", why));
             }
             let min_revenue = s.f64_opt("min_revenue")?.unwrap_or(0.0);
-            if !(min_revenue.is_finite() && min_revenue >= 0.0) {
-                return Err(s.error("min_revenue", format!("{min_revenue} is not a finite revenue ≥ 0")));
+            if !(min_revenue.is_finite() && (0.0..=max).contains(&min_revenue)) {
+                let why = format!("{} is not a revenue from 0 to {max:e}", crate::text::figure(min_revenue));
+                return Err(s.error("min_revenue", why));
             }
             let exponent = s.f64_opt("affected_share_exponent")?.unwrap_or(0.0);
             if !(exponent.is_finite() && (-1.0..=0.0).contains(&exponent)) {

@@ -34,7 +34,7 @@ pub fn parse(file: &str, value: Option<&toml::Value>, types: &[&str], components
         };
         if let Some(problem) = crate::text::id_problem(&name).or_else(|| name.contains(';').then(|| "holds a ;".into()))
         {
-            return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
+            return Err(s.error("name", format!("\"{}\" {problem}", crate::text::excerpt(&name, 60))));
         }
         let frequency = multipliers(&mut s, "frequency", types, "incident type")?;
         let probability = multipliers(&mut s, "probability", components, "component")?;

@@ -84,6 +84,14 @@ impl<'a> Records<'a> {
     }
 }
 
+/// The first of `names` (a header's, a cell's list) that repeats an earlier one (empty names
+/// left out), found in one pass: a header of many thousand columns is checked as fast as a
+/// short one.
+pub fn repeated_name<S: AsRef<str>>(names: &[S]) -> Option<&str> {
+    let mut seen = std::collections::HashSet::with_capacity(names.len());
+    names.iter().map(AsRef::as_ref).find(|name| !name.is_empty() && !seen.insert(*name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +128,16 @@ mod tests {
         assert_eq!(unclosed_quote(b"a,b\n\"x\",1\n2,\"y\n"), Some(UnclosedQuote { quote_line: 3, record_line: 3 }));
         assert_eq!(unclosed_quote(b"a,\"b\nc\",\"d\n"), Some(UnclosedQuote { quote_line: 2, record_line: 1 }));
         assert_eq!(unclosed_quote(b"a,\"b\"\"c\"\n"), None);
+    }
+
+    /// The first repeat of a header's names, empty names aside; none in a header of distinct
+    /// names however long.
+    #[test]
+    fn the_first_repeated_name_is_found() {
+        assert_eq!(repeated_name(&["a", "b", "a", "b"]), Some("a"));
+        assert_eq!(repeated_name(&["", "x", "", "y"]), None);
+        let many: Vec<String> = (0..100_000).map(|i| format!("c{i}")).collect();
+        assert_eq!(repeated_name(&many), None);
+        assert_eq!(repeated_name(&[many.clone(), vec!["c99999".into()]].concat()), Some("c99999"));
     }
 }

@@ -186,10 +186,8 @@ impl Exposures {
             }
             if row == 0 {
                 names = record.iter().map(|name| name.trim().trim_start_matches('\u{feff}').to_string()).collect();
-                for (i, name) in names.iter().enumerate() {
-                    if names[..i].contains(name) {
-                        return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
-                    }
+                if let Some(name) = super::csv_rows::repeated_name(&names) {
+                    return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
                 }
                 text_columns = TEXT_COLUMNS
                     .iter()
@@ -284,27 +282,32 @@ impl Exposures {
                 let found: Vec<&str> = table.names.iter().map(String::as_str).collect();
                 let hint = nearest(required, &found).map(|k| format!(" (is \"{k}\" meant?)")).unwrap_or_default();
                 let or = if required == "records" { " (or revenue, to estimate records)" } else { "" };
+                let mut shown: Vec<String> = found.iter().take(20).map(|name| crate::text::excerpt(name, 40)).collect();
+                if found.len() > 20 {
+                    shown.push(format!("and {} more", found.len() - 20));
+                }
                 return Err(Error::input(format!(
                     "{label}: column {required}: missing{hint}{or}; the columns found are {}",
-                    found.join(", ")
+                    shown.join(", ")
                 )));
             }
         }
-        for (i, name) in table.names.iter().enumerate() {
-            if name.is_empty() {
-                return Err(Error::input(format!("{label}: column {}: has an empty name in the header", i + 1)));
-            }
-            if table.names[..i].contains(name) {
-                return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
-            }
+        if let Some(i) = table.names.iter().position(String::is_empty) {
+            return Err(Error::input(format!("{label}: column {}: has an empty name in the header", i + 1)));
+        }
+        if let Some(name) = super::csv_rows::repeated_name(&table.names) {
+            return Err(Error::input(format!("{label}: column {name}: appears twice in the header")));
         }
         if table.height == 0 {
             return Err(Error::input(format!("{label}: has a header but no rows; expected at least one exposure")));
         }
         let mut rows = Vec::with_capacity(table.height);
         let mut seen_ids = std::collections::HashMap::with_capacity(table.height);
+        // Each column's index by name, once: a row looks up its cells by name.
+        let columns: std::collections::HashMap<&str, usize> =
+            table.names.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
         for r in 0..table.height {
-            let row = RowReader { label, table: &table, row: r };
+            let row = RowReader { label, table: &table, columns: &columns, row: r };
             let exposure = row.parse()?;
             if let Some(first) = seen_ids.insert(exposure.id.clone(), r + 1) {
                 return Err(row.error(
@@ -358,6 +361,7 @@ fn text_table(frame: &DataFrame, label: &str) -> Result<TextTable> {
 struct RowReader<'a> {
     label: &'a str,
     table: &'a TextTable,
+    columns: &'a std::collections::HashMap<&'a str, usize>,
     row: usize,
 }
 
@@ -368,7 +372,7 @@ impl RowReader<'_> {
 
     /// The trimmed cell, `None` when empty.
     fn cell(&self, column: &str) -> Option<&str> {
-        let index = self.table.names.iter().position(|n| n == column)?;
+        let index = *self.columns.get(column)?;
         self.table.columns.get(index)?.get(self.row)?.as_deref().map(str::trim).filter(|c| !c.is_empty())
     }
 
@@ -438,7 +442,9 @@ impl RowReader<'_> {
             ));
         }
         let records = self.cell("records").map(|text| self.integer("records", text)).transpose()?;
-        let revenue = self.amount("revenue", false)?;
+        let revenue = self.amount_at_most("revenue", super::MAX_REVENUE, || {
+            format!("is above {:e} (a thousand trillion); expected the firm's annual revenue", super::MAX_REVENUE)
+        })?;
         let affected = match self.cell("affected") {
             None => None,
             Some(value) => {
@@ -463,10 +469,16 @@ impl RowReader<'_> {
         let data_types = self
             .cell("data_types")
             .map(|cell| cell.split(';').map(|d| d.trim().to_lowercase()).filter(|d| !d.is_empty()).collect::<Vec<_>>());
-        let controls = self
+        let controls: Vec<String> = self
             .cell("controls")
             .map(|cell| cell.split(';').map(|c| c.trim().to_lowercase()).filter(|c| !c.is_empty()).collect())
             .unwrap_or_default();
+        if let Some(twice) = super::csv_rows::repeated_name(&controls) {
+            let cell = self.cell("controls").unwrap_or_default();
+            let why =
+                format!("lists the control \"{}\" twice; list each control once", crate::text::excerpt(twice, 40));
+            return Err(self.error("controls", cell, &why));
+        }
         let share = self.amount_at_most("share", 1.0, || "is not a share between 0 and 1".to_string())?;
         let mut sublimits = Vec::new();
         let mut aggregate_sublimits = Vec::new();

@@ -167,12 +167,32 @@ pub fn parse(root: &mut Section) -> Result<(Currencies, Option<Date>, Option<Tre
             };
             let (frequency, severity) = (rate("frequency")?, rate("severity")?);
             let source = s.str_opt("source")?.unwrap_or("").to_string();
+            let trend = Trend { from, policy_start, policy_years, frequency, severity, source };
+            // A trend carries figures a few years on; compounded over centuries (a policy_start
+            // far from meta.as_of) it would overflow the rates and costs.
+            for (key, r, factor) in
+                [("frequency", frequency, trend.frequency_factor()), ("severity", severity, trend.severity_factor())]
+            {
+                if !(1.0 / MAX_TREND_FACTOR..=MAX_TREND_FACTOR).contains(&factor) {
+                    return Err(s.error(
+                        key,
+                        format!(
+                            "{r} a year over the {:.1} years from meta.as_of to the policy period multiplies by {factor:.3e}; expected a factor from {} to {MAX_TREND_FACTOR} (check policy_start)",
+                            trend.years(),
+                            1.0 / MAX_TREND_FACTOR
+                        ),
+                    ));
+                }
+            }
             s.finish()?;
-            Some(Trend { from, policy_start, policy_years, frequency, severity, source })
+            Some(trend)
         }
     };
     Ok((Currencies { report, rates }, as_of, trend))
 }
+
+/// The largest factor a trend may multiply rates or costs by (and the inverse the smallest).
+const MAX_TREND_FACTOR: f64 = 1_000.0;
 
 /// A currency code: three capital letters.
 fn is_code(code: &str) -> bool {

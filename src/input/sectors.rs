@@ -88,8 +88,10 @@ fn names(s: &mut Section, key: &'static str) -> Result<Option<Vec<String>>> {
 /// A density of records per $1M of revenue under `key`: a finite number ≥ 0.
 fn density(s: &mut Section, key: &'static str) -> Result<Option<f64>> {
     let value = s.f64_opt(key)?;
-    if let Some(v) = value.filter(|v| !(v.is_finite() && *v >= 0.0)) {
-        return Err(s.error(key, format!("{v} is not a finite number of records ≥ 0 per $1M of revenue")));
+    let max = super::MAX_RECORDS_PER_MILLION;
+    if let Some(v) = value.filter(|v| !(v.is_finite() && (0.0..=max).contains(v))) {
+        let shown = crate::text::figure(v);
+        return Err(s.error(key, format!("{shown} is not a number of records from 0 to {max:e} per $1M of revenue")));
     }
     Ok(value)
 }

@@ -148,7 +148,7 @@ pub fn table_name(s: &mut Section, what: &str) -> Result<String> {
         _ => return Err(s.error("name", format!("missing or empty; every {what} needs a name"))),
     };
     if let Some(problem) = crate::text::id_problem(&name) {
-        return Err(s.error("name", format!("\"{}\" {problem}", crate::text::printable(&name))));
+        return Err(s.error("name", format!("\"{}\" {problem}", crate::text::excerpt(&name, 60))));
     }
     Ok(name)
 }

@@ -712,7 +712,7 @@ fn measures_non_finite(measures: &Measures, premium: Option<Premium>) -> Option<
 /// losses reach `largest`: what it is, and what to change.
 pub(crate) fn non_finite(model: &Model, whose: &str, what: &str, value: f64, largest: f64) -> crate::error::Error {
     crate::error::Error::input(format!(
-        "{}: {whose}: the {what} is {value}, not a finite number: its simulated losses reach {largest:.3e}, and their squares (for the sd) or sums pass the largest number a run can hold (1.8e308); lower the components' costs (fixed, per_unit, unit_share; a heavy tail's scale, or a larger shape) so that losses stay below about 1e150",
+        "{}: {whose}: the {what} is {value}, not a finite number: its simulated losses reach {largest:.3e}, and their squares (for the sd) or sums pass the largest number a run can hold (1.8e308); lower the components' costs (fixed, per_unit, unit_share; a heavy tail's scale, or a larger shape), or the exposure's records or revenue, so that losses stay below about 1e150",
         model.assumptions.label
     ))
 }
