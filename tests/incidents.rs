@@ -290,6 +290,28 @@ fn a_provider_outage_with_footprint_one_interrupts_every_insured_on_it_in_the_sa
     assert!(outage.mean > 0.0, "the outage type's column holds the provider's outage");
 }
 
+/// The same event without a `duration_hours` of its own is a wave of outages on the firms' own
+/// systems: each hit draws its own 1–5 hours from the type, and is paid as its own outage
+/// (after the waiting period) whether or not contingent interruption is covered.
+#[test]
+fn a_systemic_outage_without_its_own_hours_is_a_wave_on_each_firms_own_systems() {
+    let csv = "id,records,revenue,provider\na,100,8760000,acme-cloud\nb,100,8760000,acme-cloud\n";
+    let wave = provider_outage(false)
+        .replace("duration_hours = 48\n", "")
+        .replace("waiting_period_hours = 8", "waiting_period_hours = 2");
+    let results = simulate(csv, &wave, Mode::Annual, 20_000, SEED);
+    for id in ["a", "b"] {
+        let gross = summary(&results, id, "gross");
+        // Half of $1,000 an hour for 1 to 5 hours, not the provider's 48.
+        assert!(gross.max > 0.0 && gross.max <= 2_500.0 + 1e-9, "{id}: {}", gross.max);
+        let insured = summary(&results, id, "insured");
+        assert!(insured.max > 0.0 && insured.max <= 1_500.0 + 1e-9, "{id}: {}", insured.max);
+    }
+    // Each hit its own hours: the two firms' losses differ (the same hours would give the
+    // same figures, as for a provider's outage).
+    assert_ne!(summary(&results, "a", "gross").mean, summary(&results, "b", "gross").mean);
+}
+
 /// `--incident` with shards: each shard records the type, merge costs the same type and gives
 /// the single run's reports byte for byte, and shards of different types are refused.
 #[test]

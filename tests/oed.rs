@@ -94,6 +94,25 @@ fn validate_says_what_was_used_ignored_and_missing() {
     }
 }
 
+/// Fields whose values overflow once translated are named as the OED file has them.
+#[test]
+fn oed_amounts_that_overflow_are_named_by_their_field() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let head = "AccNumber,PolNumber,AccCurrency,AnnualRevenue,NumberOfRecords,PolDed,PolSIR,BIWaitingPeriod";
+    for (row, says) in [
+        ("a,1,USD,1000000,1e300,,,", "row 1, field NumberOfRecords: \"1e300\": is above the largest number of records"),
+        ("a,1,USD,1000000,1000,1e308,1e308,", "row 1, field PolDed + PolSIR: \"inf\": the deductible and"),
+        ("a,1,USD,1000000,1000,,,1e307", "row 1, field BIWaitingPeriod: \"1e307\": is too many days"),
+    ] {
+        let file = write(dir.path(), "acc.csv", format!("{head}\n{row}\n"));
+        let o = run(&["validate", "--exposures", s(&file)]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{row}: {}", describe(&o));
+        assert!(err.contains(says), "{row}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}
+
 #[test]
 fn bad_oed_inputs_are_one_line_errors() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -117,6 +136,7 @@ fn bad_oed_inputs_are_one_line_errors() {
             "a,1,USD,1000000,USD,1,1,CYB,\na,2,USD,2000000,USD,1,1,CYB,",
             "row 2, field AnnualRevenue: \"2000000\": differs from row 1",
         ),
+        ("a,1,USD,1e300,USD,1,1,CYB,", "row 1, field AnnualRevenue: \"1e300\": is above 1e15"),
     ] {
         let file = write(dir.path(), "acc.csv", format!("{head}\n{row}\n"));
         let out = dir.path().join("out");

@@ -167,7 +167,12 @@ pub fn run(args: &ValidateArgs) -> Result<()> {
         .chain(a.disabled_systemic.iter().map(|e| (e, " (enabled = false: not simulated)")));
     for (e, off) in events {
         let incident = crate::input::incidents::name(e.incident, &a.incidents);
-        let hours = e.duration_hours.as_ref().map(|d| format!(" for {} hours", d.dist.describe())).unwrap_or_default();
+        let takes_down = e.incident > 0 && a.incidents.get(e.incident - 1).is_some_and(|t| t.duration_hours.is_some());
+        let hours = match &e.duration_hours {
+            Some(d) => format!(" (a provider's outage) for {} hours", d.dist.describe()),
+            None if takes_down => " on each firm's own systems, for its own hours".to_string(),
+            None => String::new(),
+        };
         outln!(
             "  systemic event {}{off}: {} a year; {incident}{hours} at a share {} of the exposures it matches",
             e.name,

@@ -170,9 +170,20 @@ pub(super) fn translate(mut table: TextTable, label: &str) -> Result<(TextTable,
             if records.fract() != 0.0 {
                 return Err(row.error("NumberOfRecords", &records.to_string(), "expected a whole number of records"));
             }
+            if records > u64::MAX as f64 {
+                let why = format!("is above the largest number of records, {}", u64::MAX);
+                return Err(row.error("NumberOfRecords", &crate::text::figure(records), &why));
+            }
             set("records", format!("{records}"));
         }
         if let Some(revenue) = revenue {
+            if revenue > super::MAX_REVENUE {
+                let why = format!(
+                    "is above {:e} (a thousand trillion); expected the firm's annual revenue",
+                    super::MAX_REVENUE
+                );
+                return Err(row.error("AnnualRevenue", &crate::text::figure(revenue), &why));
+            }
             set("revenue", revenue.to_string());
         }
         let currency = row.required_text("AccCurrency", &mut used)?.to_uppercase();
@@ -192,6 +203,10 @@ pub(super) fn translate(mut table: TextTable, label: &str) -> Result<(TextTable,
         let deductible =
             row.amount("PolDed", &mut used)?.unwrap_or(0.0) + row.amount("PolSIR", &mut used)?.unwrap_or(0.0);
         let retention = if attachment > 0.0 { attachment } else { deductible };
+        if !retention.is_finite() {
+            let why = "the deductible and the self-insured retention add up to more than any amount";
+            return Err(row.error("PolDed + PolSIR", &crate::text::figure(retention), why));
+        }
         set("retention", retention.to_string());
         if let Some(limit) = row.amount("LayerLimit", &mut used)?.filter(|l| *l > 0.0) {
             set("limit", limit.to_string());
@@ -222,6 +237,13 @@ pub(super) fn translate(mut table: TextTable, label: &str) -> Result<(TextTable,
         }
         for (hours, days) in [("waiting_period_hours", "BIWaitingPeriod"), ("period_of_restoration_hours", "BIPOI")] {
             if let Some(d) = row.amount(days, &mut used)? {
+                if !(d * 24.0).is_finite() {
+                    return Err(row.error(
+                        days,
+                        &crate::text::figure(d),
+                        "is too many days: in hours it passes the largest number (1.8e308)",
+                    ));
+                }
                 set(hours, (d * 24.0).to_string());
             }
         }
