@@ -320,8 +320,8 @@ fn a_failure_to_write_the_reports_exits_1_and_leaves_the_previous_report_as_it_w
     assert_eq!(entries(dir.path()), ["out".to_string()].into_iter().collect(), "nothing left beside it");
 }
 
-/// A report file changed since breachcost wrote it (edited in place, or a copied report
-/// folder's) is the user's as much as breachcost's: a run into its folder is refused and keeps
+/// A report file changed since breachcost wrote it (edited in place, in the folder or in a copy
+/// of it) is the user's as much as breachcost's: a run into its folder is refused and keeps
 /// it. A marker of an earlier version, without the files' stamps, still lets its folder go.
 #[test]
 fn a_report_changed_since_it_was_written_is_never_replaced() {
@@ -335,11 +335,19 @@ fn a_report_changed_since_it_was_written_is_never_replaced() {
     write(&out, "summary.csv", &summary);
     assert_refused(&quick(dir.path(), &["--out", "out"]), "changed since breachcost wrote them (summary.csv)");
     assert_eq!(std::fs::read(out.join("summary.csv")).expect("kept"), summary);
+    // A copy (or a checkout) has other times: its files are breachcost's while their bytes
+    // are; one edited is the user's.
     let copy = dir.path().join("copy");
-    let copied = Command::new("cp").args(["-r", s(&out), s(&copy)]).status().expect("cp");
+    assert_success(&quick(dir.path(), &["--out", "fresh"]));
+    let copied = Command::new("cp").args(["-r", s(&dir.path().join("fresh")), s(&copy)]).status().expect("cp");
     assert!(copied.success());
+    assert_success(&quick(dir.path(), &["--out", "copy", "--seed", "3"]));
+    assert_eq!(run_json(&copy)["seed"].as_u64(), Some(3));
+    let mut pricing = read_text(&copy.join("pricing.csv"));
+    pricing.push_str("# signed off\n");
+    write(&copy, "pricing.csv", &pricing);
     let before = snapshot(&copy);
-    assert_refused(&quick(dir.path(), &["--out", "copy"]), "changed since breachcost wrote them");
+    assert_refused(&quick(dir.path(), &["--out", "copy"]), "changed since breachcost wrote them (pricing.csv)");
     assert_eq!(snapshot(&copy), before);
     // An earlier version's marker names the files only.
     assert_success(&quick(dir.path(), &["--out", "old"]));

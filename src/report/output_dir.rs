@@ -10,11 +10,13 @@
 //! during the run is kept. A lock beside `--out` refuses a second run into the same folder
 //! while one is under way, and tells the leftovers of killed runs from live runs' folders.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Component, Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -53,28 +55,47 @@ struct Marker {
     kind: Kind,
     /// Every file breachcost wrote, relative to the folder, `/`-separated, sorted.
     files: Vec<String>,
-    /// Each listed file's size and modification time (nanoseconds since 1970) as written, in
-    /// `files`' order: a file changed since (edited, or replaced) is no longer breachcost's
-    /// alone. (Markers of earlier versions have none: their files are known by name.)
+    /// Each listed file as written, in `files`' order: a file changed since (edited, or
+    /// replaced) is no longer breachcost's alone. (Markers of earlier versions have none:
+    /// their files are known by name.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     stamps: Vec<Stamp>,
 }
 
-/// A file's size and modification time, in nanoseconds since 1970.
-type Stamp = (u64, u64);
+/// A file as breachcost wrote it: its size, modification time (nanoseconds since 1970) and,
+/// for the reports written whole, the SHA-256 of its bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    bytes: u64,
+    modified_ns: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+}
 
-/// The stamp of a regular file (`None` for anything else, or nothing).
-fn stamp(path: &Path) -> Option<Stamp> {
+/// The size and modification time of a regular file (`None` for anything else, or nothing).
+fn size_and_time(path: &Path) -> Option<(u64, u64)> {
     let meta = fs::symlink_metadata(path).ok().filter(|m| m.is_file())?;
     let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
     Some((meta.len(), u64::try_from(modified.as_nanos()).unwrap_or(u64::MAX)))
 }
 
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 impl Marker {
     /// Whether listed file `i`, at `path`, is as breachcost wrote it (or its marker predates
-    /// stamps).
+    /// stamps): the same size and time, or, touched since (a checkout, a copy), the same bytes.
     fn intact(&self, i: usize, path: &Path) -> bool {
-        self.stamps.get(i).is_none_or(|&written| stamp(path) == Some(written))
+        let Some(written) = self.stamps.get(i) else { return true };
+        match size_and_time(path) {
+            Some((bytes, _)) if bytes != written.bytes => false,
+            Some((_, modified)) if modified == written.modified_ns => true,
+            Some(_) => {
+                written.sha256.as_ref().is_some_and(|hash| fs::read(path).is_ok_and(|b| &sha256_hex(&b) == hash))
+            }
+            None => false,
+        }
     }
 
     /// The listed files in `dir` that changed since breachcost wrote them.
@@ -336,7 +357,7 @@ impl Target {
         };
         made.temp = Some(temp.clone());
         let staging = Staging { target: self, temp, kind, made };
-        write_marker(&staging.temp, Kind::Staging, Vec::new())
+        write_marker(&staging.temp, Kind::Staging, Vec::new(), &HashMap::new())
             .map_err(|e| self.error(format!("cannot write in {}: {e}", self.parent.display())))?;
         // The target's own name, tried on the same filesystem: too long or not allowed there
         // fails now rather than after the run.
@@ -461,8 +482,14 @@ fn read_marker(dir: &Path) -> Option<Marker> {
     (stamped && marker.files.iter().all(plain)).then_some(marker)
 }
 
-fn write_marker(dir: &Path, kind: Kind, files: Vec<String>) -> std::io::Result<()> {
-    let stamps = files.iter().map(|f| stamp(&dir.join(f)).unwrap_or_default()).collect();
+/// Marks `dir` as holding `files`, stamped as they are now; `hashes` gives the SHA-256 of
+/// those whose bytes the caller had.
+fn write_marker(dir: &Path, kind: Kind, files: Vec<String>, hashes: &HashMap<String, String>) -> std::io::Result<()> {
+    let stamp = |f: &String| {
+        let (bytes, modified_ns) = size_and_time(&dir.join(f)).unwrap_or_default();
+        Stamp { bytes, modified_ns, sha256: hashes.get(f).cloned() }
+    };
+    let stamps = files.iter().map(stamp).collect();
     let marker = Marker { written_by: format!("breachcost {}", env!("CARGO_PKG_VERSION")), kind, files, stamps };
     let mut bytes = serde_json::to_vec_pretty(&marker).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
@@ -704,7 +731,15 @@ impl Staging<'_> {
         }
         let (written, _, _) = walk(&self.temp);
         let written: Vec<String> = written.into_iter().filter(|f| f != MARKER).collect();
-        write_marker(&self.temp, self.kind, written).map_err(failed)?;
+        let hashes: HashMap<String, String> = files
+            .par_iter()
+            .map(|file| {
+                let name: Vec<String> =
+                    Path::new(&file.path).components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+                (name.join("/"), sha256_hex(&file.bytes))
+            })
+            .collect();
+        write_marker(&self.temp, self.kind, written, &hashes).map_err(failed)?;
         sync_dir(&self.temp);
         // From the last check to the report in place, a signal waits (see [`interrupt`]).
         let mut registry = interrupt::hold();
