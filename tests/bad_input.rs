@@ -733,3 +733,11 @@ fn a_header_of_many_columns_without_records_is_named_in_a_short_line() {
     let err = bad_exposures(&csv, &["column records: missing", "c0, c1", "and 49981 more"]);
     assert!(err.len() < 600, "{} bytes", err.len());
 }
+
+#[test]
+fn an_outage_longer_than_a_year_is_refused() {
+    let toml = format!(
+        "{GOOD_TOML}[[incident]]\nname = \"outage\"\nrate = 0.1\nduration_hours = {{ dist = \"uniform\", min = 1, max = 1e308 }}\n"
+    );
+    bad_assumptions(&toml, &["incident[1].duration_hours", "reaches 1e308 hours", "at most a year (8760 hours)"]);
+}

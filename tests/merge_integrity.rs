@@ -195,6 +195,15 @@ fn a_file_swapped_for_another_studys_or_resized_is_refused_by_its_manifest_hash_
     copy.set_len(8 << 30).expect("a sparse 8 GiB file");
     edit_manifest(&sparse, |m| m["exposures"]["bytes"] = (8u64 << 30).into());
     assert_refused(d, &with(&ours, 1, &sparse), &["sparse/inputs/exposures.csv", "says it is 8589934592 bytes"]);
+    // Any shard's copies of the inputs are checked, not only the first's.
+    for copy in ["inputs/assumptions.toml", "inputs/exposures.csv"] {
+        let altered = copy_dir(&ours[1], &d.join("altered"));
+        std::fs::write(altered.join(copy), "garbage\n").expect("write");
+        assert_refused(d, &with(&ours, 2, &altered), &[&format!("altered/{copy}"), "sha256 is"]);
+        std::fs::remove_file(altered.join(copy)).expect("remove");
+        assert_refused(d, &with(&ours, 2, &altered), &[&format!("altered/{copy}")]);
+        std::fs::remove_dir_all(&altered).expect("clean");
+    }
     // The untouched shards merge.
     assert_merges(d, &ours);
 }

@@ -43,6 +43,12 @@ pub fn run(args: &MergeArgs) -> Result<()> {
     let assumptions_copy = first.join(&manifest.assumptions.copy);
     let assumptions_bytes = shard::read_input_copy(&first, &manifest.assumptions)?;
     let exposures_bytes = shard::read_input_copy(&first, &manifest.exposures)?;
+    // Every other shard's copies too (their manifests name the same inputs): a shard folder
+    // whose copy was altered is refused whichever shard it is.
+    for other in &shards[1..] {
+        shard::read_input_copy(&other.dir, &other.manifest.assumptions)?;
+        shard::read_input_copy(&other.dir, &other.manifest.exposures)?;
+    }
     let assumptions = inputs::assumptions_from_bytes(&assumptions_bytes, &assumptions_copy.display().to_string())?;
     let exposures = Exposures::from_file_bytes(&exposures_copy, exposures_bytes)?;
     let mode = Mode::parse(&manifest.mode).ok_or_else(|| {

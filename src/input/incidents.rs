@@ -100,6 +100,10 @@ pub fn parse(file: &str, value: Option<&toml::Value>, max_rate: f64) -> Result<V
     Ok(types)
 }
 
+/// The longest outage a `duration_hours` may reach: a year (business interruption is a share
+/// of the revenue of the hours down; a year's is the most a year can lose).
+const MAX_OUTAGE_HOURS: f64 = 8_760.0;
+
 /// A section's `duration_hours`: hours an outage lasts, bounded (the largest cost of a breach
 /// is checked before the run).
 pub fn duration(s: &mut Section) -> Result<Var> {
@@ -108,6 +112,15 @@ pub fn duration(s: &mut Section) -> Result<Var> {
         return Err(s.error(
             "duration_hours",
             "is unbounded above; an outage needs a finite longest duration (use a pert, uniform, triangular or empirical law)",
+        ));
+    }
+    if hours.largest() > MAX_OUTAGE_HOURS {
+        return Err(s.error(
+            "duration_hours",
+            format!(
+                "reaches {} hours; expected outages of at most a year ({MAX_OUTAGE_HOURS} hours)",
+                crate::text::figure(hours.largest())
+            ),
         ));
     }
     Ok(hours)

@@ -7,6 +7,7 @@ use super::csv::Csv;
 use super::format::{num, share_of};
 use super::PORTFOLIO_ID;
 use crate::run::RunResults;
+use crate::stats::order_free_sum;
 
 pub const HEADER: [&str; 12] = [
     "id",
@@ -77,16 +78,17 @@ pub struct TypeTotal {
 /// so that all three show the same numbers.
 pub fn portfolio_by_type(results: &RunResults) -> Vec<TypeTotal> {
     let types = results.exposures.first().map_or(0, |e| e.incidents.len());
-    // The portfolio's expected incidents and cost by type are sums over the exposures.
-    let total: f64 = results.exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.mean)).sum();
-    let insured_total: f64 = results.exposures.iter().flat_map(|e| &e.insured_by_type).sum();
+    // The portfolio's expected incidents and cost by type are sums over the exposures (in
+    // an order of their own: the rows' order changes no bit).
+    let total = order_free_sum(results.exposures.iter().flat_map(|e| e.incidents.iter().map(|(_, c)| c.mean)));
+    let insured_total = order_free_sum(results.exposures.iter().flat_map(|e| e.insured_by_type.iter().copied()));
     (0..types)
         .map(|t| {
             let of_type = || results.exposures.iter().filter_map(move |e| e.incidents.get(t));
             let name = of_type().next().map_or(String::new(), |(_, c)| c.name.clone());
-            let rate: f64 = of_type().map(|(rate, _)| rate).sum();
-            let mean: f64 = of_type().map(|(_, c)| c.mean).sum();
-            let insured: f64 = results.exposures.iter().filter_map(|e| e.insured_by_type.get(t)).sum();
+            let rate = order_free_sum(of_type().map(|(rate, _)| *rate));
+            let mean = order_free_sum(of_type().map(|(_, c)| c.mean));
+            let insured = order_free_sum(results.exposures.iter().filter_map(|e| e.insured_by_type.get(t).copied()));
             let insured_share = share_of(insured, insured_total);
             TypeTotal { name, rate, mean, share: share_of(mean, total), insured, insured_share }
         })

@@ -128,7 +128,8 @@ pub fn book(
             premium(&e.measures.insured.summary, pricing, allocated)
         })
         .collect();
-    let sum = |f: fn(&Premium) -> f64| policies.iter().map(f).sum::<f64>();
+    // (In an order of their own: the rows' order changes no bit of the book's.)
+    let sum = |f: fn(&Premium) -> f64| crate::stats::order_free_sum(policies.iter().map(f));
     let (total, diversification_benefit) = match portfolio {
         None => (None, 0.0),
         Some(p) => {

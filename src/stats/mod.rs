@@ -23,5 +23,5 @@ pub use histogram::LogHistogram;
 #[cfg(test)]
 pub(crate) use index::range_by_folds;
 pub use index::{tail_weights, LossDistribution, LossRange, Segment, TailWeights};
-pub use sum::{sum, Neumaier};
+pub use sum::{order_free_sum, sum, Neumaier};
 pub use summary::{select_statistics, Summary, RETURN_PERIODS, Z95};

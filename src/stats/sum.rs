@@ -116,9 +116,27 @@ pub fn sum(values: &[f64]) -> f64 {
     total.value()
 }
 
+/// Compensated sum of `values` taken in ascending order: the same bits whatever order they
+/// come in (the exposures' figures summed for the portfolio, whatever the rows' order).
+pub fn order_free_sum(values: impl IntoIterator<Item = f64>) -> f64 {
+    let mut sorted: Vec<f64> = values.into_iter().collect();
+    sorted.sort_unstable_by(f64::total_cmp);
+    sum(&sorted)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_order_free_sum_has_the_same_bits_in_any_order() {
+        let values: Vec<f64> = (1..500).map(|i| (i as f64).sqrt() * if i % 7 == 0 { -1.0 } else { 1.0 }).collect();
+        let mut reversed = values.clone();
+        reversed.reverse();
+        let total = order_free_sum(values.iter().copied());
+        assert_eq!(total.to_bits(), order_free_sum(reversed).to_bits());
+        assert!((total - sum(&values)).abs() <= 1e-12 * total.abs());
+    }
 
     #[test]
     fn a_compensated_sum_keeps_what_a_plain_sum_loses() {
