@@ -214,11 +214,22 @@ fn negative_missing_and_non_numeric_figures_are_refused_even_when_the_tamperer_r
     let d = dir.path();
     let set = shards(d, 2, "10000", "3", "shard", &[]);
     type Edit = fn(&mut Value);
-    let cases: [(Edit, &[&str]); 5] = [
+    let cases: [(Edit, &[&str]); 8] = [
         (
             |r| r["exposures"][0]["measures"]["gross"]["summary"]["mean"] = (-1.0).into(),
             &["gross mean is -1", "expected a number ≥ 0"],
         ),
+        // Figures no distribution has: a median above the largest loss, a mean above it, a
+        // probability above 1.
+        (
+            |r| r["exposures"][0]["measures"]["gross"]["summary"]["p50"] = 1e15.into(),
+            &["gross: its quantiles are not in order"],
+        ),
+        (
+            |r| r["exposures"][1]["measures"]["insured"]["summary"]["mean"] = 1e15.into(),
+            &["insured: a mean above its largest loss"],
+        ),
+        (|r| r["exposures"][0]["measures"]["gross"]["summary"]["prob_nonzero"] = 1.5.into(), &["is not a probability"]),
         (|r| r["exposures"][1]["components"][2]["p99"] = (-5e6).into(), &["is -5000000", "expected a number ≥ 0"]),
         // NaN as JSON writes it.
         (
@@ -254,6 +265,32 @@ fn negative_missing_and_non_numeric_figures_are_refused_even_when_the_tamperer_r
         });
         assert_refused(d, &with(&set, 2, &bad), &[&format!("sums-{i}/sums.bin"), "is not an amount"]);
     }
+}
+
+/// A shard's year loss table swapped for another shard's, its hash recomputed: its rows are of
+/// exposures the shard does not hold, and the merge says so rather than writing them twice.
+#[test]
+fn a_year_loss_table_of_another_shards_exposures_is_refused_even_rehashed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let set = shards(d, 2, "2000", "1", "ylt", &["--ylt"]);
+    let swapped = copy_dir(&set[1], &d.join("swapped"));
+    let table = "ylt-00000.parquet";
+    let bytes = std::fs::read(set[0].join(table)).expect("shard 1's table");
+    std::fs::write(swapped.join(table), &bytes).expect("swap");
+    edit_manifest(&swapped, |m| {
+        m["ylt"][0]["bytes"] = bytes.len().into();
+        m["ylt"][0]["sha256"] = common::sha256_hex(&bytes).into();
+    });
+    let out = d.join("merged");
+    let dirs = [set[0].clone(), swapped];
+    let mut args = merge_args(&out, &dirs);
+    args.push("--ylt");
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(2), "{}", describe(&output));
+    let message = stderr(&output);
+    assert!(message.contains("swapped/ylt-00000.parquet: holds rows of"), "{message}");
+    assert!(!out.exists());
 }
 
 #[test]

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::input::Mode;
 use crate::run::figures::{measure_figures, FigureName};
 use crate::run::{ExposureResult, MeasureResult, Measures, PortfolioSums, SumsShape};
-use crate::stats::{LogHistogram, RETURN_PERIODS};
+use crate::stats::{LogHistogram, Summary, RETURN_PERIODS};
 
 /// The most bytes one exposure's statistics take in `results.json` (~10 kB with the default
 /// components; a model with hundreds of components or sections stays far below).
@@ -160,8 +160,25 @@ fn check_measures(measures: &Measures, occurrence: [bool; 3]) -> std::result::Re
         Some(((name, _), _)) => {
             Err(format!("{name}: return-period figures not in the run's shape ({n} return periods)"))
         }
-        None => Ok(()),
+        None => measures.iter().into_iter().try_for_each(|(name, m)| in_order(name, &m.summary)),
     }
+}
+
+/// A summary's figures in the order any distribution's are: the quantiles ascending up to the
+/// largest loss, the mean and the tail means no larger (to a rounding), a probability in [0, 1].
+fn in_order(name: &str, s: &Summary) -> std::result::Result<(), String> {
+    let quantiles = [s.p50, s.p75, s.p90, s.p95, s.p99, s.p99_5, s.p99_9, s.max];
+    if let Some(w) = quantiles.windows(2).find(|w| w[0] > w[1]) {
+        return Err(format!("{name}: its quantiles are not in order ({} above {})", w[0], w[1]));
+    }
+    let at_most_max = |x: f64| x <= s.max * (1.0 + 1e-9);
+    if !(at_most_max(s.mean) && at_most_max(s.tvar_95) && at_most_max(s.tvar_99)) {
+        return Err(format!("{name}: a mean above its largest loss {}", s.max));
+    }
+    if !(0.0..=1.0).contains(&s.prob_nonzero) {
+        return Err(format!("{name}: prob_nonzero {} is not a probability", s.prob_nonzero));
+    }
+    Ok(())
 }
 
 /// The portfolio's year sums over the shard's exposures (annual mode).
@@ -210,6 +227,29 @@ pub fn read_ylt(
             path.display(),
             want.iter_names().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
         )));
+    }
+    // Its rows are of the shard's exposures of this batch, in the run's years.
+    let ids: std::collections::HashSet<&str> = model.exposures[batch].iter().map(|e| e.id.as_str()).collect();
+    let rows = |e: PolarsError| Error::input(format!("{}: is not a year loss table: {e}", path.display()));
+    let stray = frame
+        .column("id")
+        .and_then(|c| c.str())
+        .map_err(rows)?
+        .iter()
+        .find(|id| !id.is_some_and(|id| ids.contains(id)));
+    if let Some(id) = stray {
+        let id = crate::text::excerpt(id.unwrap_or(""), 40);
+        return Err(Error::input(format!(
+            "{}: holds rows of \"{id}\", not an exposure of this shard's batch",
+            path.display()
+        )));
+    }
+    let years = model.settings.iterations;
+    let late =
+        frame.column("iteration").and_then(|c| c.u64()).map_err(rows)?.iter().find(|i| !i.is_some_and(|i| i < years));
+    if let Some(iteration) = late {
+        let shown = iteration.map_or("none".to_string(), |i| i.to_string());
+        return Err(Error::input(format!("{}: holds iteration {shown} of a run of {years}", path.display())));
     }
     Ok(frame)
 }
