@@ -297,3 +297,28 @@ fn shipped_historical_breaches_run() {
     let csv = read(&dir.path().join("bt/backtest.csv"));
     assert_eq!(csv.lines().count(), total + 1, "{csv}");
 }
+
+/// Every case's outcomes are kept to the end: cases × iterations that cannot fit in memory are
+/// refused before anything is simulated or written, naming --iterations and what would fit.
+#[test]
+fn a_backtest_that_cannot_fit_in_memory_is_refused_before_it_runs() {
+    let dir = tempdir();
+    let mut cases = String::from("id,affected,actual_cost\n");
+    for i in 0..200 {
+        cases.push_str(&format!("c{i},{},{}\n", 10u64.pow(i % 8) + 1, (i + 1) * 1000));
+    }
+    let file = write(dir.path(), "cases.csv", &cases);
+    let out = dir.path().join("out");
+    let o = run(
+        &["backtest", "--cases", file.to_str().unwrap_or(""), "--iterations", "10000000", "--quiet", "--out", "out"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("--iterations 10000000") && err.contains("GiB of memory"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!out.exists());
+    let left: Vec<_> =
+        std::fs::read_dir(dir.path()).map(|d| d.flatten().map(|e| e.file_name()).collect()).unwrap_or_default();
+    assert_eq!(left.len(), 1, "only the cases file: {left:?}");
+}

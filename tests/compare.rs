@@ -238,6 +238,10 @@ fn bad_alternatives_are_one_line_errors_and_write_nothing() {
         (format!("exposures={}", s(&other)), "mismatched exposures"),
         ("controls=+mfa,ids=nobody".to_string(), "no exposure \"nobody\""),
         ("limit=lots".to_string(), "limit=lots is not an amount"),
+        // Amounts a year out of scale: a premium past a thousand trillion, a cost so small its
+        // return overflows.
+        ("premium=1e308,cost=1e308,limit=5M".to_string(), "premium=1e308 is not an amount from 0 to 1e15 a year"),
+        ("controls=+mfa,cost=1e-320".to_string(), "its return on cost is inf"),
     ] {
         let o = run(&["compare", "--iterations", "1000", "--alt", &alt, "--out", s(&out)]);
         let err = stderr(&o);

@@ -224,7 +224,13 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
     if cases.is_empty() {
         return Ok(Vec::new());
     }
-    // One exposure per case, holding exactly the affected records.
+    let model = cases_model(cases, assumptions, iterations, seed)?;
+    run_model(cases, &model)
+}
+
+/// The model a backtest simulates: one exposure per case, holding exactly the affected
+/// records, in breach mode (for the memory its outcomes will take, before they are simulated).
+pub fn cases_model(cases: &[Case], assumptions: Assumptions, iterations: u64, seed: u64) -> Result<Model> {
     let rows = cases
         .iter()
         .map(|c| Exposure {
@@ -253,8 +259,14 @@ pub fn run_cases(cases: &[Case], assumptions: Assumptions, iterations: u64, seed
         .collect();
     let exposures = Exposures::from_rows("cases", rows)?;
     let settings = RunSettings { mode: Mode::Breach, iterations, seed };
-    let model = Model::build(&exposures, assumptions, settings)?;
-    let outcomes = simulate_exposures(&model, 0..model.exposures.len(), 0..iterations, &|_| {});
+    Model::build(&exposures, assumptions, settings)
+}
+
+/// Simulates the cases' model ([`cases_model`]) and compares each case's cost with its
+/// simulated distribution.
+pub fn run_model(cases: &[Case], model: &Model) -> Result<Vec<CaseResult>> {
+    let iterations = model.settings.iterations;
+    let outcomes = simulate_exposures(model, 0..model.exposures.len(), 0..iterations, &|_| {});
     let mut results = Vec::with_capacity(cases.len());
     for o in outcomes {
         let case = cases

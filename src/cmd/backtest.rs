@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::common::{thread_pool, ConsoleFlags, DEFAULT_SEED};
+use super::common::{check_compare_memory, thread_pool, ConsoleFlags, DEFAULT_SEED};
 use super::flags;
 use crate::analysis::backtest::{self, Case, CaseResult, Summary};
 use crate::error::{Error, Result};
@@ -72,8 +72,11 @@ pub fn run(args: &BacktestArgs) -> Result<()> {
             skipped.len()
         )));
     }
+    // Every case's outcomes are kept to the end: refused up front where they would not fit.
+    let model = backtest::cases_model(&used, assumptions, args.iterations, seed)?;
+    check_compare_memory(&model, args.iterations, &format!("--iterations {}", args.iterations))?;
     let staging = target.stage(output_dir::Kind::Report)?;
-    let results = pool.install(|| backtest::run_cases(&used, assumptions, args.iterations, seed))?;
+    let results = pool.install(|| backtest::run_model(&used, &model))?;
     let summary = backtest::summarise(&results, skipped.len());
     let mut files = vec![
         ReportFile { path: "backtest.csv".into(), bytes: report::backtest::render_results(&results) },

@@ -192,6 +192,21 @@ fn same_exposures(alt: &Alternative, base: &Exposures, other: &Exposures) -> Res
 /// Refuses to write a comparison with a figure that is not a number.
 fn check_finite(c: &Comparison) -> Result<()> {
     for a in &c.alternatives {
+        // What the change costs against what it saves (a cost of 1e-320 a year returns "inf").
+        let returns = [
+            ("cost of risk change", a.cost_of_risk_change(c).map(|(change, _)| change)),
+            ("return on cost", a.return_on_cost(c.mode)),
+            ("tail return on cost", a.tail_return_on_cost(c.mode)),
+        ];
+        if let Some((what, value)) =
+            returns.iter().find_map(|(what, v)| v.filter(|v| !v.is_finite()).map(|v| (what, v)))
+        {
+            return Err(Error::input(format!(
+                "--alt {}: its {what} is {value}: its cost ({}) and premium are out of scale with its losses; give a cost a year in dollars",
+                a.outcome.name,
+                crate::text::figure(a.outcome.cost.unwrap_or(0.0))
+            )));
+        }
         for row in &a.rows {
             for d in &row.differences {
                 if !(d.baseline.is_finite() && d.alternative.is_finite()) {

@@ -112,8 +112,8 @@ impl Alternative {
                 amount(value).filter(|a| *a <= at_most).ok_or_else(|| {
                     let range = match at_most {
                         1.0 => "a share from 0 to 1",
-                        f64::MAX => "a finite amount ≥ 0 (e.g. 250K, 5M)",
-                        _ => "an amount ≥ 0 (e.g. 250K, 5M, inf)",
+                        f64::INFINITY => "an amount ≥ 0 (e.g. 250K, 5M, inf)",
+                        _ => "an amount from 0 to 1e15 a year (e.g. 250K, 5M)",
                     };
                     fail(format!("{key}={value} is not {range}"))
                 })
@@ -125,8 +125,9 @@ impl Alternative {
                 "assumptions" => alt.assumptions = Some(PathBuf::from(value)),
                 "controls" => alt.controls = Some(control_change(value).map_err(fail)?),
                 "ids" => alt.ids = Some(list(value)),
-                "cost" => alt.cost = Some(amount(f64::MAX)?),
-                "premium" => alt.premium = Some(amount(f64::MAX)?),
+                // (A year's amounts: at most a thousand trillion, as a revenue.)
+                "cost" => alt.cost = Some(amount(super::MAX_REVENUE)?),
+                "premium" => alt.premium = Some(amount(super::MAX_REVENUE)?),
                 "limit" => alt.terms.push((Term::Limit, amount(f64::INFINITY)?)),
                 "retention" => alt.terms.push((Term::Retention, amount(f64::INFINITY)?)),
                 "aggregate_limit" => alt.terms.push((Term::AggregateLimit, amount(f64::INFINITY)?)),
