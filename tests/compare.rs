@@ -242,6 +242,7 @@ fn bad_alternatives_are_one_line_errors_and_write_nothing() {
         // return overflows.
         ("premium=1e308,cost=1e308,limit=5M".to_string(), "premium=1e308 is not an amount from 0 to 1e15 a year"),
         ("controls=+mfa,cost=1e-320".to_string(), "its return on cost is inf"),
+        ("controls=+mfa;-mfa".to_string(), "both adds and removes \"mfa\""),
     ] {
         let o = run(&["compare", "--iterations", "1000", "--alt", &alt, "--out", s(&out)]);
         let err = stderr(&o);
@@ -251,6 +252,8 @@ fn bad_alternatives_are_one_line_errors_and_write_nothing() {
     }
     let o = run(&["compare", "--alt", "limit=5M", "--alt", "limit=5M", "--out", s(&out)]);
     assert!(stderr(&o).contains("is taken by another configuration"), "{}", describe(&o));
+    let o = run(&["compare", "--baseline-name", " ", "--alt", "limit=5M", "--out", s(&out)]);
+    assert!(stderr(&o).contains("--baseline-name: is empty"), "{}", describe(&o));
     let o = run(&["compare", "--mode", "breach", "--alt", "controls=+mfa", "--out", s(&out)]);
     assert!(stderr(&o).contains("choose one with --id"), "{}", describe(&o));
     assert!(!out.exists());

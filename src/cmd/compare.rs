@@ -41,7 +41,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "NAME", default_value = "baseline")]
     pub baseline_name: String,
     /// The baseline's quoted premium (default: the technical premium from [pricing])
-    #[arg(long, value_name = "AMOUNT", value_parser = flags::amount)]
+    #[arg(long, value_name = "AMOUNT", value_parser = flags::amount, allow_negative_numbers = true)]
     pub baseline_premium: Option<f64>,
     /// Folder for the reports; replaced atomically when the comparison completes
     #[arg(long, value_name = "DIR", default_value = "reports/compare")]
@@ -122,6 +122,9 @@ pub fn run(args: &CompareArgs) -> Result<()> {
 
 /// Names must tell the configurations apart.
 fn check_names(baseline: &str, alternatives: &[Alternative]) -> Result<()> {
+    if baseline.trim().is_empty() {
+        return Err(Error::input("--baseline-name: is empty; the baseline needs a name for its rows"));
+    }
     for (i, alt) in alternatives.iter().enumerate() {
         let earlier = std::iter::once(baseline).chain(alternatives[..i].iter().map(|a| a.name.as_str()));
         if earlier.clone().any(|name| name == alt.name) {

@@ -26,7 +26,7 @@ pub struct PlanArgs {
     #[command(flatten)]
     pub inputs: inputs::InputFiles,
     /// Number of shards N the study is split into
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=1_000_000), allow_negative_numbers = true)]
     pub shards: u64,
     #[command(flatten)]
     pub run: RunFlags,

@@ -263,6 +263,9 @@ fn control_change(value: &str) -> std::result::Result<ControlChange, String> {
         }
         if sign == "+" { &mut add } else { &mut remove }.push(name.to_string());
     }
+    if let Some(both) = add.iter().find(|name| remove.contains(name)) {
+        return Err(format!("controls={value} both adds and removes \"{both}\"; keep one"));
+    }
     Ok(ControlChange::Edit { add, remove })
 }
 
