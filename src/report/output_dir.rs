@@ -173,7 +173,8 @@ pub fn check(out: &Path, guarded: &[Guarded]) -> Result<Target> {
     let label = out.display().to_string();
     let (parent, name) = resolve(out, &label)?;
     let path = parent.join(&name);
-    let key: String = Sha256::digest(name.as_encoded_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    // (The first 8 bytes of the name's hash.)
+    let key = sha256_hex(name.as_encoded_bytes())[..16].to_string();
     let guarded =
         guarded.iter().filter_map(|g| fs::canonicalize(g.path).ok().map(|p| (g.what, p.clone(), p.is_dir()))).collect();
     let target = Target { label, parent, name, path, key, guarded };
